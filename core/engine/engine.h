@@ -1,0 +1,170 @@
+// The engine: a model of the Linux TTM page pool and its V13 backup/restore
+// code ("drm/ttm/pool: Provide a helper to shrink pages", v13), driven one
+// typed trace event at a time.
+//
+// Why a model and not the kernel: the interesting failures of the backup
+// engine (a restore interrupted half way, a backup that ran out of swap on
+// page 5 of 8, a dma cursor that forgot where it was) depend on an exact
+// sequence of allocations, faults and calls. The engine replays such a
+// sequence deterministically on a simulated machine and lets the checker
+// (checker.h) say the moment an invariant breaks.
+//
+// The engine performs no I/O, reads no clock and depends on the standard
+// library only. Kernel failures (ENOMEM, EINTR, EBUSY) are return values;
+// kernel crashes (walking off the slot array, dereferencing an empty slot)
+// are reported as violations and the operation is abandoned.
+#ifndef TTM_CORE_ENGINE_ENGINE_H_
+#define TTM_CORE_ENGINE_ENGINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+
+namespace ttm {
+
+// Invariants of the checker, numbered as in the semantics spec, section 3,
+// plus the crash-class findings of operations (kernel oops equivalents).
+enum class Invariant : uint8_t {
+  kOwnership,            // 3.1.1 each page has exactly one owner
+  kPoolAccounting,       // 3.1.2 pool counts, block orders and cachings
+  kConservation,         // 3.1.3 taken - returned == pooled + owned
+  kSplit,                // 3.1.4 blocks split only by split_for_swap
+  kPopulatedLayout,      // 3.2.1 populated slots tile into blocks
+  kUnpopulatedOwnsNothing,  // 3.2.2
+  kBackedUpLayout,       // 3.2.3 handles prefix, retained pages WB, unmapped
+  kRestoreState,         // 3.2.4 restore struct consistent with slots
+  kFlags,                // 3.2.5 flag combinations
+  kHandleReferences,     // 3.3.1 live shmem index <-> exactly one handle
+  kHandleValue,          // 3.3.2 handle in slot i is i + 1
+  kHandleUse,            // 3.3.3 copy/drop only of live handles, once
+  kBackupReleased,       // 3.3.4 store empty after fini
+  kPoolCaching,          // 3.4.1 pooled pages have the pool's caching, system pages WB
+  kTtCaching,            // 3.4.2 populated pages have the tt caching
+  kRestoreCaching,       // 3.4.3 caching divide during restore
+  kDmaMapping,           // 3.5.1 populated blocks mapped once at the right address
+  kDmaUnmapped,          // 3.5.2 unmapped after backup/purge
+  kDmaUnmapOnce,         // 3.5.3 unmap exactly once, never reach system mapped
+  kDmaAddress,           // 3.5.4 dma_address[i] corresponds to slot i
+  kDataPreserved,        // 3.6 content survives backup and restore
+  kBackupReturn,         // 3.7.1 backup return value matches slot changes
+  kRestoreProgress,      // 3.7.2 restore progress is monotone
+  kKernelCrash,          // an operation the kernel would oops on (abandoned)
+};
+inline constexpr int kNumInvariants = 24;
+std::string_view InvariantName(Invariant inv);  // e.g. "3.5.3 dma-unmap-once"
+
+struct Violation {
+  Invariant invariant;
+  std::optional<uint64_t> tt;  // trace id of the object, when one is concerned
+  std::string what;            // one line, no trailing newline
+};
+
+// What `expect` can ask about one object.
+struct TtStatus {
+  TtState state = TtState::kUnpopulated;
+  uint64_t resident = 0;   // slots holding a page owned by the tt
+  uint64_t backed_up = 0;  // slots holding a backup handle
+  uint64_t empty = 0;      // num_pages - resident - backed_up
+  bool restore_pending = false;
+  bool intact = true;
+};
+
+// Counters of report-format.md, kept by the engine as it goes.
+struct Counters {
+  // memory
+  uint64_t backed_up_pages = 0;     // pages turned into handles by shrink
+  uint64_t purged_pages = 0;        // pages freed by shrink(purge)
+  uint64_t pool_shrunk_pages = 0;   // pages the pool shrinker (or trim) freed
+  uint64_t peak_system_pages = 0;
+  uint64_t peak_backup_pages = 0;
+  uint64_t peak_pool_pages = 0;
+  uint64_t writeback_pages = 0;     // backups written with writeback (4.23)
+  // restore
+  uint64_t restore_started = 0;
+  uint64_t restore_completed = 0;
+  uint64_t restore_restarts = 0;
+  uint64_t restore_failed = 0;
+  uint64_t pages_from_backup = 0;
+  uint64_t pages_from_retained = 0;
+  // backup
+  uint64_t backup_partial = 0;
+  uint64_t backup_ebusy = 0;
+  uint64_t backup_failed_pages = 0;
+  // pool
+  uint64_t pool_hits = 0;
+  uint64_t pool_misses = 0;
+  uint64_t order_fallbacks = 0;
+  uint64_t splits = 0;
+  uint64_t caching_changes = 0;
+  // integrity
+  uint64_t pages_verified = 0;
+  uint64_t mismatches = 0;
+};
+
+// The global quantities `expect` can ask about.
+struct GlobalStatus {
+  uint64_t system_used_pages = 0;
+  uint64_t pool_pages = 0;
+  uint64_t backup_pages = 0;
+  uint64_t live_tts = 0;
+};
+
+// The result of applying one event.
+struct Outcome {
+  // The kernel return value, for populate and shrink (and 0 for the rest).
+  int64_t ret = 0;
+  bool has_ret = false;  // true for populate and shrink
+  // Violations found while the operation ran (crash-class findings, double
+  // unmaps, copies of dead handles, data mismatches on restore ...).
+  std::vector<Violation> violations;
+};
+
+// After teardown: what never came back (report "leaks").
+struct LeakReport {
+  uint64_t live_tts = 0;        // objects the trace left alive (not a leak)
+  uint64_t pages = 0;           // system pages still taken after teardown
+  uint64_t handles = 0;         // backup store entries still held
+  uint64_t restore_states = 0;  // restore structs never freed
+  bool ok() const { return pages == 0 && handles == 0 && restore_states == 0; }
+};
+
+class EngineImpl;
+
+class Engine {
+ public:
+  explicit Engine(const MachineConfig& config);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Applies one event. check and expect are not the engine's business (the
+  // replayer evaluates them with the queries below) and return an empty
+  // Outcome. Ids are assumed valid (the trace layer enforces the id rules);
+  // an unknown id gives a kKernelCrash-free empty Outcome with ret EINVAL.
+  Outcome Apply(const EventBody& event);
+
+  // The invariants of checker.h, evaluated now. With full = false only the
+  // objects touched since the previous call and the global invariants are
+  // checked (cheap enough for every event); full = true checks everything.
+  std::vector<Violation> Check(bool full);
+
+  std::optional<TtStatus> Status(uint64_t tt) const;
+  GlobalStatus Global() const;
+  const Counters& counters() const;
+  const MachineConfig& config() const;
+
+  // Frees every live object (unpopulate + fini), drains the pools, and
+  // counts what never came back. The engine is empty afterwards.
+  LeakReport Teardown();
+
+ private:
+  std::unique_ptr<EngineImpl> impl_;
+};
+
+}  // namespace ttm
+
+#endif  // TTM_CORE_ENGINE_ENGINE_H_
