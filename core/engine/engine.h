@@ -152,7 +152,7 @@ class Engine {
   // checked (cheap enough for every event); full = true checks everything.
   std::vector<Violation> Check(bool full);
 
-  std::optional<TtStatus> Status(uint64_t tt) const;
+  std::optional<TtStatus> Inspect(uint64_t tt) const;
   GlobalStatus Global() const;
   const Counters& counters() const;
   const MachineConfig& config() const;
