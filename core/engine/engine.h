@@ -129,6 +129,8 @@ struct LeakReport {
   uint64_t pages = 0;           // system pages still taken after teardown
   uint64_t handles = 0;         // backup store entries still held
   uint64_t restore_states = 0;  // restore structs never freed
+  // What tearing down found (crashes of the release paths, leaks at fini).
+  std::vector<Violation> violations;
   bool ok() const { return pages == 0 && handles == 0 && restore_states == 0; }
 };
 

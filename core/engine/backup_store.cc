@@ -1,0 +1,109 @@
+#include "core/engine/backup_store.h"
+
+#include "core/event.h"
+
+namespace ttm {
+
+uint64_t BackupStore::bytes_avail() const {
+  if (held_pages_ >= swap_pages_) return 0;
+  return (swap_pages_ - held_pages_) * kPageSize;
+}
+
+BackupId BackupStore::Create(uint64_t num_pages) {
+  if (!free_ids_.empty()) {
+    const BackupId id = *free_ids_.begin();
+    free_ids_.erase(free_ids_.begin());
+    objects_[id] = std::make_unique<Object>(num_pages);
+    return id;
+  }
+  objects_.push_back(std::make_unique<Object>(num_pages));
+  return static_cast<BackupId>(objects_.size() - 1);
+}
+
+Handle BackupStore::BackupPage(BackupId id, uint64_t idx, uint64_t token,
+                               bool writeback) {
+  Object* object = Find(id);
+  if (object == nullptr || idx >= object->num_pages) return 0;
+  if (!LiveBit(*object, idx)) {
+    // A new shmem page: this is where swap space runs out.
+    if (held_pages_ >= swap_pages_) return 0;
+    object->live.Mutable(idx / 64) |= uint64_t{1} << (idx % 64);
+    ++object->live_pages;
+    ++held_pages_;
+  }
+  object->tokens.Set(idx, token);
+  if (writeback) ++writeback_pages_;
+  return idx + 1;
+}
+
+std::optional<uint64_t> BackupStore::Peek(BackupId id, Handle h) const {
+  const Object* object = Find(id);
+  if (object == nullptr || h == 0 || h > object->num_pages) return std::nullopt;
+  if (!LiveBit(*object, h - 1)) return std::nullopt;
+  return object->tokens.Get(h - 1);
+}
+
+bool BackupStore::Drop(BackupId id, Handle h) {
+  Object* object = Find(id);
+  if (object == nullptr || h == 0 || h > object->num_pages) return false;
+  const uint64_t idx = h - 1;
+  if (!LiveBit(*object, idx)) return false;
+  object->live.Mutable(idx / 64) &= ~(uint64_t{1} << (idx % 64));
+  object->tokens.Set(idx, 0);
+  --object->live_pages;
+  --held_pages_;
+  return true;
+}
+
+uint64_t BackupStore::Fini(BackupId id) {
+  Object* object = Find(id);
+  if (object == nullptr) return 0;
+  const uint64_t held = object->live_pages;
+  held_pages_ -= held;
+  objects_[id].reset();
+  free_ids_.insert(id);
+  // Keep objects_ short when the highest ids go away.
+  while (!objects_.empty() && objects_.back() == nullptr) {
+    free_ids_.erase(static_cast<BackupId>(objects_.size() - 1));
+    objects_.pop_back();
+  }
+  return held;
+}
+
+bool BackupStore::IsLive(BackupId id, uint64_t idx) const {
+  const Object* object = Find(id);
+  return object != nullptr && idx < object->num_pages && LiveBit(*object, idx);
+}
+
+uint64_t BackupStore::live_pages(BackupId id) const {
+  const Object* object = Find(id);
+  return object == nullptr ? 0 : object->live_pages;
+}
+
+uint64_t BackupStore::num_pages(BackupId id) const {
+  const Object* object = Find(id);
+  return object == nullptr ? 0 : object->num_pages;
+}
+
+uint64_t BackupStore::memory_bytes() const {
+  uint64_t bytes = objects_.capacity() * sizeof(objects_[0]);
+  for (const auto& object : objects_) {
+    if (object == nullptr) continue;
+    bytes += sizeof(Object) + object->tokens.memory_bytes() + object->live.memory_bytes();
+  }
+  return bytes;
+}
+
+const BackupStore::Object* BackupStore::Find(BackupId id) const {
+  return id < objects_.size() ? objects_[id].get() : nullptr;
+}
+
+BackupStore::Object* BackupStore::Find(BackupId id) {
+  return id < objects_.size() ? objects_[id].get() : nullptr;
+}
+
+bool BackupStore::LiveBit(const Object& object, uint64_t idx) {
+  return (object.live.Get(idx / 64) >> (idx % 64)) & 1;
+}
+
+}  // namespace ttm

@@ -1,0 +1,128 @@
+// The backup store: ttm_backup over shmem (v13 2/8, ttm_backup.c) and the
+// free swap space behind it.
+//
+// Why it is shaped like this: in the kernel each tt gets its own shmem
+// file sized to the tt, and ttm_pool_backup_tt() stores slot i at shmem
+// index i, handing back the handle i + 1 (0 is the failure value). Dropping
+// a handle truncates that one shmem page; releasing the file frees
+// everything still in it. What limits backups is free swap space
+// (ttm_backup_bytes_avail()), not the file size. The model keeps one sparse
+// object per tt and a single global count of held pages, compared with a
+// swap capacity that a trace can change at any time.
+//
+// Page content is a 64-bit token (the engine's content model); the store
+// only keeps and returns it.
+#ifndef TTM_CORE_ENGINE_BACKUP_STORE_H_
+#define TTM_CORE_ENGINE_BACKUP_STORE_H_
+
+#include <bit>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "core/engine/sparse_array.h"
+
+namespace ttm {
+
+// shmem index + 1, as ttm_backup_shmem_idx_to_handle(); 0 is never live.
+using Handle = uint64_t;
+// One backup object (shmem file) per tt.
+using BackupId = uint32_t;
+
+// Models ttm_backup (one shmem file per tt) plus the system's free swap.
+//
+// Misuse by the caller (an unknown id, an index beyond the object) is
+// answered with the failure value of the call (0, nullopt, false) rather
+// than a crash, so that a model bug surfaces in the checker.
+class BackupStore {
+ public:
+  explicit BackupStore(uint64_t swap_pages) : swap_pages_(swap_pages) {}
+
+  // The `set` op. May go below held_pages(); nothing is evicted, the store
+  // just has no room left.
+  void set_swap_pages(uint64_t swap_pages) { swap_pages_ = swap_pages; }
+  uint64_t swap_pages() const { return swap_pages_; }
+  // Pages currently stored, over all objects.
+  uint64_t held_pages() const { return held_pages_; }
+  // Models ttm_backup_bytes_avail(): (swap_pages - held) * 4096, 0 when the
+  // store is full or over-full.
+  uint64_t bytes_avail() const;
+
+  // Models ttm_backup_shmem_create(num_pages * PAGE_SIZE).
+  // Return: the lowest id not in use (ids are reused after Fini()).
+  BackupId Create(uint64_t num_pages);
+
+  // Models ttm_backup_backup_page(): stores `token` at shmem index idx.
+  // Storing at a live index replaces its content without growing the store
+  // (the shmem page is reused). `writeback` only counts (4.23).
+  // Return: the handle idx + 1, or 0 when the store holds swap_pages pages
+  // already (or id/idx is invalid).
+  Handle BackupPage(BackupId id, uint64_t idx, uint64_t token, bool writeback);
+
+  // The content side of ttm_backup_copy_page().
+  // Return: the stored token; nullopt if the handle is not live (0, beyond
+  // the object, or dropped).
+  std::optional<uint64_t> Peek(BackupId id, Handle h) const;
+
+  // Models ttm_backup_drop(): truncates the shmem page of the handle.
+  // Return: false if the handle was not live (e.g. a double drop).
+  bool Drop(BackupId id, Handle h);
+
+  // Models ttm_backup_fini(): releases the object and every page it still
+  // holds; the id becomes free.
+  // Return: how many pages it held (0 for an unknown id).
+  uint64_t Fini(BackupId id);
+
+  bool IsLive(BackupId id, uint64_t idx) const;
+  uint64_t live_pages(BackupId id) const;
+  // The size the object was created with (0 for an unknown id).
+  uint64_t num_pages(BackupId id) const;
+  // Pages ever stored with writeback = true (a counter; 4.23).
+  uint64_t writeback_pages() const { return writeback_pages_; }
+  // Backup objects created and not yet Fini'd.
+  uint64_t objects() const { return objects_.size() - free_ids_.size(); }
+  // Approximate heap bytes of the stored pages, for benchmarks.
+  uint64_t memory_bytes() const;
+
+  // Calls f(idx, token) for every live index of the object, increasing.
+  template <typename F>
+  void ForEachLive(BackupId id, F f) const {
+    const Object* object = Find(id);
+    if (object == nullptr) return;
+    object->live.ForEachNonDefault([&](uint64_t word_index, uint64_t word) {
+      while (word != 0) {
+        const uint64_t idx = word_index * 64 + static_cast<uint64_t>(std::countr_zero(word));
+        f(idx, object->tokens.Get(idx));
+        word &= word - 1;
+      }
+    });
+  }
+
+ private:
+  // One shmem file: the tokens, and a bit per index saying which are live
+  // (a token may legitimately be any value, including 0).
+  struct Object {
+    explicit Object(uint64_t n) : num_pages(n), tokens(n), live((n + 63) / 64) {}
+    uint64_t num_pages;
+    uint64_t live_pages = 0;
+    SparseArray<uint64_t> tokens;
+    SparseArray<uint64_t> live;
+  };
+
+  const Object* Find(BackupId id) const;
+  Object* Find(BackupId id);
+  static bool LiveBit(const Object& object, uint64_t idx);
+
+  uint64_t swap_pages_;
+  uint64_t held_pages_ = 0;
+  uint64_t writeback_pages_ = 0;
+  // Indexed by BackupId; null for ids free for reuse.
+  std::vector<std::unique_ptr<Object>> objects_;
+  std::set<BackupId> free_ids_;  // ordered: Create() takes the lowest
+};
+
+}  // namespace ttm
+
+#endif  // TTM_CORE_ENGINE_BACKUP_STORE_H_

@@ -1,0 +1,202 @@
+#include "core/engine/backup_store.h"
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace ttm {
+namespace {
+
+using Live = std::vector<std::pair<uint64_t, uint64_t>>;
+
+Live LiveOf(const BackupStore& store, BackupId id) {
+  Live out;
+  store.ForEachLive(id, [&](uint64_t idx, uint64_t token) { out.emplace_back(idx, token); });
+  return out;
+}
+
+TEST(BackupStoreTest, HandlesAreTheShmemIndexPlusOne) {
+  BackupStore store(100);
+  const BackupId id = store.Create(10);
+  EXPECT_EQ(store.BackupPage(id, 0, 111, false), 1u);
+  EXPECT_EQ(store.BackupPage(id, 9, 999, false), 10u);
+  EXPECT_EQ(store.Peek(id, 1), 111u);
+  EXPECT_EQ(store.Peek(id, 10), 999u);
+  EXPECT_TRUE(store.IsLive(id, 0));
+  EXPECT_FALSE(store.IsLive(id, 1));
+  EXPECT_EQ(store.live_pages(id), 2u);
+  EXPECT_EQ(store.held_pages(), 2u);
+}
+
+TEST(BackupStoreTest, ZeroIsAValidTokenButNeverALiveHandle) {
+  BackupStore store(100);
+  const BackupId id = store.Create(4);
+  EXPECT_EQ(store.BackupPage(id, 2, 0, false), 3u);
+  EXPECT_EQ(store.Peek(id, 3), std::optional<uint64_t>(0));
+  EXPECT_EQ(store.Peek(id, 0), std::nullopt);
+  EXPECT_FALSE(store.Drop(id, 0));
+  EXPECT_EQ(LiveOf(store, id), (Live{{2, 0}}));
+}
+
+TEST(BackupStoreTest, FullStoreReturnsHandleZeroAndStoresNothing) {
+  BackupStore store(2);
+  const BackupId id = store.Create(10);
+  EXPECT_EQ(store.BackupPage(id, 0, 1, false), 1u);
+  EXPECT_EQ(store.BackupPage(id, 1, 2, false), 2u);
+  EXPECT_EQ(store.BackupPage(id, 2, 3, false), 0u);
+  EXPECT_FALSE(store.IsLive(id, 2));
+  EXPECT_EQ(store.held_pages(), 2u);
+  EXPECT_EQ(store.bytes_avail(), 0u);
+}
+
+TEST(BackupStoreTest, StoringAtALiveIndexReplacesItWithoutGrowing) {
+  BackupStore store(1);
+  const BackupId id = store.Create(4);
+  EXPECT_EQ(store.BackupPage(id, 3, 5, false), 4u);
+  // The store is full, but index 3 reuses its shmem page.
+  EXPECT_EQ(store.BackupPage(id, 3, 6, false), 4u);
+  EXPECT_EQ(store.Peek(id, 4), 6u);
+  EXPECT_EQ(store.held_pages(), 1u);
+  EXPECT_EQ(store.live_pages(id), 1u);
+}
+
+TEST(BackupStoreTest, BytesAvailIsFreeSwapInBytes) {
+  BackupStore store(10);
+  EXPECT_EQ(store.bytes_avail(), 10u * 4096);
+  const BackupId id = store.Create(10);
+  for (uint64_t i = 0; i < 3; ++i) ASSERT_NE(store.BackupPage(id, i, i, false), 0u);
+  EXPECT_EQ(store.bytes_avail(), 7u * 4096);
+}
+
+TEST(BackupStoreTest, ShrinkingSwapBelowHeldPagesLeavesNoRoomButKeepsContent) {
+  BackupStore store(10);
+  const BackupId id = store.Create(10);
+  for (uint64_t i = 0; i < 5; ++i) ASSERT_NE(store.BackupPage(id, i, 100 + i, false), 0u);
+  store.set_swap_pages(3);
+  EXPECT_EQ(store.swap_pages(), 3u);
+  EXPECT_EQ(store.bytes_avail(), 0u);
+  EXPECT_EQ(store.BackupPage(id, 7, 1, false), 0u);
+  EXPECT_EQ(store.Peek(id, 5), 104u);
+  EXPECT_TRUE(store.Drop(id, 1));
+  EXPECT_TRUE(store.Drop(id, 2));
+  EXPECT_EQ(store.bytes_avail(), 0u);  // 3 held, 3 of swap
+  EXPECT_TRUE(store.Drop(id, 3));
+  EXPECT_EQ(store.bytes_avail(), 4096u);
+  store.set_swap_pages(0);
+  EXPECT_EQ(store.bytes_avail(), 0u);
+}
+
+TEST(BackupStoreTest, DroppingAHandleTwiceFailsTheSecondTime) {
+  BackupStore store(10);
+  const BackupId id = store.Create(10);
+  const Handle h = store.BackupPage(id, 4, 44, false);
+  ASSERT_EQ(h, 5u);
+  EXPECT_TRUE(store.Drop(id, h));
+  EXPECT_FALSE(store.Drop(id, h));
+  EXPECT_EQ(store.held_pages(), 0u);
+  EXPECT_EQ(store.live_pages(id), 0u);
+}
+
+TEST(BackupStoreTest, PeekOfADroppedOrForeignHandleFindsNothing) {
+  BackupStore store(10);
+  const BackupId a = store.Create(10);
+  const BackupId b = store.Create(10);
+  const Handle h = store.BackupPage(a, 0, 7, false);
+  EXPECT_EQ(store.Peek(b, h), std::nullopt);  // same index, other object
+  EXPECT_EQ(store.Peek(a, 11), std::nullopt);  // beyond the object
+  EXPECT_TRUE(store.Drop(a, h));
+  EXPECT_EQ(store.Peek(a, h), std::nullopt);
+}
+
+TEST(BackupStoreTest, FiniReleasesEveryPageTheObjectHeld) {
+  BackupStore store(100);
+  const BackupId a = store.Create(10);
+  const BackupId b = store.Create(10);
+  for (uint64_t i = 0; i < 4; ++i) ASSERT_NE(store.BackupPage(a, i, i, false), 0u);
+  ASSERT_NE(store.BackupPage(b, 0, 9, false), 0u);
+  EXPECT_TRUE(store.Drop(a, 2));
+  EXPECT_EQ(store.Fini(a), 3u);
+  EXPECT_EQ(store.held_pages(), 1u);
+  EXPECT_EQ(store.objects(), 1u);
+  EXPECT_EQ(store.live_pages(a), 0u);
+  EXPECT_EQ(store.Peek(a, 1), std::nullopt);
+  EXPECT_EQ(store.Fini(a), 0u);  // already released
+  EXPECT_EQ(store.Peek(b, 1), 9u);
+}
+
+TEST(BackupStoreTest, IdsAreReusedLowestFirst) {
+  BackupStore store(100);
+  EXPECT_EQ(store.Create(1), 0u);
+  EXPECT_EQ(store.Create(1), 1u);
+  EXPECT_EQ(store.Create(1), 2u);
+  EXPECT_EQ(store.Create(1), 3u);
+  store.Fini(2);
+  store.Fini(0);
+  EXPECT_EQ(store.objects(), 2u);
+  EXPECT_EQ(store.Create(5), 0u);
+  EXPECT_EQ(store.Create(5), 2u);
+  EXPECT_EQ(store.Create(5), 4u);
+  store.Fini(4);
+  store.Fini(3);
+  EXPECT_EQ(store.Create(5), 3u);
+  EXPECT_EQ(store.num_pages(3), 5u);
+}
+
+TEST(BackupStoreTest, ReusedIdStartsEmpty) {
+  BackupStore store(100);
+  const BackupId id = store.Create(10);
+  ASSERT_NE(store.BackupPage(id, 3, 3, false), 0u);
+  store.Fini(id);
+  EXPECT_EQ(store.Create(10), id);
+  EXPECT_FALSE(store.IsLive(id, 3));
+  EXPECT_EQ(store.live_pages(id), 0u);
+}
+
+TEST(BackupStoreTest, WritebackCounterCountsOnlyStoredWritebackPages) {
+  BackupStore store(2);
+  const BackupId id = store.Create(10);
+  ASSERT_NE(store.BackupPage(id, 0, 1, true), 0u);
+  ASSERT_NE(store.BackupPage(id, 1, 1, false), 0u);
+  ASSERT_EQ(store.BackupPage(id, 2, 1, true), 0u);  // full: not stored
+  EXPECT_EQ(store.writeback_pages(), 1u);
+}
+
+TEST(BackupStoreTest, SparseObjectNearTheLargestTtSizeHoldsFewChunks) {
+  const uint64_t n = (uint64_t{1} << 31) - 1;
+  BackupStore store(1000);
+  const BackupId id = store.Create(n);
+  EXPECT_EQ(store.BackupPage(id, n - 1, 77, false), n);
+  EXPECT_EQ(store.BackupPage(id, n - 2, 78, false), n - 1);
+  EXPECT_EQ(store.BackupPage(id, 5, 79, false), 6u);
+  EXPECT_EQ(store.Peek(id, n), 77u);
+  EXPECT_EQ(store.Peek(id, n + 1), std::nullopt);
+  EXPECT_EQ(store.BackupPage(id, n, 1, false), 0u);  // beyond the object
+  EXPECT_EQ(LiveOf(store, id), (Live{{5, 79}, {n - 2, 78}, {n - 1, 77}}));
+  EXPECT_LT(store.memory_bytes(), 200000u);
+  EXPECT_EQ(store.Fini(id), 3u);
+}
+
+TEST(BackupStoreTest, DenseObjectCostsAboutEightBytesPerHeldPage) {
+  const uint64_t n = 1 << 16;
+  BackupStore store(n);
+  const BackupId id = store.Create(n);
+  for (uint64_t i = 0; i < n; ++i) ASSERT_EQ(store.BackupPage(id, i, i * 3, false), i + 1);
+  EXPECT_LT(static_cast<double>(store.memory_bytes()) / n, 9.0);
+}
+
+TEST(BackupStoreTest, UnknownIdsFailEveryCall) {
+  BackupStore store(10);
+  EXPECT_EQ(store.BackupPage(3, 0, 1, false), 0u);
+  EXPECT_EQ(store.Peek(3, 1), std::nullopt);
+  EXPECT_FALSE(store.Drop(3, 1));
+  EXPECT_EQ(store.Fini(3), 0u);
+  EXPECT_FALSE(store.IsLive(3, 0));
+  EXPECT_TRUE(LiveOf(store, 3).empty());
+  EXPECT_EQ(store.objects(), 0u);
+}
+
+}  // namespace
+}  // namespace ttm

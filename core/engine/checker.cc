@@ -1,0 +1,262 @@
+#include "core/engine/checker.h"
+
+#include <set>
+#include <string>
+
+namespace ttm {
+namespace {
+
+std::string S(uint64_t v) { return std::to_string(v); }
+
+// Collects at most one finding per (invariant, tt), counting the rest.
+class Findings {
+ public:
+  explicit Findings(std::vector<Violation>& out) : out_(out) {}
+
+  void Add(Invariant inv, const TtObject* tt, const std::string& what) {
+    const auto key = std::make_pair(static_cast<int>(inv), tt ? tt->id : ~uint64_t{0});
+    if (!seen_.insert(key).second) return;
+    Violation v{inv, std::nullopt, what};
+    if (tt) v.tt = tt->id;
+    out_.push_back(std::move(v));
+  }
+
+ private:
+  std::vector<Violation>& out_;
+  std::set<std::pair<int, uint64_t>> seen_;
+};
+
+bool OwnedBySlot(const Page& p, const TtObject& tt, uint64_t i) {
+  return p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i;
+}
+
+std::string Describe(Slot s) {
+  if (s.is_null()) return "NULL";
+  if (s.is_handle()) return "handle " + S(s.handle());
+  return "pfn " + S(s.pfn());
+}
+
+// Slots [first, end) must hold whole blocks of pages owned by their slots,
+// head first (3.2.1 and the new pages of 3.2.4). Calls on_page(i, page) for
+// every page found.
+template <typename F>
+void CheckTiling(const TtmModel& m, const TtObject& tt, uint64_t first, uint64_t end,
+                 Invariant inv, Findings& f, F on_page) {
+  uint64_t i = first;
+  while (i < end) {
+    const Slot s = tt.pages.Get(i);
+    if (!s.is_page()) {
+      f.Add(inv, &tt, "slot " + S(i) + " holds " + Describe(s) + ", not a page");
+      ++i;
+      continue;
+    }
+    const Page head = m.page(s.pfn());
+    if (!OwnedBySlot(head, tt, i)) {
+      f.Add(Invariant::kOwnership, &tt, "slot " + S(i) + " refers to a page it does not own");
+      ++i;
+      continue;
+    }
+    if (head.tail) f.Add(inv, &tt, "slot " + S(i) + " starts a block with a tail page");
+    on_page(i, head);
+    const uint64_t n = uint64_t{1} << head.private_order;
+    for (uint64_t j = 1; j < n && i + j < end; ++j) {
+      const Slot t = tt.pages.Get(i + j);
+      const Page tail = t.is_page() ? m.page(t.pfn()) : Page{};
+      if (!(t == Slot::Page(s.pfn() + static_cast<Pfn>(j))) || !OwnedBySlot(tail, tt, i + j) ||
+          !tail.tail) {
+        f.Add(inv, &tt, "slot " + S(i + j) + " breaks the order-" + S(head.private_order) +
+                            " block at slot " + S(i));
+        continue;
+      }
+      on_page(i + j, tail);
+    }
+    if (i + n > end)
+      f.Add(inv, &tt, "the order-" + S(head.private_order) + " block at slot " + S(i) +
+                          " runs past slot " + S(end));
+    i += n;
+  }
+}
+
+void CheckDma(const TtmModel& m, const TtObject& tt, uint64_t i, const Page& p, Findings& f) {
+  if (!tt.has_dma) return;
+  const Slot s = tt.pages.Get(i);
+  if (!m.config().use_dma_alloc && !p.mapped)
+    f.Add(Invariant::kDmaMapping, &tt, "populated slot " + S(i) + " is not dma-mapped");
+  if (tt.dma_address.Get(i) != BusAddress(s.pfn()))
+    f.Add(Invariant::kDmaAddress, &tt,
+          "dma_address[" + S(i) + "] is not the bus address of the page in slot " + S(i));
+}
+
+void CheckPopulated(const TtmModel& m, const TtObject& tt, Findings& f) {
+  const PageCaching want = ToPageCaching(tt.caching);
+  CheckTiling(m, tt, 0, tt.num_pages, Invariant::kPopulatedLayout, f,
+              [&](uint64_t i, const Page& p) {
+                if (p.caching != want)
+                  f.Add(Invariant::kTtCaching, &tt,
+                        "slot " + S(i) + " of a " + std::string(CachingName(tt.caching)) +
+                            " tt is not " + std::string(CachingName(tt.caching)));
+                CheckDma(m, tt, i, p, f);
+              });
+  if (m.store().live_pages(tt.backup))
+    f.Add(Invariant::kHandleReferences, &tt,
+          S(m.store().live_pages(tt.backup)) + " backup page(s) held for a populated tt");
+}
+
+// Backed up: [start, N) holds handles (value i + 1, live) and retained
+// pages (owned, WB, unmapped); without a restore the handles form a prefix.
+void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
+  const RestoreState* r = tt.restore.get();
+  std::set<uint64_t> handles;
+  auto note_handle = [&](uint64_t handle, uint64_t want, const std::string& where) {
+    if (handle == 0) return;  // 4.11: the kernel skips handle 0
+    if (handle != want)
+      f.Add(Invariant::kHandleValue, &tt, where + " holds handle " + S(handle) + ", expected " + S(want));
+    if (!m.store().IsLive(tt.backup, handle - 1))
+      f.Add(Invariant::kHandleReferences, &tt, where + " holds handle " + S(handle) + ", which is not live");
+    else if (!handles.insert(handle).second)
+      f.Add(Invariant::kHandleReferences, &tt, "handle " + S(handle) + " is referenced twice");
+  };
+  auto check_retained = [&](const Page& p, const std::string& where) {
+    if (p.caching != PageCaching::kWB)
+      f.Add(Invariant::kBackedUpLayout, &tt, where + " holds a retained page that is not write-back");
+    if (tt.has_dma && p.mapped)
+      f.Add(Invariant::kDmaUnmapped, &tt, where + " holds a retained page that is still dma-mapped");
+  };
+
+  uint64_t start = 0;
+  if (r) {
+    const uint64_t chunk = uint64_t{1} << r->order;
+    start = r->alloced_pages;
+    if (r->alloced_pages > tt.num_pages)
+      f.Add(Invariant::kRestoreState, &tt,
+            "alloced_pages " + S(r->alloced_pages) + " exceeds num_pages " + S(tt.num_pages));
+    if (r->restored_pages > chunk)
+      f.Add(Invariant::kRestoreState, &tt, "restored_pages exceeds the chunk size");
+    if (r->caching_divide > r->alloced_pages)
+      f.Add(Invariant::kRestoreState, &tt, "caching_divide lies beyond alloced_pages");
+    const bool valid = r->restored_pages < chunk;
+    if (valid && r->alloced_pages > 0 && r->first_page + chunk != r->alloced_pages)
+      f.Add(Invariant::kRestoreState, &tt,
+            "the pending chunk starts at slot " + S(r->first_page) + " but alloced_pages is " +
+                S(r->alloced_pages));
+    for (uint64_t j = 0; j < r->old_pages.size(); ++j) {
+      const Slot e = r->old_pages[j];
+      if (e.is_null()) continue;
+      if (j < r->restored_pages || !valid || j >= chunk) {
+        if (!(e.is_handle() && e.handle() == 0))
+          f.Add(Invariant::kRestoreState, &tt, "old_pages[" + S(j) + "] is handled but not NULL");
+        continue;
+      }
+      const std::string where = "old_pages[" + S(j) + "]";
+      if (e.is_handle()) {
+        note_handle(e.handle(), r->first_page + j + 1, where);
+      } else {
+        const Page p = m.page(e.pfn());
+        if (p.owner != Owner::kRestoreOld || p.owner_id != tt.index || p.aux != j)
+          f.Add(Invariant::kOwnership, &tt, where + " refers to a page it does not own");
+        check_retained(p, where);
+      }
+    }
+    const uint64_t end = std::min(r->alloced_pages, tt.num_pages);
+    const PageCaching want = ToPageCaching(tt.caching);
+    CheckTiling(m, tt, 0, end, Invariant::kRestoreState, f, [&](uint64_t i, const Page& p) {
+      const PageCaching expect = i < r->caching_divide ? want : PageCaching::kWB;
+      if (p.caching != expect)
+        f.Add(Invariant::kRestoreCaching, &tt,
+              "new page in slot " + S(i) + " is not " +
+                  (expect == PageCaching::kWB ? std::string("write-back") : std::string(CachingName(tt.caching))) +
+                  " (caching_divide " + S(r->caching_divide) + ")");
+    });
+  }
+
+  bool seen_page = false;
+  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
+    if (i < start) return;
+    const std::string where = "slot " + S(i);
+    if (s.is_handle()) {
+      if (seen_page && !r)
+        f.Add(Invariant::kBackedUpLayout, &tt, "handle in slot " + S(i) + " after a retained page");
+      note_handle(s.handle(), i + 1, where);
+      return;
+    }
+    seen_page = true;
+    const Page p = m.page(s.pfn());
+    if (!OwnedBySlot(p, tt, i)) {
+      f.Add(Invariant::kOwnership, &tt, where + " refers to a page it does not own");
+      return;
+    }
+    check_retained(p, where);
+  });
+
+  const uint64_t live = m.store().live_pages(tt.backup);
+  if (live != handles.size())
+    f.Add(Invariant::kHandleReferences, &tt,
+          S(live) + " backup page(s) held but " + S(handles.size()) + " referenced by handles");
+}
+
+void CheckTt(const TtmModel& m, const TtObject& tt, Findings& f) {
+  const bool populated = tt.populated(), backed_up = tt.backed_up();
+  if (populated && backed_up) f.Add(Invariant::kFlags, &tt, "both PRIV_POPULATED and PRIV_BACKED_UP");
+  if (tt.restore && !backed_up) f.Add(Invariant::kFlags, &tt, "a restore state without PRIV_BACKED_UP");
+  if (((tt.page_flags & kTtFlagSwapped) != 0) != backed_up)
+    f.Add(Invariant::kFlags, &tt, "SWAPPED and PRIV_BACKED_UP disagree");
+
+  if (backed_up) {
+    CheckBackedUp(m, tt, f);
+  } else if (populated) {
+    CheckPopulated(m, tt, f);
+  } else {
+    if (tt.owned_pages)
+      f.Add(Invariant::kUnpopulatedOwnsNothing, &tt, "an unpopulated tt owns " + S(tt.owned_pages) + " page(s)");
+    if (m.store().live_pages(tt.backup))
+      f.Add(Invariant::kUnpopulatedOwnsNothing, &tt,
+            "an unpopulated tt has " + S(m.store().live_pages(tt.backup)) + " backup page(s)");
+  }
+}
+
+}  // namespace
+
+std::vector<Violation> CheckInvariants(const TtmModel& m, const std::vector<const TtObject*>& tts,
+                                       bool full) {
+  std::vector<Violation> out;
+  Findings f(out);
+
+  uint64_t pooled = 0;
+  for (const PoolType& pt : m.pool_types()) pooled += pt.pages.size() << pt.order;
+  if (pooled != m.allocated_pages() || m.owner_count(Owner::kPool) != pooled)
+    f.Add(Invariant::kPoolAccounting, nullptr,
+          "allocated_pages " + S(m.allocated_pages()) + " but " + S(pooled) + " pages on the pool lists");
+
+  const uint64_t used = m.allocator().used_pages();
+  const uint64_t referenced = m.owner_count(Owner::kPool) + m.owner_count(Owner::kTt) +
+                              m.owner_count(Owner::kRestoreOld);
+  const uint64_t unreferenced = m.owner_count(Owner::kOrphan) + m.owner_count(Owner::kKernel);
+  if (used != referenced + unreferenced)
+    f.Add(Invariant::kConservation, nullptr,
+          S(used) + " pages taken from the system but " + S(referenced + unreferenced) + " accounted for");
+  else if (unreferenced)
+    f.Add(Invariant::kConservation, nullptr,
+          S(unreferenced) + " page(s) taken from the system are referenced by nothing (leaked)");
+
+  if (full) {
+    for (size_t t = 0; t < m.pool_types().size(); ++t) {
+      const PoolType& pt = m.pool_types()[t];
+      for (Pfn p : pt.pages) {
+        const Page head = m.page(p);
+        if (head.owner != Owner::kPool || head.owner_id != t)
+          f.Add(Invariant::kOwnership, nullptr, "pool entry pfn " + S(p) + " is owned elsewhere");
+        if (head.private_order != pt.order || head.tail)
+          f.Add(Invariant::kPoolAccounting, nullptr,
+                "pool entry pfn " + S(p) + " is not a whole order-" + S(pt.order) + " block");
+        if (head.caching != ToPageCaching(pt.caching))
+          f.Add(Invariant::kPoolCaching, nullptr,
+                "pool entry pfn " + S(p) + " does not have the pool's caching");
+      }
+    }
+  }
+
+  for (const TtObject* tt : tts) CheckTt(m, *tt, f);
+  return out;
+}
+
+}  // namespace ttm

@@ -1,0 +1,67 @@
+// What each page of an object should hold: the write generation that last
+// covered it, kept as ranges so that whole-object writes cost one entry.
+//
+// Generation 0 means "nothing vouches for this page" (never written since
+// it was populated, or purged, or unpopulated): integrity checks skip it.
+#ifndef TTM_CORE_ENGINE_CONTENT_MAP_H_
+#define TTM_CORE_ENGINE_CONTENT_MAP_H_
+
+#include <cstdint>
+#include <iterator>
+#include <map>
+
+namespace ttm {
+
+class ContentMap {
+ public:
+  // Forgets everything: every page is unvouched.
+  void Reset() { starts_.clear(); }
+
+  // Pages [first, first + count) were written with generation gen.
+  void Assign(uint64_t first, uint64_t count, uint64_t gen) {
+    if (count == 0) return;
+    const uint64_t end = first + count;
+    const uint64_t after = Get(end);  // generation that resumes at end
+    auto lo = starts_.lower_bound(first);
+    auto hi = starts_.lower_bound(end);
+    starts_.erase(lo, hi);
+    starts_[first] = gen;
+    if (starts_.find(end) == starts_.end()) starts_[end] = after;
+    Coalesce(first);
+    Coalesce(end);
+  }
+
+  // The generation of page i (0: unvouched).
+  uint64_t Get(uint64_t i) const {
+    auto it = starts_.upper_bound(i);
+    if (it == starts_.begin()) return 0;
+    return std::prev(it)->second;
+  }
+
+  size_t ranges() const { return starts_.size(); }
+
+ private:
+  void Coalesce(uint64_t at) {
+    auto it = starts_.find(at);
+    if (it == starts_.end()) return;
+    const uint64_t before = it == starts_.begin() ? 0 : std::prev(it)->second;
+    if (it->second == before) starts_.erase(it);
+  }
+
+  std::map<uint64_t, uint64_t> starts_;  // range start -> generation
+};
+
+// The content token of a written page: a mix of the object, the slot and
+// the write generation, never equal to the zero or poison token.
+inline uint64_t ContentToken(uint64_t uid, uint64_t slot, uint64_t gen) {
+  uint64_t z = uid * 0x9e3779b97f4a7c15ULL ^ (slot + 0x632be59bd9b4e019ULL) * 0xbf58476d1ce4e5b9ULL ^
+               gen * 0x94d049bb133111ebULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return z < 2 ? z + 2 : z;  // 0 is kZeroToken; poison is astronomically unlikely
+}
+
+}  // namespace ttm
+
+#endif  // TTM_CORE_ENGINE_CONTENT_MAP_H_

@@ -1,0 +1,257 @@
+// Engine: applies typed events to the TtmModel, keeps the report counters,
+// answers the replayer's queries and tears everything down at the end.
+#include "core/engine/engine.h"
+
+#include <array>
+#include <set>
+#include <string>
+
+#include "core/engine/checker.h"
+#include "core/engine/model.h"
+
+namespace ttm {
+
+std::string_view InvariantName(Invariant inv) {
+  static constexpr std::array<std::string_view, kNumInvariants> kNames = {
+      "3.1.1 ownership",
+      "3.1.2 pool-accounting",
+      "3.1.3 conservation",
+      "3.1.4 split",
+      "3.2.1 populated-layout",
+      "3.2.2 unpopulated-owns-nothing",
+      "3.2.3 backed-up-layout",
+      "3.2.4 restore-state",
+      "3.2.5 flags",
+      "3.3.1 handle-references",
+      "3.3.2 handle-value",
+      "3.3.3 handle-use",
+      "3.3.4 backup-released",
+      "3.4.1 pool-caching",
+      "3.4.2 tt-caching",
+      "3.4.3 restore-caching",
+      "3.5.1 dma-mapping",
+      "3.5.2 dma-unmapped",
+      "3.5.3 dma-unmap-once",
+      "3.5.4 dma-address",
+      "3.6 data-preserved",
+      "3.7.1 backup-return",
+      "3.7.2 restore-progress",
+      "kernel-crash",
+  };
+  return kNames[static_cast<int>(inv)];
+}
+
+class EngineImpl {
+ public:
+  explicit EngineImpl(const MachineConfig& config) : model(config) {}
+
+  Outcome Apply(const EventBody& event);
+
+  TtmModel model;
+  std::set<uint64_t> dirty;  // trace ids touched since the last Check()
+
+ private:
+  int64_t Populate(TtObject& tt, const PopulateEvent& e);
+  int64_t Shrink(TtObject& tt, const ShrinkEvent& e);
+  uint64_t CountOwnedPages(const TtObject& tt) const;
+};
+
+// Pages held in slots of the tt that the tt owns (stale pointers excluded).
+uint64_t EngineImpl::CountOwnedPages(const TtObject& tt) const {
+  uint64_t n = 0;
+  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
+    if (!s.is_page()) return;
+    const Page p = model.page(s.pfn());
+    n += p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i;
+  });
+  return n;
+}
+
+int64_t EngineImpl::Populate(TtObject& tt, const PopulateEvent& e) {
+  Counters& c = model.counters();
+  const bool restoring = tt.backed_up() && !tt.populated();
+  if (restoring) {
+    if (tt.restore) {
+      ++c.restore_restarts;
+      const RestoreState& r = *tt.restore;
+      const bool valid = r.restored_pages < (uint64_t{1} << r.order);
+      if (!valid && r.alloced_pages > 0)
+        model.Report(Invariant::kRestoreProgress, &tt,
+                     "the restore starts again from slot 0 although " + std::to_string(r.alloced_pages) +
+                         " page(s) were already restored (4.9)");
+    } else {
+      ++c.restore_started;
+    }
+  }
+  const int ret = model.TtPopulate(tt, OperationCtx{e.interruptible, false});
+  if (restoring) ++(ret == 0 ? c.restore_completed : c.restore_failed);
+  return ret;
+}
+
+int64_t EngineImpl::Shrink(TtObject& tt, const ShrinkEvent& e) {
+  Counters& c = model.counters();
+  const uint64_t before = CountOwnedPages(tt);
+  const int64_t ret = model.TtBackup(tt, BackupFlags{e.purge, e.writeback});
+  if (ret == kEBUSY) ++c.backup_ebusy;
+  if (ret <= 0) return ret;
+  const uint64_t after = CountOwnedPages(tt);
+  if (static_cast<uint64_t>(ret) != before - after)
+    model.Report(Invariant::kBackupReturn, &tt,
+                 "backup returned " + std::to_string(ret) + " but " + std::to_string(before - after) +
+                     " slot(s) gave up their page");
+  if (e.purge) {
+    c.purged_pages += ret;
+  } else {
+    c.backed_up_pages += ret;
+    if (after > 0) ++c.backup_partial;
+  }
+  return ret;
+}
+
+Outcome EngineImpl::Apply(const EventBody& event) {
+  Outcome out;
+  model.set_sink(&out.violations);
+  const std::optional<uint64_t> id = EventTt(event);
+  TtObject* tt = id ? model.FindTt(*id) : nullptr;
+  const bool creates = std::holds_alternative<AllocateEvent>(event);
+  out.has_ret = std::holds_alternative<PopulateEvent>(event) || std::holds_alternative<ShrinkEvent>(event);
+  if (id) dirty.insert(*id);
+  if (id && (creates == (tt != nullptr))) {
+    // The trace layer enforces the id rules; a caller that did not gets
+    // EINVAL and no change.
+    out.ret = kEINVAL;
+    model.set_sink(nullptr);
+    return out;
+  }
+  try {
+    std::visit(
+        [&](const auto& e) {
+          using T = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<T, AllocateEvent>) {
+            model.TtInit(e.tt, e);
+          } else if constexpr (std::is_same_v<T, PopulateEvent>) {
+            out.ret = Populate(*tt, e);
+          } else if constexpr (std::is_same_v<T, WriteEvent>) {
+            const uint64_t first = e.first.value_or(0);
+            const uint64_t count = e.count.value_or(tt->num_pages - std::min(first, tt->num_pages));
+            if (first + count <= tt->num_pages) model.Write(*tt, first, count);
+          } else if constexpr (std::is_same_v<T, ShrinkEvent>) {
+            out.ret = Shrink(*tt, e);
+          } else if constexpr (std::is_same_v<T, UnpopulateEvent>) {
+            model.TtUnpopulate(*tt);
+          } else if constexpr (std::is_same_v<T, FreeEvent>) {
+            dirty.erase(e.tt);
+            model.TtUnpopulate(*tt);
+            model.TtFini(*tt);
+          } else if constexpr (std::is_same_v<T, PoolShrinkEvent>) {
+            uint64_t freed = 0;
+            while (freed < e.pages && model.allocated_pages() > 0) freed += model.PoolShrink();
+          } else if constexpr (std::is_same_v<T, FailEvent>) {
+            model.ArmFault(e);
+          } else if constexpr (std::is_same_v<T, SetEvent>) {
+            if (e.swap_pages) model.SetSwapPages(*e.swap_pages);
+            if (e.pool_limit_pages) model.SetPoolLimit(*e.pool_limit_pages);
+          }
+          // check and expect are the replayer's.
+        },
+        event);
+  } catch (const KernelCrash&) {
+    // The kernel would have oopsed; the operation stops where it was.
+    if (out.has_ret) out.ret = kEFAULT;
+  }
+  model.counters().writeback_pages = model.store().writeback_pages();
+  model.set_sink(nullptr);
+  return out;
+}
+
+Engine::Engine(const MachineConfig& config) : impl_(std::make_unique<EngineImpl>(config)) {}
+Engine::~Engine() = default;
+
+Outcome Engine::Apply(const EventBody& event) { return impl_->Apply(event); }
+
+std::vector<Violation> Engine::Check(bool full) {
+  std::vector<const TtObject*> tts;
+  if (full) {
+    impl_->model.ForEachTt([&](const TtObject& tt) { tts.push_back(&tt); });
+  } else {
+    for (uint64_t id : impl_->dirty)
+      if (const TtObject* tt = impl_->model.FindTt(id)) tts.push_back(tt);
+  }
+  impl_->dirty.clear();
+  return CheckInvariants(impl_->model, tts, full);
+}
+
+std::optional<TtStatus> Engine::Inspect(uint64_t id) const {
+  const TtmModel& m = impl_->model;
+  const TtObject* tt = m.FindTt(id);
+  if (!tt) return std::nullopt;
+  TtStatus st;
+  st.state = tt->populated() ? TtState::kPopulated
+             : tt->backed_up() ? TtState::kBackedUp
+                               : TtState::kUnpopulated;
+  st.restore_pending = tt->restore != nullptr;
+  if (st.state != TtState::kUnpopulated) {
+    tt->pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
+      if (s.is_handle()) {
+        st.backed_up += s.handle() != 0;
+      } else if (s.is_page()) {
+        const Page p = m.page(s.pfn());
+        st.resident += p.owner == Owner::kTt && p.owner_id == tt->index && p.aux == i;
+      }
+    });
+  }
+  st.empty = tt->num_pages - st.resident - st.backed_up;
+
+  // intact: every vouched slot's content, wherever it is now, is what was
+  // last written there.
+  const RestoreState* r = tt->restore.get();
+  const uint64_t chunk = r ? uint64_t{1} << r->order : 0;
+  const bool pending = r && r->restored_pages < chunk;
+  for (uint64_t i = 0; i < tt->num_pages && st.intact; ++i) {
+    const std::optional<uint64_t> want = m.ExpectedToken(*tt, i);
+    if (!want) continue;
+    Slot holder = tt->pages.Get(i);
+    if (pending && i >= r->first_page + r->restored_pages && i < r->first_page + chunk)
+      holder = r->old_pages[i - r->first_page];
+    std::optional<uint64_t> have;
+    if (holder.is_page()) have = m.page(holder.pfn()).token;
+    if (holder.is_handle()) have = m.store().Peek(tt->backup, holder.handle());
+    st.intact = have == want;
+  }
+  return st;
+}
+
+GlobalStatus Engine::Global() const {
+  const TtmModel& m = impl_->model;
+  return GlobalStatus{m.allocator().used_pages(), m.allocated_pages(), m.store().held_pages(),
+                      m.live_tts()};
+}
+
+const Counters& Engine::counters() const { return impl_->model.counters(); }
+const MachineConfig& Engine::config() const { return impl_->model.config(); }
+
+LeakReport Engine::Teardown() {
+  LeakReport leaks;
+  TtmModel& m = impl_->model;
+  leaks.live_tts = m.live_tts();
+  std::vector<uint64_t> ids;
+  m.ForEachTt([&](const TtObject& tt) { ids.push_back(tt.id); });
+  for (uint64_t id : ids) {
+    Outcome o = impl_->Apply(FreeEvent{id});
+    for (Violation& v : o.violations) leaks.violations.push_back(std::move(v));
+  }
+  std::vector<Violation> sink;
+  m.set_sink(&sink);
+  try {
+    m.PoolFini();
+  } catch (const KernelCrash&) {
+  }
+  m.set_sink(nullptr);
+  for (Violation& v : sink) leaks.violations.push_back(std::move(v));
+  leaks.pages = m.allocator().used_pages();
+  leaks.handles = m.leaked_handles() + m.store().held_pages();
+  leaks.restore_states = m.leaked_restore_states();
+  return leaks;
+}
+
+}  // namespace ttm

@@ -1,0 +1,226 @@
+// The kernel state the engine models, and the modelled kernel functions.
+//
+// TtmModel holds what the kernel holds: struct page for every frame, the
+// buddy allocator, the global and per-pool ttm_pool_type lists with their
+// shrinker list, the shmem backup store and the fault-injection attributes,
+// and every live struct ttm_tt. Its member functions are the kernel
+// functions of drivers/gpu/drm/ttm/ttm_pool.c and ttm_tt.c as they stand
+// after "drm/ttm/pool: Provide a helper to shrink pages" (v13); each says
+// in its first comment line which one it models. They are spread over
+// pool.cc (primitives, free, shrink), pool_alloc.cc (allocation and the V13
+// restore), pool_backup.cc (backup and release) and tt.cc (the ttm_tt_*
+// wrappers).
+//
+// Deliberate differences from the kernel, everywhere:
+// - x86-64 only: caching transitions are real page attributes, no highmem.
+// - Where the kernel would oops or walk off an array, the model records a
+//   kKernelCrash (or kOwnership, for a use-after-free) violation and throws
+//   KernelCrash, which Engine::Apply() catches: the operation is abandoned
+//   in the state it had reached, and replay goes on.
+// - tts are EXTERNAL (as xe's are), so the global ttm_pages_allocated
+//   accounting is not modelled.
+#ifndef TTM_CORE_ENGINE_MODEL_H_
+#define TTM_CORE_ENGINE_MODEL_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/engine/backup_store.h"
+#include "core/engine/content_map.h"
+#include "core/engine/engine.h"
+#include "core/engine/fault_injector.h"
+#include "core/engine/page.h"
+#include "core/engine/page_allocator.h"
+#include "core/engine/sparse_array.h"
+#include "core/event.h"
+
+namespace ttm {
+
+// ttm_tt::page_flags (V13 bit numbers).
+inline constexpr uint32_t kTtFlagSwapped = 1u << 0;          // TTM_TT_FLAG_SWAPPED
+inline constexpr uint32_t kTtFlagZeroAlloc = 1u << 1;        // TTM_TT_FLAG_ZERO_ALLOC
+inline constexpr uint32_t kTtFlagExternal = 1u << 2;         // TTM_TT_FLAG_EXTERNAL
+inline constexpr uint32_t kTtFlagExternalMappable = 1u << 3; // TTM_TT_FLAG_EXTERNAL_MAPPABLE
+inline constexpr uint32_t kTtFlagPrivPopulated = 1u << 5;    // TTM_TT_FLAG_PRIV_POPULATED
+inline constexpr uint32_t kTtFlagPrivBackedUp = 1u << 6;     // TTM_TT_FLAG_PRIV_BACKED_UP
+
+// struct ttm_pool_tt_restore (V13). Cursors that are page pointers in the
+// kernel are slot indices here.
+struct RestoreState {
+  uint64_t alloced_pages = 0;   // slots [0, alloced_pages) hold new pages
+  uint64_t restored_pages = 0;  // progress inside the current chunk
+  uint64_t first_page = 0;      // slot of old_pages[0]
+  uint64_t caching_divide = 0;  // caching cursor saved on error
+  bool pool_set = false;        // restore->pool (there is one device pool)
+  uint32_t order = 0;           // order of the current chunk
+  std::vector<Slot> old_pages;  // capacity 2^min(MAX_PAGE_ORDER, fls(N))
+};
+
+// struct ttm_tt, with the model's bookkeeping beside it.
+struct TtObject {
+  uint64_t id = 0;         // the trace's name for it
+  uint32_t index = 0;      // the model's dense index (Page::owner_id)
+  uint64_t uid = 0;        // never reused: seeds content tokens
+  uint64_t num_pages = 0;
+  Caching caching = Caching::kCached;
+  uint32_t page_flags = 0;
+  bool has_dma = false;              // tt->dma_address != NULL
+  SparseArray<Slot> pages;           // tt->pages[]
+  SparseArray<uint64_t> dma_address; // tt->dma_address[] (size 0 without)
+  bool has_backup = true;            // tt->backup != NULL
+  BackupId backup = 0;
+  std::unique_ptr<RestoreState> restore;  // tt->restore
+  ContentMap expected;               // what was last written, per slot
+  uint64_t owned_pages = 0;          // pages whose owner is this tt
+
+  bool populated() const { return page_flags & kTtFlagPrivPopulated; }
+  bool backed_up() const { return page_flags & kTtFlagPrivBackedUp; }
+};
+
+// struct ttm_pool_type.
+struct PoolType {
+  Caching caching = Caching::kCached;
+  uint32_t order = 0;
+  bool dma32 = false;      // a global_dma32_* type
+  bool per_pool = false;   // the device pool's own type (pool->caching[].orders[])
+  std::vector<Pfn> pages;  // the list; back() is its head (LIFO)
+};
+
+// struct ttm_operation_ctx, the parts that matter here.
+struct OperationCtx {
+  bool interruptible = true;
+  bool gfp_retry_mayfail = false;
+};
+
+// struct ttm_backup_flags.
+struct BackupFlags {
+  bool purge = false;
+  bool writeback = false;
+};
+
+// Thrown at the point where the kernel would crash; caught by Engine.
+struct KernelCrash {};
+
+class TtmModel {
+ public:
+  explicit TtmModel(const MachineConfig& config);
+
+  // ---- ttm_tt.c -------------------------------------------------------
+  TtObject& TtInit(uint64_t id, const AllocateEvent& e);
+  int TtPopulate(TtObject& tt, const OperationCtx& ctx);
+  void TtUnpopulate(TtObject& tt);
+  int64_t TtBackup(TtObject& tt, const BackupFlags& flags);
+  void TtFini(TtObject& tt);  // destroys tt
+
+  // ---- ttm_pool.c -----------------------------------------------------
+  int PoolAlloc(TtObject& tt, const OperationCtx& ctx);
+  void PoolFree(TtObject& tt);
+  void PoolFreeRange(bool with_pool, TtObject& tt, Caching caching,
+                     uint64_t start_page, uint64_t end_page);
+  int64_t PoolBackupTt(TtObject& tt, const BackupFlags& flags);
+  void PoolReleaseBackedUp(TtObject& tt);
+  uint64_t PoolShrink();
+  PoolType* PoolSelectType(Caching caching, uint32_t order);
+  void PoolFini();  // ttm_pool_fini + ttm_pool_mgr_fini: drain every type
+
+  // ---- the GPU and the harness -----------------------------------------
+  void Write(TtObject& tt, uint64_t first, uint64_t count);
+  void ArmFault(const FailEvent& e);
+  void SetSwapPages(uint64_t pages);
+  void SetPoolLimit(uint64_t pages) { page_pool_size_ = pages; }
+
+  // ---- state for the checker and the queries ---------------------------
+  const MachineConfig& config() const { return config_; }
+  const PageAllocator& allocator() const { return allocator_; }
+  const BackupStore& store() const { return store_; }
+  Page page(Pfn pfn) const { return pages_.Get(pfn); }
+  const std::vector<PoolType>& pool_types() const { return types_; }
+  uint64_t allocated_pages() const { return allocated_pages_; }
+  uint64_t page_pool_size() const { return page_pool_size_; }
+  uint64_t owner_count(Owner o) const { return owner_count_[static_cast<int>(o)]; }
+  TtObject* tt(uint32_t index) const;
+  TtObject* FindTt(uint64_t id) const;
+  template <typename F>
+  void ForEachTt(F f) const {
+    for (const auto& [id, index] : ids_) f(*tts_[index]);
+  }
+  uint64_t live_tts() const { return ids_.size(); }
+  Counters& counters() { return counters_; }
+  const Counters& counters() const { return counters_; }
+  // The content a slot should hold, or nullopt when nothing vouches for it.
+  std::optional<uint64_t> ExpectedToken(const TtObject& tt, uint64_t slot) const;
+  uint64_t leaked_handles() const { return leaked_handles_; }
+  uint64_t leaked_restore_states() const { return leaked_restore_states_; }
+
+  // Where op-time violations go; set by Engine around each operation.
+  void set_sink(std::vector<Violation>* sink) { sink_ = sink; }
+  void Report(Invariant inv, const TtObject* tt, std::string what);
+  [[noreturn]] void Crash(Invariant inv, const TtObject* tt, std::string what);
+
+  // Test hook for 4.11: overwrite a slot without any ownership bookkeeping.
+  void PokeSlotForTest(TtObject& tt, uint64_t slot, Slot value) { tt.pages.Set(slot, value); }
+
+ private:
+  friend class PoolAllocation;
+
+  // ---- page-level primitives (pool.cc) ---------------------------------
+  Page& P(Pfn pfn) { return pages_.Mutable(pfn); }
+  void SetOwner(Pfn pfn, Owner owner, uint32_t id = 0, uint32_t aux = 0);
+  void SetSlot(TtObject& tt, uint64_t i, Slot value);
+  Pfn OwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who);
+  std::optional<Pfn> PoolAllocPage(uint32_t order, bool zero);
+  void FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
+  void PoolFreePage(Caching caching, uint32_t order, Pfn p, const TtObject* tt);
+  void PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt);
+  std::optional<Pfn> PoolTypeTake(PoolType& pt);
+  int PoolMap(TtObject& tt, uint32_t order, Pfn p, uint64_t& dma_cursor);
+  void PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pages);
+  int PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching);
+  void SetPagesWb(Pfn p, uint64_t num_pages);
+  void SetPagesArrayWb(TtObject& tt);
+  void PoolSplitForSwap(Pfn p);
+  void UpdatePeaks();
+
+  // ---- restore (pool_alloc.cc) -------------------------------------------
+  static bool RestoreValid(const RestoreState* restore);
+  int PoolRestoreTt(TtObject& tt, const OperationCtx& ctx);
+  void Verify(const TtObject& tt, uint64_t slot, uint64_t token);
+  void FreeRestore(TtObject& tt);
+
+  MachineConfig config_;
+  PageAllocator allocator_;
+  BackupStore store_;
+  FaultInjector faults_;
+  SparseArray<Page> pages_;
+  std::array<uint64_t, 6> owner_count_{};
+
+  std::vector<PoolType> types_;           // in shrinker_list registration order
+  std::vector<int> global_index_;         // [kind * (MAXO+1) + order] -> types_ index
+  std::vector<int> per_pool_index_;       // [caching * (MAXO+1) + order] -> index or -1
+  uint64_t shrinker_cursor_ = 0;          // list_first_entry(&shrinker_list)
+  uint64_t allocated_pages_ = 0;          // pages in all pool types
+  uint64_t page_pool_size_ = 0;
+
+  std::vector<std::unique_ptr<TtObject>> tts_;  // by index; null when free
+  std::map<uint64_t, uint32_t> ids_;            // trace id -> index
+  uint64_t next_uid_ = 1;
+  uint64_t write_generation_ = 0;
+  uint64_t leaked_handles_ = 0;
+  uint64_t leaked_restore_states_ = 0;
+
+  Counters counters_;
+  std::vector<Violation>* sink_ = nullptr;
+};
+
+// __fls(), defined as 0 for 0: the kernel evaluates __fls(0) only where the
+// result is never used (see the semantics spec, section 0).
+inline uint32_t Fls(uint64_t x) { return x == 0 ? 0 : 63 - __builtin_clzll(x); }
+
+}  // namespace ttm
+
+#endif  // TTM_CORE_ENGINE_MODEL_H_

@@ -1,0 +1,239 @@
+#include "core/engine/page_allocator.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+
+namespace ttm {
+
+namespace {
+
+constexpr uint64_t kWordBits = 64;
+
+uint64_t WordsFor(uint64_t bits) { return (bits + kWordBits - 1) / kWordBits; }
+
+// Bits [from, to) of a 64-bit word, 0 <= from < to <= 64.
+uint64_t BitRange(uint64_t from, uint64_t to) {
+  const uint64_t high = to == kWordBits ? ~uint64_t{0} : (uint64_t{1} << to) - 1;
+  return high & ~((uint64_t{1} << from) - 1);
+}
+
+}  // namespace
+
+// ---- SummaryBitmap -------------------------------------------------------
+
+SummaryBitmap::SummaryBitmap(uint64_t n) : n_(n) {
+  uint64_t bits = n;
+  do {
+    const uint64_t words = WordsFor(bits);
+    levels_.emplace_back(words == 0 ? 1 : words, 0);
+    bits = levels_.back().size();
+  } while (bits > 1);
+}
+
+bool SummaryBitmap::Test(uint64_t i) const {
+  assert(i < n_);
+  return (levels_[0][i / kWordBits] >> (i % kWordBits)) & 1;
+}
+
+void SummaryBitmap::Set(uint64_t i) {
+  assert(i < n_);
+  for (auto& level : levels_) {
+    uint64_t& word = level[i / kWordBits];
+    const bool was_empty = word == 0;
+    word |= uint64_t{1} << (i % kWordBits);
+    if (!was_empty) return;
+    i /= kWordBits;
+  }
+}
+
+void SummaryBitmap::Clear(uint64_t i) {
+  assert(i < n_);
+  for (auto& level : levels_) {
+    uint64_t& word = level[i / kWordBits];
+    word &= ~(uint64_t{1} << (i % kWordBits));
+    if (word != 0) return;
+    i /= kWordBits;
+  }
+}
+
+uint64_t SummaryBitmap::FindFirstFrom(uint64_t from) const {
+  if (from >= n_) return kNone;
+  return Find(0, from);
+}
+
+uint64_t SummaryBitmap::Find(size_t level, uint64_t from) const {
+  if (level >= levels_.size()) return kNone;
+  const std::vector<uint64_t>& words = levels_[level];
+  const uint64_t w = from / kWordBits;
+  if (w >= words.size()) return kNone;
+  const uint64_t here = words[w] & ~((uint64_t{1} << (from % kWordBits)) - 1);
+  if (here != 0) return w * kWordBits + std::countr_zero(here);
+  // The next non-empty word of this level, found one level up.
+  const uint64_t next = Find(level + 1, w + 1);
+  if (next == kNone) return kNone;
+  return next * kWordBits + std::countr_zero(words[next]);
+}
+
+uint64_t SummaryBitmap::memory_bytes() const {
+  uint64_t bytes = 0;
+  for (const auto& level : levels_) bytes += level.capacity() * sizeof(uint64_t);
+  return bytes;
+}
+
+// ---- PageAllocator -------------------------------------------------------
+
+PageAllocator::PageAllocator(uint64_t system_pages, uint64_t dma32_pages,
+                             uint32_t max_order)
+    : system_pages_(system_pages), dma32_pages_(dma32_pages), max_order_(max_order) {
+  assert(dma32_pages <= system_pages);
+  assert(system_pages <= (uint64_t{1} << 28));
+  assert(max_order <= 20);
+  for (uint32_t k = 0; k <= max_order_; ++k) {
+    free_.emplace_back((system_pages_ >> k) + 1);
+  }
+  free_count_.assign(max_order_ + 1, 0);
+  allocated_.assign(WordsFor(system_pages_), 0);
+
+  // The canonical layout: greedily the largest aligned block that fits,
+  // zone by zone, which is also what freeing every frame would merge into.
+  const uint64_t zones[2][2] = {{0, dma32_pages_}, {dma32_pages_, system_pages_}};
+  for (const auto& zone : zones) {
+    uint64_t pfn = zone[0];
+    while (pfn < zone[1]) {
+      uint32_t k = max_order_;
+      while (k > 0 && ((pfn & ((uint64_t{1} << k) - 1)) != 0 ||
+                       pfn + (uint64_t{1} << k) > zone[1])) {
+        --k;
+      }
+      AddFree(pfn, k);
+      pfn += uint64_t{1} << k;
+    }
+  }
+}
+
+bool PageAllocator::SpansZoneBoundary(uint64_t pfn, uint32_t order) const {
+  return pfn < dma32_pages_ && pfn + (uint64_t{1} << order) > dma32_pages_;
+}
+
+std::optional<uint64_t> PageAllocator::LowestFree(uint32_t order,
+                                                   bool dma32_zone) const {
+  // Free blocks never span the zone boundary, so a block's zone is the zone
+  // of its first frame: NORMAL blocks are those starting at or after
+  // dma32_pages, DMA32 blocks those starting before it.
+  const uint64_t first_normal =
+      (dma32_pages_ + (uint64_t{1} << order) - 1) >> order;
+  const uint64_t index = free_[order].FindFirstFrom(dma32_zone ? 0 : first_normal);
+  if (index == SummaryBitmap::kNone) return std::nullopt;
+  if (dma32_zone && index >= first_normal) return std::nullopt;
+  return index << order;
+}
+
+std::optional<Pfn> PageAllocator::Alloc(uint32_t order, bool dma32_only) {
+  if (order > max_order_) return std::nullopt;
+  const bool zone_order[2] = {false, true};  // NORMAL, then DMA32
+  for (bool dma32_zone : zone_order) {
+    if (dma32_only && !dma32_zone) continue;
+    for (uint32_t k = order; k <= max_order_; ++k) {
+      const std::optional<uint64_t> found = LowestFree(k, dma32_zone);
+      if (!found) continue;
+      const uint64_t pfn = *found;
+      RemoveFree(pfn, k);
+      for (uint32_t j = k; j > order; --j) {
+        AddFree(pfn + (uint64_t{1} << (j - 1)), j - 1);
+      }
+      MarkAllocated(pfn, uint64_t{1} << order, true);
+      used_pages_ += uint64_t{1} << order;
+      return static_cast<Pfn>(pfn);
+    }
+  }
+  return std::nullopt;
+}
+
+PageAllocator::FreeError PageAllocator::Free(Pfn pfn_in, uint32_t order) {
+  const uint64_t pfn = pfn_in;
+  if (order > max_order_) return FreeError::kOutOfRange;
+  const uint64_t count = uint64_t{1} << order;
+  if (pfn >= system_pages_ || count > system_pages_ - pfn) {
+    return FreeError::kOutOfRange;
+  }
+  if ((pfn & (count - 1)) != 0 || SpansZoneBoundary(pfn, order)) {
+    return FreeError::kMisaligned;
+  }
+  if (!AllAllocated(pfn, count)) return FreeError::kNotAllocated;
+
+  MarkAllocated(pfn, count, false);
+  used_pages_ -= count;
+  uint64_t block = pfn;
+  uint32_t k = order;
+  while (k < max_order_) {
+    const uint64_t buddy = block ^ (uint64_t{1} << k);
+    const uint64_t merged = block & ~(uint64_t{1} << k);
+    // A free buddy lies inside one zone; the merged block must too.
+    if (SpansZoneBoundary(merged, k + 1)) break;
+    if ((buddy >> k) >= free_[k].size() || !free_[k].Test(buddy >> k)) break;
+    RemoveFree(buddy, k);
+    block = merged;
+    ++k;
+  }
+  AddFree(block, k);
+  return FreeError::kNone;
+}
+
+bool PageAllocator::IsAllocated(Pfn pfn) const {
+  if (pfn >= system_pages_) return false;
+  return (allocated_[pfn / kWordBits] >> (pfn % kWordBits)) & 1;
+}
+
+uint64_t PageAllocator::free_blocks(uint32_t order) const {
+  return order <= max_order_ ? free_count_[order] : 0;
+}
+
+uint64_t PageAllocator::memory_bytes() const {
+  uint64_t bytes = allocated_.capacity() * sizeof(uint64_t) +
+                   free_count_.capacity() * sizeof(uint64_t) +
+                   free_.capacity() * sizeof(SummaryBitmap);
+  for (const auto& bitmap : free_) bytes += bitmap.memory_bytes();
+  return bytes;
+}
+
+void PageAllocator::AddFree(uint64_t pfn, uint32_t order) {
+  free_[order].Set(pfn >> order);
+  ++free_count_[order];
+}
+
+void PageAllocator::RemoveFree(uint64_t pfn, uint32_t order) {
+  free_[order].Clear(pfn >> order);
+  --free_count_[order];
+}
+
+bool PageAllocator::AllAllocated(uint64_t pfn, uint64_t count) const {
+  uint64_t i = pfn;
+  const uint64_t end = pfn + count;
+  while (i < end) {
+    const uint64_t bit = i % kWordBits;
+    const uint64_t take = std::min<uint64_t>(kWordBits - bit, end - i);
+    const uint64_t mask = BitRange(bit, bit + take);
+    if ((allocated_[i / kWordBits] & mask) != mask) return false;
+    i += take;
+  }
+  return true;
+}
+
+void PageAllocator::MarkAllocated(uint64_t pfn, uint64_t count, bool allocated) {
+  uint64_t i = pfn;
+  const uint64_t end = pfn + count;
+  while (i < end) {
+    const uint64_t bit = i % kWordBits;
+    const uint64_t take = std::min<uint64_t>(kWordBits - bit, end - i);
+    const uint64_t mask = BitRange(bit, bit + take);
+    if (allocated) {
+      allocated_[i / kWordBits] |= mask;
+    } else {
+      allocated_[i / kWordBits] &= ~mask;
+    }
+    i += take;
+  }
+}
+
+}  // namespace ttm

@@ -1,0 +1,123 @@
+// The simulated system page allocator: a buddy allocator over frames
+// [0, system_pages) in two zones, ZONE_DMA32 [0, dma32_pages) and
+// ZONE_NORMAL [dma32_pages, system_pages).
+//
+// Why the model needs one: whether ttm_pool_alloc() falls back to lower
+// orders, whether a restore finds memory, and how a split block comes back
+// together all depend on which blocks the system can hand out. The trace
+// format pins the allocation policy (zone order, smallest order, lowest
+// address, keep the lower half on a split) so that every implementation
+// makes the same allocations succeed and fail; the real kernel's policy
+// (per-cpu lists, migrate types, watermarks) is deliberately not modelled.
+//
+// Memory: the model simulates up to 2^28 frames, so the free lists are
+// bitmaps (one per order, with summary levels for find-first-set) and the
+// allocated state is one bit per frame; about half a byte per frame in all.
+#ifndef TTM_CORE_ENGINE_PAGE_ALLOCATOR_H_
+#define TTM_CORE_ENGINE_PAGE_ALLOCATOR_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace ttm {
+
+// A page frame number; system_pages <= 2^28 so 32 bits suffice.
+using Pfn = uint32_t;
+
+// Models one order's free list (the kernel's free_area[order]) as a set of
+// block indices in [0, n) with find-first-set-at-or-after in O(log64 n):
+// level 0 holds the bits, and bit w of level l+1 says whether word w of
+// level l is non-zero. Lowest-address selection falls out of the search.
+class SummaryBitmap {
+ public:
+  static constexpr uint64_t kNone = ~uint64_t{0};
+
+  explicit SummaryBitmap(uint64_t n = 0);
+  uint64_t size() const { return n_; }
+  bool Test(uint64_t i) const;
+  void Set(uint64_t i);
+  void Clear(uint64_t i);
+  // The lowest set index >= from, or kNone.
+  uint64_t FindFirstFrom(uint64_t from) const;
+  uint64_t memory_bytes() const;
+
+ private:
+  uint64_t Find(size_t level, uint64_t from) const;
+
+  uint64_t n_ = 0;
+  std::vector<std::vector<uint64_t>> levels_;
+};
+
+// Models the buddy allocator behind __alloc_pages()/__free_pages().
+//
+// The allocator tracks which frames are allocated, not the order they were
+// allocated at, so the kernel's split_page() needs no call here: a block
+// allocated at order k may be freed as 2^k order-0 pages (or any aligned
+// pieces), and the pieces merge back with their free buddies.
+class PageAllocator {
+ public:
+  // Every frame starts free, in the largest naturally aligned blocks
+  // (order <= max_order) that fit inside their zone. Requires
+  // dma32_pages <= system_pages <= 2^28 and max_order <= 20 (asserted;
+  // the trace layer validates configs).
+  PageAllocator(uint64_t system_pages, uint64_t dma32_pages, uint32_t max_order);
+
+  // Models __alloc_pages(gfp, order). Takes, from ZONE_NORMAL first and
+  // then ZONE_DMA32 (dma32_only, i.e. GFP_DMA32: ZONE_DMA32 only), the
+  // lowest-address free block among those of the smallest order >= `order`
+  // and splits it down to `order`, keeping the lower half and freeing the
+  // upper halves.
+  // Return: the first frame of the block, or nullopt when no block can be
+  // had in the allowed zones or order > max_order.
+  std::optional<Pfn> Alloc(uint32_t order, bool dma32_only);
+
+  enum class FreeError {
+    kNone,
+    kOutOfRange,     // the range leaves [0, system_pages), or order > max_order
+    kMisaligned,     // pfn not aligned to 2^order, or the range spans the zone boundary
+    kNotAllocated,   // some frame of the range is free: a double free
+  };
+  // Models __free_pages(page, order). Frees 2^order frames at pfn, which
+  // must all be allocated, and merges the block with free buddies of the
+  // same order inside its zone, up to max_order.
+  // Return: kNone, or why nothing was changed.
+  FreeError Free(Pfn pfn, uint32_t order);
+
+  bool IsAllocated(Pfn pfn) const;  // false for pfn >= system_pages
+  uint64_t used_pages() const { return used_pages_; }
+  uint64_t free_pages() const { return system_pages_ - used_pages_; }
+  uint64_t system_pages() const { return system_pages_; }
+  uint64_t dma32_pages() const { return dma32_pages_; }
+  uint32_t max_order() const { return max_order_; }
+
+  // Number of free blocks of exactly this order (0 above max_order).
+  uint64_t free_blocks(uint32_t order) const;
+  // Heap bytes held by the allocator's bitmaps, for benchmarks.
+  uint64_t memory_bytes() const;
+
+ private:
+  // The zone holding frame pfn: [0, dma32) or [dma32, system).
+  bool InDma32(uint64_t pfn) const { return pfn < dma32_pages_; }
+  bool SpansZoneBoundary(uint64_t pfn, uint32_t order) const;
+  // The lowest free block of exactly `order` in the zone, if any.
+  std::optional<uint64_t> LowestFree(uint32_t order, bool dma32_zone) const;
+  void AddFree(uint64_t pfn, uint32_t order);
+  void RemoveFree(uint64_t pfn, uint32_t order);
+  bool AllAllocated(uint64_t pfn, uint64_t count) const;
+  void MarkAllocated(uint64_t pfn, uint64_t count, bool allocated);
+
+  uint64_t system_pages_;
+  uint64_t dma32_pages_;
+  uint32_t max_order_;
+  uint64_t used_pages_ = 0;
+  // free_[k] holds pfn >> k of every free block of order k.
+  std::vector<SummaryBitmap> free_;
+  std::vector<uint64_t> free_count_;
+  // One bit per frame: set while the frame is allocated.
+  std::vector<uint64_t> allocated_;
+};
+
+}  // namespace ttm
+
+#endif  // TTM_CORE_ENGINE_PAGE_ALLOCATOR_H_

@@ -1,0 +1,420 @@
+// Pool types, page primitives, freeing and shrinking: the parts of
+// drivers/gpu/drm/ttm/ttm_pool.c that the backup engine builds on.
+#include <algorithm>
+#include <string>
+
+#include "core/engine/model.h"
+
+namespace ttm {
+namespace {
+
+std::string Hex(uint64_t v) {
+  char buf[24];
+  snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+// Models ttm_pool_mgr_init() and ttm_pool_init() for the one device pool:
+// the global types are registered on the shrinker list first (for each order:
+// WC, UC, DMA32-WC, DMA32-UC), then the pool's own types that
+// ttm_pool_select_type() can return (all cachings for a coherent-DMA pool,
+// WC and UC for a pool with a NUMA node).
+TtmModel::TtmModel(const MachineConfig& config)
+    : config_(config),
+      allocator_(config.system_pages, config.dma32_pages, config.max_order),
+      store_(config.swap_pages),
+      pages_(config.system_pages),
+      page_pool_size_(config.pool_limit_pages) {
+  const uint32_t orders = config.max_order + 1;
+  global_index_.assign(4 * orders, -1);
+  per_pool_index_.assign(3 * orders, -1);
+  for (uint32_t k = 0; k < orders; ++k) {
+    const Caching kinds[4] = {Caching::kWriteCombined, Caching::kUncached,
+                              Caching::kWriteCombined, Caching::kUncached};
+    for (int kind = 0; kind < 4; ++kind) {
+      global_index_[kind * orders + k] = static_cast<int>(types_.size());
+      types_.push_back(PoolType{kinds[kind], k, kind >= 2, false, {}});
+    }
+  }
+  for (int c = 0; c < 3; ++c) {
+    const Caching caching = static_cast<Caching>(c);
+    const bool used = config.use_dma_alloc ||
+                      (config.numa_node && caching != Caching::kCached);
+    if (!used) continue;
+    for (uint32_t k = 0; k < orders; ++k) {
+      per_pool_index_[c * orders + k] = static_cast<int>(types_.size());
+      types_.push_back(PoolType{caching, k, false, true, {}});
+    }
+  }
+}
+
+TtObject* TtmModel::tt(uint32_t index) const {
+  return index < tts_.size() ? tts_[index].get() : nullptr;
+}
+
+TtObject* TtmModel::FindTt(uint64_t id) const {
+  auto it = ids_.find(id);
+  return it == ids_.end() ? nullptr : tts_[it->second].get();
+}
+
+void TtmModel::Report(Invariant inv, const TtObject* tt, std::string what) {
+  if (sink_ == nullptr) return;
+  Violation v{inv, std::nullopt, std::move(what)};
+  if (tt != nullptr) v.tt = tt->id;
+  sink_->push_back(std::move(v));
+}
+
+void TtmModel::Crash(Invariant inv, const TtObject* tt, std::string what) {
+  Report(inv, tt, std::move(what) + "; operation abandoned");
+  throw KernelCrash{};
+}
+
+void TtmModel::UpdatePeaks() {
+  counters_.peak_system_pages = std::max(counters_.peak_system_pages, allocator_.used_pages());
+  counters_.peak_pool_pages = std::max(counters_.peak_pool_pages, allocated_pages_);
+  counters_.peak_backup_pages = std::max(counters_.peak_backup_pages, store_.held_pages());
+}
+
+void TtmModel::SetOwner(Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
+  Page& p = P(pfn);
+  --owner_count_[static_cast<int>(p.owner)];
+  if (p.owner == Owner::kTt || p.owner == Owner::kRestoreOld) {
+    if (TtObject* t = tt(p.owner_id)) --t->owned_pages;
+  }
+  p.owner = owner;
+  p.owner_id = id;
+  p.aux = aux;
+  ++owner_count_[static_cast<int>(owner)];
+  if (owner == Owner::kTt || owner == Owner::kRestoreOld) ++tts_[id]->owned_pages;
+}
+
+// Stores a slot value. A page that was owned by this very slot and is
+// overwritten becomes an orphan: nothing refers to it any more (a leak).
+void TtmModel::SetSlot(TtObject& tt, uint64_t i, Slot value) {
+  const Slot old = tt.pages.Get(i);
+  if (old.is_page()) {
+    const Page p = page(old.pfn());
+    if (p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i && !(value == old))
+      SetOwner(old.pfn(), Owner::kOrphan);
+  }
+  tt.pages.Set(i, value);
+  if (value.is_page()) SetOwner(value.pfn(), Owner::kTt, tt.index, static_cast<uint32_t>(i));
+}
+
+// Dereferences slot i, which must hold a page this slot owns. Anything else
+// is what the kernel would do with a stale or bogus pointer: a crash.
+Pfn TtmModel::OwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who) {
+  if (s.is_null())
+    Crash(Invariant::kKernelCrash, &tt,
+          std::string(who) + " dereferences the empty slot " + std::to_string(i));
+  if (s.is_handle())
+    Crash(Invariant::kKernelCrash, &tt,
+          std::string(who) + " treats the backup handle in slot " + std::to_string(i) +
+              " as a page");
+  const Page p = page(s.pfn());
+  if (p.owner != Owner::kTt || p.owner_id != tt.index || p.aux != i)
+    Crash(Invariant::kOwnership, &tt,
+          std::string(who) + " uses the stale page in slot " + std::to_string(i) +
+              " (use after free)");
+  return s.pfn();
+}
+
+// Models ttm_pool_alloc_page() (and, for coherent-DMA pools, the
+// dma_alloc_attrs() path): one attempt at a block of 2^order pages. The
+// head's page->private records the order.
+std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
+  if (faults_.Call(FaultSite::kAllocPage, order) != 0) return std::nullopt;
+  std::optional<Pfn> pfn = allocator_.Alloc(order, config_.use_dma32);
+  if (!pfn) return std::nullopt;
+  const uint64_t n = uint64_t{1} << order;
+  for (uint64_t j = 0; j < n; ++j) {
+    Page& p = P(*pfn + j);
+    p.token = zero ? kZeroToken : kPoisonToken;
+    p.private_order = j == 0 ? order : 0;
+    p.caching = PageCaching::kWB;
+    p.mapped = false;
+    p.tail = j != 0;
+    SetOwner(*pfn + j, Owner::kKernel);
+  }
+  ++counters_.pool_misses;
+  UpdatePeaks();
+  return pfn;
+}
+
+// Models __free_pages(): hands 2^order frames back to the buddy allocator,
+// reporting what the kernel would not notice until much later: a page that
+// is still DMA-mapped or not write-back, a tail of an unsplit block freed
+// on its own. A double free is a crash.
+void TtmModel::FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
+  const uint64_t n = uint64_t{1} << order;
+  uint64_t mapped = 0, uncached = 0;
+  for (uint64_t j = 0; j < n; ++j) {
+    const Page p = page(pfn + j);
+    mapped += p.mapped;
+    uncached += p.caching != PageCaching::kWB;
+  }
+  const Page head = page(pfn);
+  if (order == 0 && head.tail)
+    Report(Invariant::kSplit, tt,
+           "tail page pfn " + std::to_string(pfn) + " of an unsplit block freed on its own");
+  if (mapped)
+    Report(Invariant::kDmaUnmapOnce, tt,
+           std::to_string(mapped) + " page(s) at pfn " + std::to_string(pfn) +
+               " reach the system still dma-mapped");
+  if (uncached)
+    Report(Invariant::kPoolCaching, tt,
+           std::to_string(uncached) + " page(s) at pfn " + std::to_string(pfn) +
+               " reach the system without a write-back reset");
+  switch (allocator_.Free(pfn, order)) {
+    case PageAllocator::FreeError::kNone:
+      break;
+    case PageAllocator::FreeError::kNotAllocated:
+      Crash(Invariant::kOwnership, tt, "double free of pfn " + std::to_string(pfn));
+    default:
+      Crash(Invariant::kKernelCrash, tt,
+            "bad free of pfn " + std::to_string(pfn) + " order " + std::to_string(order));
+  }
+  for (uint64_t j = 0; j < n; ++j) {
+    Page& p = P(pfn + j);
+    p.mapped = false;
+    p.caching = PageCaching::kWB;
+    p.tail = false;
+    p.private_order = 0;
+    SetOwner(pfn + j, Owner::kSystem);
+  }
+}
+
+// Models set_pages_wb() on a block.
+void TtmModel::SetPagesWb(Pfn p, uint64_t num_pages) {
+  for (uint64_t j = 0; j < num_pages; ++j) {
+    Page& pg = P(p + j);
+    if (pg.caching != PageCaching::kWB) {
+      pg.caching = PageCaching::kWB;
+      ++counters_.caching_changes;
+    }
+  }
+}
+
+// Models ttm_pool_free_page(): reset non-WB pages to WB (x86), then free to
+// the system. The reset follows the caching argument, not the page.
+void TtmModel::PoolFreePage(Caching caching, uint32_t order, Pfn p, const TtObject* tt) {
+  if (caching != Caching::kCached) SetPagesWb(p, uint64_t{1} << order);
+  FreeToSystem(p, order, tt);
+}
+
+// Models ttm_pool_type_give(): clear every subpage and push the block on
+// the head of the list.
+void TtmModel::PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt) {
+  const uint64_t n = uint64_t{1} << pt.order;
+  const int type_index = static_cast<int>(&pt - types_.data());
+  const Page head = page(p);
+  if (head.private_order != pt.order || head.tail)
+    Report(Invariant::kPoolAccounting, tt,
+           "a block of order " + std::to_string(head.private_order) + (head.tail ? " (a tail)" : "") +
+               " is pooled in an order-" + std::to_string(pt.order) + " pool type");
+  uint64_t wrong_caching = 0, mapped = 0;
+  for (uint64_t j = 0; j < n; ++j) {
+    Page& pg = P(p + j);
+    wrong_caching += pg.caching != ToPageCaching(pt.caching);
+    mapped += pg.mapped;
+    pg.token = kZeroToken;
+    SetOwner(p + j, Owner::kPool, static_cast<uint32_t>(type_index));
+  }
+  if (wrong_caching) {
+    // A pool entry of the wrong caching breaks both the pool's contract
+    // (3.1.2) and the caching rule for pooled pages (3.4.1).
+    const std::string what = std::to_string(wrong_caching) + " page(s) at pfn " + std::to_string(p) +
+                             " given to the " + std::string(CachingName(pt.caching)) +
+                             " pool with another caching";
+    Report(Invariant::kPoolAccounting, tt, what);
+    Report(Invariant::kPoolCaching, tt, what);
+  }
+  if (mapped)
+    Report(Invariant::kDmaUnmapOnce, tt,
+           std::to_string(mapped) + " page(s) at pfn " + std::to_string(p) +
+               " reach a pool still dma-mapped");
+  pt.pages.push_back(p);
+  allocated_pages_ += n;
+  UpdatePeaks();
+}
+
+// Models ttm_pool_type_take(): pop the head of the list.
+std::optional<Pfn> TtmModel::PoolTypeTake(PoolType& pt) {
+  if (pt.pages.empty()) return std::nullopt;
+  const Pfn p = pt.pages.back();
+  pt.pages.pop_back();
+  const uint64_t n = uint64_t{1} << pt.order;
+  allocated_pages_ -= n;
+  for (uint64_t j = 0; j < n; ++j) SetOwner(p + j, Owner::kKernel);
+  return p;
+}
+
+// Models ttm_pool_select_type() (BASE/V13, x86): coherent-DMA pools use
+// their own type for every caching; otherwise WC/UC go to the pool's own
+// type when it has a NUMA node, else to the global (DMA32) types; WB pages
+// are not pooled.
+PoolType* TtmModel::PoolSelectType(Caching caching, uint32_t order) {
+  const uint32_t orders = config_.max_order + 1;
+  if (order >= orders) return nullptr;
+  const int c = static_cast<int>(caching);
+  if (config_.use_dma_alloc) return &types_[per_pool_index_[c * orders + order]];
+  if (caching == Caching::kCached) return nullptr;
+  if (config_.numa_node) return &types_[per_pool_index_[c * orders + order]];
+  const int kind = (caching == Caching::kWriteCombined ? 0 : 1) + (config_.use_dma32 ? 2 : 0);
+  return &types_[global_index_[kind * orders + order]];
+}
+
+// Models ttm_pool_map(): coherent-DMA pools already know the bus address;
+// other pools map the whole block (dma_map_page()), which may fail.
+// dma_address[] entries are written from the caller's dma cursor.
+int TtmModel::PoolMap(TtObject& tt, uint32_t order, Pfn p, uint64_t& dma_cursor) {
+  const uint64_t n = uint64_t{1} << order;
+  if (!config_.use_dma_alloc) {
+    if (faults_.Call(FaultSite::kDmaMap, order) != 0) return kEFAULT;
+    for (uint64_t j = 0; j < n; ++j) {
+      Page& pg = P(p + j);
+      if (pg.mapped)
+        Report(Invariant::kDmaUnmapOnce, &tt, "pfn " + std::to_string(p + j) + " mapped twice");
+      pg.mapped = true;
+    }
+  }
+  if (dma_cursor + n > tt.num_pages)
+    Crash(Invariant::kKernelCrash, &tt, "dma cursor walks off the dma_address array");
+  for (uint64_t j = 0; j < n; ++j) tt.dma_address.Set(dma_cursor++, BusAddress(p) + j * kPageSize);
+  return 0;
+}
+
+// Models ttm_pool_unmap(): a no-op for coherent-DMA pools, else
+// dma_unmap_page() of num_pages at that bus address. Unmapping something
+// that is not mapped is reported (a double unmap in the kernel).
+void TtmModel::PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pages) {
+  if (config_.use_dma_alloc) return;
+  const uint64_t limit = BusAddress(static_cast<Pfn>(config_.system_pages));
+  if (dma_addr < kDmaBase || dma_addr >= limit || (dma_addr - kDmaBase) % kPageSize != 0) {
+    Report(Invariant::kDmaUnmapOnce, &tt, "unmap of bus address " + Hex(dma_addr) +
+                                              ", which was never mapped");
+    return;
+  }
+  const Pfn first = static_cast<Pfn>((dma_addr - kDmaBase) / kPageSize);
+  uint64_t unmapped = 0;
+  for (uint64_t j = 0; j < num_pages && first + j < config_.system_pages; ++j) {
+    Page& pg = P(first + j);
+    if (!pg.mapped) ++unmapped;
+    pg.mapped = false;
+  }
+  if (unmapped)
+    Report(Invariant::kDmaUnmapOnce, &tt,
+           "unmap of " + std::to_string(num_pages) + " page(s) at " + Hex(dma_addr) + ": " +
+               std::to_string(unmapped) + " not mapped (double unmap)");
+}
+
+// Models ttm_pool_apply_caching() on x86: converts slots [first, last)
+// from WB to WC/UC in one batch (set_pages_array_wc/uc), which may fail.
+int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching) {
+  if (first >= last || caching == Caching::kCached) return 0;
+  if (faults_.Call(FaultSite::kSetCaching) != 0) return kENOMEM;
+  for (uint64_t i = first; i < last; ++i) {
+    const Pfn p = OwnedPage(tt, i, tt.pages.Get(i), "set_pages_array_wc/uc");
+    Page& pg = P(p);
+    if (pg.caching != ToPageCaching(caching)) {
+      pg.caching = ToPageCaching(caching);
+      ++counters_.caching_changes;
+    }
+  }
+  return 0;
+}
+
+// Models set_pages_array_wb() over all N slots, as ttm_pool_backup_tt()
+// calls it: every slot must hold a page (4.13: a NULL or handle slot is a
+// crash in the kernel).
+void TtmModel::SetPagesArrayWb(TtObject& tt) {
+  for (uint64_t i = 0; i < tt.num_pages; ++i) {
+    const Pfn p = OwnedPage(tt, i, tt.pages.Get(i), "set_pages_array_wb");
+    SetPagesWb(p, 1);
+  }
+}
+
+// Models ttm_pool_split_for_swap(): split_page() of a multi-order block
+// into independent order-0 pages with page->private cleared.
+void TtmModel::PoolSplitForSwap(Pfn p) {
+  const uint32_t order = page(p).private_order;
+  if (order == 0) return;
+  const uint64_t n = uint64_t{1} << order;
+  for (uint64_t j = 0; j < n; ++j) {
+    Page& pg = P(p + j);
+    pg.private_order = 0;
+    pg.tail = false;
+  }
+  ++counters_.splits;
+}
+
+// Models ttm_pool_free_range() (V13): walks [start_page, end_page) by what
+// it finds. Handles are dropped; pages go to their pool type or the system.
+// With the pool (with_pool), blocks are dma-unmapped and may be pooled;
+// without it ("shrunken" pages) they are freed to the system by their
+// recorded order. Slots keep their stale contents.
+void TtmModel::PoolFreeRange(bool with_pool, TtObject& tt, Caching caching,
+                             uint64_t start_page, uint64_t end_page) {
+  uint64_t nr = 1;
+  for (uint64_t i = start_page; i < end_page; i += nr) {
+    if (i >= tt.num_pages)
+      Crash(Invariant::kKernelCrash, &tt,
+            "ttm_pool_free_range walks off the slot array at slot " + std::to_string(i) +
+                " (end " + std::to_string(end_page) + ", num_pages " +
+                std::to_string(tt.num_pages) + ")");
+    const Slot s = tt.pages.Get(i);
+    if (s.is_handle()) {
+      nr = 1;
+      if (s.handle() != 0 && !store_.Drop(tt.backup, s.handle()))
+        Report(Invariant::kHandleUse, &tt,
+               "drop of handle " + std::to_string(s.handle()) + " in slot " + std::to_string(i) +
+                   ", which is not live");
+      continue;
+    }
+    const Pfn p = OwnedPage(tt, i, s, "ttm_pool_free_range");
+    const uint32_t order = page(p).private_order;
+    nr = uint64_t{1} << order;
+    PoolType* pt = nullptr;
+    if (with_pool) {
+      if (tt.has_dma) PoolUnmap(tt, tt.dma_address.Get(i), nr);
+      pt = PoolSelectType(caching, order);
+    }
+    if (pt)
+      PoolTypeGive(*pt, p, &tt);
+    else
+      PoolFreePage(caching, order, p, &tt);
+  }
+}
+
+// Models ttm_pool_free(): free every slot, then trim the pools back to
+// page_pool_size with ttm_pool_shrink().
+void TtmModel::PoolFree(TtObject& tt) {
+  PoolFreeRange(true, tt, tt.caching, 0, tt.num_pages);
+  while (allocated_pages_ > page_pool_size_) PoolShrink();
+}
+
+// Models ttm_pool_shrink(): take the first type of the shrinker list,
+// rotate it to the tail, free one block of it to the system.
+uint64_t TtmModel::PoolShrink() {
+  if (types_.empty()) return 0;
+  PoolType& pt = types_[shrinker_cursor_];
+  shrinker_cursor_ = (shrinker_cursor_ + 1) % types_.size();
+  std::optional<Pfn> p = PoolTypeTake(pt);
+  if (!p) return 0;
+  PoolFreePage(pt.caching, pt.order, *p, nullptr);
+  const uint64_t n = uint64_t{1} << pt.order;
+  counters_.pool_shrunk_pages += n;
+  return n;
+}
+
+// Models ttm_pool_fini() and ttm_pool_mgr_fini(): every pool type, per-pool
+// and global, gives its pages back to the system.
+void TtmModel::PoolFini() {
+  for (PoolType& pt : types_) {
+    while (std::optional<Pfn> p = PoolTypeTake(pt)) PoolFreePage(pt.caching, pt.order, *p, nullptr);
+  }
+}
+
+}  // namespace ttm

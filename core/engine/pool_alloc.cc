@@ -1,0 +1,256 @@
+// ttm_pool_alloc() with the V13 restore folded into it.
+//
+// V13 restores a backed-up tt inside the ordinary allocation loop: each new
+// block is placed into the slots as usual, but the slots' previous contents
+// (backup handles, pages retained by a partial backup) are first moved to
+// restore->old_pages, and ttm_pool_restore_tt() then copies them into the
+// new block. A failure leaves the restore struct attached to the tt so that
+// the next call can resume, which it does correctly only when the failure
+// happened while copying (spec 4.7 and 4.9 say where it does not).
+#include <algorithm>
+#include <string>
+
+#include "core/engine/model.h"
+
+namespace ttm {
+
+// Models ttm_pool_restore_valid(): the current chunk is not fully restored.
+// A freshly zeroed struct (order 0, restored 0) passes (4.12).
+bool TtmModel::RestoreValid(const RestoreState* restore) {
+  return restore != nullptr && restore->restored_pages < (uint64_t{1} << restore->order);
+}
+
+// Integrity: content copied back into slot `slot` must be what was last
+// written there.
+void TtmModel::Verify(const TtObject& tt, uint64_t slot, uint64_t token) {
+  const std::optional<uint64_t> expected = ExpectedToken(tt, slot);
+  if (!expected) return;
+  ++counters_.pages_verified;
+  if (token == *expected) return;
+  ++counters_.mismatches;
+  Report(Invariant::kDataPreserved, &tt,
+         "slot " + std::to_string(slot) + " restored with content that was not last written there");
+}
+
+std::optional<uint64_t> TtmModel::ExpectedToken(const TtObject& tt, uint64_t slot) const {
+  const uint64_t gen = tt.expected.Get(slot);
+  if (gen == 0) return std::nullopt;
+  return ContentToken(tt.uid, slot, gen);
+}
+
+// Models ttm_pool_restore_tt(): copy the pending chunk's old entries, from
+// restored_pages on, into the new pages at first_page. A handle is copied
+// and dropped; a retained page is split, copied and freed to the system;
+// handle 0 is skipped without counting (4.11). Stops at the first copy
+// error, keeping restored_pages at the failed entry.
+int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
+  RestoreState* restore = tt.restore.get();
+  if (!RestoreValid(restore)) return 0;
+  const uint64_t nr = uint64_t{1} << restore->order;
+  int ret = 0;
+  for (uint64_t i = restore->restored_pages; i < nr; ++i) {
+    const Slot e = restore->old_pages[i];
+    const uint64_t slot = restore->first_page + i;
+    if (e.is_handle()) {
+      const uint64_t handle = e.handle();
+      if (handle == 0) continue;
+      ret = faults_.Call(FaultSite::kCopyPage, 0, ctx.interruptible);
+      if (ret != 0) break;
+      const Pfn dst = OwnedPage(tt, slot, tt.pages.Get(slot), "ttm_backup_copy_page");
+      std::optional<uint64_t> token = store_.Peek(tt.backup, handle);
+      if (!token) {
+        Report(Invariant::kHandleUse, &tt,
+               "copy of handle " + std::to_string(handle) + ", which is not live");
+        token = kZeroToken;
+      }
+      P(dst).token = *token;
+      ++counters_.pages_from_backup;
+      Verify(tt, slot, *token);
+      if (!store_.Drop(tt.backup, handle))
+        Report(Invariant::kHandleUse, &tt, "drop of handle " + std::to_string(handle) +
+                                               ", which is not live");
+    } else if (e.is_page()) {
+      const Pfn p = e.pfn();
+      const Page old = page(p);
+      if (old.owner != Owner::kRestoreOld || old.owner_id != tt.index || old.aux != i)
+        Crash(Invariant::kOwnership, &tt,
+              "old_pages[" + std::to_string(i) + "] refers to a page it does not own");
+      const Pfn dst = OwnedPage(tt, slot, tt.pages.Get(slot), "copy_highpage");
+      PoolSplitForSwap(p);
+      P(dst).token = old.token;
+      ++counters_.pages_from_retained;
+      Verify(tt, slot, old.token);
+      FreeToSystem(p, 0, &tt);
+    }
+    ++restore->restored_pages;
+    restore->old_pages[i] = Slot();
+  }
+  return ret;
+}
+
+// The cursors of ttm_pool_alloc(), as slot indices.
+struct Cursor {
+  uint64_t pages = 0;      // next slot
+  uint64_t dma = 0;        // next dma_address entry
+  uint64_t remaining = 0;  // num_pages still to allocate
+};
+
+// The allocation loop needs ttm_pool_page_allocated(), which V13 extends
+// with the restore hook; it lives here as a helper class so that its cursor
+// handling reads like the kernel's pointer arithmetic.
+class PoolAllocation {
+ public:
+  PoolAllocation(TtmModel& m, TtObject& tt) : m_(m), tt_(tt) {}
+
+  // Models ttm_pool_page_allocated() (V13): map the block, then, when
+  // restoring, move the target slots' contents to old_pages and start a new
+  // chunk; then place the block's pages in the slots.
+  int PageAllocated(uint32_t order, Pfn p, Cursor& c) {
+    if (tt_.has_dma) {
+      const int r = m_.PoolMap(tt_, order, p, c.dma);
+      if (r) return r;
+    }
+    const uint64_t n = uint64_t{1} << order;
+    if (c.pages + n > tt_.num_pages)
+      m_.Crash(Invariant::kKernelCrash, &tt_, "a new block is placed beyond the slot array");
+    if (RestoreState* restore = tt_.restore.get()) {
+      if (n > restore->old_pages.size())
+        m_.Crash(Invariant::kKernelCrash, &tt_, "old_pages overflows its allocation");
+      for (uint64_t j = 0; j < n; ++j) {
+        // An old entry still owning a page is overwritten: that page leaks.
+        const Slot previous = restore->old_pages[j];
+        if (previous.is_page()) {
+          const Page pg = m_.page(previous.pfn());
+          if (pg.owner == Owner::kRestoreOld && pg.owner_id == tt_.index && pg.aux == j)
+            m_.SetOwner(previous.pfn(), Owner::kOrphan);
+        }
+        const Slot s = tt_.pages.Get(c.pages + j);
+        restore->old_pages[j] = s;
+        if (s.is_page()) {
+          const Page pg = m_.page(s.pfn());
+          if (pg.owner == Owner::kTt && pg.owner_id == tt_.index && pg.aux == c.pages + j)
+            m_.SetOwner(s.pfn(), Owner::kRestoreOld, tt_.index, static_cast<uint32_t>(j));
+        }
+        tt_.pages.Set(c.pages + j, Slot());
+      }
+      restore->order = order;
+      restore->restored_pages = 0;
+      restore->first_page = c.pages;
+      restore->alloced_pages += n;
+    }
+    c.remaining -= n;
+    for (uint64_t j = 0; j < n; ++j) m_.SetSlot(tt_, c.pages + j, Slot::Page(p + static_cast<Pfn>(j)));
+    c.pages += n;
+    return 0;
+  }
+
+ private:
+  TtmModel& m_;
+  TtObject& tt_;
+};
+
+// Models ttm_pool_alloc() (V13): fill the tt from the pools and the system,
+// highest order first; when the tt is backed up, restore it on the way.
+// Differs from the kernel only in cursor representation (slot indices).
+int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
+  PoolAllocation alloc(*this, tt);
+  Cursor c{0, 0, tt.num_pages};
+  uint64_t caching = 0;  // the caching cursor
+  Caching page_caching = tt.caching;
+  const bool zero = tt.page_flags & kTtFlagZeroAlloc;
+  uint32_t order = std::min(config_.max_order, Fls(c.remaining));
+  std::optional<Pfn> p;
+  PoolType* pt = nullptr;
+  int r = 0;
+
+  if (tt.backed_up()) {
+    if (!tt.restore) {
+      if (faults_.Call(FaultSite::kAllocRestore) != 0) return kENOMEM;
+      tt.restore = std::make_unique<RestoreState>();
+      tt.restore->old_pages.assign(uint64_t{1} << order, Slot());
+    } else if (RestoreValid(tt.restore.get())) {
+      RestoreState& restore = *tt.restore;
+      if (restore.alloced_pages > c.remaining)
+        Crash(Invariant::kKernelCrash, &tt,
+              "resume: num_pages - alloced_pages underflows (alloced_pages " +
+                  std::to_string(restore.alloced_pages) + " > num_pages " +
+                  std::to_string(c.remaining) + ")");
+      c.remaining -= restore.alloced_pages;
+      order = std::min(order, Fls(c.remaining));
+      c.pages += restore.alloced_pages;
+      // V13 bug (4.7): the dma cursor is not advanced.
+      r = PoolRestoreTt(tt, ctx);
+      if (r) return r;
+      caching = restore.caching_divide;
+    }
+    tt.restore->pool_set = true;
+  }
+
+  for (; c.remaining; order = std::min(order, Fls(c.remaining))) {
+    page_caching = tt.caching;
+    pt = PoolSelectType(tt.caching, order);
+    p = pt ? PoolTypeTake(*pt) : std::nullopt;
+    if (p) {
+      ++counters_.pool_hits;
+      r = PoolApplyCaching(tt, caching, c.pages, tt.caching);
+      if (r) goto error_free_page;
+      caching = c.pages;
+      do {
+        r = alloc.PageAllocated(order, *p, c);
+        if (r) goto error_free_page;
+        caching = c.pages;
+        if (RestoreValid(tt.restore.get())) {
+          r = PoolRestoreTt(tt, ctx);
+          if (r) goto error_free_all;
+        }
+        if (c.remaining < (uint64_t{1} << order)) break;
+        p = PoolTypeTake(*pt);
+        if (p) ++counters_.pool_hits;
+      } while (p);
+    }
+
+    page_caching = Caching::kCached;
+    while (c.remaining >= (uint64_t{1} << order) && (p = PoolAllocPage(order, zero))) {
+      r = alloc.PageAllocated(order, *p, c);
+      if (r) goto error_free_page;
+      if (RestoreValid(tt.restore.get())) {
+        r = PoolRestoreTt(tt, ctx);
+        if (r) goto error_free_all;
+      }
+    }
+
+    if (!p) {
+      if (order) {
+        --order;
+        ++counters_.order_fallbacks;
+        continue;
+      }
+      r = kENOMEM;
+      goto error_free_all;
+    }
+  }
+
+  r = PoolApplyCaching(tt, caching, c.pages, tt.caching);
+  if (r) goto error_free_all;
+
+  if (tt.restore) tt.restore.reset();
+  if (tt.backed_up()) tt.page_flags &= ~(kTtFlagPrivBackedUp | kTtFlagSwapped);
+  return 0;
+
+error_free_page:
+  PoolFreePage(page_caching, order, *p, &tt);
+
+error_free_all:
+  if (tt.backed_up()) {
+    tt.restore->caching_divide = caching;
+    return r;
+  }
+  {
+    const uint64_t allocated = tt.num_pages - c.remaining;
+    PoolFreeRange(true, tt, tt.caching, 0, caching);
+    PoolFreeRange(true, tt, Caching::kCached, caching, allocated);
+  }
+  return r;
+}
+
+}  // namespace ttm

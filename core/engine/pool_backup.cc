@@ -1,0 +1,126 @@
+// ttm_pool_backup_tt() and ttm_pool_release_backed_up(): the V13 shrink
+// helper and its counterpart for a tt destroyed while (partly) backed up.
+//
+// The backup goes page by page: a multi-order block is split first so that
+// each page can be exchanged for a handle on its own, and a failure simply
+// stops the walk, leaving a tt whose slots are handles up to the failure
+// and retained pages after it. Such a tt is marked backed up and is never
+// backed up a second time; a later ttm_pool_alloc() restores it.
+#include <string>
+
+#include "core/engine/model.h"
+
+namespace ttm {
+
+// Models ttm_pool_backup_tt() (V13). Returns the number of pages backed up
+// or purged, or a negative errno: -EBUSY without side effects when there is
+// no swap space (and no purge), the pool is coherent-DMA or the tt is
+// already backed up; -ENOMEM when the very first page failed.
+int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
+  if ((store_.bytes_avail() == 0 && !flags.purge) || config_.use_dma_alloc || tt.backed_up())
+    return kEBUSY;
+
+  // Anything returned to the system must be write-back; this happens before
+  // anything can fail and is never undone (4.6).
+  if (tt.caching != Caching::kCached) SetPagesArrayWb(tt);
+
+  uint64_t shrunken = 0;
+  if (tt.has_dma || flags.purge) {
+    uint64_t nr = 1;
+    for (uint64_t i = 0; i < tt.num_pages; i += nr) {
+      const Slot s = tt.pages.Get(i);
+      if (s.is_null()) {
+        nr = 1;
+        continue;
+      }
+      const Pfn p = OwnedPage(tt, i, s, "ttm_pool_page_order");
+      const uint32_t order = page(p).private_order;
+      nr = uint64_t{1} << order;
+      if (tt.has_dma) PoolUnmap(tt, tt.dma_address.Get(i), nr);
+      if (flags.purge) {
+        shrunken += nr;
+        P(p).private_order = 0;
+        FreeToSystem(p, order, &tt);
+        for (uint64_t j = 0; j < nr && i + j < tt.num_pages; ++j) tt.pages.Set(i + j, Slot());
+      }
+    }
+  }
+  if (flags.purge) return static_cast<int64_t>(shrunken);
+
+  uint64_t num_pages = tt.num_pages;
+  // The kernel's backup_fault_inject: pretend to fail half way.
+  if (faults_.Call(FaultSite::kBackupHalf) != 0) num_pages = (num_pages + 1) / 2;
+
+  int ret = 0;
+  for (uint64_t i = 0; i < num_pages; ++i) {
+    const Slot s = tt.pages.Get(i);
+    if (s.is_null()) continue;
+    const Pfn p = OwnedPage(tt, i, s, "ttm_pool_split_for_swap");
+    PoolSplitForSwap(p);
+    Handle handle = 0;
+    if (faults_.Call(FaultSite::kBackupPage) == 0)
+      handle = store_.BackupPage(tt.backup, i, page(p).token, flags.writeback);
+    if (handle) {
+      FreeToSystem(p, 0, &tt);  // put_page()
+      tt.pages.Set(i, Slot::Handle(handle));
+      ++shrunken;
+      UpdatePeaks();
+    } else {
+      // A partially backed-up tt is allowed.
+      ++counters_.backup_failed_pages;
+      ret = kENOMEM;
+      break;
+    }
+  }
+
+  if (shrunken) tt.page_flags |= kTtFlagPrivBackedUp | kTtFlagSwapped;
+  return shrunken ? static_cast<int64_t>(shrunken) : ret;
+}
+
+// Models ttm_pool_release_backed_up() (V13): give back everything a
+// backed-up or half-restored tt holds: the pending chunk's old entries, the
+// new pages of the restore (through the pool, split at caching_divide), and
+// every remaining handle or retained page (without the pool). The slot
+// array is not cleared.
+void TtmModel::PoolReleaseBackedUp(TtObject& tt) {
+  if (!tt.backed_up()) return;
+  RestoreState* restore = tt.restore.get();
+  uint64_t start_page = 0;
+
+  if (RestoreValid(restore)) {
+    const uint64_t nr = uint64_t{1} << restore->order;
+    for (uint64_t i = restore->restored_pages; i < nr; ++i) {
+      const Slot e = restore->old_pages[i];
+      if (e.is_handle()) {
+        if (e.handle() == 0) continue;
+        if (!store_.Drop(tt.backup, e.handle()))
+          Report(Invariant::kHandleUse, &tt,
+                 "drop of handle " + std::to_string(e.handle()) + ", which is not live");
+      } else if (e.is_page()) {
+        const Page old = page(e.pfn());
+        if (old.owner != Owner::kRestoreOld || old.owner_id != tt.index || old.aux != i)
+          Crash(Invariant::kOwnership, &tt,
+                "old_pages[" + std::to_string(i) + "] refers to a page it does not own");
+        PoolSplitForSwap(e.pfn());
+        FreeToSystem(e.pfn(), 0, &tt);
+      }
+    }
+  }
+
+  if (restore) {
+    const uint64_t mid = restore->caching_divide;
+    start_page = restore->alloced_pages;
+    // New pages that may be dma-mapped and non-cached.
+    PoolFreeRange(true, tt, tt.caching, 0, mid);
+    // New pages that may be dma-mapped but are still write-back.
+    PoolFreeRange(true, tt, Caching::kCached, mid, restore->alloced_pages);
+  }
+
+  // What the backup left: handles and write-back, unmapped pages.
+  PoolFreeRange(false, tt, Caching::kCached, start_page, tt.num_pages);
+
+  if (restore) tt.restore.reset();
+  tt.page_flags &= ~(kTtFlagPrivBackedUp | kTtFlagSwapped);
+}
+
+}  // namespace ttm

@@ -1,0 +1,125 @@
+#include "core/engine/sparse_array.h"
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace ttm {
+namespace {
+
+using Entries = std::vector<std::pair<uint64_t, uint64_t>>;
+
+Entries NonDefault(const SparseArray<uint64_t>& a) {
+  Entries out;
+  a.ForEachNonDefault([&](uint64_t i, uint64_t v) { out.emplace_back(i, v); });
+  return out;
+}
+
+TEST(SparseArrayTest, NeverWrittenEntriesReadAsDefaultWithoutAllocating) {
+  SparseArray<uint64_t> a(10000);
+  EXPECT_EQ(a.size(), 10000u);
+  EXPECT_EQ(a.Get(0), 0u);
+  EXPECT_EQ(a.Get(9999), 0u);
+  EXPECT_EQ(a.allocated_chunks(), 0u);
+  EXPECT_TRUE(NonDefault(a).empty());
+}
+
+TEST(SparseArrayTest, WritesAllocateOnlyTheirChunk) {
+  SparseArray<uint64_t> a(10000);
+  a.Set(5000, 7);
+  EXPECT_EQ(a.allocated_chunks(), 1u);
+  EXPECT_EQ(a.Get(5000), 7u);
+  EXPECT_EQ(a.Get(5001), 0u);
+  a.Mutable(5001) += 3;
+  EXPECT_EQ(a.Get(5001), 3u);
+  EXPECT_EQ(a.allocated_chunks(), 1u);
+  a.Set(0, 1);
+  EXPECT_EQ(a.allocated_chunks(), 2u);
+}
+
+TEST(SparseArrayTest, HugeArrayWithFewTouchedChunksStaysSmall) {
+  const uint64_t n = (uint64_t{1} << 31) - 1;
+  SparseArray<uint64_t> a(n);
+  a.Set(0, 1);
+  a.Set(n - 1, 2);
+  a.Set(n / 2, 3);
+  EXPECT_EQ(a.allocated_chunks(), 3u);
+  EXPECT_LT(a.memory_bytes(), 3 * SparseArray<uint64_t>::kChunkEntries * 8 + 1024);
+  EXPECT_EQ(a.Get(n - 1), 2u);
+  EXPECT_EQ(a.Get(n - 2), 0u);
+  EXPECT_EQ(NonDefault(a), (Entries{{0, 1}, {n / 2, 3}, {n - 1, 2}}));
+}
+
+TEST(SparseArrayTest, ShortLastChunkHoldsOnlyWhatRemains) {
+  SparseArray<uint64_t> one(1);
+  one.Set(0, 9);
+  EXPECT_LT(one.memory_bytes(), 128u);
+  SparseArray<uint64_t> a(SparseArray<uint64_t>::kChunkEntries + 3);
+  a.Set(SparseArray<uint64_t>::kChunkEntries + 2, 4);
+  EXPECT_LT(a.memory_bytes(), 128u);
+  EXPECT_EQ(a.Get(SparseArray<uint64_t>::kChunkEntries + 2), 4u);
+}
+
+TEST(SparseArrayTest, ForEachNonDefaultVisitsIndicesInIncreasingOrder) {
+  SparseArray<uint64_t> a(1 << 20);
+  // Written out of order, across chunks, with a default value in between.
+  for (uint64_t i : {900000u, 3u, 70000u, 4096u, 4095u, 12u}) a.Set(i, i + 1);
+  a.Set(12, 0);
+  EXPECT_EQ(NonDefault(a),
+            (Entries{{3, 4}, {4095, 4096}, {4096, 4097}, {70000, 70001}, {900000, 900001}}));
+}
+
+TEST(SparseArrayTest, ClearReleasesEveryChunkAndKeepsTheSize) {
+  SparseArray<uint64_t> a(100000);
+  a.Set(1, 1);
+  a.Set(99999, 2);
+  (void)a.Get(1);  // leave the lookup cache pointing at a chunk
+  a.Clear();
+  EXPECT_EQ(a.allocated_chunks(), 0u);
+  EXPECT_EQ(a.size(), 100000u);
+  EXPECT_EQ(a.Get(1), 0u);
+  EXPECT_EQ(a.Get(99999), 0u);
+  a.Set(1, 5);
+  EXPECT_EQ(a.Get(1), 5u);
+}
+
+TEST(SparseArrayTest, ReadingAnAbsentChunkDoesNotHideALaterWrite) {
+  SparseArray<uint64_t> a(100000);
+  EXPECT_EQ(a.Get(50000), 0u);  // caches "chunk absent"
+  a.Set(50001, 8);
+  EXPECT_EQ(a.Get(50001), 8u);
+  EXPECT_EQ(a.Get(50000), 0u);
+}
+
+TEST(SparseArrayTest, CopiesAreDeepAndMovesLeaveTheSourceEmpty) {
+  SparseArray<uint64_t> a(10000);
+  a.Set(7, 70);
+  SparseArray<uint64_t> b = a;
+  b.Set(7, 71);
+  EXPECT_EQ(a.Get(7), 70u);
+  EXPECT_EQ(b.Get(7), 71u);
+  SparseArray<uint64_t> c = std::move(a);
+  EXPECT_EQ(c.Get(7), 70u);
+  EXPECT_EQ(a.allocated_chunks(), 0u);  // NOLINT(bugprone-use-after-move)
+  b = c;
+  EXPECT_EQ(b.Get(7), 70u);
+}
+
+struct Slot {
+  int kind = 0;
+  uint64_t value = 0;
+  bool operator==(const Slot&) const = default;
+};
+
+TEST(SparseArrayTest, WorksWithStructEntriesComparedByValue) {
+  SparseArray<Slot> a(5000);
+  a.Set(4500, Slot{1, 0});
+  std::vector<uint64_t> seen;
+  a.ForEachNonDefault([&](uint64_t i, const Slot&) { seen.push_back(i); });
+  EXPECT_EQ(seen, std::vector<uint64_t>{4500});
+}
+
+}  // namespace
+}  // namespace ttm

@@ -1,0 +1,135 @@
+// The ttm_tt_* wrappers of drivers/gpu/drm/ttm/ttm_tt.c (V13), and the
+// harness's own operations on a tt: GPU writes and fault arming.
+#include <string>
+
+#include "core/engine/model.h"
+
+namespace ttm {
+
+// Models ttm_tt_init() (ttm_sg_tt_init() with a dma array) followed by
+// ttm_tt_setup_backup(): a tt of N pages with a shmem backup of N pages,
+// EXTERNAL | EXTERNAL_MAPPABLE as xe creates them. No pages yet. The slot
+// arrays are sparse: they cost memory only where pages are placed.
+TtObject& TtmModel::TtInit(uint64_t id, const AllocateEvent& e) {
+  uint32_t index = 0;
+  while (index < tts_.size() && tts_[index]) ++index;
+  if (index == tts_.size()) tts_.emplace_back();
+  auto tt = std::make_unique<TtObject>();
+  tt->id = id;
+  tt->index = index;
+  tt->uid = next_uid_++;
+  tt->num_pages = e.pages;
+  tt->caching = e.caching;
+  tt->page_flags = kTtFlagExternal | kTtFlagExternalMappable |
+                   (e.zero_alloc ? kTtFlagZeroAlloc : 0);
+  tt->has_dma = e.dma;
+  tt->pages = SparseArray<Slot>(e.pages);
+  tt->dma_address = SparseArray<uint64_t>(e.dma ? e.pages : 0);
+  tt->backup = store_.Create(e.pages);
+  tts_[index] = std::move(tt);
+  ids_[id] = index;
+  return *tts_[index];
+}
+
+// Models ttm_tt_populate(): nothing when populated, else ttm_pool_alloc()
+// (which restores a backed-up tt in V13) and PRIV_POPULATED on success.
+int TtmModel::TtPopulate(TtObject& tt, const OperationCtx& ctx) {
+  if (tt.populated()) return 0;
+  const int ret = PoolAlloc(tt, ctx);
+  if (ret) return ret;
+  tt.page_flags |= kTtFlagPrivPopulated;
+  return 0;
+}
+
+// Models ttm_tt_unpopulate(): nothing unless populated, else
+// ttm_pool_free(). The content is gone: nothing vouches for it any more.
+void TtmModel::TtUnpopulate(TtObject& tt) {
+  if (!tt.populated()) return;
+  PoolFree(tt);
+  tt.page_flags &= ~kTtFlagPrivPopulated;
+  tt.expected.Reset();
+}
+
+// Models ttm_tt_backup() (V13): ttm_pool_backup_tt(), and PRIV_POPULATED
+// cleared whenever it returns > 0 (purge and partial backup included).
+int64_t TtmModel::TtBackup(TtObject& tt, const BackupFlags& flags) {
+  if (!tt.has_backup) return 0;  // WARN_ON(IS_ERR_OR_NULL(tt->backup))
+  const int64_t ret = PoolBackupTt(tt, flags);
+  if (ret > 0) {
+    tt.page_flags &= ~kTtFlagPrivPopulated;
+    if (flags.purge) tt.expected.Reset();  // purged content is exempt
+  }
+  return ret;
+}
+
+// Models ttm_tt_fini() (V13): ttm_pool_release_backed_up() (gated inside
+// by PRIV_BACKED_UP), then ttm_backup_fini(), then the slot arrays go.
+// Backup pages still held at fini are released with the shmem file, but
+// nothing referenced them: they are counted as leaked handles (3.3.4).
+void TtmModel::TtFini(TtObject& tt) {
+  PoolReleaseBackedUp(tt);
+  if (tt.has_backup) {
+    const uint64_t held = store_.Fini(tt.backup);
+    if (held) {
+      leaked_handles_ += held;
+      Report(Invariant::kBackupReleased, &tt,
+             std::to_string(held) + " backup page(s) still held at fini, referenced by nothing");
+    }
+    tt.has_backup = false;
+  }
+  if (tt.restore) {
+    ++leaked_restore_states_;
+    Report(Invariant::kRestoreState, &tt, "restore state never freed");
+  }
+  // Pages the tt still owns are referenced by nothing once it is gone.
+  if (tt.owned_pages) {
+    Report(Invariant::kConservation, &tt,
+           std::to_string(tt.owned_pages) + " page(s) still owned by the tt at fini");
+    tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
+      if (!s.is_page()) return;
+      const Page pg = page(s.pfn());
+      if (pg.owner == Owner::kTt && pg.owner_id == tt.index && pg.aux == i)
+        SetOwner(s.pfn(), Owner::kOrphan);
+    });
+    if (tt.restore)
+      for (const Slot& s : tt.restore->old_pages)
+        if (s.is_page() && page(s.pfn()).owner == Owner::kRestoreOld &&
+            page(s.pfn()).owner_id == tt.index)
+          SetOwner(s.pfn(), Owner::kOrphan);
+  }
+  ids_.erase(tt.id);
+  tts_[tt.index].reset();
+}
+
+// The GPU writes new content into [first, first + count): every resident
+// page of a populated tt gets a new token. Pages of a tt that is not
+// populated are not resident and are left alone.
+void TtmModel::Write(TtObject& tt, uint64_t first, uint64_t count) {
+  if (!tt.populated() || count == 0) return;
+  const uint64_t gen = ++write_generation_;
+  bool all_resident = true;
+  for (uint64_t i = first; i < first + count; ++i) {
+    const Slot s = tt.pages.Get(i);
+    const Page pg = s.is_page() ? page(s.pfn()) : Page{};
+    if (!s.is_page() || pg.owner != Owner::kTt || pg.owner_id != tt.index || pg.aux != i) {
+      all_resident = false;
+      continue;
+    }
+    P(s.pfn()).token = ContentToken(tt.uid, i, gen);
+  }
+  if (all_resident) {
+    tt.expected.Assign(first, count, gen);
+    return;
+  }
+  for (uint64_t i = first; i < first + count; ++i) {
+    const Slot s = tt.pages.Get(i);
+    if (s.is_page() && page(s.pfn()).token == ContentToken(tt.uid, i, gen))
+      tt.expected.Assign(i, 1, gen);
+  }
+}
+
+void TtmModel::ArmFault(const FailEvent& e) { faults_.Arm(FaultSpecFromEvent(e)); }
+
+void TtmModel::SetSwapPages(uint64_t pages) { store_.set_swap_pages(pages); }
+
+}  // namespace ttm
