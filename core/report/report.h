@@ -1,0 +1,196 @@
+// The replay report: what one replay of one trace found, in the nesting of
+// ../../shared/spec/report-format.md (version 1).
+//
+// Why plain structs and not the engine's own types: the report is a contract
+// that CI keeps and `diff` compares across builds, so its shape must not move
+// when the engine's internals do. The replayer copies the engine's counters
+// in; this library only renders and judges. It performs no I/O and reads no
+// clock: `run.wall_ms` is whatever the caller measured.
+//
+// Determinism: every container that is printed is either a vector (caller's
+// order, which is trace order) or a std::map with an explicit ordering, so
+// two equal reports render to the same bytes.
+#ifndef TTM_CORE_REPORT_REPORT_H_
+#define TTM_CORE_REPORT_REPORT_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/event.h"
+
+namespace ttm {
+
+// The format is versioned inside the data; readers (diff) accept
+// kOldestReportVersion .. kReportVersion and reject the rest with one line.
+inline constexpr std::string_view kReportFormatName = "ttm-replay-report";
+inline constexpr int kReportVersion = 1;
+inline constexpr int kOldestReportVersion = 1;
+
+// Lists are capped so that a trace that trips the same bug a million times
+// still gives a readable report; the counts next to them stay exact.
+inline constexpr size_t kMaxFirstViolations = 20;
+inline constexpr size_t kMaxListedFailures = 100;
+
+// A value an expectation compared, or an extra of `run`. monostate is JSON
+// null.
+using ReportValue =
+    std::variant<std::monostate, bool, int64_t, uint64_t, double, std::string>;
+
+// Orders the keys of a return-value histogram: "ok" first, then errno names
+// (and the decimal values of unnamed errnos) in byte order. Spelled out so
+// that the report does not depend on how the errno table happens to be
+// sorted.
+struct ResultKeyLess {
+  bool operator()(const std::string& a, const std::string& b) const;
+};
+// Return value name ("ok", "ENOMEM", ...) -> number of calls that returned it.
+using ResultCounts = std::map<std::string, uint64_t, ResultKeyLess>;
+
+struct Report {
+  struct Trace {
+    std::string sha256;  // lowercase hex of the decompressed trace text
+    uint64_t events = 0;
+  };
+  // Return values of the ops that have one, in the order they are printed.
+  struct Results {
+    ResultCounts populate;
+    ResultCounts shrink;
+    // Counts one return value; `ret` is 0 or a negative errno.
+    void Count(std::string_view op, int64_t ret);
+  };
+  struct Memory {
+    // freed_pages = backed_up_pages + purged_pages ("memory freed" by
+    // shrink); freed_bytes follows. Both are derived when rendered.
+    uint64_t backed_up_pages = 0;
+    uint64_t purged_pages = 0;
+    uint64_t pool_shrunk_pages = 0;
+    uint64_t peak_system_pages = 0;
+    uint64_t peak_backup_pages = 0;
+    uint64_t peak_pool_pages = 0;
+    uint64_t writeback_pages = 0;  // extension: backups written with writeback
+    uint64_t freed_pages() const { return backed_up_pages + purged_pages; }
+    uint64_t freed_bytes() const { return freed_pages() * kPageSize; }
+  };
+  struct Restore {
+    uint64_t started = 0;
+    uint64_t completed = 0;
+    uint64_t restarts = 0;
+    uint64_t failed = 0;
+    uint64_t pages_from_backup = 0;
+    uint64_t pages_from_retained = 0;
+  };
+  struct Backup {
+    uint64_t partial = 0;
+    uint64_t ebusy = 0;
+    uint64_t failed_pages = 0;
+  };
+  struct Pool {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    uint64_t order_fallbacks = 0;
+    uint64_t splits = 0;
+    uint64_t caching_changes = 0;
+  };
+  // After teardown. Objects the trace left alive are reported but are not a
+  // leak; ok() looks only at what never came back.
+  struct Leaks {
+    uint64_t live_tts = 0;
+    uint64_t pages = 0;
+    uint64_t handles = 0;
+    uint64_t restore_states = 0;
+    bool ok() const { return pages == 0 && handles == 0 && restore_states == 0; }
+  };
+  struct Integrity {
+    uint64_t pages_verified = 0;
+    uint64_t mismatches = 0;
+    bool ok() const { return mismatches == 0; }
+  };
+  struct ViolationEntry {
+    uint64_t line = 0;            // trace line of the event that found it
+    std::optional<uint64_t> tt;   // null when no single object is concerned
+    std::string invariant;        // the checker's invariant name
+    std::string what;             // one line
+  };
+  struct Violations {
+    uint64_t count = 0;
+    std::map<std::string, uint64_t> by_invariant;  // sorted by name
+    std::vector<ViolationEntry> first;             // at most kMaxFirstViolations
+    // Counts one violation and keeps it if the list has room.
+    void Add(ViolationEntry v);
+  };
+  struct CheckFailure {
+    uint64_t line = 0;
+    std::string invariant;  // what failed: an invariant name or "leaks"
+    std::string what;       // one line
+  };
+  struct Checks {
+    uint64_t passed = 0;
+    uint64_t failed = 0;
+    std::vector<CheckFailure> failures;  // at most kMaxListedFailures
+    void Pass() { ++passed; }
+    void Fail(CheckFailure f);
+  };
+  // One failed assertion of an `expect` event. An event with several failed
+  // assertions adds several entries but counts as one failed expectation.
+  struct ExpectationFailure {
+    uint64_t line = 0;
+    std::string assertion;  // the field name of the expect event, e.g. "ret"
+    ReportValue expected;
+    ReportValue found;
+  };
+  struct Expectations {
+    uint64_t passed = 0;
+    uint64_t failed = 0;
+    std::vector<ExpectationFailure> failures;  // at most kMaxListedFailures
+    void Pass() { ++passed; }
+    // Counts one failed `expect` event with the assertions that failed.
+    void Fail(std::vector<ExpectationFailure> assertions);
+  };
+  // Everything here is ignored by determinism checks and by diff.
+  struct Run {
+    std::string tool;   // "ttm-replay 0.1.0"
+    std::string build;  // "git 1a2b3c4d5e6f"
+    uint64_t wall_ms = 0;
+    // Further measurements (e.g. "events_per_second"), printed in this order.
+    std::vector<std::pair<std::string, ReportValue>> extras;
+  };
+
+  Trace trace;
+  MachineConfig config;
+  std::array<uint64_t, kNumOps> events{};  // indexed as OpNameByIndex()
+  Results results;
+  Memory memory;
+  Restore restore;
+  Backup backup;
+  Pool pool;
+  Leaks leaks;
+  Integrity integrity;
+  Violations violations;
+  Checks checks;
+  Expectations expectations;
+  Run run;
+};
+
+// The JSON report: 2-space indent, keys in the documented order, one
+// trailing newline. Identical reports give identical bytes.
+std::string RenderReportJson(const Report& report);
+
+// A few lines for a human: memory freed, restores, leaks, integrity,
+// violations, checks and expectations, then a one-line verdict.
+std::string RenderSummary(const Report& report);
+
+// Exit status of `replay` for a trace that ran: 0 clean; 1 when a leak, an
+// integrity mismatch, an invariant violation, a failed check or a failed
+// expectation was found.
+int ReportExitStatus(const Report& report);
+
+}  // namespace ttm
+
+#endif  // TTM_CORE_REPORT_REPORT_H_

@@ -1,0 +1,309 @@
+#include "core/report/report_diff.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+
+#include "core/report/report.h"
+
+namespace ttm {
+namespace {
+
+Report Base() {
+  Report r;
+  r.trace.sha256 = "ab";
+  r.trace.events = 5;
+  r.memory.backed_up_pages = 100;
+  r.restore.started = 1;
+  r.restore.completed = 1;
+  r.integrity.pages_verified = 100;
+  r.checks.Pass();
+  r.expectations.Pass();
+  r.run.tool = "ttm-replay 0.1.0";
+  r.run.build = "git aaaaaaaaaaaa";
+  r.run.wall_ms = 10;
+  return r;
+}
+
+DiffResult Diff(const Report& a, const Report& b) {
+  Result<DiffResult> d = DiffReports(RenderReportJson(a), RenderReportJson(b));
+  EXPECT_TRUE(d.ok()) << d.status().message();
+  return d.ok() ? *d : DiffResult{};
+}
+
+const FieldChange* Find(const DiffResult& d, std::string_view path) {
+  for (const FieldChange& c : d.changes)
+    if (c.path == path) return &c;
+  return nullptr;
+}
+
+// Applies `mutate` to a copy of Base() as the NEW report.
+DiffResult DiffAfter(const std::function<void(Report&)>& mutate) {
+  Report after = Base();
+  mutate(after);
+  return Diff(Base(), after);
+}
+
+TEST(ReportDiff, IdenticalReportsHaveNoChanges) {
+  DiffResult d = Diff(Base(), Base());
+  EXPECT_TRUE(d.same());
+  EXPECT_EQ(d.regressions(), 0u);
+}
+
+TEST(ReportDiff, RunIsIgnored) {
+  Report b = Base();
+  b.run.tool = "ttm-replay 9.9";
+  b.run.build = "git bbbbbbbbbbbb";
+  b.run.wall_ms = 99999;
+  b.run.extras.push_back({"events_per_second", 2.5});
+  DiffResult d = Diff(Base(), b);
+  EXPECT_TRUE(d.same());
+}
+
+TEST(ReportDiff, BothBuildsAreNamedFromRun) {
+  Report b = Base();
+  b.run.build = "git bbbbbbbbbbbb";
+  DiffResult d = Diff(Base(), b);
+  EXPECT_EQ(d.old_build, "ttm-replay 0.1.0, git aaaaaaaaaaaa");
+  EXPECT_EQ(d.new_build, "ttm-replay 0.1.0, git bbbbbbbbbbbb");
+}
+
+TEST(ReportDiff, ReportWithoutRunNamesAnUnknownBuild) {
+  Result<DiffResult> d = DiffReports(
+      R"({"format": "ttm-replay-report", "version": 1})",
+      R"({"format": "ttm-replay-report", "version": 1, "run": {"build": "git x"}})");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->old_build, "unknown build");
+  EXPECT_EQ(d->new_build, "git x");
+}
+
+TEST(ReportDiff, ChangedCountCarriesBothValuesAndTheDelta) {
+  DiffResult d = DiffAfter([](Report& r) { r.pool.splits = 7; });
+  ASSERT_EQ(d.changes.size(), 1u);
+  const FieldChange& c = d.changes[0];
+  EXPECT_EQ(c.path, "pool.splits");
+  EXPECT_EQ(*c.old_value, 0);
+  EXPECT_EQ(*c.new_value, 7);
+  EXPECT_EQ(*c.delta, 7);
+  EXPECT_FALSE(c.regression);
+}
+
+TEST(ReportDiff, MoreLeakedPagesHandlesOrRestoreStatesAreRegressions) {
+  for (auto mutate : std::vector<std::function<void(Report&)>>{
+           [](Report& r) { r.leaks.pages = 1; },
+           [](Report& r) { r.leaks.handles = 1; },
+           [](Report& r) { r.leaks.restore_states = 1; }}) {
+    DiffResult d = DiffAfter(mutate);
+    const FieldChange* ok = Find(d, "leaks.ok");
+    ASSERT_NE(ok, nullptr);
+    EXPECT_TRUE(ok->regression);
+    EXPECT_FALSE(ok->delta.has_value());
+    EXPECT_EQ(d.regressions(), 2u) << RenderDiffText(d);
+  }
+}
+
+TEST(ReportDiff, MoreObjectsLeftAliveIsNotARegression) {
+  DiffResult d = DiffAfter([](Report& r) { r.leaks.live_tts = 3; });
+  ASSERT_EQ(d.changes.size(), 1u);
+  EXPECT_FALSE(d.changes[0].regression);
+}
+
+TEST(ReportDiff, IntegrityMismatchesAreRegressions) {
+  DiffResult d = DiffAfter([](Report& r) { r.integrity.mismatches = 2; });
+  EXPECT_TRUE(Find(d, "integrity.ok")->regression);
+  EXPECT_TRUE(Find(d, "integrity.mismatches")->regression);
+}
+
+TEST(ReportDiff, NewViolationsAreRegressionsIncludingANewInvariantName) {
+  DiffResult d = DiffAfter([](Report& r) {
+    r.violations.Add({3, 1, "3.6 data-preserved", "page 0 differs"});
+  });
+  EXPECT_TRUE(Find(d, "violations.count")->regression);
+  const FieldChange* inv = Find(d, "violations.by_invariant.3.6 data-preserved");
+  ASSERT_NE(inv, nullptr) << RenderDiffText(d);
+  EXPECT_FALSE(inv->old_value.has_value());
+  EXPECT_EQ(*inv->new_value, 1);
+  EXPECT_TRUE(inv->regression);
+  const FieldChange* what = Find(d, "violations.first[0].what");
+  ASSERT_NE(what, nullptr);
+  EXPECT_FALSE(what->regression);
+}
+
+TEST(ReportDiff, FailedChecksExpectationsAndRestoresAreRegressions) {
+  EXPECT_TRUE(Find(DiffAfter([](Report& r) { r.checks.Fail({1, "i", "w"}); }),
+                   "checks.failed")
+                  ->regression);
+  EXPECT_TRUE(Find(DiffAfter([](Report& r) { r.expectations.Fail({}); }),
+                   "expectations.failed")
+                  ->regression);
+  EXPECT_TRUE(
+      Find(DiffAfter([](Report& r) { r.restore.failed = 1; }), "restore.failed")
+          ->regression);
+}
+
+TEST(ReportDiff, FewerFreedPagesIsARegression) {
+  DiffResult d = DiffAfter([](Report& r) { r.memory.backed_up_pages = 90; });
+  EXPECT_TRUE(Find(d, "memory.freed_pages")->regression);
+  EXPECT_TRUE(Find(d, "memory.freed_bytes")->regression);
+  EXPECT_FALSE(Find(d, "memory.backed_up_pages")->regression);
+  EXPECT_EQ(*Find(d, "memory.freed_pages")->delta, -10);
+}
+
+TEST(ReportDiff, ImprovementsAreNotRegressions) {
+  Report worse = Base();
+  worse.leaks.pages = 4;
+  worse.integrity.mismatches = 1;
+  worse.violations.Add({3, 1, "x", "y"});
+  worse.checks.Fail({1, "i", "w"});
+  worse.expectations.Fail({});
+  worse.restore.failed = 2;
+  worse.memory.backed_up_pages = 50;
+  DiffResult d = Diff(worse, Base());
+  EXPECT_FALSE(d.same());
+  EXPECT_EQ(d.regressions(), 0u) << RenderDiffText(d);
+}
+
+TEST(ReportDiff, FieldsInOnlyOneReportAreChanges) {
+  Result<DiffResult> d = DiffReports(
+      R"({"format": "ttm-replay-report", "version": 1, "a": 1, "gone": true})",
+      R"({"format": "ttm-replay-report", "version": 1, "a": 1, "added": {"x": 2}})");
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->changes.size(), 2u);
+  EXPECT_EQ(d->changes[0].path, "gone");
+  EXPECT_FALSE(d->changes[0].new_value.has_value());
+  EXPECT_EQ(d->changes[1].path, "added.x");
+  EXPECT_FALSE(d->changes[1].old_value.has_value());
+  EXPECT_FALSE(d->changes[1].delta.has_value());
+}
+
+TEST(ReportDiff, ChangesFollowTheOldReportsOrderThenNewOnlyFields) {
+  Result<DiffResult> d = DiffReports(
+      R"({"format": "ttm-replay-report", "version": 1, "z": 1, "a": 1, "m": 1})",
+      R"({"format": "ttm-replay-report", "version": 1, "n": 2, "m": 2, "a": 2, "z": 2})");
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->changes.size(), 4u);
+  EXPECT_EQ(d->changes[0].path, "z");
+  EXPECT_EQ(d->changes[1].path, "a");
+  EXPECT_EQ(d->changes[2].path, "m");
+  EXPECT_EQ(d->changes[3].path, "n");
+}
+
+TEST(ReportDiff, ABooleanIsNotEqualToANumber) {
+  Result<DiffResult> d = DiffReports(
+      R"({"format": "ttm-replay-report", "version": 1, "a": true})",
+      R"({"format": "ttm-replay-report", "version": 1, "a": 1})");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->changes.size(), 1u);
+}
+
+TEST(ReportDiff, InvalidJsonIsAnErrorNamingTheFile) {
+  Result<DiffResult> d =
+      DiffReports(RenderReportJson(Base()), "{\"format\": ", "a.json", "b.json");
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), Status::Code::kInvalidInput);
+  EXPECT_TRUE(d.status().message().starts_with("b.json: not a JSON report: "))
+      << d.status().message();
+  EXPECT_EQ(d.status().message().find('\n'), std::string::npos);
+}
+
+TEST(ReportDiff, JsonThatIsNotAReportIsAnError) {
+  for (const char* text : {"[1, 2]", "{}", R"({"format": "other", "version": 1})",
+                           "\"ttm-replay-report\""}) {
+    Result<DiffResult> d = DiffReports(text, RenderReportJson(Base()), "old.json");
+    ASSERT_FALSE(d.ok()) << text;
+    EXPECT_TRUE(d.status().message().starts_with("old.json: not a ttm-replay report"))
+        << d.status().message();
+  }
+}
+
+TEST(ReportDiff, UnsupportedVersionIsAnError) {
+  Result<DiffResult> d = DiffReports(
+      RenderReportJson(Base()),
+      R"({"format": "ttm-replay-report", "version": 2})", "old", "new.json");
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().message(),
+            "new.json: unsupported report version 2 (this build reads 1 to 1)");
+}
+
+TEST(ReportDiff, EmptyInputIsAnError) {
+  EXPECT_FALSE(DiffReports("", RenderReportJson(Base())).ok());
+}
+
+TEST(ReportDiffText, NamesBuildsChangesDeltasAndRegressions) {
+  Report b = Base();
+  b.run.build = "git bbbbbbbbbbbb";
+  b.leaks.handles = 2;
+  b.pool.hits = 5;
+  EXPECT_EQ(RenderDiffText(Diff(Base(), b)),
+            "old: ttm-replay 0.1.0, git aaaaaaaaaaaa\n"
+            "new: ttm-replay 0.1.0, git bbbbbbbbbbbb\n"
+            "pool.hits: 0 -> 5 (+5)\n"
+            "leaks.ok: true -> false  REGRESSION\n"
+            "leaks.handles: 0 -> 2 (+2)  REGRESSION\n"
+            "3 changes, 2 regressions\n");
+}
+
+TEST(ReportDiffText, SaysSoWhenThereIsNoDifference) {
+  EXPECT_EQ(RenderDiffText(Diff(Base(), Base())),
+            "old: ttm-replay 0.1.0, git aaaaaaaaaaaa\n"
+            "new: ttm-replay 0.1.0, git aaaaaaaaaaaa\n"
+            "no differences\n");
+}
+
+TEST(ReportDiffText, AbsentFieldsAreMarked) {
+  Result<DiffResult> d = DiffReports(
+      R"({"format": "ttm-replay-report", "version": 1, "a": "x"})",
+      R"({"format": "ttm-replay-report", "version": 1, "b": 1.5})");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(RenderDiffText(*d),
+            "old: unknown build\n"
+            "new: unknown build\n"
+            "a: \"x\" -> (absent)\n"
+            "b: (absent) -> 1.5\n"
+            "2 changes, 0 regressions\n");
+}
+
+TEST(ReportDiffJson, ListsChangesWithOptionalOldNewAndDelta) {
+  Result<DiffResult> d = DiffReports(
+      R"({"format": "ttm-replay-report", "version": 1,
+          "memory": {"freed_pages": 10}, "gone": 1})",
+      R"({"format": "ttm-replay-report", "version": 1,
+          "memory": {"freed_pages": 4}, "run": {"build": "git b"}})");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(RenderDiffJson(*d), R"({
+  "old": {
+    "build": "unknown build"
+  },
+  "new": {
+    "build": "git b"
+  },
+  "changes": [
+    {
+      "path": "memory.freed_pages",
+      "old": 10,
+      "new": 4,
+      "delta": -6,
+      "regression": true
+    },
+    {
+      "path": "gone",
+      "old": 1,
+      "regression": false
+    }
+  ],
+  "changed": 2,
+  "regressions": 1
+}
+)");
+}
+
+TEST(ReportDiffJson, IsDeterministic) {
+  Report b = Base();
+  b.violations.Add({1, 2, "inv", "what"});
+  DiffResult d = Diff(Base(), b);
+  EXPECT_EQ(RenderDiffJson(d), RenderDiffJson(Diff(Base(), b)));
+}
+
+}  // namespace
+}  // namespace ttm
