@@ -1,0 +1,130 @@
+#include "core/replay/replayer.h"
+
+#include <utility>
+#include <vector>
+
+namespace ttm {
+namespace {
+
+constexpr uint64_t kNoTt = ~uint64_t{0};
+
+}  // namespace
+
+Replayer::Replayer(const MachineConfig& config, ReplayOptions options)
+    : engine_(config), options_(options) {
+  if (options_.check_every == 0) options_.check_every = 1;
+  report_.config = config;
+}
+
+void Replayer::AddViolation(uint64_t line, const Violation& v) {
+  report_.violations.Add(Report::ViolationEntry{line, v.tt, std::string(InvariantName(v.invariant)), v.what});
+}
+
+// Runs the checker. Findings for the objects checked (touched since the
+// last run, or all with `full`) and the global ones replace what stood
+// before for them; new ones are reported.
+void Replayer::RunChecker(uint64_t line, bool full, bool from_check_event) {
+  const std::vector<Violation> found = engine_.Check(full);
+  std::set<std::pair<int, uint64_t>> now;
+  for (const Violation& v : found) {
+    const auto key = std::make_pair(static_cast<int>(v.invariant), v.tt.value_or(kNoTt));
+    now.insert(key);
+    if (!standing_.count(key)) AddViolation(line, v);
+    if (from_check_event)
+      report_.checks.Fail(Report::CheckFailure{line, std::string(InvariantName(v.invariant)), v.what});
+  }
+  for (auto it = standing_.begin(); it != standing_.end();) {
+    const bool checked = full || it->second == kNoTt || touched_.count(it->second);
+    it = checked && !now.count(*it) ? standing_.erase(it) : std::next(it);
+  }
+  standing_.insert(now.begin(), now.end());
+  touched_.clear();
+  since_check_ = 0;
+  if (from_check_event && found.empty()) report_.checks.Pass();
+}
+
+void Replayer::Apply(const Event& event) {
+  ++events_;
+  last_line_ = event.line;
+  ++report_.events[event.body.index()];
+  if (const auto* e = std::get_if<ExpectEvent>(&event.body)) {
+    Expect(event.line, *e);
+    return;
+  }
+  if (std::holds_alternative<CheckEvent>(event.body)) {
+    RunChecker(event.line, true, true);
+    return;
+  }
+  if (std::optional<uint64_t> id = EventTt(event.body)) touched_.insert(*id);
+  const Outcome out = engine_.Apply(event.body);
+  if (out.has_ret) {
+    last_ret_ = out.ret;
+    report_.results.Count(OpName(event.body), out.ret);
+  }
+  for (const Violation& v : out.violations) AddViolation(event.line, v);
+  if (++since_check_ >= options_.check_every) RunChecker(event.line, false, false);
+}
+
+void Replayer::Expect(uint64_t line, const ExpectEvent& e) {
+  std::vector<Report::ExpectationFailure> failed;
+  auto check = [&](const char* name, const auto& want, const auto& have) {
+    if (want && !(have && *have == *want))
+      failed.push_back(Report::ExpectationFailure{line, name, ReportValue(*want),
+                                                  have ? ReportValue(*have) : ReportValue()});
+  };
+  check("ret", e.ret, last_ret_);
+  if (e.tt) {
+    const std::optional<TtStatus> st = engine_.Inspect(*e.tt);
+    auto field = [&](auto member) {
+      using T = std::decay_t<decltype((*st).*member)>;
+      return st ? std::optional<T>((*st).*member) : std::nullopt;
+    };
+    if (e.state) {
+      const std::optional<TtState> have = field(&TtStatus::state);
+      if (!(have && *have == *e.state))
+        failed.push_back(Report::ExpectationFailure{
+            line, "state", ReportValue(std::string(TtStateName(*e.state))),
+            have ? ReportValue(std::string(TtStateName(*have))) : ReportValue()});
+    }
+    check("resident", e.resident, field(&TtStatus::resident));
+    check("backed_up", e.backed_up, field(&TtStatus::backed_up));
+    check("empty", e.empty, field(&TtStatus::empty));
+    check("restore_pending", e.restore_pending, field(&TtStatus::restore_pending));
+    check("intact", e.intact, field(&TtStatus::intact));
+  }
+  const GlobalStatus g = engine_.Global();
+  check("system_used_pages", e.system_used_pages, std::optional<uint64_t>(g.system_used_pages));
+  check("pool_pages", e.pool_pages, std::optional<uint64_t>(g.pool_pages));
+  check("backup_pages", e.backup_pages, std::optional<uint64_t>(g.backup_pages));
+  check("live_tts", e.live_tts, std::optional<uint64_t>(g.live_tts));
+  check("violations", e.violations, std::optional<uint64_t>(report_.violations.count));
+  if (failed.empty())
+    report_.expectations.Pass();
+  else
+    report_.expectations.Fail(std::move(failed));
+}
+
+Report Replayer::Finish() {
+  if (since_check_ > 0) RunChecker(last_line_, false, false);
+  LeakReport leaks = engine_.Teardown();
+  for (const Violation& v : leaks.violations) AddViolation(last_line_, v);
+  report_.leaks = Report::Leaks{leaks.live_tts, leaks.pages, leaks.handles, leaks.restore_states};
+
+  const Counters& c = engine_.counters();
+  report_.trace.events = events_;
+  report_.memory.backed_up_pages = c.backed_up_pages;
+  report_.memory.purged_pages = c.purged_pages;
+  report_.memory.pool_shrunk_pages = c.pool_shrunk_pages;
+  report_.memory.peak_system_pages = c.peak_system_pages;
+  report_.memory.peak_backup_pages = c.peak_backup_pages;
+  report_.memory.peak_pool_pages = c.peak_pool_pages;
+  report_.memory.writeback_pages = c.writeback_pages;
+  report_.restore = Report::Restore{c.restore_started, c.restore_completed, c.restore_restarts,
+                                    c.restore_failed, c.pages_from_backup, c.pages_from_retained};
+  report_.backup = Report::Backup{c.backup_partial, c.backup_ebusy, c.backup_failed_pages};
+  report_.pool = Report::Pool{c.pool_hits, c.pool_misses, c.order_fallbacks, c.splits, c.caching_changes};
+  report_.integrity = Report::Integrity{c.pages_verified, c.mismatches};
+  return std::move(report_);
+}
+
+}  // namespace ttm

@@ -1,0 +1,106 @@
+#include "core/replay/replayer.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace ttm {
+namespace {
+
+MachineConfig SmallMachine() {
+  Config c;
+  c.system_pages = 4096;
+  c.swap_pages = 4096;
+  return Resolve(c);
+}
+
+void Feed(Replayer& r, const std::vector<EventBody>& bodies) {
+  uint64_t line = 1;
+  for (const EventBody& b : bodies) r.Apply(Event{++line, std::nullopt, b});
+}
+
+ExpectEvent ExpectRet(int64_t ret) {
+  ExpectEvent e;
+  e.ret = ret;
+  return e;
+}
+
+TEST(Replayer, ContractExampleCountsOneRestartAndPassesEveryExpectation) {
+  Replayer r(SmallMachine(), {});
+  FailEvent fail;
+  fail.site = FaultSite::kCopyPage;
+  fail.after = 100;
+  fail.error = kEINTR;
+  ExpectEvent backed;
+  backed.tt = 1;
+  backed.state = TtState::kBackedUp;
+  backed.backed_up = 300;
+  backed.resident = 0;
+  ExpectEvent pending;
+  pending.tt = 1;
+  pending.restore_pending = true;
+  ExpectEvent done;
+  done.tt = 1;
+  done.state = TtState::kPopulated;
+  done.intact = true;
+  Feed(r, {AllocateEvent{1, 300, Caching::kWriteCombined, false, false}, PopulateEvent{1, true},
+           WriteEvent{1, {}, {}}, fail, ShrinkEvent{1, false, false}, ExpectRet(300),
+           backed, PopulateEvent{1, true}, ExpectRet(kEINTR), pending, PopulateEvent{1, true}, ExpectRet(0),
+           done, FreeEvent{1}, CheckEvent{}});
+  const Report report = r.Finish();
+  EXPECT_EQ(report.expectations.passed, 6u);
+  EXPECT_EQ(report.expectations.failed, 0u);
+  EXPECT_EQ(report.checks.passed, 1u);
+  EXPECT_EQ(report.restore.started, 1u);
+  EXPECT_EQ(report.restore.restarts, 1u);
+  EXPECT_EQ(report.restore.completed, 1u);
+  EXPECT_EQ(report.restore.failed, 1u);
+  EXPECT_EQ(report.memory.freed_pages(), 300u);
+  EXPECT_EQ(report.violations.count, 0u);
+  EXPECT_TRUE(report.leaks.ok());
+  EXPECT_EQ(report.integrity.pages_verified, 300u);
+  EXPECT_EQ(ReportExitStatus(report), 0);
+}
+
+TEST(Replayer, FailedExpectationNamesTheAssertionTheExpectedAndTheFoundValue) {
+  Replayer r(SmallMachine(), {});
+  Feed(r, {AllocateEvent{1, 8, Caching::kCached, false, false}, PopulateEvent{1, true},
+           ExpectRet(kENOMEM)});
+  const Report report = r.Finish();
+  ASSERT_EQ(report.expectations.failed, 1u);
+  ASSERT_EQ(report.expectations.failures.size(), 1u);
+  EXPECT_EQ(report.expectations.failures[0].assertion, "ret");
+  EXPECT_EQ(report.expectations.failures[0].line, 4u);
+  EXPECT_EQ(report.expectations.failures[0].found, ReportValue(int64_t{0}));
+  EXPECT_EQ(report.leaks.live_tts, 1u);
+  EXPECT_TRUE(report.leaks.ok());
+  EXPECT_EQ(ReportExitStatus(report), 1);
+}
+
+// 4.6: a zero-progress backup failure leaves a WC tt populated with WB
+// pages. The standing caching violation is reported once, not after every
+// later event.
+TEST(Replayer, StandingViolationIsReportedOnceWhileItLasts) {
+  Replayer r(SmallMachine(), {});
+  FailEvent fail;
+  fail.site = FaultSite::kBackupPage;
+  Feed(r, {AllocateEvent{1, 4, Caching::kWriteCombined, false, false}, PopulateEvent{1, true}, fail,
+           ShrinkEvent{1, false, false}, ExpectRet(kENOMEM), WriteEvent{1, {}, {}},
+           WriteEvent{1, {}, {}}, WriteEvent{1, {}, {}}});
+  const Report report = r.Finish();
+  EXPECT_EQ(report.violations.by_invariant.at("3.4.2 tt-caching"), 1u);
+  EXPECT_EQ(report.violations.first.at(0).line, 5u);
+}
+
+TEST(Replayer, SparseCheckingStillSeesWhatChangedInBetween) {
+  Replayer r(SmallMachine(), ReplayOptions{1000});
+  FailEvent fail;
+  fail.site = FaultSite::kBackupPage;
+  Feed(r, {AllocateEvent{1, 4, Caching::kWriteCombined, false, false}, PopulateEvent{1, true}, fail,
+           ShrinkEvent{1, false, false}});
+  const Report report = r.Finish();
+  EXPECT_EQ(report.violations.by_invariant.count("3.4.2 tt-caching"), 1u);
+}
+
+}  // namespace
+}  // namespace ttm
