@@ -1,0 +1,129 @@
+#include "cli/diff.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "cli/exit_codes.h"
+#include "core/report/report.h"
+
+namespace ttm::cli {
+namespace {
+
+std::string TempPath(const std::string& name) {
+  const char* root = std::getenv("TEST_TMPDIR");
+  return std::string(root ? root : "/tmp") + "/" + name;
+}
+
+std::string WriteReport(const std::string& name, const Report& r) {
+  std::string path = TempPath(name);
+  std::ofstream(path, std::ios::binary) << RenderReportJson(r);
+  return path;
+}
+
+Report Base() {
+  Report r;
+  r.memory.backed_up_pages = 10;
+  r.run.tool = "ttm-replay 0.1.0";
+  r.run.build = "git aaaa";
+  return r;
+}
+
+struct DiffRun {
+  Result<int> status;
+  std::string out;
+  std::string err;
+};
+
+DiffRun Diff(DiffOptions options) {
+  std::ostringstream out, err;
+  Result<int> status = RunDiff(options, Io{out, err});
+  return DiffRun{std::move(status), out.str(), err.str()};
+}
+
+TEST(DiffCommand, SameReportsExitZero) {
+  std::string a = WriteReport("same_a.json", Base());
+  Report other = Base();
+  other.run.wall_ms = 1234;  // run is ignored
+  std::string b = WriteReport("same_b.json", other);
+  DiffRun r = Diff({.old_report = a, .new_report = b});
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(*r.status, kExitOk);
+  EXPECT_NE(r.out.find("no differences"), std::string::npos);
+}
+
+TEST(DiffCommand, AnyDifferenceExitsOneByDefault) {
+  Report changed = Base();
+  changed.pool.hits = 3;
+  DiffRun r = Diff({.old_report = WriteReport("any_a.json", Base()),
+                .new_report = WriteReport("any_b.json", changed)});
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(*r.status, kExitFindings);
+  EXPECT_NE(r.out.find("pool.hits: 0 -> 3 (+3)\n"), std::string::npos) << r.out;
+}
+
+TEST(DiffCommand, FailOnRegressionIgnoresHarmlessChanges) {
+  Report changed = Base();
+  changed.pool.hits = 3;
+  changed.memory.backed_up_pages = 20;  // more freed: an improvement
+  DiffRun r = Diff({.old_report = WriteReport("harmless_a.json", Base()),
+                .new_report = WriteReport("harmless_b.json", changed),
+                .fail_on = "regression"});
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(*r.status, kExitOk);
+}
+
+TEST(DiffCommand, FailOnRegressionExitsOneOnARegression) {
+  Report changed = Base();
+  changed.leaks.handles = 1;
+  DiffRun r = Diff({.old_report = WriteReport("reg_a.json", Base()),
+                .new_report = WriteReport("reg_b.json", changed),
+                .fail_on = "regression"});
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(*r.status, kExitFindings);
+  EXPECT_NE(r.out.find("REGRESSION"), std::string::npos);
+}
+
+TEST(DiffCommand, JsonFormatPrintsTheMachineReadableForm) {
+  Report changed = Base();
+  changed.pool.hits = 3;
+  DiffRun r = Diff({.old_report = WriteReport("json_a.json", Base()),
+                .new_report = WriteReport("json_b.json", changed),
+                .format = "json"});
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_TRUE(r.out.starts_with("{\n  \"old\": {\n    \"build\": "
+                                "\"ttm-replay 0.1.0, git aaaa\"")) << r.out;
+  EXPECT_NE(r.out.find("\"path\": \"pool.hits\""), std::string::npos);
+}
+
+TEST(DiffCommand, MissingFileIsAnErrorNamingIt) {
+  std::string missing = TempPath("does-not-exist.json");
+  DiffRun r = Diff({.old_report = missing,
+                .new_report = WriteReport("missing_b.json", Base())});
+  ASSERT_FALSE(r.status.ok());
+  EXPECT_EQ(r.status.status().message(),
+            missing + ": cannot read: No such file or directory");
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(DiffCommand, InvalidReportIsAnErrorNamingTheFile) {
+  std::string bad = TempPath("bad.json");
+  std::ofstream(bad) << "{\"format\": \"ttm-replay-report\", \"version\": 1,";
+  DiffRun r = Diff({.old_report = WriteReport("invalid_a.json", Base()),
+                .new_report = bad});
+  ASSERT_FALSE(r.status.ok());
+  EXPECT_TRUE(r.status.status().message().starts_with(bad + ": not a JSON report: "))
+      << r.status.status().message();
+}
+
+TEST(DiffCommand, BothReportsFromStandardInputIsAUsageError) {
+  DiffRun r = Diff({.old_report = "-", .new_report = "-"});
+  ASSERT_FALSE(r.status.ok());
+  EXPECT_EQ(r.status.status().code(), Status::Code::kUsage);
+}
+
+}  // namespace
+}  // namespace ttm::cli

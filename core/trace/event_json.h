@@ -1,0 +1,59 @@
+// The JSON side of one trace line: a header or an event object to and from
+// its typed form, with every field checked against traces/FORMAT.md.
+//
+// These functions see one line at a time and know nothing about which ids
+// are live; TraceReader adds that, and the "FILE:LINE: " prefix.
+#ifndef TTM_CORE_TRACE_EVENT_JSON_H_
+#define TTM_CORE_TRACE_EVENT_JSON_H_
+
+#include <cstdint>
+#include <string>
+#include <span>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/event.h"
+#include "core/status.h"
+
+namespace ttm::trace {
+
+using Json = nlohmann::ordered_json;
+
+// The first object of a trace.
+struct TraceHeader {
+  int version = 1;  // as read; a writer always writes the current version
+  Config config;
+  Json meta;  // free-form; null when absent
+};
+
+struct ParseOptions {
+  bool strict = false;     // reject fields this version does not define
+  uint32_t max_order = 10;  // of the trace's config: bounds a fail's order
+};
+
+// Parses one line's text as JSON. Error: "malformed JSON at byte N" or
+// "not a JSON object".
+Result<Json> ParseJsonObject(std::string_view text);
+
+// Checks and converts a header object. Error messages name the field
+// ("\"config.max_order\" is 21, must be in 0..20") and carry no op prefix.
+Result<TraceHeader> HeaderFromJson(const Json& obj, bool strict);
+
+// Checks and converts an event object; out->line is left alone. Error
+// messages start with "OP: " once the op is known.
+Status EventFromJson(const Json& obj, const ParseOptions& options, Event* out);
+
+// The canonical form: keys in the format's order, optional fields omitted
+// when absent or equal to their defaults, no spaces, no trailing newline.
+Json HeaderToJson(const TraceHeader& header);
+Json EventToJson(const Event& event);
+std::string EventToJsonLine(const Event& event);
+
+// The errors a fault site may raise, the default first; empty for
+// backup_half, which raises none.
+std::span<const Errno> FaultSiteErrors(FaultSite site);
+
+}  // namespace ttm::trace
+
+#endif  // TTM_CORE_TRACE_EVENT_JSON_H_

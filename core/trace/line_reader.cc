@@ -1,0 +1,161 @@
+#include "core/trace/line_reader.h"
+
+#include <zstd.h>
+
+#include <cstring>
+
+#include "core/trace/format.h"
+
+namespace ttm::trace {
+namespace {
+
+constexpr size_t kPlainChunk = 64 * 1024;
+
+bool IsBlank(std::string_view line) {
+  for (char c : line)
+    if (c != ' ' && c != '\t') return false;
+  return true;
+}
+
+}  // namespace
+
+struct LineReader::ZstdState {
+  ZSTD_DCtx* dctx = nullptr;
+  // The last ZSTD_decompressStream() result: 0 exactly when the stream so far
+  // ends on a frame boundary, which is what tells a whole stream from a
+  // truncated one.
+  size_t last = 1;
+  bool output_was_full = false;
+  ~ZstdState() { ZSTD_freeDCtx(dctx); }
+};
+
+LineReader::LineReader(std::unique_ptr<ByteSource> source) : source_(std::move(source)) {}
+LineReader::~LineReader() = default;
+
+Result<size_t> LineReader::ReadSource(char* buf, size_t n) {
+  Result<size_t> got = source_->Read(buf, n);
+  if (got.ok()) bytes_consumed_ += *got;
+  return got;
+}
+
+Status LineReader::Detect() {
+  detected_ = true;
+  // Read until the magic number can be compared or the input ends; the bytes
+  // read stay in in_ and are used whatever the answer.
+  in_.resize(std::max(ZSTD_DStreamInSize(), kPlainChunk));
+  while (in_len_ < sizeof(kZstdMagic)) {
+    Result<size_t> got = ReadSource(in_.data() + in_len_, in_.size() - in_len_);
+    if (!got.ok()) return got.status();
+    if (*got == 0) break;
+    in_len_ += *got;
+  }
+  if (in_len_ >= sizeof(kZstdMagic) && std::memcmp(in_.data(), kZstdMagic, 4) == 0) {
+    zstd_ = std::make_unique<ZstdState>();
+    zstd_->dctx = ZSTD_createDCtx();
+    if (zstd_->dctx == nullptr) return Status::IoError("cannot allocate a zstd context");
+  } else {
+    // Plain text: hand the probe bytes over as text.
+    text_.append(in_.data(), in_len_);
+    in_len_ = 0;
+    std::vector<char>().swap(in_);
+  }
+  return Status::Ok();
+}
+
+Status LineReader::FillPlain() {
+  size_t old = text_.size();
+  text_.resize(old + kPlainChunk);
+  Result<size_t> got = ReadSource(text_.data() + old, kPlainChunk);
+  text_.resize(old + (got.ok() ? *got : 0));
+  if (!got.ok()) return got.status();
+  if (*got == 0) eof_ = true;
+  return Status::Ok();
+}
+
+Status LineReader::FillZstd() {
+  const size_t out_chunk = ZSTD_DStreamOutSize();
+  for (;;) {
+    if (in_pos_ == in_len_ && !zstd_->output_was_full) {
+      Result<size_t> got = ReadSource(in_.data(), in_.size());
+      if (!got.ok()) return got.status();
+      in_pos_ = 0;
+      in_len_ = *got;
+      if (in_len_ == 0) {
+        if (zstd_->last != 0) return Status::InvalidInput("truncated zstd stream");
+        eof_ = true;
+        return Status::Ok();
+      }
+    }
+    size_t old = text_.size();
+    text_.resize(old + out_chunk);
+    ZSTD_inBuffer in{in_.data(), in_len_, in_pos_};
+    ZSTD_outBuffer out{text_.data() + old, out_chunk, 0};
+    size_t ret = ZSTD_decompressStream(zstd_->dctx, &out, &in);
+    text_.resize(old + out.pos);
+    in_pos_ = in.pos;
+    if (ZSTD_isError(ret)) return Status::InvalidInput("corrupt zstd stream");
+    zstd_->last = ret;
+    zstd_->output_was_full = out.pos == out.size;
+    if (out.pos > 0) return Status::Ok();
+  }
+}
+
+Status LineReader::Fill() {
+  // Drop the text already handed out before growing the buffer, so that it
+  // only ever holds the current partial line plus one chunk.
+  if (text_start_ > 0) {
+    text_.erase(0, text_start_);
+    text_start_ = 0;
+  }
+  return zstd_ ? FillZstd() : FillPlain();
+}
+
+Result<bool> LineReader::Next(std::string_view* line) {
+  if (!detected_) {
+    Status s = Detect();
+    if (!s.ok()) pending_error_ = s;
+  }
+  for (;;) {
+    const char* base = text_.data() + text_start_;
+    size_t avail = text_.size() - text_start_;
+    const void* nl = scan_pos_ < avail ? std::memchr(base + scan_pos_, '\n', avail - scan_pos_)
+                                       : nullptr;
+    size_t len;
+    if (nl != nullptr) {
+      len = static_cast<size_t>(static_cast<const char*>(nl) - base);
+      text_start_ += len + 1;
+    } else if (eof_ && avail > 0) {
+      len = avail;
+      text_start_ += len;
+    } else if (eof_) {
+      return false;
+    } else if (!pending_error_.ok()) {
+      // Complete lines were handed out first; the partial one is dropped.
+      ++line_number_;
+      return pending_error_;
+    } else if (avail > kMaxLineBytes) {
+      ++line_number_;
+      return Status::InvalidInput("line is longer than " + std::to_string(kMaxLineBytes) +
+                                  " bytes");
+    } else {
+      // scan_pos_ counts from text_start_, which Fill() moves to 0 together
+      // with the text, so it stays right.
+      scan_pos_ = avail;
+      Status s = Fill();
+      if (!s.ok()) pending_error_ = s;
+      continue;
+    }
+    scan_pos_ = 0;
+    ++line_number_;
+    if (len > kMaxLineBytes)
+      return Status::InvalidInput("line is longer than " + std::to_string(kMaxLineBytes) +
+                                  " bytes");
+    std::string_view l(base, len);
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    if (IsBlank(l)) continue;
+    *line = l;
+    return true;
+  }
+}
+
+}  // namespace ttm::trace

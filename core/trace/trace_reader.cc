@@ -1,0 +1,113 @@
+#include "core/trace/trace_reader.h"
+
+#include <utility>
+
+namespace ttm::trace {
+
+TraceReader::TraceReader(std::unique_ptr<ByteSource> source, std::string name,
+                         ReaderOptions options)
+    : name_(std::move(name)), options_(options), lines_(std::move(source)) {}
+
+Result<std::unique_ptr<TraceReader>> TraceReader::Open(const std::string& path,
+                                                       ReaderOptions options) {
+  if (path == "-") return FromSource(StdinSource(), "<stdin>", options);
+  Result<std::unique_ptr<ByteSource>> source = OpenFileSource(path);
+  if (!source.ok()) return source.status();
+  return FromSource(std::move(*source), path, options);
+}
+
+Result<std::unique_ptr<TraceReader>> TraceReader::FromSource(std::unique_ptr<ByteSource> source,
+                                                             std::string name,
+                                                             ReaderOptions options) {
+  std::unique_ptr<TraceReader> reader(
+      new TraceReader(std::move(source), std::move(name), options));
+  Status s = reader->ReadHeader();
+  if (!s.ok()) return s;
+  return reader;
+}
+
+Status TraceReader::Error(uint64_t line, const std::string& message) const {
+  return Status::InvalidInput(name_ + ":" + std::to_string(line) + ": " + message);
+}
+
+Status TraceReader::ReadHeader() {
+  std::string_view text;
+  Result<bool> got = lines_.Next(&text);
+  if (!got.ok()) return Error(lines_.line_number(), got.status().message());
+  if (!*got) return Error(lines_.line_number() + 1, "empty trace: no header");
+  Result<Json> obj = ParseJsonObject(text);
+  if (!obj.ok()) return Error(lines_.line_number(), obj.status().message());
+  Result<TraceHeader> header = HeaderFromJson(*obj, options_.strict);
+  if (!header.ok()) return Error(lines_.line_number(), header.status().message());
+  header_ = std::move(*header);
+  return Status::Ok();
+}
+
+Status TraceReader::CheckIds(const Event& event) {
+  auto not_live = [&](uint64_t tt) {
+    return Status::InvalidInput(std::string(OpName(event.body)) + ": tt " + std::to_string(tt) +
+                                " is not live");
+  };
+  if (const auto* a = std::get_if<AllocateEvent>(&event.body)) {
+    if (!live_.emplace(a->tt, a->pages).second)
+      return Status::InvalidInput("allocate: tt " + std::to_string(a->tt) + " is already live");
+    return Status::Ok();
+  }
+  if (const auto* x = std::get_if<ExpectEvent>(&event.body)) {
+    if (x->tt && !live_.contains(*x->tt)) return not_live(*x->tt);
+    return Status::Ok();
+  }
+  std::optional<uint64_t> tt = EventTt(event.body);
+  if (!tt) return Status::Ok();
+  auto it = live_.find(*tt);
+  if (it == live_.end()) return not_live(*tt);
+  if (const auto* w = std::get_if<WriteEvent>(&event.body)) {
+    // first and count are at most 2^63 - 1 each, so the sum cannot wrap.
+    uint64_t pages = it->second;
+    uint64_t first = w->first.value_or(0);
+    uint64_t count = w->count.value_or(first <= pages ? pages - first : 0);
+    if (first + count > pages)
+      return Status::InvalidInput("write: first " + std::to_string(first) + " + count " +
+                                  std::to_string(count) + " goes beyond the end of tt " +
+                                  std::to_string(*tt) + " (" + std::to_string(pages) +
+                                  " pages)");
+  }
+  if (std::holds_alternative<FreeEvent>(event.body)) live_.erase(it);
+  return Status::Ok();
+}
+
+Result<bool> TraceReader::Next(Event* out) {
+  if (done_) {
+    if (done_->ok()) return false;
+    return *done_;
+  }
+  std::string_view text;
+  Result<bool> got = lines_.Next(&text);
+  Status s;
+  if (!got.ok()) {
+    s = Error(lines_.line_number(), got.status().message());
+  } else if (!*got) {
+    done_ = Status::Ok();
+    return false;
+  } else {
+    uint64_t line = lines_.line_number();
+    Result<Json> obj = ParseJsonObject(text);
+    if (!obj.ok()) {
+      s = Error(line, obj.status().message());
+    } else {
+      ParseOptions parse{options_.strict, header_.config.max_order};
+      s = EventFromJson(*obj, parse, out);
+      if (s.ok()) s = CheckIds(*out);
+      if (!s.ok()) s = Error(line, s.message());
+      out->line = line;
+    }
+  }
+  if (!s.ok()) {
+    done_ = s;
+    return s;
+  }
+  ++events_;
+  return true;
+}
+
+}  // namespace ttm::trace

@@ -1,0 +1,81 @@
+// TraceReader: a trace file turned into checked, typed events, one at a time.
+//
+// Everything that can be known about a trace without running the engine is
+// checked here, so that `validate` and `replay` reject the same inputs with
+// the same one-line message, FILE:LINE: OP: message. That includes the id
+// rules (allocate an id that is live, name one that is not), for which the
+// reader keeps the set of live ids and their page counts: memory grows with
+// the number of live objects, never with the length of the trace.
+#ifndef TTM_CORE_TRACE_TRACE_READER_H_
+#define TTM_CORE_TRACE_TRACE_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "core/event.h"
+#include "core/status.h"
+#include "core/trace/byte_source.h"
+#include "core/trace/event_json.h"
+#include "core/trace/line_reader.h"
+
+namespace ttm::trace {
+
+struct ReaderOptions {
+  // Reject fields the format does not define (in events, the header and its
+  // config) instead of ignoring them. `meta` stays free-form.
+  bool strict = false;
+};
+
+class TraceReader {
+ public:
+  // Opens `path` ("-" is standard input) and reads the header. Errors:
+  // "PATH: cannot open: <strerror>", or a header error "PATH:LINE: ...".
+  static Result<std::unique_ptr<TraceReader>> Open(const std::string& path,
+                                                   ReaderOptions options = {});
+
+  // Reads from `source`; `name` is the file name shown in messages.
+  static Result<std::unique_ptr<TraceReader>> FromSource(std::unique_ptr<ByteSource> source,
+                                                         std::string name,
+                                                         ReaderOptions options = {});
+
+  const TraceHeader& header() const { return header_; }
+
+  // The next event, with out->line set. Return: true, false at the end of
+  // the trace, or the first error ("FILE:LINE: OP: message", one line).
+  // After false or an error, further calls repeat that answer.
+  Result<bool> Next(Event* out);
+
+  // The name used in messages: the path as given, "<stdin>" for "-".
+  const std::string& name() const { return name_; }
+  // For progress: input bytes consumed so far (compressed bytes for zstd)
+  // and the input's size when known.
+  uint64_t bytes_consumed() const { return lines_.bytes_consumed(); }
+  std::optional<uint64_t> total_bytes() const { return lines_.total_bytes(); }
+  bool compressed() const { return lines_.compressed(); }
+  // Events returned so far.
+  uint64_t event_count() const { return events_; }
+
+ private:
+  TraceReader(std::unique_ptr<ByteSource> source, std::string name, ReaderOptions options);
+
+  Status ReadHeader();
+  // The id rules and the bounds that depend on an object's size.
+  Status CheckIds(const Event& event);
+  Status Error(uint64_t line, const std::string& message) const;
+
+  std::string name_;
+  ReaderOptions options_;
+  LineReader lines_;
+  TraceHeader header_;
+  // Live tt ids and their page counts.
+  std::unordered_map<uint64_t, uint64_t> live_;
+  uint64_t events_ = 0;
+  std::optional<Status> done_;  // set after the end or the first error
+};
+
+}  // namespace ttm::trace
+
+#endif  // TTM_CORE_TRACE_TRACE_READER_H_

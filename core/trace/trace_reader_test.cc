@@ -1,0 +1,272 @@
+#include "core/trace/trace_reader.h"
+
+#include <gtest/gtest.h>
+#include <zstd.h>
+
+#include <sstream>
+#include <string>
+
+namespace ttm::trace {
+namespace {
+
+const char kHeader[] = "{\"format\":\"ttm-trace\",\"version\":1}\n";
+
+// Reads `text` whole (as if from a file named t.jsonl); returns the first
+// error message, or "" when the trace is valid.
+std::string ErrorOf(const std::string& text, bool strict = false, uint64_t* events = nullptr) {
+  std::istringstream in(text);
+  auto reader = TraceReader::FromSource(IstreamSource(in), "t.jsonl", {.strict = strict});
+  if (!reader.ok()) return reader.status().message();
+  Event e;
+  for (;;) {
+    Result<bool> more = (*reader)->Next(&e);
+    if (!more.ok()) return more.status().message();
+    if (!*more) break;
+  }
+  if (events) *events = (*reader)->event_count();
+  return "";
+}
+
+std::string EventError(const std::string& lines, bool strict = false) {
+  return ErrorOf(kHeader + lines, strict);
+}
+
+std::string Zstd(const std::string& text) {
+  std::string out(ZSTD_compressBound(text.size()), '\0');
+  out.resize(ZSTD_compress(out.data(), out.size(), text.data(), text.size(), 3));
+  return out;
+}
+
+TEST(TraceReader, AValidTraceYieldsTypedEventsWithTheirLineNumbers) {
+  std::istringstream in(std::string(kHeader) +
+                        "\n{\"op\":\"allocate\",\"tt\":3,\"pages\":8,\"caching\":\"wc\","
+                        "\"flags\":[\"dma\"],\"t\":5}\n{\"op\":\"free\",\"tt\":3}\n");
+  auto reader = TraceReader::FromSource(IstreamSource(in), "t.jsonl");
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  Event e;
+  ASSERT_TRUE(*(*reader)->Next(&e));
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_EQ(e.t, 5);
+  const auto& a = std::get<AllocateEvent>(e.body);
+  EXPECT_EQ(a.tt, 3u);
+  EXPECT_EQ(a.pages, 8u);
+  EXPECT_EQ(a.caching, Caching::kWriteCombined);
+  EXPECT_TRUE(a.dma);
+  EXPECT_FALSE(a.zero_alloc);
+  ASSERT_TRUE(*(*reader)->Next(&e));
+  EXPECT_TRUE(std::holds_alternative<FreeEvent>(e.body));
+  EXPECT_FALSE(*(*reader)->Next(&e));
+  EXPECT_FALSE(*(*reader)->Next(&e));  // the end is sticky
+}
+
+TEST(TraceReader, TheHeaderConfigKeepsWhichOptionalFieldsWereGiven) {
+  std::istringstream in(
+      "{\"format\":\"ttm-trace\",\"version\":1,\"config\":{\"system_pages\":4096,"
+      "\"swap_pages\":100,\"use_dma32\":true},\"meta\":{\"seed\":42}}\n");
+  auto reader = TraceReader::FromSource(IstreamSource(in), "t.jsonl");
+  ASSERT_TRUE(reader.ok());
+  const TraceHeader& h = (*reader)->header();
+  EXPECT_EQ(h.config.system_pages, 4096u);
+  EXPECT_EQ(h.config.swap_pages, 100u);
+  EXPECT_FALSE(h.config.dma32_pages);
+  EXPECT_TRUE(h.config.use_dma32);
+  EXPECT_EQ(h.meta["seed"], 42);
+}
+
+TEST(TraceReader, MalformedJsonIsAnErrorWithTheByteOffset) {
+  EXPECT_EQ(EventError("{\"op\":\"check\"\n"), "t.jsonl:2: malformed JSON at byte 14");
+}
+
+TEST(TraceReader, ALineThatIsNotAnObjectIsAnError) {
+  EXPECT_EQ(EventError("[1]\n"), "t.jsonl:2: not a JSON object");
+}
+
+TEST(TraceReader, AWrongTypeIsAnErrorNamingTheField) {
+  EXPECT_EQ(EventError("{\"op\":\"populate\",\"tt\":1,\"interruptible\":1}\n"),
+            "t.jsonl:2: populate: \"interruptible\" must be true or false, not a number");
+  EXPECT_EQ(EventError("{\"op\":\"shrink\",\"tt\":[1]}\n"),
+            "t.jsonl:2: shrink: \"tt\" must be an integer, not an array");
+}
+
+TEST(TraceReader, AMissingFieldIsAnError) {
+  EXPECT_EQ(EventError("{\"op\":\"allocate\",\"tt\":1,\"pages\":2}\n"),
+            "t.jsonl:2: allocate: missing field \"caching\"");
+  EXPECT_EQ(EventError("{\"tt\":1}\n"), "t.jsonl:2: missing field \"op\"");
+}
+
+TEST(TraceReader, AnOutOfRangeNumberIsAnError) {
+  EXPECT_EQ(EventError("{\"op\":\"allocate\",\"tt\":1,\"pages\":0,\"caching\":\"wc\"}\n"),
+            "t.jsonl:2: allocate: \"pages\" is 0, must be in 1..2147483647");
+  EXPECT_EQ(EventError("{\"op\":\"pool_shrink\",\"pages\":-5}\n"),
+            "t.jsonl:2: pool_shrink: \"pages\" is -5, must be in 0..9223372036854775807");
+}
+
+TEST(TraceReader, NumbersBeyondSixtyFourBitsAreOutOfRangeWithoutOverflow) {
+  EXPECT_EQ(EventError("{\"op\":\"shrink\",\"tt\":18446744073709551615}\n"),
+            "t.jsonl:2: shrink: \"tt\" is 18446744073709551615, must be in "
+            "0..9223372036854775807");
+  EXPECT_EQ(EventError("{\"op\":\"shrink\",\"tt\":1e30}\n"),
+            "t.jsonl:2: shrink: \"tt\" is 1e+30, must be in 0..9223372036854775807");
+}
+
+TEST(TraceReader, AFractionWhereAnIntegerIsExpectedIsAnError) {
+  EXPECT_EQ(EventError("{\"op\":\"pool_shrink\",\"pages\":1.5}\n"),
+            "t.jsonl:2: pool_shrink: \"pages\" must be an integer, not 1.5");
+}
+
+TEST(TraceReader, AnUnknownOpIsAnErrorWithoutAnOpPrefix) {
+  EXPECT_EQ(EventError("{\"op\":\"mmap\"}\n").substr(0, 28), "t.jsonl:2: unknown op \"mmap\"");
+}
+
+TEST(TraceReader, AnUnknownEnumValueIsAnErrorListingTheAcceptedOnes) {
+  EXPECT_EQ(EventError("{\"op\":\"allocate\",\"tt\":1,\"pages\":2,\"caching\":\"wb\"}\n"),
+            "t.jsonl:2: allocate: unknown caching \"wb\" (expected cached, wc or uncached)");
+  EXPECT_EQ(EventError("{\"op\":\"allocate\",\"tt\":1,\"pages\":2,\"caching\":\"wc\","
+                       "\"flags\":[\"huge\"]}\n"),
+            "t.jsonl:2: allocate: unknown flag \"huge\" (expected zero_alloc or dma)");
+}
+
+TEST(TraceReader, AWrongFormatNameIsAHeaderError) {
+  EXPECT_EQ(ErrorOf("{\"format\":\"ttm\",\"version\":1}\n"),
+            "t.jsonl:1: format is \"ttm\", not \"ttm-trace\"");
+  EXPECT_EQ(ErrorOf("{\"op\":\"check\"}\n"),
+            "t.jsonl:1: missing field \"format\": a trace starts with a ttm-trace header");
+}
+
+TEST(TraceReader, AnUnsupportedVersionIsAHeaderError) {
+  EXPECT_EQ(ErrorOf("{\"format\":\"ttm-trace\",\"version\":0}\n"),
+            "t.jsonl:1: unsupported version 0 (this reader supports 1..1)");
+  EXPECT_EQ(ErrorOf("{\"format\":\"ttm-trace\",\"version\":\"1\"}\n"),
+            "t.jsonl:1: unsupported version \"1\" (this reader supports 1..1)");
+}
+
+TEST(TraceReader, ConfigOutOfRangeIsAnErrorOnTheHeaderLine) {
+  EXPECT_EQ(ErrorOf("\n{\"format\":\"ttm-trace\",\"version\":1,\"config\":{\"max_order\":21}}\n"),
+            "t.jsonl:2: \"config.max_order\" is 21, must be in 0..20");
+  EXPECT_EQ(ErrorOf("{\"format\":\"ttm-trace\",\"version\":1,\"config\":{\"system_pages\":0}}\n"),
+            "t.jsonl:1: \"config.system_pages\" is 0, must be in 1..268435456");
+}
+
+TEST(TraceReader, EmptyInputIsAnError) {
+  EXPECT_EQ(ErrorOf(""), "t.jsonl:1: empty trace: no header");
+}
+
+TEST(TraceReader, TruncatedZstdIsAnErrorOnTheLineAfterTheLastCompleteOne) {
+  std::string second = Zstd("{\"op\":\"check\"}\n");
+  EXPECT_EQ(ErrorOf(Zstd(std::string(kHeader) + "{\"op\":\"check\"}\n") + second.substr(0, 7)),
+            "t.jsonl:3: truncated zstd stream");
+}
+
+TEST(TraceReader, CorruptZstdIsAnError) {
+  std::string data = Zstd(std::string(kHeader));
+  data[5] ^= 0x7f;
+  EXPECT_EQ(ErrorOf(data), "t.jsonl:1: corrupt zstd stream");
+}
+
+TEST(TraceReader, AllocatingALiveIdIsAnError) {
+  EXPECT_EQ(EventError("{\"op\":\"allocate\",\"tt\":1,\"pages\":2,\"caching\":\"wc\"}\n"
+                       "{\"op\":\"allocate\",\"tt\":1,\"pages\":2,\"caching\":\"wc\"}\n"),
+            "t.jsonl:3: allocate: tt 1 is already live");
+}
+
+TEST(TraceReader, UsingAnIdThatIsNotLiveIsAnError) {
+  EXPECT_EQ(EventError("{\"op\":\"populate\",\"tt\":4}\n"), "t.jsonl:2: populate: tt 4 is not live");
+}
+
+TEST(TraceReader, FreeingTwiceIsAnError) {
+  EXPECT_EQ(EventError("{\"op\":\"allocate\",\"tt\":1,\"pages\":2,\"caching\":\"wc\"}\n"
+                       "{\"op\":\"free\",\"tt\":1}\n{\"op\":\"free\",\"tt\":1}\n"),
+            "t.jsonl:4: free: tt 1 is not live");
+}
+
+TEST(TraceReader, AFreedIdMayBeAllocatedAgain) {
+  EXPECT_EQ(EventError("{\"op\":\"allocate\",\"tt\":1,\"pages\":2,\"caching\":\"wc\"}\n"
+                       "{\"op\":\"free\",\"tt\":1}\n"
+                       "{\"op\":\"allocate\",\"tt\":1,\"pages\":2,\"caching\":\"wc\"}\n"),
+            "");
+}
+
+TEST(TraceReader, ExpectNamingATtThatIsNotLiveIsAnError) {
+  EXPECT_EQ(EventError("{\"op\":\"expect\",\"tt\":2,\"intact\":true}\n"),
+            "t.jsonl:2: expect: tt 2 is not live");
+}
+
+TEST(TraceReader, WriteBeyondTheObjectIsAnError) {
+  std::string alloc = "{\"op\":\"allocate\",\"tt\":1,\"pages\":10,\"caching\":\"wc\"}\n";
+  EXPECT_EQ(EventError(alloc + "{\"op\":\"write\",\"tt\":1,\"first\":4,\"count\":6}\n"), "");
+  EXPECT_EQ(EventError(alloc + "{\"op\":\"write\",\"tt\":1,\"first\":10}\n"), "");
+  EXPECT_EQ(EventError(alloc + "{\"op\":\"write\",\"tt\":1,\"first\":4,\"count\":7}\n"),
+            "t.jsonl:3: write: first 4 + count 7 goes beyond the end of tt 1 (10 pages)");
+  EXPECT_EQ(EventError(alloc + "{\"op\":\"write\",\"tt\":1,\"first\":11}\n"),
+            "t.jsonl:3: write: first 11 + count 0 goes beyond the end of tt 1 (10 pages)");
+}
+
+TEST(TraceReader, FailRulesAreChecked) {
+  EXPECT_EQ(EventError("{\"op\":\"fail\",\"site\":\"copy_page\",\"error\":\"EINTR\"}\n"), "");
+  EXPECT_EQ(EventError("{\"op\":\"fail\",\"site\":\"copy_page\",\"error\":\"EFAULT\"}\n"),
+            "t.jsonl:2: fail: site copy_page raises ENOMEM or EINTR, not EFAULT");
+  EXPECT_EQ(EventError("{\"op\":\"fail\",\"site\":\"backup_half\",\"error\":\"ENOMEM\"}\n"),
+            "t.jsonl:2: fail: site backup_half raises no error, not ENOMEM");
+  EXPECT_EQ(EventError("{\"op\":\"fail\",\"site\":\"dma_map\",\"min_order\":1}\n"),
+            "t.jsonl:2: fail: \"min_order\" applies only to site alloc_page");
+  EXPECT_EQ(EventError("{\"op\":\"fail\",\"site\":\"alloc_page\",\"order\":11}\n"),
+            "t.jsonl:2: fail: \"order\" is 11, must be in 0..10");
+  EXPECT_EQ(EventError("{\"op\":\"fail\",\"site\":\"alloc_page\",\"order\":1,\"min_order\":2}\n"),
+            "t.jsonl:2: fail: give \"order\" or \"min_order\", not both");
+  EXPECT_EQ(EventError("{\"op\":\"fail\",\"site\":\"oom\"}\n").substr(0, 35),
+            "t.jsonl:2: fail: unknown site \"oom\"");
+}
+
+TEST(TraceReader, ExpectNeedsAnAssertionAndPerObjectFieldsNeedTt) {
+  EXPECT_EQ(EventError("{\"op\":\"expect\"}\n"), "t.jsonl:2: expect: no assertion");
+  EXPECT_EQ(EventError("{\"op\":\"expect\",\"intact\":true}\n"),
+            "t.jsonl:2: expect: \"intact\" needs \"tt\"");
+  EXPECT_EQ(EventError("{\"op\":\"expect\",\"ret\":-12}\n"), "");
+  EXPECT_EQ(EventError("{\"op\":\"expect\",\"ret\":\"EBUSY\",\"live_tts\":0}\n"), "");
+  EXPECT_EQ(EventError("{\"op\":\"expect\",\"ret\":true}\n"),
+            "t.jsonl:2: expect: \"ret\" must be an integer or an errno name, not a boolean");
+}
+
+TEST(TraceReader, SetNeedsALimit) {
+  EXPECT_EQ(EventError("{\"op\":\"set\"}\n"),
+            "t.jsonl:2: set: needs \"swap_pages\" or \"pool_limit_pages\"");
+}
+
+TEST(TraceReader, UnknownFieldsAreIgnoredUnlessStrict) {
+  std::string header =
+      "{\"format\":\"ttm-trace\",\"version\":1,\"x\":1,\"config\":{\"y\":2},\"meta\":{\"z\":3}}\n";
+  std::string event = "{\"op\":\"set\",\"swap_pages\":1,\"w\":4}\n";
+  EXPECT_EQ(ErrorOf(header + event), "");
+  EXPECT_EQ(ErrorOf(header, true), "t.jsonl:1: unknown field \"x\"");
+  EXPECT_EQ(ErrorOf("{\"format\":\"ttm-trace\",\"version\":1,\"config\":{\"y\":2}}\n", true),
+            "t.jsonl:1: unknown field \"config.y\"");
+  EXPECT_EQ(EventError(event, true), "t.jsonl:2: set: unknown field \"w\"");
+}
+
+TEST(TraceReader, PlainCompressedAndStreamInputReadTheSame) {
+  std::string text = std::string(kHeader) + "{\"op\":\"check\"}\r\n\n{\"op\":\"check\"}";
+  uint64_t plain = 0, compressed = 0;
+  EXPECT_EQ(ErrorOf(text, false, &plain), "");
+  EXPECT_EQ(ErrorOf(Zstd(text), false, &compressed), "");
+  EXPECT_EQ(plain, 2u);
+  EXPECT_EQ(compressed, 2u);
+}
+
+TEST(TraceReader, AFileThatCannotBeOpenedIsOneLineWithTheReason) {
+  auto reader = TraceReader::Open("/nonexistent/t.jsonl");
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().message(), "/nonexistent/t.jsonl: cannot open: No such file or directory");
+}
+
+TEST(TraceReader, AnErrorIsStickyAndReportedAgain) {
+  std::istringstream in(std::string(kHeader) + "{\"op\":\"free\",\"tt\":1}\n{\"op\":\"check\"}\n");
+  auto reader = TraceReader::FromSource(IstreamSource(in), "t.jsonl");
+  Event e;
+  EXPECT_FALSE((*reader)->Next(&e).ok());
+  Result<bool> again = (*reader)->Next(&e);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().message(), "t.jsonl:2: free: tt 1 is not live");
+}
+
+}  // namespace
+}  // namespace ttm::trace
