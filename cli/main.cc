@@ -10,6 +10,7 @@
 #include "cli/build_info.h"
 #include "cli/diff.h"
 #include "cli/exit_codes.h"
+#include "cli/replay.h"
 #include "cli/subcommand.h"
 #include "cli/validate.h"
 #include "cli/version.h"
@@ -18,6 +19,8 @@ namespace ttm::cli {
 namespace {
 
 const Subcommand kSubcommands[] = {
+    MakeSubcommand<ReplayCommandOptions>("replay", "replay a trace and report what happened",
+                                         SetupReplay, RunReplay),
     MakeSubcommand<ValidateOptions>("validate", "check a trace without replaying it",
                                     SetupValidate, RunValidate),
     MakeSubcommand<DiffOptions>("diff", "compare two reports, marking regressions",

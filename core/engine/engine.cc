@@ -168,6 +168,7 @@ Engine::Engine(const MachineConfig& config) : impl_(std::make_unique<EngineImpl>
 Engine::~Engine() = default;
 
 Outcome Engine::Apply(const EventBody& event) { return impl_->Apply(event); }
+TtmModel& Engine::model_for_test() { return impl_->model; }
 
 std::vector<Violation> Engine::Check(bool full) {
   std::vector<const TtObject*> tts;

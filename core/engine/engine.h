@@ -135,6 +135,7 @@ struct LeakReport {
 };
 
 class EngineImpl;
+class TtmModel;
 
 class Engine {
  public:
@@ -162,6 +163,10 @@ class Engine {
   // Frees every live object (unpopulate + fini), drains the pools, and
   // counts what never came back. The engine is empty afterwards.
   LeakReport Teardown();
+
+  // For the engine's own tests (engine_internal only): the modelled kernel
+  // state underneath, to inspect slot layouts and poke slots (4.11).
+  TtmModel& model_for_test();
 
  private:
   std::unique_ptr<EngineImpl> impl_;

@@ -59,6 +59,9 @@ struct RestoreState {
   bool pool_set = false;        // restore->pool (there is one device pool)
   uint32_t order = 0;           // order of the current chunk
   std::vector<Slot> old_pages;  // capacity 2^min(MAX_PAGE_ORDER, fls(N))
+  // The system pages the struct itself occupies (kvzalloc): it is counted
+  // in system_used_pages and can fail to be allocated like any page.
+  std::vector<Pfn> memory;
 };
 
 // struct ttm_tt, with the model's bookkeeping beside it.
@@ -164,6 +167,8 @@ class TtmModel {
 
   // Test hook for 4.11: overwrite a slot without any ownership bookkeeping.
   void PokeSlotForTest(TtObject& tt, uint64_t slot, Slot value) { tt.pages.Set(slot, value); }
+  // Test hook for the checker's tests: a struct page to corrupt by hand.
+  Page& PageForTest(Pfn pfn) { return P(pfn); }
 
  private:
   friend class PoolAllocation;
@@ -190,6 +195,7 @@ class TtmModel {
   static bool RestoreValid(const RestoreState* restore);
   int PoolRestoreTt(TtObject& tt, const OperationCtx& ctx);
   void Verify(const TtObject& tt, uint64_t slot, uint64_t token);
+  bool AllocRestore(TtObject& tt, uint32_t order);
   void FreeRestore(TtObject& tt);
 
   MachineConfig config_;
@@ -197,7 +203,7 @@ class TtmModel {
   BackupStore store_;
   FaultInjector faults_;
   SparseArray<Page> pages_;
-  std::array<uint64_t, 6> owner_count_{};
+  std::array<uint64_t, 7> owner_count_{};
 
   std::vector<PoolType> types_;           // in shrinker_list registration order
   std::vector<int> global_index_;         // [kind * (MAXO+1) + order] -> types_ index

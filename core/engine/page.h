@@ -42,6 +42,7 @@ enum class Owner : uint8_t {
   kPool,        // on a pool type's list (id = pool type index)
   kTt,          // in a ttm_tt slot (id = tt index, aux = slot)
   kRestoreOld,  // in ttm_pool_tt_restore::old_pages (id = tt index, aux = j)
+  kRestoreState,  // memory of a tt's struct ttm_pool_tt_restore (id = tt index)
   kOrphan,      // allocated but referenced by nothing any more: a leak
 };
 

@@ -80,14 +80,17 @@ void TtmModel::UpdatePeaks() {
 void TtmModel::SetOwner(Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
   Page& p = P(pfn);
   --owner_count_[static_cast<int>(p.owner)];
-  if (p.owner == Owner::kTt || p.owner == Owner::kRestoreOld) {
+  auto tt_owned = [](Owner o) {
+    return o == Owner::kTt || o == Owner::kRestoreOld || o == Owner::kRestoreState;
+  };
+  if (tt_owned(p.owner)) {
     if (TtObject* t = tt(p.owner_id)) --t->owned_pages;
   }
   p.owner = owner;
   p.owner_id = id;
   p.aux = aux;
   ++owner_count_[static_cast<int>(owner)];
-  if (owner == Owner::kTt || owner == Owner::kRestoreOld) ++tts_[id]->owned_pages;
+  if (tt_owned(owner)) ++tts_[id]->owned_pages;
 }
 
 // Stores a slot value. A page that was owned by this very slot and is

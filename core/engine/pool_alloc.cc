@@ -20,6 +20,39 @@ bool TtmModel::RestoreValid(const RestoreState* restore) {
   return restore != nullptr && restore->restored_pages < (uint64_t{1} << restore->order);
 }
 
+// Models the kvzalloc() of struct ttm_pool_tt_restore with room for
+// 2^order old_pages pointers: 48 bytes of fields plus 8 per pointer, taken
+// from the system as order-0 pages (a model of kmalloc/vmalloc backing).
+// Fails when the fault site fires or the system has no page left.
+bool TtmModel::AllocRestore(TtObject& tt, uint32_t order) {
+  if (faults_.Call(FaultSite::kAllocRestore) != 0) return false;
+  const uint64_t bytes = 48 + 8 * (uint64_t{1} << order);
+  const uint64_t num = (bytes + kPageSize - 1) / kPageSize;
+  auto restore = std::make_unique<RestoreState>();
+  for (uint64_t i = 0; i < num; ++i) {
+    std::optional<Pfn> pfn = allocator_.Alloc(0, false);
+    if (!pfn) {
+      for (Pfn p : restore->memory) FreeToSystem(p, 0, &tt);
+      return false;
+    }
+    Page& pg = P(*pfn);
+    pg = Page{};
+    pg.token = kZeroToken;
+    SetOwner(*pfn, Owner::kRestoreState, tt.index);
+    restore->memory.push_back(*pfn);
+  }
+  restore->old_pages.assign(uint64_t{1} << order, Slot());
+  tt.restore = std::move(restore);
+  UpdatePeaks();
+  return true;
+}
+
+// Models kvfree() of the restore struct.
+void TtmModel::FreeRestore(TtObject& tt) {
+  for (Pfn p : tt.restore->memory) FreeToSystem(p, 0, &tt);
+  tt.restore.reset();
+}
+
 // Integrity: content copied back into slot `slot` must be what was last
 // written there.
 void TtmModel::Verify(const TtObject& tt, uint64_t slot, uint64_t token) {
@@ -165,9 +198,7 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
 
   if (tt.backed_up()) {
     if (!tt.restore) {
-      if (faults_.Call(FaultSite::kAllocRestore) != 0) return kENOMEM;
-      tt.restore = std::make_unique<RestoreState>();
-      tt.restore->old_pages.assign(uint64_t{1} << order, Slot());
+      if (!AllocRestore(tt, order)) return kENOMEM;
     } else if (RestoreValid(tt.restore.get())) {
       RestoreState& restore = *tt.restore;
       if (restore.alloced_pages > c.remaining)
@@ -233,7 +264,7 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
   r = PoolApplyCaching(tt, caching, c.pages, tt.caching);
   if (r) goto error_free_all;
 
-  if (tt.restore) tt.restore.reset();
+  if (tt.restore) FreeRestore(tt);
   if (tt.backed_up()) tt.page_flags &= ~(kTtFlagPrivBackedUp | kTtFlagSwapped);
   return 0;
 

@@ -119,7 +119,7 @@ void TtmModel::PoolReleaseBackedUp(TtObject& tt) {
   // What the backup left: handles and write-back, unmapped pages.
   PoolFreeRange(false, tt, Caching::kCached, start_page, tt.num_pages);
 
-  if (restore) tt.restore.reset();
+  if (restore) FreeRestore(tt);
   tt.page_flags &= ~(kTtFlagPrivBackedUp | kTtFlagSwapped);
 }
 

@@ -91,11 +91,13 @@ void TtmModel::TtFini(TtObject& tt) {
       if (pg.owner == Owner::kTt && pg.owner_id == tt.index && pg.aux == i)
         SetOwner(s.pfn(), Owner::kOrphan);
     });
-    if (tt.restore)
+    if (tt.restore) {
+      for (Pfn p : tt.restore->memory) SetOwner(p, Owner::kOrphan);
       for (const Slot& s : tt.restore->old_pages)
         if (s.is_page() && page(s.pfn()).owner == Owner::kRestoreOld &&
             page(s.pfn()).owner_id == tt.index)
           SetOwner(s.pfn(), Owner::kOrphan);
+    }
   }
   ids_.erase(tt.id);
   tts_[tt.index].reset();

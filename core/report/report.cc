@@ -181,7 +181,8 @@ void Report::Results::Count(std::string_view op, int64_t ret) {
   ResultCounts* counts = op == "populate" ? &populate
                          : op == "shrink" ? &shrink
                                           : nullptr;
-  if (counts != nullptr) ++(*counts)[ErrnoName(ret)];
+  // A positive return (pages backed up) is a success like 0.
+  if (counts != nullptr) ++(*counts)[ErrnoName(ret > 0 ? 0 : ret)];
 }
 
 void Report::Violations::Add(ViolationEntry v) {

@@ -56,6 +56,7 @@ Status LineReader::Detect() {
   } else {
     // Plain text: hand the probe bytes over as text.
     text_.append(in_.data(), in_len_);
+    sha256_.Update(in_.data(), in_len_);
     in_len_ = 0;
     std::vector<char>().swap(in_);
   }
@@ -67,6 +68,7 @@ Status LineReader::FillPlain() {
   text_.resize(old + kPlainChunk);
   Result<size_t> got = ReadSource(text_.data() + old, kPlainChunk);
   text_.resize(old + (got.ok() ? *got : 0));
+  sha256_.Update(text_.data() + old, text_.size() - old);
   if (!got.ok()) return got.status();
   if (*got == 0) eof_ = true;
   return Status::Ok();
@@ -92,6 +94,7 @@ Status LineReader::FillZstd() {
     ZSTD_outBuffer out{text_.data() + old, out_chunk, 0};
     size_t ret = ZSTD_decompressStream(zstd_->dctx, &out, &in);
     text_.resize(old + out.pos);
+    sha256_.Update(text_.data() + old, out.pos);
     in_pos_ = in.pos;
     if (ZSTD_isError(ret)) return Status::InvalidInput("corrupt zstd stream");
     zstd_->last = ret;

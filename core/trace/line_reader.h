@@ -19,6 +19,7 @@
 
 #include "core/status.h"
 #include "core/trace/byte_source.h"
+#include "core/trace/sha256.h"
 
 namespace ttm::trace {
 
@@ -48,6 +49,10 @@ class LineReader {
   std::optional<uint64_t> total_bytes() const { return source_->total_bytes(); }
   // Whether the input is a zstd stream; known after the first Next().
   bool compressed() const { return zstd_ != nullptr; }
+  // SHA-256 of all the text decompressed so far, as lowercase hex; once
+  // Next() has returned false, that of the whole trace. Consumes the digest:
+  // call it once, at the end.
+  std::string TextSha256() { return sha256_.HexDigest(); }
 
  private:
   struct ZstdState;
@@ -75,6 +80,7 @@ class LineReader {
 
   uint64_t line_number_ = 0;
   uint64_t bytes_consumed_ = 0;
+  Sha256 sha256_;
 };
 
 }  // namespace ttm::trace

@@ -55,6 +55,9 @@ class TraceReader {
   uint64_t bytes_consumed() const { return lines_.bytes_consumed(); }
   std::optional<uint64_t> total_bytes() const { return lines_.total_bytes(); }
   bool compressed() const { return lines_.compressed(); }
+  // SHA-256 (hex) of the decompressed trace text, for the report. Call once,
+  // after Next() has returned false.
+  std::string text_sha256() { return lines_.TextSha256(); }
   // Events returned so far.
   uint64_t event_count() const { return events_; }
 

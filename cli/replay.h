@@ -1,0 +1,40 @@
+// `ttm-replay replay TRACE [-o REPORT.json] [--check-every N] [--quiet]`:
+// the tool's main job. Streams the trace through the engine, writes the
+// JSON report (report-format.md) atomically and prints a short summary.
+#ifndef TTM_CLI_REPLAY_H_
+#define TTM_CLI_REPLAY_H_
+
+#include <cstdint>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/subcommand.h"
+#include "core/status.h"
+
+namespace ttm::cli {
+
+struct ReplayCommandOptions {
+  // The trace: a path, or "-" for standard input; plain or zstd.
+  std::string trace;
+  // Where the JSON report goes: a path, "-" for standard output (the
+  // summary then goes to standard error), or empty for no report file.
+  std::string report;
+  // Run the checker after every N-th event instead of after every event.
+  uint64_t check_every = 1;
+  // No progress and no summary; the exit status and the report only.
+  bool quiet = false;
+  // Show progress on standard error (set by main when it is a terminal).
+  bool progress = false;
+};
+
+void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options);
+
+// Return: kExitOk, kExitFindings, or kExitInvalidInput after printing the
+// trace error ("ttm-replay: FILE:LINE: OP: message"); nothing is written
+// when the trace is invalid.
+Result<int> RunReplay(const ReplayCommandOptions& options, Io io);
+
+}  // namespace ttm::cli
+
+#endif  // TTM_CLI_REPLAY_H_
