@@ -1,0 +1,32 @@
+"""Golden end-to-end tests: one sh_test per trace.
+
+A case is a trace under traces/ plus what `ttm-replay replay` must produce
+for it, kept in expected/NAME.*: the report without its `run` section
+(.report.json, absent when no report may be written), standard output
+(.out), standard error (.err) and the exit status (.exit). The case list,
+cases.bzl, and the expectations are written by ./regenerate, on purpose,
+so that a reviewer sees every change as a diff.
+"""
+
+def replay_golden_tests(cases):
+    """Declares one test per case.
+
+    Args:
+      cases: dict from test name to the trace's path under traces/.
+    """
+    for name, trace in cases.items():
+        native.sh_test(
+            name = name,
+            size = "small",
+            srcs = ["run_golden.sh"],
+            args = [
+                "$(location //cli:ttm-replay)",
+                "$(location //traces:%s)" % trace,
+                "replay_tests/expected/" + name,
+            ],
+            data = [
+                "strip_run.sh",
+                "//cli:ttm-replay",
+                "//traces:" + trace,
+            ] + native.glob(["expected/%s.*" % name]),
+        )

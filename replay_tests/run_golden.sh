@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# One golden case: replay TRACE and compare the report (without `run`), the
+# summary, standard error and the exit status with expected/NAME.*.
+# Usage: run_golden.sh BIN TRACE EXPECTED_PREFIX [--write]
+# With --write the expectations are (re)written instead (./regenerate).
+set -u
+bin=$1 trace=$2 prefix=$3 mode=${4:-}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$bin" replay "$trace" -o "$tmp/report.json" >"$tmp/out" 2>"$tmp/err"
+echo $? >"$tmp/exit"
+if [ -e "$tmp/report.json" ]; then
+  replay_tests/strip_run.sh <"$tmp/report.json" >"$tmp/report.norun.json"
+fi
+
+if [ "$mode" = "--write" ]; then
+  cp "$tmp/out" "$prefix.out"
+  cp "$tmp/err" "$prefix.err"
+  cp "$tmp/exit" "$prefix.exit"
+  if [ -e "$tmp/report.norun.json" ]; then
+    cp "$tmp/report.norun.json" "$prefix.report.json"
+  else
+    rm -f "$prefix.report.json"
+  fi
+  exit 0
+fi
+
+failed=0
+compare() {  # what expected actual
+  if ! diff -u "$2" "$3" >"$tmp/diff"; then
+    echo "FAIL: $1 differs from $2:"
+    cat "$tmp/diff"
+    failed=1
+  fi
+}
+compare "exit status" "$prefix.exit" "$tmp/exit"
+compare "standard output" "$prefix.out" "$tmp/out"
+compare "standard error" "$prefix.err" "$tmp/err"
+if [ -e "$prefix.report.json" ]; then
+  if [ -e "$tmp/report.norun.json" ]; then
+    compare "report" "$prefix.report.json" "$tmp/report.norun.json"
+  else
+    echo "FAIL: no report was written"
+    failed=1
+  fi
+elif [ -e "$tmp/report.json" ]; then
+  echo "FAIL: a report was written although the trace is invalid"
+  failed=1
+fi
+[ $failed -eq 0 ] && echo "PASS: $trace"
+exit $failed
