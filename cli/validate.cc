@@ -15,14 +15,14 @@ Result<int> RunValidate(const ValidateOptions& options, Io io) {
   Result<std::unique_ptr<trace::TraceReader>> reader =
       trace::TraceReader::Open(options.trace, trace::ReaderOptions{.strict = options.strict});
   if (!reader.ok()) {
-    io.err << reader.status().message() << '\n';
+    io.err << "ttm-replay: " << reader.status().message() << '\n';
     return kExitInvalidInput;
   }
   Event event;
   for (;;) {
     Result<bool> more = (*reader)->Next(&event);
     if (!more.ok()) {
-      io.err << more.status().message() << '\n';
+      io.err << "ttm-replay: " << more.status().message() << '\n';
       return kExitInvalidInput;
     }
     if (!*more) break;

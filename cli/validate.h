@@ -22,9 +22,8 @@ struct ValidateOptions {
 void SetupValidate(CLI::App* cmd, ValidateOptions* options);
 
 // Prints "FILE: valid, N events" to io.out and returns kExitOk, or prints the
-// first error, "FILE:LINE: OP: message" with no "ttm-replay: " prefix (it is
-// the command's finding, not a failure of the tool), to io.err and returns
-// kExitInvalidInput.
+// first error, "ttm-replay: FILE:LINE: OP: message" (the same line `replay`
+// prints for that trace), to io.err and returns kExitInvalidInput.
 Result<int> RunValidate(const ValidateOptions& options, Io io);
 
 }  // namespace ttm::cli
