@@ -49,7 +49,7 @@ TEST(Validate, AnInvalidTracePrintsOneBareErrorLineAndExitsTwo) {
   Captured c = Validate(path);
   EXPECT_EQ(c.status, kExitInvalidInput);
   EXPECT_EQ(c.out, "");
-  EXPECT_EQ(c.err, path + ":2: shrink: tt 7 is not live\n");
+  EXPECT_EQ(c.err, "ttm-replay: " + path + ":2: shrink: tt 7 is not live\n");
 }
 
 TEST(Validate, StrictRejectsAnUnknownFieldThatTheDefaultModeIgnores) {
@@ -59,13 +59,13 @@ TEST(Validate, StrictRejectsAnUnknownFieldThatTheDefaultModeIgnores) {
   EXPECT_EQ(Validate(path).status, kExitOk);
   Captured c = Validate(path, /*strict=*/true);
   EXPECT_EQ(c.status, kExitInvalidInput);
-  EXPECT_EQ(c.err, path + ":2: check: unknown field \"colour\"\n");
+  EXPECT_EQ(c.err, "ttm-replay: " + path + ":2: check: unknown field \"colour\"\n");
 }
 
 TEST(Validate, AMissingFileIsOneLineNamingTheFile) {
   Captured c = Validate("no/such/trace.jsonl");
   EXPECT_EQ(c.status, kExitInvalidInput);
-  EXPECT_EQ(c.err, "no/such/trace.jsonl: cannot open: No such file or directory\n");
+  EXPECT_EQ(c.err, "ttm-replay: no/such/trace.jsonl: cannot open: No such file or directory\n");
 }
 
 }  // namespace
