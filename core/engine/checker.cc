@@ -253,9 +253,13 @@ std::vector<Violation> CheckInvariants(const TtmModel& m, const std::vector<cons
         if (head.private_order != pt.order || head.tail)
           f.Add(Invariant::kPoolAccounting, nullptr,
                 "pool entry pfn " + S(p) + " is not a whole order-" + S(pt.order) + " block");
-        if (head.caching != ToPageCaching(pt.caching))
-          f.Add(Invariant::kPoolCaching, nullptr,
-                "pool entry pfn " + S(p) + " does not have the pool's caching");
+        if (head.caching != ToPageCaching(pt.caching)) {
+          // Spec 3.1.2 requires a pool entry to have the type's caching as
+          // well as its order; 3.4.1 says the same from the caching side.
+          const std::string what = "pool entry pfn " + S(p) + " does not have the pool's caching";
+          f.Add(Invariant::kPoolAccounting, nullptr, what);
+          f.Add(Invariant::kPoolCaching, nullptr, what);
+        }
       }
     }
   }
