@@ -10,6 +10,7 @@
 #include "cli/build_info.h"
 #include "cli/diff.h"
 #include "cli/exit_codes.h"
+#include "cli/gen.h"
 #include "cli/replay.h"
 #include "cli/subcommand.h"
 #include "cli/validate.h"
@@ -25,6 +26,8 @@ const Subcommand kSubcommands[] = {
                                     SetupValidate, RunValidate),
     MakeSubcommand<DiffOptions>("diff", "compare two reports, marking regressions",
                                 SetupDiff, RunDiff),
+    MakeSubcommand<GenOptions>("gen", "write a synthetic trace of a named workload", SetupGen,
+                               RunGen),
 };
 
 // CLI11 messages may span lines; ours are one line each.

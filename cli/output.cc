@@ -4,11 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iostream>
 #include <vector>
 
 namespace ttm::cli {
@@ -122,6 +125,110 @@ Status WriteFileAtomically(const std::string& path, std::string_view contents) {
   }
   if (errno != ENOENT) return WriteError(path, errno);
   return ReplaceRegularFile(path, path, contents, nullptr);
+}
+
+struct AtomicFileWriter::Impl {
+  std::string path;    // as given, for messages
+  std::string target;  // what the rename replaces; empty: written in place
+  std::string tmp;     // the temporary file; empty once renamed or removed
+  std::string dir;
+  std::ofstream file;
+  bool to_stdout = false;
+};
+
+AtomicFileWriter::AtomicFileWriter() = default;
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (impl_ && !impl_->tmp.empty()) {
+    impl_->file.close();
+    ::unlink(impl_->tmp.c_str());
+  }
+}
+
+Status AtomicFileWriter::Open(const std::string& path) {
+  impl_ = std::make_unique<Impl>();
+  impl_->path = path;
+  if (path == "-") {
+    impl_->to_stdout = true;
+    return Status::Ok();
+  }
+  if (path.empty()) return Status::Usage("empty output path");
+  struct stat st;
+  mode_t mode = 0666 & ~CurrentUmask();
+  std::string target = path;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (!S_ISREG(st.st_mode)) {
+      impl_->file.open(path, std::ios::binary | std::ios::out);
+      if (!impl_->file) return WriteError(path, errno);
+      return Status::Ok();
+    }
+    mode = st.st_mode & 07777;
+    struct stat link;
+    if (::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+      char* resolved = ::realpath(path.c_str(), nullptr);
+      if (resolved == nullptr) return WriteError(path, errno);
+      target = resolved;
+      std::free(resolved);
+    }
+  } else if (errno != ENOENT) {
+    return WriteError(path, errno);
+  }
+  const size_t slash = target.rfind('/');
+  impl_->dir = slash == std::string::npos ? "." : target.substr(0, slash + 1);
+  const std::string base = slash == std::string::npos ? target : target.substr(slash + 1);
+  std::string tmpl = (slash == std::string::npos ? "" : impl_->dir) + "." + base + ".tmp.XXXXXX";
+  std::vector<char> name(tmpl.begin(), tmpl.end());
+  name.push_back('\0');
+  int fd = ::mkstemp(name.data());
+  if (fd < 0) return WriteError(path, errno);
+  impl_->tmp = name.data();
+  impl_->target = target;
+  int err = ::fchmod(fd, mode) != 0 ? errno : 0;
+  ::close(fd);
+  if (err == 0) {
+    impl_->file.open(impl_->tmp, std::ios::binary | std::ios::out | std::ios::trunc);
+    if (!impl_->file) err = errno != 0 ? errno : EIO;
+  }
+  if (err != 0) {
+    ::unlink(impl_->tmp.c_str());
+    impl_->tmp.clear();
+    return WriteError(path, err);
+  }
+  return Status::Ok();
+}
+
+std::ostream& AtomicFileWriter::stream() {
+  assert(impl_);
+  if (impl_->to_stdout) return std::cout;
+  return impl_->file;
+}
+
+Status AtomicFileWriter::Commit() {
+  assert(impl_);
+  if (impl_->to_stdout) {
+    std::cout.flush();
+    return std::cout ? Status::Ok() : WriteError("-", errno != 0 ? errno : EIO);
+  }
+  impl_->file.flush();
+  int err = impl_->file ? 0 : (errno != 0 ? errno : EIO);
+  impl_->file.close();
+  if (err == 0 && impl_->file.fail()) err = errno != 0 ? errno : EIO;
+  if (impl_->tmp.empty()) return err == 0 ? Status::Ok() : WriteError(impl_->path, err);
+  if (err == 0) {
+    // The stream is closed; sync the data through a descriptor of its own.
+    int fd = ::open(impl_->tmp.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) err = errno;
+    if (fd >= 0) ::close(fd);
+  }
+  if (err == 0 && ::rename(impl_->tmp.c_str(), impl_->target.c_str()) != 0) err = errno;
+  if (err != 0) {
+    ::unlink(impl_->tmp.c_str());
+    impl_->tmp.clear();
+    return WriteError(impl_->path, err);
+  }
+  impl_->tmp.clear();
+  SyncDirectory(impl_->dir);
+  return Status::Ok();
 }
 
 }  // namespace ttm::cli

@@ -8,6 +8,8 @@
 #ifndef TTM_CLI_OUTPUT_H_
 #define TTM_CLI_OUTPUT_H_
 
+#include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,33 @@ namespace ttm::cli {
 // written directly).
 // Context: not thread-safe (reads the process umask).
 Status WriteFileAtomically(const std::string& path, std::string_view contents);
+
+// The streaming form of WriteFileAtomically, for outputs too large to hold
+// in memory (gen's traces): the same rules for "-", devices and regular
+// files, but the content is written to stream() as it is produced.
+// Call order: Open once, write to stream(), Commit once. Destroying an
+// AtomicFileWriter that was not committed removes its temporary file and
+// leaves `path` as it was.
+// Context: not thread-safe (reads the process umask).
+class AtomicFileWriter {
+ public:
+  AtomicFileWriter();
+  ~AtomicFileWriter();
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+
+  // Return: ok, or an IoError "PATH: cannot write: REASON".
+  Status Open(const std::string& path);
+  // Valid after a successful Open.
+  std::ostream& stream();
+  // Flushes, syncs and renames into place. Return: ok, or an IoError as
+  // for Open; on error nothing is left behind.
+  Status Commit();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace ttm::cli
 

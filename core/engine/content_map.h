@@ -6,6 +6,7 @@
 #ifndef TTM_CORE_ENGINE_CONTENT_MAP_H_
 #define TTM_CORE_ENGINE_CONTENT_MAP_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <iterator>
 #include <map>
@@ -39,6 +40,17 @@ class ContentMap {
   }
 
   size_t ranges() const { return starts_.size(); }
+
+  // Calls f(first, end, gen) for every vouched range [first, end), in
+  // increasing order, clipped to [0, limit).
+  template <typename F>
+  void ForEachVouched(uint64_t limit, F f) const {
+    for (auto it = starts_.begin(); it != starts_.end(); ++it) {
+      const auto next = std::next(it);
+      const uint64_t end = next == starts_.end() ? limit : std::min(next->first, limit);
+      if (it->second != 0 && it->first < end) f(it->first, end, it->second);
+    }
+  }
 
  private:
   void Coalesce(uint64_t at) {
