@@ -58,7 +58,12 @@ void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options) {
   cmd->add_option("-o,--output", options->report, "write the JSON report here (- for standard output)");
   cmd->add_option("--check-every", options->check_every,
                   "run the invariant checker after every N-th event (default 1)")
-      ->check(CLI::PositiveNumber);
+      ->check([](const std::string& value) {
+        return value.find_first_not_of("0123456789") == std::string::npos &&
+                       value.find_first_not_of('0') != std::string::npos
+                   ? std::string()
+                   : "must be a whole number of at least 1, not " + value;
+      });
   cmd->add_flag("--quiet", options->quiet, "print neither progress nor the summary");
   options->progress = isatty(STDERR_FILENO);
 }

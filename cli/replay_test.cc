@@ -1,0 +1,82 @@
+#include "cli/replay.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli/exit_codes.h"
+
+namespace ttm::cli {
+namespace {
+
+struct Captured {
+  Result<int> status;
+  std::string out, err;
+};
+
+Captured Replay(const std::string& trace, const std::string& report) {
+  std::ostringstream out, err;
+  ReplayCommandOptions options;
+  options.trace = trace;
+  options.report = report;
+  Result<int> r = RunReplay(options, Io{out, err});
+  return Captured{std::move(r), out.str(), err.str()};
+}
+
+std::string TempPath(const std::string& name) { return std::string(getenv("TEST_TMPDIR")) + "/" + name; }
+
+bool Exists(const std::string& path) { return std::ifstream(path).good(); }
+
+TEST(Replay, ACleanTraceExitsZeroWritesTheReportAndPrintsTheSummaryOnStdout) {
+  const std::string report = TempPath("clean.json");
+  Captured c = Replay("traces/examples/contract-example.jsonl", report);
+  ASSERT_TRUE(c.status.ok());
+  EXPECT_EQ(*c.status, kExitOk);
+  EXPECT_NE(c.out.find("verdict: clean"), std::string::npos);
+  EXPECT_EQ(c.err, "");
+  std::ifstream in(report);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("\"format\": \"ttm-replay-report\""), std::string::npos);
+  EXPECT_NE(text.str().find("\"build\": \"git "), std::string::npos);
+}
+
+TEST(Replay, AnInvalidTraceIsAnErrorNamingFileAndLineAndWritesNoReport) {
+  const std::string trace = TempPath("bad.jsonl");
+  std::ofstream(trace) << "{\"format\":\"ttm-trace\",\"version\":1}\n"
+                          "{\"op\":\"populate\",\"tt\":3}\n";
+  const std::string report = TempPath("never.json");
+  Captured c = Replay(trace, report);
+  ASSERT_FALSE(c.status.ok());
+  EXPECT_EQ(c.status.status().message(), trace + ":2: populate: tt 3 is not live");
+  EXPECT_FALSE(Exists(report));
+  EXPECT_EQ(c.out, "");
+}
+
+TEST(Replay, AnExistingReportIsLeftAloneWhenTheTraceIsInvalid) {
+  const std::string report = TempPath("kept.json");
+  std::ofstream(report) << "old";
+  Captured c = Replay("traces/bad/free-twice.jsonl", report);
+  ASSERT_FALSE(c.status.ok());
+  std::ifstream in(report);
+  std::string text;
+  in >> text;
+  EXPECT_EQ(text, "old");
+}
+
+TEST(Replay, FindingsExitOne) {
+  Captured c = Replay("traces/scenarios/4.06-zero-progress-backup-failure.jsonl", "");
+  ASSERT_TRUE(c.status.ok());
+  EXPECT_EQ(*c.status, kExitFindings);
+  EXPECT_NE(c.out.find("3.5.3 dma-unmap-once"), std::string::npos);
+}
+
+TEST(Replay, AReportOnStandardOutputSendsTheSummaryToStandardError) {
+  Captured c = Replay("traces/examples/contract-example.jsonl", "-");
+  ASSERT_TRUE(c.status.ok());
+  EXPECT_NE(c.err.find("verdict: clean"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ttm::cli
