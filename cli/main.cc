@@ -49,6 +49,12 @@ int Main(int argc, char** argv) {
   app.set_version_flag("--version",
                        "ttm-replay " + std::string(kVersion) + " (" + BuildId() + ")");
   app.require_subcommand(1);
+  // CLI11 reports an unknown subcommand as a missing one; name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const Subcommand& sub : kSubcommands) known |= sub.name == argv[1];
+    if (!known) return Fail("unknown subcommand '" + std::string(argv[1]) + "' (see ttm-replay --help)");
+  }
   std::function<Result<int>(Io)> run;
   for (const Subcommand& sub : kSubcommands) {
     CLI::App* cmd = app.add_subcommand(std::string(sub.name), std::string(sub.help));
