@@ -1,5 +1,6 @@
 #include "core/engine/checker.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -106,15 +107,17 @@ void CheckPopulated(const TtmModel& m, const TtObject& tt, Findings& f) {
 // pages (owned, WB, unmapped); without a restore the handles form a prefix.
 void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
   const RestoreState* r = tt.restore.get();
-  std::set<uint64_t> handles;
+  // Live handles referenced; sorted and checked for duplicates at the end
+  // (a vector: this runs after every event on every touched backed-up tt).
+  std::vector<uint64_t> handles;
   auto note_handle = [&](uint64_t handle, uint64_t want, const std::string& where) {
     if (handle == 0) return;  // 4.11: the kernel skips handle 0
     if (handle != want)
       f.Add(Invariant::kHandleValue, &tt, where + " holds handle " + S(handle) + ", expected " + S(want));
     if (!m.store().IsLive(tt.backup, handle - 1))
       f.Add(Invariant::kHandleReferences, &tt, where + " holds handle " + S(handle) + ", which is not live");
-    else if (!handles.insert(handle).second)
-      f.Add(Invariant::kHandleReferences, &tt, "handle " + S(handle) + " is referenced twice");
+    else
+      handles.push_back(handle);
   };
   auto check_retained = [&](const Page& p, const std::string& where) {
     if (p.caching != PageCaching::kWB)
@@ -193,6 +196,10 @@ void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
     check_retained(p, where);
   });
 
+  std::sort(handles.begin(), handles.end());
+  if (auto dup = std::adjacent_find(handles.begin(), handles.end()); dup != handles.end())
+    f.Add(Invariant::kHandleReferences, &tt, "handle " + S(*dup) + " is referenced twice");
+  handles.erase(std::unique(handles.begin(), handles.end()), handles.end());
   const uint64_t live = m.store().live_pages(tt.backup);
   if (live != handles.size())
     f.Add(Invariant::kHandleReferences, &tt,
