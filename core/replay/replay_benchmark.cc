@@ -57,7 +57,8 @@ void Generate(const std::string& path, uint64_t events, bool compress) {
   (void)w.Finish();
 }
 
-void Measure(const std::string& path, const char* label, bool replay, double mb) {
+void Measure(const std::string& path, const char* label, bool replay, double mb,
+             uint64_t check_every = 1) {
   pid_t pid = fork();
   if (pid != 0) {
     int status = 0;
@@ -70,7 +71,7 @@ void Measure(const std::string& path, const char* label, bool replay, double mb)
     fprintf(stderr, "%s\n", reader.status().message().c_str());
     _exit(1);
   }
-  Replayer replayer(Resolve((*reader)->header().config), ReplayOptions{});
+  Replayer replayer(Resolve((*reader)->header().config), ReplayOptions{check_every});
   Event e;
   uint64_t n = 0;
   for (;;) {
@@ -110,6 +111,7 @@ int main(int argc, char** argv) {
   ttm::Measure(zst, "read+parse only, zstd", false, mb);
   ttm::Measure(plain, "replay, plain", true, mb);
   ttm::Measure(zst, "replay, zstd", true, mb);
+  ttm::Measure(plain, "replay, --check-every 1000", true, mb, 1000);
   unlink(plain.c_str());
   unlink(zst.c_str());
   return 0;
