@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -214,6 +215,7 @@ class TtmModel {
 
   std::vector<std::unique_ptr<TtObject>> tts_;  // by index; null when free
   std::map<uint64_t, uint32_t> ids_;            // trace id -> index
+  std::set<uint32_t> free_indices_;             // null entries of tts_, lowest reused first
   uint64_t next_uid_ = 1;
   uint64_t write_generation_ = 0;
   uint64_t leaked_handles_ = 0;
