@@ -13,6 +13,15 @@
 
 namespace ttm {
 
+// Content tokens. A written page holds a token derived from (object, slot,
+// write generation); a page from the system holds kPoisonToken unless it
+// was requested zeroed; pooled pages are cleared to kZeroToken. Tokens are
+// 32 bits: a 2^-32 chance that a wrong page goes unnoticed, for a struct
+// page of 16 bytes (the engine's memory per simulated page).
+using Token = uint32_t;
+inline constexpr Token kZeroToken = 0;
+inline constexpr Token kPoisonToken = 0x9e3779b9;
+
 class ContentMap {
  public:
   // Forgets everything: every page is unvouched.
@@ -65,13 +74,15 @@ class ContentMap {
 
 // The content token of a written page: a mix of the object, the slot and
 // the write generation, never equal to the zero or poison token.
-inline uint64_t ContentToken(uint64_t uid, uint64_t slot, uint64_t gen) {
+inline Token ContentToken(uint64_t uid, uint64_t slot, uint64_t gen) {
   uint64_t z = uid * 0x9e3779b97f4a7c15ULL ^ (slot + 0x632be59bd9b4e019ULL) * 0xbf58476d1ce4e5b9ULL ^
                gen * 0x94d049bb133111ebULL;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   z ^= z >> 31;
-  return z < 2 ? z + 2 : z;  // 0 is kZeroToken; poison is astronomically unlikely
+  Token t = static_cast<Token>(z ^ (z >> 32));
+  if (t == kZeroToken || t == kPoisonToken) ++t;
+  return t;
 }
 
 }  // namespace ttm

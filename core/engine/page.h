@@ -12,16 +12,11 @@
 #include <cstdint>
 
 #include "core/engine/backup_store.h"
+#include "core/engine/content_map.h"
 #include "core/event.h"
 #include "core/engine/page_allocator.h"
 
 namespace ttm {
-
-// Content tokens. A written page holds a token derived from (object, slot,
-// write generation); a page from the system holds kPoison unless it was
-// requested zeroed; pooled pages are cleared to kZero.
-inline constexpr uint64_t kZeroToken = 0;
-inline constexpr uint64_t kPoisonToken = 0x9e3779b97f4a7c15ULL;
 
 // The x86 page attribute (set_pages_array_wc() and friends).
 enum class PageCaching : uint8_t { kWB, kWC, kUC };
@@ -46,17 +41,20 @@ enum class Owner : uint8_t {
   kOrphan,      // allocated but referenced by nothing any more: a leak
 };
 
-// struct page, for one frame of the simulated machine. 24 bytes.
+// struct page, for one frame of the simulated machine. 16 bytes.
 struct Page {
-  uint64_t token = kPoisonToken;
+  Token token = kPoisonToken;
   uint32_t owner_id = 0;
   uint32_t aux = 0;
   uint8_t private_order = 0;  // page->private: block order on a head, 0 on tails
   Owner owner = Owner::kSystem;
   PageCaching caching = PageCaching::kWB;
-  bool mapped = false;        // has a live dma mapping
-  bool tail = false;          // tail of a block that has not been split
+  bool mapped : 1 = false;    // has a live dma mapping
+  bool tail : 1 = false;      // tail of a block that has not been split
+
+  bool operator==(const Page&) const = default;
 };
+static_assert(sizeof(Page) == 16, "struct page is the engine's cost per simulated page");
 
 // One entry of ttm_tt::pages[]: NULL, a page, or a backup handle.
 class Slot {
