@@ -6,6 +6,7 @@
 // by the checker; the scenario tests cover them.
 #include <gtest/gtest.h>
 
+#include "core/prng.h"
 #include "core/engine/checker.h"
 #include "core/engine/engine.h"
 #include "core/engine/model.h"
@@ -24,21 +25,6 @@ using testing::Tt;
 const std::vector<std::string> kNone;
 constexpr Caching kWC = Caching::kWriteCombined;
 
-// splitmix64: our own generator, the same sequence everywhere.
-class SplitMix64 {
- public:
-  explicit SplitMix64(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  uint64_t Below(uint64_t n) { return Next() % n; }
-
- private:
-  uint64_t state_;
-};
 
 // Allocate, populate, write, back up, purge, restore, unpopulate, free and
 // pool-shrink at random, without faults and without the known-bug
@@ -49,7 +35,7 @@ class SplitMix64 {
 TEST(Checker, ACleanRandomSequenceHasNoViolation) {
   for (uint64_t seed : {1, 2, 3}) {
     SCOPED_TRACE(seed);
-    SplitMix64 rng(seed);
+    Prng rng(seed);
     Engine engine(SmallMachine());
     std::vector<bool> live(6, false);
     for (int step = 0; step < 600; ++step) {

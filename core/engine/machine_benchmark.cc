@@ -16,22 +16,14 @@
 #include <utility>
 #include <vector>
 
+#include "core/prng.h"
 #include "core/engine/backup_store.h"
 #include "core/engine/page_allocator.h"
 
 namespace ttm {
 namespace {
 
-uint64_t SplitMix64(uint64_t& state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
-uint64_t Below(uint64_t& state, uint64_t n) {
-  return static_cast<uint64_t>((static_cast<unsigned __int128>(SplitMix64(state)) * n) >> 64);
-}
 
 // Peak RSS of this process image. getrusage()'s ru_maxrss survives execve()
 // (under `bazel run` it starts at the client's peak), so the kernel's
@@ -73,9 +65,9 @@ void Report(const char* phase, uint64_t ops, double seconds) {
 }
 
 // A random order, small ones more likely, as a pool under pressure asks.
-uint32_t MixedOrder(uint64_t& state, uint32_t max_order) {
-  const uint32_t a = static_cast<uint32_t>(Below(state, max_order + 1));
-  const uint32_t b = static_cast<uint32_t>(Below(state, max_order + 1));
+uint32_t MixedOrder(Prng& rng, uint32_t max_order) {
+  const uint32_t a = static_cast<uint32_t>(rng.Below(max_order + 1));
+  const uint32_t b = static_cast<uint32_t>(rng.Below(max_order + 1));
   return a < b ? a : b;
 }
 
@@ -97,17 +89,17 @@ int BenchmarkAllocator() {
 
   // Fill the machine: each request falls back to lower orders on failure,
   // like ttm_pool_alloc(), until not even order 0 can be had.
-  uint64_t state = 42;
+  Prng rng(42);
   std::vector<Pfn> pfns;
   std::vector<uint8_t> orders;
   uint64_t ops = 0;
   Stopwatch fill;
   for (;;) {
-    uint32_t order = MixedOrder(state, kMaxOrder);
+    uint32_t order = MixedOrder(rng, kMaxOrder);
     std::optional<Pfn> got;
     for (;;) {
       ++ops;
-      got = allocator.Alloc(order, Below(state, 8) == 0);
+      got = allocator.Alloc(order, rng.Below(8) == 0);
       if (got || order == 0) break;
       --order;
     }
@@ -131,7 +123,7 @@ int BenchmarkAllocator() {
   // Empty it in a shuffled order; every third block page by page, as
   // split_page() + __free_pages(order 0) would.
   for (size_t i = pfns.size(); i > 1; --i) {
-    const size_t j = Below(state, i);
+    const size_t j = rng.Below(i);
     std::swap(pfns[i - 1], pfns[j]);
     std::swap(orders[i - 1], orders[j]);
   }
@@ -164,14 +156,14 @@ int BenchmarkAllocator() {
   Stopwatch churn;
   for (int i = 0; i < 4000000; ++i) {
     ++ops;
-    if (pfns.empty() || allocator.used_pages() < kSystemPages / 2 || Below(state, 2) == 0) {
-      const uint32_t order = MixedOrder(state, kMaxOrder);
+    if (pfns.empty() || allocator.used_pages() < kSystemPages / 2 || rng.Below(2) == 0) {
+      const uint32_t order = MixedOrder(rng, kMaxOrder);
       if (std::optional<Pfn> got = allocator.Alloc(order, false)) {
         pfns.push_back(*got);
         orders.push_back(static_cast<uint8_t>(order));
       }
     } else {
-      const size_t j = Below(state, pfns.size());
+      const size_t j = rng.Below(pfns.size());
       if (allocator.Free(pfns[j], orders[j]) != PageAllocator::FreeError::kNone) return 1;
       pfns[j] = pfns.back();
       orders[j] = orders.back();

@@ -1,3 +1,4 @@
+#include "core/prng.h"
 #include "core/engine/page_allocator.h"
 
 #include <cstdint>
@@ -194,17 +195,7 @@ TEST(PageAllocatorTest, FragmentationFailsHighOrdersWhileOrderZeroSucceeds) {
 
 // ---- randomized comparison with a naive reference -------------------------
 
-uint64_t SplitMix64(uint64_t& state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
-// [0, n) by multiply-shift; n > 0.
-uint64_t Below(uint64_t& state, uint64_t n) {
-  return static_cast<uint64_t>((static_cast<unsigned __int128>(SplitMix64(state)) * n) >> 64);
-}
 
 // The same contract written as plainly as possible: a per-frame allocated
 // flag and a per-frame "head of a free block of order k" marker, searched
@@ -298,14 +289,14 @@ TEST_P(PageAllocatorRandomTest, AgreesWithTheNaiveReferenceOnRandomOperations) {
   };
   std::vector<Live> live;
   uint64_t allocated = 0, refused = 0, bad_frees = 0;
-  uint64_t state = m.seed;
+  Prng rng(m.seed);
   for (int step = 0; step < 4000; ++step) {
-    const uint64_t roll = Below(state, 100);
+    const uint64_t roll = rng.Below(100);
     if (roll < 50 || live.empty()) {
       // Low orders are common, as in a populate under pressure.
-      const uint32_t order = static_cast<uint32_t>(Below(state, m.max_order + 2));
-      const uint32_t small = static_cast<uint32_t>(Below(state, order + 1));
-      const bool dma32_only = Below(state, 5) == 0;
+      const uint32_t order = static_cast<uint32_t>(rng.Below(m.max_order + 2));
+      const uint32_t small = static_cast<uint32_t>(rng.Below(order + 1));
+      const bool dma32_only = rng.Below(5) == 0;
       const std::optional<Pfn> got = real.Alloc(small, dma32_only);
       ASSERT_EQ(got, ref.Alloc(small, dma32_only)) << "step " << step;
       if (got) {
@@ -315,14 +306,14 @@ TEST_P(PageAllocatorRandomTest, AgreesWithTheNaiveReferenceOnRandomOperations) {
         ++refused;
       }
     } else if (roll < 85) {
-      const size_t i = Below(state, live.size());
+      const size_t i = rng.Below(live.size());
       const Live block = live[i];
       live[i] = live.back();
       live.pop_back();
-      if (Below(state, 3) == 0) {
+      if (rng.Below(3) == 0) {
         // split_page() then free the pages one by one, in a scrambled order.
         const uint64_t n = uint64_t{1} << block.order;
-        const uint64_t stride = 2 * Below(state, n) + 1;  // odd: a permutation
+        const uint64_t stride = 2 * rng.Below(n) + 1;  // odd: a permutation
         for (uint64_t j = 0; j < n; ++j) {
           const Pfn p = static_cast<Pfn>(block.pfn + (j * stride) % n);
           ASSERT_EQ(real.Free(p, 0), ref.Free(p, 0)) << "step " << step;
@@ -333,8 +324,8 @@ TEST_P(PageAllocatorRandomTest, AgreesWithTheNaiveReferenceOnRandomOperations) {
       }
     } else {
       // A free that is usually wrong: random frame, random order.
-      const Pfn p = static_cast<Pfn>(Below(state, m.system_pages + 8));
-      const uint32_t order = static_cast<uint32_t>(Below(state, m.max_order + 2));
+      const Pfn p = static_cast<Pfn>(rng.Below(m.system_pages + 8));
+      const uint32_t order = static_cast<uint32_t>(rng.Below(m.max_order + 2));
       const FreeError want = ref.Free(p, order);
       ASSERT_EQ(real.Free(p, order), want) << "step " << step;
       if (want != FreeError::kNone) ++bad_frees;

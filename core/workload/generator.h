@@ -27,7 +27,7 @@
 
 #include "core/event.h"
 #include "core/status.h"
-#include "core/workload/prng.h"
+#include "core/prng.h"
 #include "core/workload/workload.h"
 
 namespace ttm::workload {

@@ -12,7 +12,7 @@
 //
 // Promises:
 //  - Determinism: the same name, seed, event count and options give the
-//    same events on every machine (own PRNG, prng.h; ordered containers
+//    same events on every machine (own PRNG, core/prng.h; ordered containers
 //    only; no clock).
 //  - Validity: every event obeys the trace format's id and range rules
 //    (fresh ids only, never a freed one, writes inside the object).

@@ -1,11 +1,11 @@
-#include "core/workload/prng.h"
+#include "core/prng.h"
 
 #include <cstdint>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-namespace ttm::workload {
+namespace ttm {
 namespace {
 
 TEST(Prng, SplitMix64MatchesTheReferenceSequence) {
@@ -81,4 +81,4 @@ TEST(Prng, XoshiroOutputIsPinnedForSeedOne) {
 }
 
 }  // namespace
-}  // namespace ttm::workload
+}  // namespace ttm

@@ -1,11 +1,12 @@
-// The workload generators' own pseudo-random numbers.
+// The project's own pseudo-random numbers: for the workload generators,
+// the engine's randomized tests and the benchmarks.
 //
 // Why not <random>: a trace must be byte-identical for the same workload,
 // seed and options on every machine, and the standard distributions
 // (uniform_int_distribution and friends) are allowed to use different
 // algorithms in different standard libraries. So the generator and every
-// range reduction are written out here, and nothing else in core/workload
-// draws random numbers.
+// range reduction are written out here, and nothing else draws random
+// numbers.
 //
 // The generator is xoshiro256** (Blackman and Vigna, 2018) seeded through
 // splitmix64, the seeding its authors recommend: any 64-bit seed, including
@@ -13,12 +14,12 @@
 // multiply-shift and rejection ("Fast Random Integer Generation in an
 // Interval", 2019), which is exact (no modulo bias) and needs one
 // multiplication in the common case.
-#ifndef TTM_CORE_WORKLOAD_PRNG_H_
-#define TTM_CORE_WORKLOAD_PRNG_H_
+#ifndef TTM_CORE_PRNG_H_
+#define TTM_CORE_PRNG_H_
 
 #include <cstdint>
 
-namespace ttm::workload {
+namespace ttm {
 
 // One step of splitmix64: advances `state` and returns the next output.
 inline uint64_t SplitMix64(uint64_t& state) {
@@ -74,11 +75,14 @@ class Prng {
   // as integers so that no floating-point comparison decides an event.
   bool Chance(uint64_t per_million) { return Below(1000000) < per_million; }
 
+  // True with probability 1/n.
+  bool OneIn(uint64_t n) { return Below(n) == 0; }
+
  private:
   static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];
 };
 
-}  // namespace ttm::workload
+}  // namespace ttm
 
-#endif  // TTM_CORE_WORKLOAD_PRNG_H_
+#endif  // TTM_CORE_PRNG_H_
