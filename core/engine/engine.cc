@@ -67,6 +67,8 @@ uint64_t EngineImpl::CountOwnedPages(const TtObject& tt) const {
   return n;
 }
 
+// The populate event: ttm_tt_populate() plus the restore counters and the
+// 4.9 restart-from-zero detection (3.7.2), which only the caller can see.
 int64_t EngineImpl::Populate(TtObject& tt, const PopulateEvent& e) {
   Counters& c = model.counters();
   const bool restoring = tt.backed_up() && !tt.populated();
@@ -88,6 +90,8 @@ int64_t EngineImpl::Populate(TtObject& tt, const PopulateEvent& e) {
   return ret;
 }
 
+// The shrink event: ttm_tt_backup() plus the backup counters and the check
+// that a positive return equals the slots that gave up their page (3.7.1).
 int64_t EngineImpl::Shrink(TtObject& tt, const ShrinkEvent& e) {
   Counters& c = model.counters();
   const uint64_t before = CountOwnedPages(tt);
@@ -108,6 +112,8 @@ int64_t EngineImpl::Shrink(TtObject& tt, const ShrinkEvent& e) {
   return ret;
 }
 
+// One event: dispatch to the modelled kernel function; a KernelCrash
+// abandons the operation where it stood.
 Outcome EngineImpl::Apply(const EventBody& event) {
   Outcome out;
   model.set_sink(&out.violations);

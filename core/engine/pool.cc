@@ -50,15 +50,19 @@ TtmModel::TtmModel(const MachineConfig& config)
   }
 }
 
+// Model bookkeeping, no kernel counterpart: the tt at a model index.
 TtObject* TtmModel::tt(uint32_t index) const {
   return index < tts_.size() ? tts_[index].get() : nullptr;
 }
 
+// Model bookkeeping, no kernel counterpart: the live tt a trace id names.
 TtObject* TtmModel::FindTt(uint64_t id) const {
   auto it = ids_.find(id);
   return it == ids_.end() ? nullptr : tts_[it->second].get();
 }
 
+// The checker's side channel, no kernel counterpart: records a violation
+// found while an operation runs.
 void TtmModel::Report(Invariant inv, const TtObject* tt, std::string what) {
   if (sink_ == nullptr) return;
   Violation v{inv, std::nullopt, std::move(what)};
@@ -66,17 +70,22 @@ void TtmModel::Report(Invariant inv, const TtObject* tt, std::string what) {
   sink_->push_back(std::move(v));
 }
 
+// Where the kernel would oops: records the violation and abandons the
+// operation (Engine::Apply catches KernelCrash).
 void TtmModel::Crash(Invariant inv, const TtObject* tt, std::string what) {
   Report(inv, tt, std::move(what) + "; operation abandoned");
   throw KernelCrash{};
 }
 
+// Report bookkeeping, no kernel counterpart: high-water marks.
 void TtmModel::UpdatePeaks() {
   counters_.peak_system_pages = std::max(counters_.peak_system_pages, allocator_.used_pages());
   counters_.peak_pool_pages = std::max(counters_.peak_pool_pages, allocated_pages_);
   counters_.peak_backup_pages = std::max(counters_.peak_backup_pages, store_.held_pages());
 }
 
+// Model bookkeeping, no kernel counterpart: who holds a page (spec 3.1),
+// with the per-owner counts the conservation check uses.
 void TtmModel::SetOwner(Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
   Page& p = P(pfn);
   --owner_count_[static_cast<int>(p.owner)];

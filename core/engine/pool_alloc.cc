@@ -65,6 +65,7 @@ void TtmModel::Verify(const TtObject& tt, uint64_t slot, uint64_t token) {
          "slot " + std::to_string(slot) + " restored with content that was not last written there");
 }
 
+// Integrity bookkeeping, no kernel counterpart.
 std::optional<uint64_t> TtmModel::ExpectedToken(const TtObject& tt, uint64_t slot) const {
   const uint64_t gen = tt.expected.Get(slot);
   if (gen == 0) return std::nullopt;

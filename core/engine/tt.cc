@@ -138,8 +138,10 @@ void TtmModel::Write(TtObject& tt, uint64_t first, uint64_t count) {
   }
 }
 
+// Models writing the fault-injection attributes (debugfs), per site.
 void TtmModel::ArmFault(const FailEvent& e) { faults_.Arm(FaultSpecFromEvent(e)); }
 
+// Models a change of free swap space (what ttm_backup_bytes_avail() sees).
 void TtmModel::SetSwapPages(uint64_t pages) { store_.set_swap_pages(pages); }
 
 }  // namespace ttm
