@@ -147,8 +147,14 @@ Outcome EngineImpl::Apply(const EventBody& event) {
             model.TtUnpopulate(*tt);
           } else if constexpr (std::is_same_v<T, FreeEvent>) {
             dirty.erase(e.tt);
-            model.TtUnpopulate(*tt);
-            model.TtFini(*tt);
+            try {
+              model.TtUnpopulate(*tt);
+              model.TtFini(*tt);
+            } catch (const KernelCrash&) {
+              // The free was abandoned, but the driver has let go of the tt:
+              // it must not linger under an id the trace may reuse.
+              model.TtDestroy(*tt);
+            }
           } else if constexpr (std::is_same_v<T, PoolShrinkEvent>) {
             uint64_t freed = 0;
             while (freed < e.pages && model.allocated_pages() > 0) freed += model.PoolShrink();

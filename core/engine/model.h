@@ -119,7 +119,8 @@ class TtmModel {
   int TtPopulate(TtObject& tt, const OperationCtx& ctx);
   void TtUnpopulate(TtObject& tt);
   int64_t TtBackup(TtObject& tt, const BackupFlags& flags);
-  void TtFini(TtObject& tt);  // destroys tt
+  void TtFini(TtObject& tt);     // destroys tt
+  void TtDestroy(TtObject& tt);  // destroys tt
 
   // ---- ttm_pool.c -----------------------------------------------------
   int PoolAlloc(TtObject& tt, const OperationCtx& ctx);

@@ -69,11 +69,18 @@ int64_t TtmModel::TtBackup(TtObject& tt, const BackupFlags& flags) {
 }
 
 // Models ttm_tt_fini() (V13): ttm_pool_release_backed_up() (gated inside
-// by PRIV_BACKED_UP), then ttm_backup_fini(), then the slot arrays go.
-// Backup pages still held at fini are released with the shmem file, but
-// nothing referenced them: they are counted as leaked handles (3.3.4).
+// by PRIV_BACKED_UP), then the rest of the teardown (TtDestroy()).
 void TtmModel::TtFini(TtObject& tt) {
   PoolReleaseBackedUp(tt);
+  TtDestroy(tt);
+}
+
+// Models the end of ttm_tt_fini(): ttm_backup_fini() and freeing the slot
+// arrays. Also where a tt goes whose free crashed half way: the driver has
+// let go of it either way. Backup pages still held here are released with
+// the shmem file but were referenced by nothing (leaked handles, 3.3.4);
+// pages and a restore state it still holds are leaked (3.1.3).
+void TtmModel::TtDestroy(TtObject& tt) {
   if (tt.has_backup) {
     const uint64_t held = store_.Fini(tt.backup);
     if (held) {
