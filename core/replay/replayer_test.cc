@@ -102,5 +102,90 @@ TEST(Replayer, SparseCheckingStillSeesWhatChangedInBetween) {
   EXPECT_EQ(report.violations.by_invariant.count("3.4.2 tt-caching"), 1u);
 }
 
+
+TEST(Replayer, ResultsCountEveryReturnValueByNameAndAPositiveShrinkAsOk) {
+  Replayer r(SmallMachine(), {});
+  FailEvent fail;
+  fail.site = FaultSite::kAllocPage;
+  fail.count = 100;
+  SetEvent no_swap;
+  no_swap.swap_pages = 0;
+  Feed(r, {AllocateEvent{1, 4, Caching::kCached, false, false}, fail, PopulateEvent{1, true},
+           FailEvent{FaultSite::kAllocPage, 0, 0, {}, {}, {}}, PopulateEvent{1, true},
+           ShrinkEvent{1, false, false}, PopulateEvent{1, true}, no_swap, ShrinkEvent{1, false, false},
+           FreeEvent{1}});
+  const Report report = r.Finish();
+  EXPECT_EQ(report.results.populate.at("ok"), 2u);
+  EXPECT_EQ(report.results.populate.at("ENOMEM"), 1u);
+  EXPECT_EQ(report.results.shrink.at("ok"), 1u);
+  EXPECT_EQ(report.results.shrink.at("EBUSY"), 1u);
+  EXPECT_EQ(report.backup.ebusy, 1u);
+  EXPECT_EQ(report.events[0], 1u);  // allocate
+  EXPECT_EQ(report.events[1], 3u);  // populate
+  EXPECT_EQ(report.trace.events, 10u);
+}
+
+TEST(Replayer, ACheckEventFailsWithEachStandingViolationAndTheTraceLine) {
+  Replayer r(SmallMachine(), {});
+  FailEvent fail;
+  fail.site = FaultSite::kBackupPage;
+  Feed(r, {AllocateEvent{1, 4, Caching::kWriteCombined, false, false}, PopulateEvent{1, true}, fail,
+           ShrinkEvent{1, false, false}, CheckEvent{}});
+  const Report report = r.Finish();
+  EXPECT_EQ(report.checks.passed, 0u);
+  EXPECT_EQ(report.checks.failed, 1u);
+  ASSERT_FALSE(report.checks.failures.empty());
+  EXPECT_EQ(report.checks.failures[0].line, 6u);
+  EXPECT_EQ(report.checks.failures[0].invariant, "3.4.2 tt-caching");
+  // The check found nothing new: the violation was already counted.
+  EXPECT_EQ(report.violations.by_invariant.at("3.4.2 tt-caching"), 1u);
+}
+
+TEST(Replayer, AnExpectationAboutAnObjectThatIsGoneFindsNothing) {
+  Replayer r(SmallMachine(), {});
+  ExpectEvent e;
+  e.tt = 1;
+  e.state = TtState::kPopulated;
+  e.resident = 4;
+  Feed(r, {AllocateEvent{1, 4, Caching::kCached, false, false}, FreeEvent{1}, e});
+  const Report report = r.Finish();
+  EXPECT_EQ(report.expectations.failed, 1u);
+  ASSERT_EQ(report.expectations.failures.size(), 2u);
+  EXPECT_EQ(report.expectations.failures[0].assertion, "state");
+  EXPECT_EQ(report.expectations.failures[0].found, ReportValue());
+  EXPECT_EQ(report.expectations.failures[1].assertion, "resident");
+}
+
+TEST(Replayer, ObjectsLeftAliveAreCountedThenTornDownWithoutALeak) {
+  Replayer r(SmallMachine(), {});
+  Feed(r, {AllocateEvent{1, 16, Caching::kWriteCombined, false, false}, PopulateEvent{1, true},
+           WriteEvent{1, {}, {}}, ShrinkEvent{1, false, false},
+           AllocateEvent{2, 8, Caching::kUncached, false, false}, PopulateEvent{2, true}});
+  const Report report = r.Finish();
+  EXPECT_EQ(report.leaks.live_tts, 2u);
+  EXPECT_TRUE(report.leaks.ok());
+  EXPECT_EQ(report.violations.count, 0u);
+  EXPECT_EQ(report.memory.backed_up_pages, 16u);
+  EXPECT_EQ(report.memory.peak_backup_pages, 16u);
+  EXPECT_GE(report.memory.peak_system_pages, 16u);
+}
+
+TEST(Replayer, TheSameEventsGiveTheSameReport) {
+  auto run = [] {
+    Replayer r(SmallMachine(), {});
+    FailEvent fail;
+    fail.site = FaultSite::kCopyPage;
+    fail.after = 3;
+    fail.error = kEINTR;
+    Feed(r, {AllocateEvent{1, 40, Caching::kWriteCombined, false, true}, PopulateEvent{1, true},
+             WriteEvent{1, 3, 20}, ShrinkEvent{1, false, true}, fail, PopulateEvent{1, true},
+             PopulateEvent{1, true}, FreeEvent{1}});
+    Report report = r.Finish();
+    report.run = {};
+    return RenderReportJson(report);
+  };
+  EXPECT_EQ(run(), run());
+}
+
 }  // namespace
 }  // namespace ttm

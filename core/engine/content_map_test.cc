@@ -1,0 +1,101 @@
+#include "core/engine/content_map.h"
+
+#include <gtest/gtest.h>
+
+#include <tuple>
+#include <vector>
+
+namespace ttm {
+namespace {
+
+using Ranges = std::vector<std::tuple<uint64_t, uint64_t, uint64_t>>;
+
+Ranges Vouched(const ContentMap& m, uint64_t limit) {
+  Ranges out;
+  m.ForEachVouched(limit, [&](uint64_t first, uint64_t end, uint64_t gen) {
+    out.emplace_back(first, end, gen);
+  });
+  return out;
+}
+
+TEST(ContentMap, NothingIsVouchedForAtFirst) {
+  ContentMap m;
+  EXPECT_EQ(m.Get(0), 0u);
+  EXPECT_EQ(m.Get(1u << 30), 0u);
+  EXPECT_TRUE(Vouched(m, 100).empty());
+}
+
+TEST(ContentMap, AWholeObjectWriteCostsOneRange) {
+  ContentMap m;
+  m.Assign(0, 1000, 7);
+  EXPECT_EQ(m.Get(0), 7u);
+  EXPECT_EQ(m.Get(999), 7u);
+  EXPECT_EQ(m.Get(1000), 0u);
+  EXPECT_EQ(Vouched(m, 1000), (Ranges{{0, 1000, 7}}));
+}
+
+TEST(ContentMap, APartialWriteSplitsTheRangeAroundIt) {
+  ContentMap m;
+  m.Assign(0, 100, 1);
+  m.Assign(40, 20, 2);
+  EXPECT_EQ(m.Get(39), 1u);
+  EXPECT_EQ(m.Get(40), 2u);
+  EXPECT_EQ(m.Get(59), 2u);
+  EXPECT_EQ(m.Get(60), 1u);
+  EXPECT_EQ(Vouched(m, 100), (Ranges{{0, 40, 1}, {40, 60, 2}, {60, 100, 1}}));
+}
+
+TEST(ContentMap, RewritingEverythingCoalescesBackToOneRange) {
+  ContentMap m;
+  m.Assign(0, 100, 1);
+  m.Assign(10, 10, 2);
+  m.Assign(50, 10, 3);
+  m.Assign(0, 100, 4);
+  EXPECT_EQ(Vouched(m, 100), (Ranges{{0, 100, 4}}));
+}
+
+TEST(ContentMap, NeighbouringWritesOfOneGenerationMerge) {
+  ContentMap m;
+  m.Assign(0, 10, 5);
+  m.Assign(10, 10, 5);
+  EXPECT_EQ(Vouched(m, 20), (Ranges{{0, 20, 5}}));
+}
+
+TEST(ContentMap, ResetForgetsEverything) {
+  ContentMap m;
+  m.Assign(3, 4, 9);
+  m.Reset();
+  EXPECT_EQ(m.Get(4), 0u);
+  EXPECT_EQ(m.ranges(), 0u);
+}
+
+TEST(ContentMap, VouchedRangesAreClippedToTheLimit) {
+  ContentMap m;
+  m.Assign(5, 100, 2);
+  EXPECT_EQ(Vouched(m, 50), (Ranges{{5, 50, 2}}));
+  EXPECT_TRUE(Vouched(m, 5).empty());
+}
+
+TEST(ContentMap, AWriteNearTheTopOfAHugeObjectCostsTwoEntries) {
+  ContentMap m;
+  const uint64_t top = (uint64_t{1} << 31) - 2;
+  m.Assign(top, 1, 3);
+  EXPECT_EQ(m.Get(top), 3u);
+  EXPECT_EQ(m.Get(top - 1), 0u);
+  EXPECT_LE(m.ranges(), 2u);
+}
+
+TEST(ContentToken, TokensDependOnObjectSlotAndGenerationAndAreNeverZeroOrPoison) {
+  EXPECT_NE(ContentToken(1, 0, 1), ContentToken(2, 0, 1));
+  EXPECT_NE(ContentToken(1, 0, 1), ContentToken(1, 1, 1));
+  EXPECT_NE(ContentToken(1, 0, 1), ContentToken(1, 0, 2));
+  EXPECT_EQ(ContentToken(4, 5, 6), ContentToken(4, 5, 6));
+  for (uint64_t i = 0; i < 100000; ++i) {
+    const Token t = ContentToken(i % 97, i, i / 3 + 1);
+    ASSERT_NE(t, kZeroToken);
+    ASSERT_NE(t, kPoisonToken);
+  }
+}
+
+}  // namespace
+}  // namespace ttm
