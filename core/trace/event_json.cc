@@ -235,10 +235,22 @@ Status ParseFail(const Fields& f, const ParseOptions& options, FailEvent* e) {
   e->site = *fs;
   s = f.UintOr("after", 0, kMaxCount, &e->after);
   if (s.ok()) s = f.UintOr("count", 0, kMaxCount, &e->count);
-  const std::string* error = nullptr;
-  if (s.ok()) s = f.OptString("error", &error);
   if (!s.ok()) return s;
-  if (error != nullptr) {
+  // Like a return value, the error may be a name ("EINTR") or a number (-4).
+  std::optional<std::string> error;
+  if (const Json* value = f.Find("error")) {
+    if (value->is_string()) {
+      error = value->get_ref<const std::string&>();
+    } else if (value->is_number()) {
+      int64_t v = 0;
+      s = f.IntValue(*value, "error", kInt64Min, kInt64Max, &v);
+      if (!s.ok()) return s;
+      error = ErrnoName(v);
+    } else {
+      return Status::InvalidInput("\"error\" must be an errno name or number, not " + TypeName(*value));
+    }
+  }
+  if (error) {
     std::optional<Errno> err = ErrnoFromName(*error);
     if (!err) return Unknown("error", *error, OneOf(kErrnoNames));
     std::span<const Errno> allowed = FaultSiteErrors(e->site);

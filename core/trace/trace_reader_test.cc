@@ -270,3 +270,24 @@ TEST(TraceReader, AnErrorIsStickyAndReportedAgain) {
 
 }  // namespace
 }  // namespace ttm::trace
+
+namespace ttm::trace {
+namespace {
+
+TEST(TraceReader, AFaultErrorMayBeANumberLikeAReturnValue) {
+  std::istringstream in(std::string(kHeader) +
+                        "\n{\"op\":\"fail\",\"site\":\"copy_page\",\"error\":-4}"
+                        "\n{\"op\":\"fail\",\"site\":\"copy_page\",\"error\":-14}\n");
+  auto reader = TraceReader::FromSource(IstreamSource(in), "t.jsonl");
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  Event e;
+  ASSERT_TRUE(*(*reader)->Next(&e));
+  EXPECT_EQ(std::get<FailEvent>(e.body).error, kEINTR);
+  Result<bool> second = (*reader)->Next(&e);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().message(),
+            "t.jsonl:4: fail: site copy_page raises ENOMEM or EINTR, not EFAULT");
+}
+
+}  // namespace
+}  // namespace ttm::trace
