@@ -53,19 +53,31 @@ class EngineImpl {
  private:
   int64_t Populate(TtObject& tt, const PopulateEvent& e);
   int64_t Shrink(TtObject& tt, const ShrinkEvent& e);
-  uint64_t CountOwnedPages(const TtObject& tt) const;
 };
 
-// Pages held in slots of the tt that the tt owns (stale pointers excluded).
-uint64_t EngineImpl::CountOwnedPages(const TtObject& tt) const {
-  uint64_t n = 0;
+namespace {
+
+// What the slots hold: pages the tt owns (stale pointers excluded) and
+// backup handles (the handle-0 marker excluded).
+struct SlotCounts {
+  uint64_t resident = 0;
+  uint64_t handles = 0;
+};
+
+SlotCounts CountSlots(const TtmModel& m, const TtObject& tt) {
+  SlotCounts n;
   tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
-    if (!s.is_page()) return;
-    const Page p = model.page(s.pfn());
-    n += p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i;
+    if (s.is_handle()) {
+      n.handles += s.handle() != 0;
+    } else if (s.is_page()) {
+      const Page p = m.page(s.pfn());
+      n.resident += p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i;
+    }
   });
   return n;
 }
+
+}  // namespace
 
 // The populate event: ttm_tt_populate() plus the restore counters and the
 // 4.9 restart-from-zero detection (3.7.2), which only the caller can see.
@@ -94,11 +106,11 @@ int64_t EngineImpl::Populate(TtObject& tt, const PopulateEvent& e) {
 // that a positive return equals the slots that gave up their page (3.7.1).
 int64_t EngineImpl::Shrink(TtObject& tt, const ShrinkEvent& e) {
   Counters& c = model.counters();
-  const uint64_t before = CountOwnedPages(tt);
+  const uint64_t before = CountSlots(model, tt).resident;
   const int64_t ret = model.TtBackup(tt, BackupFlags{e.purge, e.writeback});
   if (ret == kEBUSY) ++c.backup_ebusy;
   if (ret <= 0) return ret;
-  const uint64_t after = CountOwnedPages(tt);
+  const uint64_t after = CountSlots(model, tt).resident;
   if (static_cast<uint64_t>(ret) != before - after)
     model.Report(Invariant::kBackupReturn, &tt,
                  "backup returned " + std::to_string(ret) + " but " + std::to_string(before - after) +
@@ -204,14 +216,9 @@ std::optional<TtStatus> Engine::Inspect(uint64_t id) const {
                                : TtState::kUnpopulated;
   st.restore_pending = tt->restore != nullptr;
   if (st.state != TtState::kUnpopulated) {
-    tt->pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
-      if (s.is_handle()) {
-        st.backed_up += s.handle() != 0;
-      } else if (s.is_page()) {
-        const Page p = m.page(s.pfn());
-        st.resident += p.owner == Owner::kTt && p.owner_id == tt->index && p.aux == i;
-      }
-    });
+    const SlotCounts n = CountSlots(m, *tt);
+    st.resident = n.resident;
+    st.backed_up = n.handles;
   }
   st.empty = tt->num_pages - st.resident - st.backed_up;
 
