@@ -35,7 +35,7 @@ Status TraceReader::ReadHeader() {
   Result<bool> got = lines_.Next(&text);
   if (!got.ok()) return Error(lines_.line_number(), got.status().message());
   if (!*got) return Error(lines_.line_number() + 1, "empty trace: no header");
-  Result<Json> obj = ParseJsonObject(text);
+  Result<Json> obj = ParseJsonObject(text, options_.strict);
   if (!obj.ok()) return Error(lines_.line_number(), obj.status().message());
   Result<TraceHeader> header = HeaderFromJson(*obj, options_.strict);
   if (!header.ok()) return Error(lines_.line_number(), header.status().message());
@@ -91,7 +91,7 @@ Result<bool> TraceReader::Next(Event* out) {
     return false;
   } else {
     uint64_t line = lines_.line_number();
-    Result<Json> obj = ParseJsonObject(text);
+    Result<Json> obj = ParseJsonObject(text, options_.strict);
     if (!obj.ok()) {
       s = Error(line, obj.status().message());
     } else {
