@@ -11,6 +11,7 @@
 #include "cli/diff.h"
 #include "cli/exit_codes.h"
 #include "cli/gen.h"
+#include "cli/output.h"
 #include "cli/replay.h"
 #include "cli/subcommand.h"
 #include "cli/validate.h"
@@ -44,6 +45,7 @@ int Fail(const std::string& message) {
 }
 
 int Main(int argc, char** argv) {
+  RemoveTemporariesOnSignal();
   CLI::App app("Replays traces of the Linux TTM page pool and its backup engine.",
                "ttm-replay");
   app.set_version_flag("--version",
