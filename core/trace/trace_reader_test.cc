@@ -347,5 +347,26 @@ TEST(TraceReader, DuplicateKeysAreRejectedInStrictModeOnly) {
             "t.jsonl:1: duplicate key \"config.max_order\"");
 }
 
+TEST(TraceReader, ALiveIdCostsAFewBytes) {
+  // Issue 12 measured 411 MB for 10 M live ids (about 41 bytes each); at
+  // 100 000 ids allocated from a counter, the set now takes at most 8 bytes
+  // an id.
+  std::string text = kHeader;
+  for (int id = 0; id < 100000; ++id)
+    text += "{\"op\":\"allocate\",\"tt\":" + std::to_string(id) +
+            ",\"pages\":1,\"caching\":\"wc\"}\n";
+  std::istringstream in(text);
+  auto reader = TraceReader::FromSource(IstreamSource(in), "t.jsonl");
+  ASSERT_TRUE(reader.ok());
+  Event e;
+  while (true) {
+    Result<bool> more = (*reader)->Next(&e);
+    ASSERT_TRUE(more.ok()) << more.status().message();
+    if (!*more) break;
+  }
+  EXPECT_EQ((*reader)->live_ids(), 100000u);
+  EXPECT_LE((*reader)->live_id_bytes(), 8u * 100000u) << (*reader)->live_id_bytes();
+}
+
 }  // namespace
 }  // namespace ttm::trace
