@@ -144,6 +144,8 @@ Result<RawLine> ParseRawLine(std::string_view text) {
   if (tokens.size() < 3)
     return Status::InvalidInput("'" + Shown(text) +
                                 "' is not a call line (T_NS TID FUNCTION KEY=VALUE...)");
+  if (tokens[0] == "Attaching")
+    return Status::InvalidInput("bpftrace's banner: record with bpftrace -q (tools/record/ttm-record does)");
   std::optional<uint64_t> t = ParseUint(tokens[0]);
   std::optional<uint64_t> tid = ParseUint(tokens[1]);
   if (!t || tokens[0].starts_with("0x"))

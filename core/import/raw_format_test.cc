@@ -57,6 +57,11 @@ TEST(RawFormat, TimestampAndThreadMustBeDecimalNumbers) {
             "thread id '-2' is not a number");
 }
 
+TEST(RawFormat, BpftracesBannerIsNamedAsSuch) {
+  EXPECT_EQ(ParseRawLine("Attaching 26 probes...").status().message(),
+            "bpftrace's banner: record with bpftrace -q (tools/record/ttm-record does)");
+}
+
 TEST(RawFormat, ALineTooShortForACallIsAnError) {
   EXPECT_EQ(ParseRawLine("1 2").status().message(),
             "'1 2' is not a call line (T_NS TID FUNCTION KEY=VALUE...)");
