@@ -393,6 +393,13 @@ Status Importer::OnBackup(const RawLine& raw) {
   TTM_ASSIGN(backups, raw.fields.OptUint("backups"));
   TTM_ASSIGN(backup_err, raw.fields.OptInt("backup_err"));
   if (o == nullptr) return Status::Ok();
+  if (ret == 0 && o->state == TtState::kPopulated) {
+    // Nothing backed up from a populated tt: ttm_tt_backup() found no
+    // backup object (a driver that never called ttm_tt_setup_backup()),
+    // which every object of a trace has.
+    NotExpressible("ttm_tt_backup of a tt without a backup object (returned 0)");
+    return Status::Ok();
+  }
   bool armed = false;
   FailEvent fail;
   if (!purge && o->state == TtState::kPopulated) {

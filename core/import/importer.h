@@ -106,7 +106,7 @@ class Importer {
   Status WriteHeader(uint64_t line);
   Status Emit(EventBody body);
 
-  // One handler per kind of call; `line` only for messages.
+  // One handler per kind of outermost call.
   Status OnInit(const RawLine& raw, bool sg);
   Status OnPopulate(const RawLine& raw);
   Status OnUnpopulate(const RawLine& raw);

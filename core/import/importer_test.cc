@@ -284,6 +284,16 @@ TEST(Importer, ABackupErrorNoSiteRaisesIsCountedAndReplayedWithoutAFault) {
   EXPECT_EQ(r.stats.failures_without_fault.at("-28"), 1u);
 }
 
+TEST(Importer, ABackupOfAPopulatedTtThatReturnsZeroHadNoBackupObjectAndIsCounted) {
+  Imported r = Import(Calls(std::string(kPopulated) +
+                            "3 1 ttm_tt_backup tt=0xa000 purge=0 writeback=0 depth=0 ret=0\n"));
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.events.size(), 4u);  // allocate, populate, expect, write: no shrink
+  EXPECT_EQ(r.stats.not_expressible.at(
+                "ttm_tt_backup of a tt without a backup object (returned 0)"),
+            1u);
+}
+
 TEST(Importer, EbusyIsStateNotAFault) {
   Imported r = Import(Calls(std::string(kBackedUp) +
                             "4 1 ttm_tt_backup tt=0xa000 purge=0 writeback=0 depth=0 ret=-16\n"));
