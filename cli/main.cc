@@ -11,6 +11,7 @@
 #include "cli/diff.h"
 #include "cli/exit_codes.h"
 #include "cli/gen.h"
+#include "cli/plot.h"
 #include "cli/replay.h"
 #include "cli/subcommand.h"
 #include "cli/validate.h"
@@ -28,6 +29,7 @@ const Subcommand kSubcommands[] = {
                                 SetupDiff, RunDiff),
     MakeSubcommand<GenOptions>("gen", "write a synthetic trace of a named workload", SetupGen,
                                RunGen),
+    MakeSubcommand<PlotOptions>("plot", "draw a timeline as an SVG picture", SetupPlot, RunPlot),
 };
 
 // CLI11 messages may span lines; ours are one line each.
