@@ -49,9 +49,12 @@ Result<int> RunPlot(const PlotOptions& options, Io io) {
   // written in one step: a bad timeline leaves no file behind.
   std::ostringstream svg;
   plot::WriteSvg(picture, svg);
+  if (options.output == "-") {
+    io.out << svg.str();
+    return kExitOk;
+  }
   Status written = WriteFileAtomically(options.output, svg.str());
   if (!written.ok()) return written;
-  (void)io;
   return kExitOk;
 }
 

@@ -15,21 +15,49 @@ std::string Bounded(const std::string& s) {
   return s.substr(0, n) + "...";
 }
 
-Column ColumnOf(uint64_t index, const Sample& sample) {
-  Column c;
-  c.first_event = index;
-  c.events = 1;
-  c.first_line = c.last_line = sample.line;
+void StartColumn(uint64_t index, const Sample& sample, Column* c) {
+  c->first_event = index;
+  c->events = 1;
+  c->first_line = c->last_line = sample.line;
   for (int i = 0; i < kNumSeries; ++i) {
     uint64_t v = sample.values[i];
-    c.series[i] = Envelope{v, v, v, v, true};
+    c->series[i] = Envelope{v, v, v, v, true};
+  }
+  for (int k = 0; k < kNumMarkKinds; ++k) {
+    c->marks[k] = Marks{};
+    if (sample.mark_counts[k] == 0) continue;
+    c->marks[k] = Marks{sample.mark_counts[k], sample.line, sample.line,
+                        Bounded(sample.mark_details[k])};
+  }
+}
+
+// MergeColumns() of a one-event column, without building it.
+void FoldSample(const Sample& sample, Column* c) {
+  ++c->events;
+  c->last_line = sample.line;
+  for (int i = 0; i < kNumSeries; ++i) {
+    Envelope& e = c->series[i];
+    const uint64_t v = sample.values[i];
+    e.last = v;
+    // A later extreme moves that extreme after the other one.
+    if (v < e.min) {
+      e.min = v;
+      e.min_first = false;
+    } else if (v > e.max) {
+      e.max = v;
+      e.min_first = true;
+    }
   }
   for (int k = 0; k < kNumMarkKinds; ++k) {
     if (sample.mark_counts[k] == 0) continue;
-    c.marks[k] = Marks{sample.mark_counts[k], sample.line, sample.line,
-                       Bounded(sample.mark_details[k])};
+    Marks& m = c->marks[k];
+    if (m.count == 0) {
+      m.first_line = sample.line;
+      m.detail = Bounded(sample.mark_details[k]);
+    }
+    m.count += sample.mark_counts[k];
+    m.last_line = sample.line;
   }
-  return c;
 }
 
 }  // namespace
@@ -83,15 +111,21 @@ void Downsampler::MergePairs() {
   width_ *= 2;
 }
 
+bool Downsampler::WantsDetail(MarkKind kind) const {
+  return columns_.empty() || columns_.back().events == width_ ||
+         columns_.back().marks[static_cast<int>(kind)].count == 0;
+}
+
 void Downsampler::Add(const Sample& sample) {
   const uint64_t index = events_++;
   if (!columns_.empty() && columns_.back().events < width_) {
-    MergeColumns(&columns_.back(), ColumnOf(index, sample));
+    FoldSample(sample, &columns_.back());
     return;
   }
   // Every column is full: make room by halving their number.
   if (columns_.size() == max_columns_) MergePairs();
-  columns_.push_back(ColumnOf(index, sample));
+  columns_.emplace_back();
+  StartColumn(index, sample, &columns_.back());
 }
 
 }  // namespace ttm::plot

@@ -89,6 +89,11 @@ class Downsampler {
 
   void Add(const Sample& sample);
 
+  // Whether the next Add() would keep the sample's description of `kind`
+  // (only a column's first mark of a kind is described): lets the caller
+  // skip composing descriptions that would be dropped.
+  bool WantsDetail(MarkKind kind) const;
+
   // In event order. Every column but the last holds events_per_column()
   // events; the last holds 1 to events_per_column().
   const std::vector<Column>& columns() const { return columns_; }
@@ -105,8 +110,7 @@ class Downsampler {
   std::vector<Column> columns_;
 };
 
-// Folds `right` (the events just after `left`'s) into `left`. Exposed for
-// tests.
+// Folds `right` (the events just after `left`'s) into `left`.
 void MergeColumns(Column* left, const Column& right);
 
 }  // namespace ttm::plot

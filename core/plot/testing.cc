@@ -16,30 +16,37 @@ TimelineHeader TestHeader() {
   return TimelineHeader{1, std::string(64, 'a'), "v13"};
 }
 
-TimelineRecord SyntheticRecord(uint64_t i, uint64_t violation_every, uint64_t failure_every) {
+void FillSyntheticRecord(uint64_t i, uint64_t failure_every, TimelineRecord* r) {
   static const char* const kOps[] = {"allocate", "populate", "shrink", "free"};
-  TimelineRecord r;
-  r.line = 2 + i;
+  const int op = static_cast<int>(i % 4);
   const uint64_t round = i / 4;
-  r.op = kOps[i % 4];
-  r.tt = round % 8;
-  const bool failed = failure_every != 0 && i % 4 == 1 && round % failure_every == 0;
-  if (r.op == "populate") r.ret = failed ? -12 : 0;
-  if (r.op == "shrink") r.ret = 16;
-  if (r.op != "free") {
+  r->line = 2 + i;
+  r->op = kOps[op];
+  r->tt = round % 8;
+  const bool failed = failure_every != 0 && op == 1 && round % failure_every == 0;
+  r->ret.reset();
+  if (op == 1) r->ret = failed ? -12 : 0;
+  if (op == 2) r->ret = 16;
+  r->object.reset();
+  if (op != 3) {
     TimelineObject o;
-    o.state = r.op == "allocate" || failed ? TtState::kUnpopulated
-              : r.op == "populate"         ? TtState::kPopulated
-                                           : TtState::kBackedUp;
-    o.resident = r.op == "populate" && !failed ? 16 : 0;
-    o.backed_up = r.op == "shrink" ? 16 : 0;
+    o.state = op == 0 || failed ? TtState::kUnpopulated
+              : op == 1         ? TtState::kPopulated
+                                : TtState::kBackedUp;
+    o.resident = op == 1 && !failed ? 16 : 0;
+    o.backed_up = op == 2 ? 16 : 0;
     o.empty = 16 - o.resident - o.backed_up;
-    r.object = o;
+    r->object = o;
   }
-  r.system_used_pages = 100 + (i % 1000);
-  r.pool_pages = (i * 7) % 300;
-  r.backup_pages = (i % 50) * 2;
-  r.live_tts = 1;
+  r->system_used_pages = 100 + (i % 1000);
+  r->pool_pages = (i * 7) % 300;
+  r->backup_pages = (i % 50) * 2;
+  r->live_tts = 1;
+}
+
+TimelineRecord SyntheticRecord(uint64_t i, uint64_t violation_every, uint64_t failure_every) {
+  TimelineRecord r;
+  FillSyntheticRecord(i, failure_every, &r);
   if (violation_every != 0 && i % violation_every == 0)
     r.violations = {"3.5.3 dma-unmap-once"};
   return r;
@@ -53,7 +60,14 @@ std::string Svg(const TimelinePlot& plot) {
 
 std::string SyntheticSvg(uint64_t n, uint64_t violation_every, uint64_t failure_every) {
   TimelinePlot plot(TestHeader());
-  for (uint64_t i = 0; i < n; ++i) plot.Add(SyntheticRecord(i, violation_every, failure_every));
+  TimelineRecord r;
+  for (uint64_t i = 0; i < n; ++i) {
+    FillSyntheticRecord(i, failure_every, &r);
+    r.violations.clear();
+    if (violation_every != 0 && i % violation_every == 0)
+      r.violations.push_back("3.5.3 dma-unmap-once");
+    plot.Add(r);
+  }
   return Svg(plot);
 }
 

@@ -43,7 +43,7 @@ void TimelinePlot::Add(const TimelineRecord& record) {
   const int violation = static_cast<int>(MarkKind::kViolation);
   s.mark_counts[violation] = record.violations.size();
   s.mark_details[violation].clear();
-  if (!record.violations.empty()) {
+  if (!record.violations.empty() && columns_.WantsDetail(MarkKind::kViolation)) {
     std::string& d = s.mark_details[violation];
     d = DescribeEvent(record) + ": ";
     for (size_t i = 0; i < record.violations.size() && d.size() <= kMaxMarkDetail; ++i)
@@ -54,7 +54,7 @@ void TimelinePlot::Add(const TimelineRecord& record) {
   const bool failed = record.ret && *record.ret < 0;
   s.mark_counts[failure] = failed ? 1 : 0;
   s.mark_details[failure].clear();
-  if (failed) {
+  if (failed && columns_.WantsDetail(MarkKind::kFailure)) {
     std::string name = ErrnoName(*record.ret);
     std::string number = std::to_string(*record.ret);
     s.mark_details[failure] = DescribeEvent(record) + " returned " +
