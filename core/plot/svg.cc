@@ -131,6 +131,38 @@ void WriteMarks(const TimelinePlot& plot, const Canvas& canvas, MarkKind kind,
   out << "</g>\n";
 }
 
+std::string Range(uint64_t lo, uint64_t hi) {
+  return lo == hi ? FormatCount(lo) : FormatCount(lo) + "-" + FormatCount(hi);
+}
+
+// What a column holds, for its tooltip: its events, their trace lines and
+// each series' range.
+std::string ColumnTitle(const Column& c) {
+  static constexpr const char* kShort[kNumSeries] = {"system", "pools", "backup store",
+                                                     "resident", "backed up"};
+  std::string s = (c.events == 1 ? "event " : "events ") +
+                  Range(c.first_event + 1, c.first_event + c.events) +
+                  (c.events == 1 ? " (trace line " : " (trace lines ") +
+                  Range(c.first_line, c.last_line) + "): pages";
+  for (int i = 0; i < kNumSeries; ++i)
+    s += std::string(i ? ", " : " ") + kShort[i] + " " + Range(c.series[i].min, c.series[i].max);
+  return s;
+}
+
+// An invisible rectangle over each column whose tooltip says what it
+// holds, so any spike can be traced back to its trace lines.
+void WriteColumnTips(const TimelinePlot& plot, const Canvas& canvas, std::ostream& out) {
+  out << "<g id=\"columns\" fill=\"#000000\" fill-opacity=\"0\">\n";
+  for (const Column& c : plot.columns().columns()) {
+    const double x0 = canvas.X(c.first_event);
+    const double x1 = canvas.X(c.first_event + c.events);
+    out << "<rect x=\"" << Num(x0) << "\" y=\"" << kTop << "\" width=\"" << Num(x1 - x0)
+        << "\" height=\"" << kBottom - kTop << "\"><title>" << XmlEscape(ColumnTitle(c))
+        << "</title></rect>\n";
+  }
+  out << "</g>\n";
+}
+
 void WriteText(std::ostream& out, double x, double y, std::string_view anchor,
                std::string_view text, std::string_view extra = "") {
   out << "<text x=\"" << Num(x) << "\" y=\"" << Num(y) << "\"";
@@ -210,7 +242,7 @@ void WriteLegend(const TimelinePlot& plot, std::ostream& out) {
                          FormatCount(plot.mark_total(MarkKind::kFailure)) + " in all)");
   WriteText(out, kLeft, row2 + 24, "start",
             "Object pages: the sum over live objects of the resident and backed-up pages each "
-            "had at its last timeline line. Hover a mark for its trace line.",
+            "had at its last timeline line. Hover over the plot or a mark for trace lines.",
             "fill=\"#555555\" font-size=\"11\"");
   out << "</g>\n";
 }
@@ -271,6 +303,7 @@ void WriteSvg(const TimelinePlot& plot, std::ostream& out) {
           << "</title></path>\n";
     }
     out << "</g>\n";
+    WriteColumnTips(plot, canvas, out);
     WriteMarks(plot, canvas, MarkKind::kFailure, out);
     WriteMarks(plot, canvas, MarkKind::kViolation, out);
   }

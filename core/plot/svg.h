@@ -5,7 +5,9 @@
 // held by the pools, held by the backup store, and resident and backed up
 // in live objects (see timeline_plot.h); violations and failed operations
 // marked above the plot at their events, each mark with a <title> tooltip
-// naming the trace line. Each column of the picture draws the first, last,
+// naming the trace line; an invisible rectangle over each column has a
+// tooltip with its events, trace lines and the range of each series. Each
+// column of the picture draws the first, last,
 // smallest and largest value of its events, so a one-event spike survives
 // in a picture of millions of events.
 //

@@ -59,6 +59,22 @@ TEST(Svg, EveryMarkCarriesATooltipNamingItsTraceLine) {
   EXPECT_EQ(failures[1], "trace line 15: populate tt 3 returned ENOMEM (-12)");
 }
 
+TEST(Svg, EachColumnHasATooltipWithItsEventsTraceLinesAndRanges) {
+  XmlDoc doc(SyntheticSvg(50));
+  ASSERT_TRUE(doc.ok()) << doc.errors();
+  std::vector<std::string> tips = doc.Strings("//svg:g[@id='columns']/svg:rect/svg:title");
+  ASSERT_EQ(tips.size(), 50u);
+  EXPECT_EQ(tips[1],
+            "event 2 (trace line 3): pages system 101, pools 7, backup store 2, resident 16, "
+            "backed up 0");
+  XmlDoc big(SyntheticSvg(4000));
+  tips = big.Strings("//svg:g[@id='columns']/svg:rect/svg:title");
+  ASSERT_EQ(tips.size(), 500u);  // 4,000 events, 8 per column
+  EXPECT_EQ(tips[0],
+            "events 1-8 (trace lines 2-9): pages system 100-107, pools 0-49, "
+            "backup store 0-14, resident 0-16, backed up 0-16");
+}
+
 TEST(Svg, MarksAreCappedAtOnePerColumnWithTheCountInTheTooltip) {
   const std::string svg = SyntheticSvg(100000, 1, 1);
   XmlDoc doc(svg);
