@@ -95,15 +95,11 @@ std::string SeriesPath(const TimelinePlot& plot, const Canvas& canvas, int serie
 
 std::string MarkTitle(const Marks& m, MarkKind kind) {
   if (m.count == 1) return m.detail;
-  const bool violation = kind == MarkKind::kViolation;
-  std::string s = FormatCount(m.count) + (violation ? " violations" : " failed operations");
-  if (m.first_line == m.last_line) {
-    s += " at trace line " + FormatCount(m.first_line);
-  } else {
-    s += " at trace lines " + FormatCount(m.first_line) + "-" + FormatCount(m.last_line) +
-         "; the first: ";
-  }
-  return s + (m.first_line == m.last_line ? ": " : "") + m.detail;
+  std::string s = FormatCount(m.count) +
+                  (kind == MarkKind::kViolation ? " violations at " : " failed operations at ");
+  if (m.first_line == m.last_line) return s + m.detail;
+  return s + "trace lines " + FormatCount(m.first_line) + "-" + FormatCount(m.last_line) +
+         "; the first at " + m.detail;
 }
 
 void WriteMarks(const TimelinePlot& plot, const Canvas& canvas, MarkKind kind,

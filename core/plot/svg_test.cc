@@ -85,9 +85,21 @@ TEST(Svg, MarksAreCappedAtOnePerColumnWithTheCountInTheTooltip) {
   std::vector<std::string> titles = doc.Strings("//svg:g[@id='violations']/svg:path/svg:title");
   // 100,000 events in 782 columns of 128 events: the first holds lines 2..129.
   EXPECT_EQ(titles[0],
-            "128 violations at trace lines 2-129; the first: trace line 2: allocate tt 0: "
+            "128 violations at trace lines 2-129; the first at trace line 2: allocate tt 0: "
             "3.5.3 dma-unmap-once");
   EXPECT_LE(doc.Count("//svg:g[@id='failures']/svg:path"), static_cast<int>(kPlotColumns));
+}
+
+TEST(Svg, SeveralViolationsAtOneEventAreOneMarkCountingThem) {
+  TimelinePlot plot(TestHeader());
+  TimelineRecord r = SyntheticRecord(0);
+  r.violations = {"3.5.3 dma-unmap-once", "3.1 page-accounting"};
+  plot.Add(r);
+  XmlDoc doc(Svg(plot));
+  ASSERT_TRUE(doc.ok()) << doc.errors();
+  EXPECT_EQ(doc.Strings("//svg:g[@id='violations']/svg:path/svg:title"),
+            std::vector<std::string>{"2 violations at trace line 2: allocate tt 0: "
+                                     "3.5.3 dma-unmap-once, 3.1 page-accounting"});
 }
 
 // The worst case for size: 960 * 2,048 events fill every column, and each
