@@ -88,7 +88,7 @@ TEST(Replayer, StandingViolationIsReportedOnceWhileItLasts) {
            ShrinkEvent{1, false, false}, ExpectRet(kENOMEM), WriteEvent{1, {}, {}},
            WriteEvent{1, {}, {}}, WriteEvent{1, {}, {}}});
   const Report report = r.Finish();
-  EXPECT_EQ(report.violations.by_invariant.at("3.4.2 tt-caching"), 1u);
+  EXPECT_EQ(report.violations.by_invariant.at("3.4.4 wb-after-failed-backup"), 1u);
   EXPECT_EQ(report.violations.first.at(0).line, 5u);
 }
 
@@ -99,7 +99,7 @@ TEST(Replayer, SparseCheckingStillSeesWhatChangedInBetween) {
   Feed(r, {AllocateEvent{1, 4, Caching::kWriteCombined, false, false}, PopulateEvent{1, true}, fail,
            ShrinkEvent{1, false, false}});
   const Report report = r.Finish();
-  EXPECT_EQ(report.violations.by_invariant.count("3.4.2 tt-caching"), 1u);
+  EXPECT_EQ(report.violations.by_invariant.count("3.4.4 wb-after-failed-backup"), 1u);
 }
 
 
@@ -136,9 +136,9 @@ TEST(Replayer, ACheckEventFailsWithEachStandingViolationAndTheTraceLine) {
   EXPECT_EQ(report.checks.failed, 1u);
   ASSERT_FALSE(report.checks.failures.empty());
   EXPECT_EQ(report.checks.failures[0].line, 6u);
-  EXPECT_EQ(report.checks.failures[0].invariant, "3.4.2 tt-caching");
+  EXPECT_EQ(report.checks.failures[0].invariant, "3.4.4 wb-after-failed-backup");
   // The check found nothing new: the violation was already counted.
-  EXPECT_EQ(report.violations.by_invariant.at("3.4.2 tt-caching"), 1u);
+  EXPECT_EQ(report.violations.by_invariant.at("3.4.4 wb-after-failed-backup"), 1u);
 }
 
 TEST(Replayer, AnExpectationAboutAnObjectThatIsGoneFindsNothing) {

@@ -154,7 +154,7 @@ std::string ValueText(const ReportValue& v) {
   return ValueToJson(v).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-// "3 (2 x 3.5.3 dma-unmap-once, 1 x 3.6 data-preserved)"
+// "3 (2 x 3.5.3 dma-unmap-once, 1 x 3.6.1 restored-content)"
 std::string ByInvariantText(const std::map<std::string, uint64_t>& counts) {
   std::string out;
   for (const auto& [name, n] : counts) {
