@@ -220,10 +220,10 @@ TEST(ReportDiff, JsonThatIsNotAReportIsAnError) {
 TEST(ReportDiff, UnsupportedVersionIsAnError) {
   Result<DiffResult> d = DiffReports(
       RenderReportJson(Base()),
-      R"({"format": "ttm-replay-report", "version": 2})", "old", "new.json");
+      R"({"format": "ttm-replay-report", "version": 3})", "old", "new.json");
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().message(),
-            "new.json: unsupported report version 2 (this build reads 1 to 1)");
+            "new.json: unsupported report version 3 (this build reads 1 to 2)");
 }
 
 TEST(ReportDiff, EmptyInputIsAnError) {
