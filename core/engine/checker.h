@@ -49,7 +49,8 @@
 //   3.6.1 restored-content  each page a restore fills holds what was last
 //                        written to its slot [op]
 //   3.6.2 single-copy    while backed up, the content last written to every
-//                        slot is in its page, its backup copy or old_pages
+//                        slot exists exactly once among the tt's pages,
+//                        old_pages and backup copies (where is 3.3.2's job)
 //   3.6.3 fresh-content  a fresh populate gives zero pages (pool,
 //                        ZERO_ALLOC) or poison, never old content [op]
 // 3.7 Progress
