@@ -45,7 +45,7 @@ class Steady : public Generator {
     pending_.reset();
   }
 
-  virtual uint64_t DrawObjectSize() { return DrawSize(650000, 250000); }
+  virtual uint64_t DrawObjectSize() { return DrawSize(); }
 
  private:
   struct Pending {
@@ -119,8 +119,6 @@ class Fragmented : public Steady {
     }
     Steady::Step();
   }
-
-  uint64_t DrawObjectSize() override { return DrawSize(300000, 300000); }
 
   void AddMeta(Meta* m) const override {
     m->options.push_back({"fragment_order", uint64_t{params().fragment_order}});
