@@ -97,6 +97,8 @@ Meta Generator::meta() const {
   m.workload = name_;
   m.seed = p_.seed;
   m.events = p_.events;
+  for (const WorkloadInfo& info : Workloads())
+    if (info.name == name_) m.exercises.assign(info.exercises.begin(), info.exercises.end());
   m.options = {
       {"system_pages", p_.system_pages},
       {"swap_pages", p_.swap_pages},

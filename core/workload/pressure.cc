@@ -24,8 +24,8 @@
 //     swap) the application frees an object, as the OOM killer would.
 //
 // faults injects, in its tour and then each with probability --fault-rate:
-// partial backups (backup_page failing after some pages with ENOMEM or
-// ENOSPC; the kernel's half backup), a backup failing at its first page
+// partial backups (backup_page failing after some pages with ENOMEM; the
+// kernel's half backup), a backup failing at its first page
 // (zero progress, on a write-back object without DMA addresses, the case xe
 // can meet), restores interrupted by EINTR or ENOMEM in the page copy and
 // resumed, restore-state allocation failures, and first populates failing
