@@ -63,7 +63,8 @@ void SetupGen(CLI::App* cmd, GenOptions* options) {
   AddOptional(cmd, "--fault-rate", &w.fault_rate,
               "probability 0..1 of a fault per backup/restore/populate (faults, xe-kunit)");
   AddOptional(cmd, "--purgeable-rate", &w.purgeable_rate,
-              "probability 0..1 that an object is purgeable (pressure family)");
+              "probability 0..1 that an object is marked purgeable after each use (pressure "
+              "family; new objects: 4 in 32, from the size deck)");
   AddOptional(cmd, "--fragment-order", &w.fragment_order,
               "fragmented: largest free order after fragmenting");
   cmd->footer(workload::HelpText() +

@@ -184,7 +184,7 @@ class Pressure : public Generator {
     Pending p;
     p.pages = d.pages;
     p.caching = DrawCaching();
-    p.purgeable = d.purgeable || rng().Chance(purgeable_ppm_);
+    p.purgeable = d.purgeable;
     return p;
   }
 

@@ -36,7 +36,9 @@ const std::array<Entry, 6> kTable = {{
       "An ordinary session on a 1 GiB machine: up to 256 objects come and go,\n"
       "are populated when used and unpopulated or freed to make room, never\n"
       "backed up. Freed write-combined and uncached pages go back to the pools\n"
-      "(half of memory may stay pooled), so later objects find pooled blocks.",
+      "(half of memory may stay pooled), so later objects find pooled blocks;\n"
+      "the session starts by making a write-combined staging buffer twice, so\n"
+      "that the second is served from the pool for every seed.",
       kSteady},
      MakeSteady},
     {{"pressure",
@@ -50,8 +52,8 @@ const std::array<Entry, 6> kTable = {{
       "the least recently used objects, then random use: xe's shrinker walk\n"
       "(purge pass, then backup pass in LRU order, writeback half of the time\n"
       "as from kswapd) frees memory, objects are restored when used again.\n"
-      "Swap is twice memory; 12.5% of objects (and 10% after each use) are\n"
-      "purgeable.",
+      "Swap is twice memory. New objects are purgeable 4 in 32 (the size deck),\n"
+      "used ones with probability --purgeable-rate (madvise-style caches).",
       kPressure},
      MakePressure},
     {{"faults",
@@ -71,8 +73,8 @@ const std::array<Entry, 6> kTable = {{
     {{"swap-exhaustion",
       "the backup store fills: partial backups, then EBUSY, then purging purgeable "
       "objects",
-      "pressure's machine with swap of a quarter of memory and 30% of objects\n"
-      "purgeable after each use. Right after the load phase, backups fill the\n"
+      "pressure's machine with swap of a quarter of memory and used objects\n"
+      "purgeable with probability 0.3. Right after the load phase, backups fill the\n"
       "store, the last one partial; the next backup is refused with EBUSY; a\n"
       "purge follows. Then random use, where the same happens again whenever\n"
       "restores have made room in the store.",

@@ -62,7 +62,8 @@ struct WorkloadOptions {
   // Probability (0..1) that a backup, restore or populate gets a fault
   // injected (faults; xe-kunit: EINTR during restores).
   std::optional<double> fault_rate;
-  // Probability (0..1) that an object is marked purgeable (madvise-style).
+  // Probability (0..1) that an object is marked purgeable (madvise-style)
+  // after each use; new objects are purgeable 4 in 32 (the size deck).
   std::optional<double> purgeable_rate;
   // fragmented: the largest order left free after fragmenting memory.
   std::optional<uint32_t> fragment_order;
