@@ -314,7 +314,7 @@ class Pressure : public Generator {
           if (!o) return;
           Backup(*o, std::min(o->pages, swap_free()));
         }
-        if (swap_free() > 0) --next_tour_;  // go on next step
+        if (swap_free() > 0) --next_tour_;  // not full yet: this step again
         return;
       case Tour::kEbusy:
         if (Obj* o = Candidates(1); o && swap_free() == 0) Backup(*o, 0);
