@@ -164,7 +164,7 @@ std::vector<Obj*> Generator::LruObjects() {
 }
 
 void Generator::Touch(Obj& o) {
-  const bool in_lru = o.state == Obj::State::kPopulated;
+  const bool in_lru = o.state == Obj::State::kPopulated && !o.pinned;
   if (in_lru) lru_.erase({o.tick, o.id});
   o.tick = ++tick_;
   if (in_lru) lru_.insert({o.tick, o.id});
@@ -208,7 +208,7 @@ void Generator::EmitPopulate(Obj& o, bool interruptible) {
     o.resident = o.pages;
     o.handles = 0;
     o.state = Obj::State::kPopulated;
-    lru_.insert({o.tick, o.id});
+    if (!o.pinned) lru_.insert({o.tick, o.id});  // pinned objects are never shrunk
   }
   Touch(o);
 }

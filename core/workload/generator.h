@@ -227,7 +227,7 @@ class Generator : public Workload {
   // unpinned ids in an array for uniform picks, populated ones in LRU order.
   std::map<uint64_t, Obj> objs_;
   std::vector<uint64_t> ids_;
-  std::set<std::pair<uint64_t, uint64_t>> lru_;  // (tick, id) of populated objects
+  std::set<std::pair<uint64_t, uint64_t>> lru_;  // (tick, id) of populated unpinned objects
   uint64_t next_id_ = 1;
   uint64_t tick_ = 0;
   uint64_t used_ = 0;
