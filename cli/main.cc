@@ -11,7 +11,9 @@
 #include "cli/diff.h"
 #include "cli/exit_codes.h"
 #include "cli/gen.h"
+#include "cli/import.h"
 #include "cli/output.h"
+#include "cli/plot.h"
 #include "cli/replay.h"
 #include "cli/subcommand.h"
 #include "cli/validate.h"
@@ -29,6 +31,9 @@ const Subcommand kSubcommands[] = {
                                 SetupDiff, RunDiff),
     MakeSubcommand<GenOptions>("gen", "write a synthetic trace of a named workload", SetupGen,
                                RunGen),
+    MakeSubcommand<ImportCommandOptions>("import", "turn a recording of a real kernel into a trace",
+                                         SetupImport, RunImport),
+    MakeSubcommand<PlotOptions>("plot", "draw a timeline as an SVG picture", SetupPlot, RunPlot),
 };
 
 // CLI11 messages may span lines; ours are one line each.
