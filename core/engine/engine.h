@@ -134,12 +134,22 @@ struct LeakReport {
   bool ok() const { return pages == 0 && handles == 0 && restore_states == 0; }
 };
 
+// Variants of the engine for tests only; the CLI never sets them.
+struct EngineOptions {
+  // An off-by-one in the pool_shrink event's loop: it stops one page
+  // short of the pages asked for (so `"pages":1` frees nothing). One
+  // deliberate difference in behaviour whose effect a later pool_shrink can
+  // even out in every total, to prove that the behaviour digest and the
+  // timeline diff see what totals cannot.
+  bool pool_shrink_off_by_one = false;
+};
+
 class EngineImpl;
 class TtmModel;
 
 class Engine {
  public:
-  explicit Engine(const MachineConfig& config);
+  explicit Engine(const MachineConfig& config, EngineOptions options = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -156,6 +166,9 @@ class Engine {
   std::vector<Violation> Check(bool full);
 
   std::optional<TtStatus> Inspect(uint64_t tt) const;
+  // Inspect() without `intact` (left true): the slot counts only, cheap
+  // enough for every event (the timeline).
+  std::optional<TtStatus> Counts(uint64_t tt) const;
   GlobalStatus Global() const;
   const Counters& counters() const;
   const MachineConfig& config() const;

@@ -71,7 +71,9 @@ void Measure(const std::string& path, const char* label, bool replay, double mb,
     fprintf(stderr, "%s\n", reader.status().message().c_str());
     _exit(1);
   }
-  Replayer replayer(Resolve((*reader)->header().config), ReplayOptions{check_every});
+  ReplayOptions options;
+  options.check_every = check_every;
+  Replayer replayer(Resolve((*reader)->header().config), std::move(options));
   Event e;
   uint64_t n = 0;
   for (;;) {

@@ -8,14 +8,18 @@
 #define TTM_CORE_REPLAY_REPLAYER_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "core/engine/engine.h"
 #include "core/event.h"
 #include "core/report/report.h"
+#include "core/timeline/timeline.h"
 
 namespace ttm {
 
@@ -25,6 +29,17 @@ struct ReplayOptions {
   // everything that changed; only violations that appear and heal between
   // two checks go unseen. `check` events always run the full checker.
   uint64_t check_every = 1;
+  // The modelled code, as the timeline header and the report name it.
+  std::string semantics = "v13";
+  // Receives each timeline event line (with its newline) as the replay
+  // goes; unset: no timeline is written. The behaviour digest is computed
+  // either way.
+  std::function<void(std::string_view line)> timeline;
+  // Off only in the replay benchmark, to measure what the digest costs;
+  // the report then has no `behaviour` section.
+  bool behaviour_digest = true;
+  // Test-only engine variant (EngineOptions), never set by the CLI.
+  EngineOptions engine;
 };
 
 class Replayer {
@@ -44,6 +59,7 @@ class Replayer {
   void RunChecker(uint64_t line, bool full, bool from_check_event);
   void AddViolation(uint64_t line, const Violation& v);
   void Expect(uint64_t line, const ExpectEvent& e);
+  void Timeline(const Event& event, const Outcome& out);
 
   Engine engine_;
   ReplayOptions options_;
@@ -56,6 +72,11 @@ class Replayer {
   // reported once when it appears, not again after every event.
   std::set<std::pair<int, uint64_t>> standing_;
   std::set<uint64_t> touched_;  // tt ids touched since the last check
+  // Invariant names of the violations reported since the current event
+  // began (for its timeline line).
+  std::vector<std::string_view> new_violations_;
+  BehaviourDigest digest_;
+  std::string line_;  // the current timeline line, reused
 };
 
 }  // namespace ttm

@@ -30,7 +30,7 @@ namespace ttm {
 // The format is versioned inside the data; readers (diff) accept
 // kOldestReportVersion .. kReportVersion and reject the rest with one line.
 inline constexpr std::string_view kReportFormatName = "ttm-replay-report";
-inline constexpr int kReportVersion = 1;
+inline constexpr int kReportVersion = 2;
 inline constexpr int kOldestReportVersion = 1;
 
 // Lists are capped so that a trace that trips the same bug a million times
@@ -153,6 +153,12 @@ struct Report {
     // Counts one failed `expect` event with the assertions that failed.
     void Fail(std::vector<ExpectationFailure> assertions);
   };
+  // Version 2: the behaviour digest, a hash over the replay's timeline lines
+  // (core/timeline/timeline.h), and how many lines it covers.
+  struct Behaviour {
+    std::string digest;  // 32 lowercase hex digits (XXH3-128)
+    uint64_t events = 0;
+  };
   // Everything here is ignored by determinism checks and by diff.
   struct Run {
     std::string tool;   // "ttm-replay 0.1.0"
@@ -175,6 +181,7 @@ struct Report {
   Violations violations;
   Checks checks;
   Expectations expectations;
+  std::optional<Behaviour> behaviour;  // absent only when not computed
   Run run;
 };
 
