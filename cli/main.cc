@@ -24,7 +24,7 @@ const Subcommand kSubcommands[] = {
                                          SetupReplay, RunReplay),
     MakeSubcommand<ValidateOptions>("validate", "check a trace without replaying it",
                                     SetupValidate, RunValidate),
-    MakeSubcommand<DiffOptions>("diff", "compare two reports, marking regressions",
+    MakeSubcommand<DiffOptions>("diff", "compare two reports (marking regressions) or two timelines",
                                 SetupDiff, RunDiff),
     MakeSubcommand<GenOptions>("gen", "write a synthetic trace of a named workload", SetupGen,
                                RunGen),
