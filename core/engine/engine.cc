@@ -195,6 +195,7 @@ Engine::~Engine() = default;
 
 Outcome Engine::Apply(const EventBody& event) { return impl_->Apply(event); }
 TtmModel& Engine::model_for_test() { return impl_->model; }
+const TtmModel& Engine::model_for_inspection() const { return impl_->model; }
 
 std::vector<Violation> Engine::Check(bool full) {
   std::vector<const TtObject*> tts;

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "core/engine/inspection.h"
 #include "core/event.h"
 
 namespace ttm {
@@ -173,6 +174,15 @@ class Engine {
   const Counters& counters() const;
   const MachineConfig& config() const;
 
+  // For `inspect` (inspection.h): the live objects' ids in increasing
+  // order, one object in full, the non-empty pool types in shrinker-list
+  // order, and the armed faults in site order.
+  std::vector<uint64_t> LiveTts() const;
+  std::optional<TtView> ViewTt(uint64_t tt) const;
+  std::vector<PoolView> Pools() const;
+  std::vector<FaultView> ArmedFaults() const;
+  uint64_t pool_limit_pages() const;
+
   // Frees every live object (unpopulate + fini), drains the pools, and
   // counts what never came back. The engine is empty afterwards.
   LeakReport Teardown();
@@ -182,6 +192,7 @@ class Engine {
   TtmModel& model_for_test();
 
  private:
+  const TtmModel& model_for_inspection() const;
   std::unique_ptr<EngineImpl> impl_;
 };
 

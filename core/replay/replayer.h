@@ -54,6 +54,8 @@ class Replayer {
   Report Finish();
 
   uint64_t events() const { return events_; }
+  // The engine as the events so far left it (for `inspect`).
+  const Engine& engine() const { return engine_; }
 
  private:
   void RunChecker(uint64_t line, bool full, bool from_check_event);
