@@ -2,7 +2,8 @@
 
 A case is a trace under traces/ plus what `ttm-replay replay` must produce
 for it, kept in expected/NAME.*: the report without its `run` section
-(.report.json, absent when no report may be written), standard output
+(.report.json, absent when no report may be written), the timeline
+(.timeline.jsonl, likewise), standard output
 (.out), standard error (.err) and the exit status (.exit). The case list,
 cases.bzl, and the expectations are written by ./regenerate, on purpose,
 so that a reviewer sees every change as a diff.
