@@ -54,6 +54,8 @@ class Replayer {
   Report Finish();
 
   uint64_t events() const { return events_; }
+  // Violations reported so far (what an `expect` of `violations` compares).
+  uint64_t violation_count() const { return report_.violations.count; }
   // The engine as the events so far left it (for `inspect`).
   const Engine& engine() const { return engine_; }
 
