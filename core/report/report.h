@@ -1,5 +1,5 @@
 // The replay report: what one replay of one trace found, in the nesting of
-// ../../shared/spec/report-format.md (version 1).
+// the report format (version 2: version 1 plus the `behaviour` section).
 //
 // Why plain structs and not the engine's own types: the report is a contract
 // that CI keeps and `diff` compares across builds, so its shape must not move
