@@ -169,6 +169,7 @@ Outcome EngineImpl::Apply(const EventBody& event) {
               model.TtDestroy(*tt);
             }
           } else if constexpr (std::is_same_v<T, PoolShrinkEvent>) {
+            // The test-only variant starts one page short (EngineOptions).
             uint64_t freed = options.pool_shrink_off_by_one ? 1 : 0;
             while (freed < e.pages && model.allocated_pages() > 0) freed += model.PoolShrink();
           } else if constexpr (std::is_same_v<T, FailEvent>) {
@@ -209,6 +210,7 @@ std::vector<Violation> Engine::Check(bool full) {
   return CheckInvariants(impl_->model, tts, full);
 }
 
+// Bookkeeping: the slot counts `expect` asks about, without `intact`.
 std::optional<TtStatus> Engine::Counts(uint64_t id) const {
   const TtmModel& m = impl_->model;
   const TtObject* tt = m.FindTt(id);
@@ -227,6 +229,7 @@ std::optional<TtStatus> Engine::Counts(uint64_t id) const {
   return st;
 }
 
+// Bookkeeping: Counts() plus `intact`.
 std::optional<TtStatus> Engine::Inspect(uint64_t id) const {
   std::optional<TtStatus> counted = Counts(id);
   if (!counted) return std::nullopt;

@@ -11,6 +11,7 @@
 namespace ttm {
 namespace {
 
+// Bookkeeping: the page attribute as the trace names caching.
 Caching FromPageCaching(PageCaching c) {
   switch (c) {
     case PageCaching::kWB: return Caching::kCached;
@@ -35,6 +36,7 @@ void AddSlot(std::vector<SlotRun>* runs, const SlotRun& slot) {
   runs->push_back(slot);
 }
 
+// Bookkeeping: tt->pages[] as runs.
 std::vector<SlotRun> SlotRuns(const TtmModel& m, const TtObject& tt) {
   std::vector<SlotRun> runs;
   uint64_t next = 0;        // first slot not yet described
@@ -61,6 +63,7 @@ std::vector<SlotRun> SlotRuns(const TtmModel& m, const TtObject& tt) {
   return runs;
 }
 
+// Bookkeeping: tt->dma_address[] as runs of consecutive bus addresses.
 std::vector<DmaRun> DmaRuns(const TtObject& tt) {
   std::vector<DmaRun> runs;
   tt.dma_address.ForEachNonDefault([&](uint64_t i, const uint64_t& addr) {
@@ -83,12 +86,15 @@ std::string_view SlotRunKindName(SlotRun::Kind kind) {
   return kNames[static_cast<int>(kind)];
 }
 
+// Bookkeeping: the live objects' trace ids, in increasing order.
 std::vector<uint64_t> Engine::LiveTts() const {
   std::vector<uint64_t> ids;
   model_for_inspection().ForEachTt([&](const TtObject& tt) { ids.push_back(tt.id); });
   return ids;
 }
 
+// Bookkeeping: one struct ttm_tt as the model holds it, its slots walked
+// once (only written chunks are visited).
 std::optional<TtView> Engine::ViewTt(uint64_t id) const {
   const TtmModel& m = model_for_inspection();
   const TtObject* tt = m.FindTt(id);
@@ -115,6 +121,8 @@ std::optional<TtView> Engine::ViewTt(uint64_t id) const {
   return v;
 }
 
+// Bookkeeping: the non-empty struct ttm_pool_type lists, in shrinker-list
+// order.
 std::vector<PoolView> Engine::Pools() const {
   std::vector<PoolView> pools;
   for (const PoolType& pt : model_for_inspection().pool_types())
@@ -124,6 +132,7 @@ std::vector<PoolView> Engine::Pools() const {
   return pools;
 }
 
+// Bookkeeping: the fault-injection sites that are armed, in site order.
 std::vector<FaultView> Engine::ArmedFaults() const {
   std::vector<FaultView> faults;
   const FaultInjector& f = model_for_inspection().faults();
@@ -137,6 +146,7 @@ std::vector<FaultView> Engine::ArmedFaults() const {
   return faults;
 }
 
+// Bookkeeping: page_pool_size, the pool limit.
 uint64_t Engine::pool_limit_pages() const { return model_for_inspection().page_pool_size(); }
 
 }  // namespace ttm

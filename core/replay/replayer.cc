@@ -78,9 +78,17 @@ void Replayer::Timeline(const Event& event, const Outcome& out) {
   e.tt = EventTt(event.body);
   if (out.has_ret) e.ret = out.ret;
   if (e.tt && !std::holds_alternative<FreeEvent>(event.body)) {
-    if (const std::optional<TtStatus> st = engine_.Counts(*e.tt))
+    // A write changes page contents only, never a slot or an owner: right
+    // after a line about the same object its counts are those of that line
+    // (this saves a walk over the slots for every write).
+    if (std::holds_alternative<WriteEvent>(event.body) && last_object_ && last_object_->first == *e.tt) {
+      e.object = last_object_->second;
+    } else if (const std::optional<TtStatus> st = engine_.Counts(*e.tt)) {
       e.object = TimelineObject{st->state, st->resident, st->backed_up, st->empty, st->restore_pending};
+    }
   }
+  last_object_.reset();
+  if (e.tt && e.object) last_object_.emplace(*e.tt, *e.object);
   const GlobalStatus g = engine_.Global();
   e.system_used_pages = g.system_used_pages;
   e.pool_pages = g.pool_pages;

@@ -80,6 +80,8 @@ class Replayer {
   // began (for its timeline line).
   std::vector<std::string_view> new_violations_;
   BehaviourDigest digest_;
+  // The object of the previous timeline line, with its id.
+  std::optional<std::pair<uint64_t, TimelineObject>> last_object_;
   std::string line_;  // the current timeline line, reused
 };
 
