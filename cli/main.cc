@@ -12,6 +12,7 @@
 #include "cli/exit_codes.h"
 #include "cli/gen.h"
 #include "cli/inspect.h"
+#include "cli/import.h"
 #include "cli/replay.h"
 #include "cli/subcommand.h"
 #include "cli/validate.h"
@@ -31,6 +32,8 @@ const Subcommand kSubcommands[] = {
                                RunGen),
     MakeSubcommand<InspectOptions>("inspect", "show the engine's state after a trace line",
                                    SetupInspect, RunInspect),
+    MakeSubcommand<ImportCommandOptions>("import", "turn a recording of a real kernel into a trace",
+                                         SetupImport, RunImport),
 };
 
 // CLI11 messages may span lines; ours are one line each.

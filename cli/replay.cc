@@ -71,6 +71,17 @@ void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options) {
   options->progress = isatty(STDERR_FILENO);
 }
 
+std::string SemanticsNote(const trace::Json& meta, const std::string& semantics) {
+  if (!meta.is_object()) return "";
+  auto it = meta.find("semantics");
+  if (it == meta.end() || !it->is_string() || it->get<std::string>() == semantics) return "";
+  std::string kernel;
+  if (auto k = meta.find("kernel"); k != meta.end() && k->is_string())
+    kernel = " (kernel " + k->get<std::string>() + ")";
+  return "note: the trace was recorded under " + it->get<std::string>() + " semantics" + kernel +
+         "; replayed under " + semantics + "\n";
+}
+
 Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
   const Clock::time_point start = Clock::now();
   Result<std::unique_ptr<trace::TraceReader>> opened = trace::TraceReader::Open(options.trace);
@@ -79,6 +90,7 @@ Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
 
   ReplayOptions replay_options;
   replay_options.check_every = options.check_every;
+  replay_options.semantics = options.semantics;
   TimelineFile timeline;
   if (!options.timeline.empty()) {
     if (options.timeline == "-" && options.report == "-")
@@ -120,7 +132,9 @@ Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
     if (!written.ok()) return written;
   }
   const bool stdout_taken = options.report == "-" || options.timeline == "-";
-  if (!options.quiet) (stdout_taken ? io.err : io.out) << RenderSummary(report);
+  if (!options.quiet)
+    (stdout_taken ? io.err : io.out) << SemanticsNote(reader.header().meta, options.semantics)
+                                     << RenderSummary(report);
   return ReportExitStatus(report);
 }
 
