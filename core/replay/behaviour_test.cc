@@ -185,6 +185,14 @@ TEST(BehaviourComparison, TwoBehavioursWithEqualTotalsDifferInTheDigestAndTheTim
   // pool_shrink drains the pool either way, and from there on the two agree.
   EXPECT_EQ(d.differing_events, 2u);
   EXPECT_EQ(v13.lines[5], off_by_one.lines[5]);
+  // As the README's CI recipe shows it.
+  EXPECT_EQ(RenderTimelineDiffText(d),
+            "old: v13.jsonl (7 events)\n"
+            "new: variant.jsonl (7 events)\n"
+            "first divergent event: line 5, pool_shrink\n"
+            "  system_used_pages: 0 -> 16\n"
+            "  pool_pages: 0 -> 16\n"
+            "2 of 7 events differ\n");
   EXPECT_EQ(v13.lines[6], off_by_one.lines[6]);
 }
 
