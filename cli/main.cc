@@ -13,6 +13,7 @@
 #include "cli/gen.h"
 #include "cli/inspect.h"
 #include "cli/import.h"
+#include "cli/plot.h"
 #include "cli/replay.h"
 #include "cli/subcommand.h"
 #include "cli/validate.h"
@@ -34,6 +35,7 @@ const Subcommand kSubcommands[] = {
                                    SetupInspect, RunInspect),
     MakeSubcommand<ImportCommandOptions>("import", "turn a recording of a real kernel into a trace",
                                          SetupImport, RunImport),
+    MakeSubcommand<PlotOptions>("plot", "draw a timeline as an SVG picture", SetupPlot, RunPlot),
 };
 
 // CLI11 messages may span lines; ours are one line each.

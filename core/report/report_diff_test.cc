@@ -117,10 +117,10 @@ TEST(ReportDiff, IntegrityMismatchesAreRegressions) {
 
 TEST(ReportDiff, NewViolationsAreRegressionsIncludingANewInvariantName) {
   DiffResult d = DiffAfter([](Report& r) {
-    r.violations.Add({3, 1, "3.6 data-preserved", "page 0 differs"});
+    r.violations.Add({3, 1, "3.6.1 restored-content", "page 0 differs"});
   });
   EXPECT_TRUE(Find(d, "violations.count")->regression);
-  const FieldChange* inv = Find(d, "violations.by_invariant.3.6 data-preserved");
+  const FieldChange* inv = Find(d, "violations.by_invariant.3.6.1 restored-content");
   ASSERT_NE(inv, nullptr) << RenderDiffText(d);
   EXPECT_FALSE(inv->old_value.has_value());
   EXPECT_EQ(*inv->new_value, 1);
