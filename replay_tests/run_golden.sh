@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # One golden case: replay TRACE and compare the report (without `run`), the
 # summary, standard error and the exit status with expected/NAME.*.
-# Usage: run_golden.sh BIN TRACE EXPECTED_PREFIX [--write]
-# With --write the expectations are (re)written instead (./regenerate).
+# Usage: run_golden.sh BIN TRACE EXPECTED_PREFIX [--write] [REPLAY_OPTION...]
+# With --write the expectations are (re)written instead (./regenerate). The
+# replay options (e.g. --semantics merged) are passed on to `replay`.
 set -u
-bin=$1 trace=$2 prefix=$3 mode=${4:-}
+bin=$1 trace=$2 prefix=$3
+shift 3
+mode=
+if [ "${1:-}" = "--write" ]; then
+  mode=--write
+  shift
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-"$bin" replay "$trace" -o "$tmp/report.json" >"$tmp/out" 2>"$tmp/err"
+"$bin" replay "$trace" "$@" -o "$tmp/report.json" >"$tmp/out" 2>"$tmp/err"
 echo $? >"$tmp/exit"
 if [ -e "$tmp/report.json" ]; then
   replay_tests/strip_run.sh <"$tmp/report.json" >"$tmp/report.norun.json"

@@ -41,9 +41,24 @@ std::string_view InvariantName(Invariant inv) {
   return kNames[static_cast<int>(inv)];
 }
 
+std::string_view SemanticsName(Semantics s) {
+  switch (s) {
+    case Semantics::kV13: return "v13";
+    case Semantics::kMerged: return "merged";
+    case Semantics::kMergedFixed: return "merged-fixed";
+  }
+  return "v13";
+}
+
+std::optional<Semantics> SemanticsFromName(std::string_view name) {
+  for (Semantics s : {Semantics::kV13, Semantics::kMerged, Semantics::kMergedFixed})
+    if (SemanticsName(s) == name) return s;
+  return std::nullopt;
+}
+
 class EngineImpl {
  public:
-  explicit EngineImpl(const MachineConfig& config) : model(config) {}
+  EngineImpl(const MachineConfig& config, Semantics semantics) : model(config, semantics) {}
 
   Outcome Apply(const EventBody& event);
 
@@ -83,13 +98,15 @@ SlotCounts CountSlots(const TtmModel& m, const TtObject& tt) {
 // 4.9 restart-from-zero detection (3.7.2), which only the caller can see.
 int64_t EngineImpl::Populate(TtObject& tt, const PopulateEvent& e) {
   Counters& c = model.counters();
-  const bool restoring = tt.backed_up() && !tt.populated();
+  // v6.15 + xe: a purged tt is allocated afresh, not restored.
+  const bool restoring = tt.backed_up() && !tt.populated() && !(model.merged() && tt.purgeable);
   if (restoring) {
     if (tt.restore) {
       ++c.restore_restarts;
       const RestoreState& r = *tt.restore;
       const bool valid = r.restored_pages < (uint64_t{1} << r.order);
-      if (!valid && r.alloced_pages > 0)
+      // 4.9 is V13's: v6.15 resumes from its snapshot.
+      if (!model.merged() && !valid && r.alloced_pages > 0)
         model.Report(Invariant::kRestoreProgress, &tt,
                      "the restore starts again from slot 0 although " + std::to_string(r.alloced_pages) +
                          " page(s) were already restored (4.9)");
@@ -188,7 +205,8 @@ Outcome EngineImpl::Apply(const EventBody& event) {
   return out;
 }
 
-Engine::Engine(const MachineConfig& config) : impl_(std::make_unique<EngineImpl>(config)) {}
+Engine::Engine(const MachineConfig& config, Semantics semantics)
+    : impl_(std::make_unique<EngineImpl>(config, semantics)) {}
 Engine::~Engine() = default;
 
 Outcome Engine::Apply(const EventBody& event) { return impl_->Apply(event); }
@@ -227,12 +245,19 @@ std::optional<TtStatus> Engine::Inspect(uint64_t id) const {
   const RestoreState* r = tt->restore.get();
   const uint64_t chunk = r ? uint64_t{1} << r->order : 0;
   const bool pending = r && r->restored_pages < chunk;
+  // Where the pending chunk's content is: V13 keeps the old entries in
+  // old_pages from restored_pages on; v6.15 has the restored part in the
+  // staged block and the rest still in the slots.
+  const uint64_t chunk_start = !pending ? 0 : m.merged() ? r->snapshot_alloc.pages : r->first_page;
+  const uint64_t lo = chunk_start + (m.merged() || !r ? 0 : r->restored_pages);
+  const uint64_t hi = chunk_start + (!m.merged() ? chunk : r ? r->restored_pages : 0);
   // Only written ranges are visited, so a huge object costs what was written.
   tt->expected.ForEachVouched(tt->num_pages, [&](uint64_t first, uint64_t end, uint64_t gen) {
     for (uint64_t i = first; i < end && st.intact; ++i) {
       Slot holder = tt->pages.Get(i);
-      if (pending && i >= r->first_page + r->restored_pages && i < r->first_page + chunk)
-        holder = r->old_pages[i - r->first_page];
+      if (pending && i >= lo && i < hi)
+        holder = m.merged() ? Slot::Page(r->alloced_page + static_cast<Pfn>(i - chunk_start))
+                            : r->old_pages[i - chunk_start];
       std::optional<uint64_t> have;
       if (holder.is_page()) have = m.page(holder.pfn()).token;
       if (holder.is_handle()) have = m.store().Peek(tt->backup, holder.handle());
@@ -250,6 +275,7 @@ GlobalStatus Engine::Global() const {
 
 const Counters& Engine::counters() const { return impl_->model.counters(); }
 const MachineConfig& Engine::config() const { return impl_->model.config(); }
+Semantics Engine::semantics() const { return impl_->model.semantics(); }
 
 LeakReport Engine::Teardown() {
   LeakReport leaks;

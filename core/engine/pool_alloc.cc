@@ -23,11 +23,12 @@ bool TtmModel::RestoreValid(const RestoreState* restore) {
 // Models the kvzalloc() of struct ttm_pool_tt_restore with room for
 // 2^order old_pages pointers: 48 bytes of fields plus 8 per pointer, taken
 // from the system as order-0 pages (a model of kmalloc/vmalloc backing).
-// Fails when the fault site fires or the system has no page left.
+// v6.15 kzalloc()s a fixed-size struct: one page. Fails when the fault site
+// fires or the system has no page left.
 bool TtmModel::AllocRestore(TtObject& tt, uint32_t order) {
   if (faults_.Call(FaultSite::kAllocRestore) != 0) return false;
   const uint64_t bytes = 48 + 8 * (uint64_t{1} << order);
-  const uint64_t num = (bytes + kPageSize - 1) / kPageSize;
+  const uint64_t num = merged() ? 1 : (bytes + kPageSize - 1) / kPageSize;
   auto restore = std::make_unique<RestoreState>();
   for (uint64_t i = 0; i < num; ++i) {
     std::optional<Pfn> pfn = allocator_.Alloc(0, false);
@@ -41,7 +42,7 @@ bool TtmModel::AllocRestore(TtObject& tt, uint32_t order) {
     SetOwner(*pfn, Owner::kRestoreState, tt.index);
     restore->memory.push_back(*pfn);
   }
-  restore->old_pages.assign(uint64_t{1} << order, Slot());
+  if (!merged()) restore->old_pages.assign(uint64_t{1} << order, Slot());
   tt.restore = std::move(restore);
   UpdatePeaks();
   return true;

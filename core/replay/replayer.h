@@ -25,6 +25,8 @@ struct ReplayOptions {
   // everything that changed; only violations that appear and heal between
   // two checks go unseen. `check` events always run the full checker.
   uint64_t check_every = 1;
+  // The kernel code the engine models (`--semantics`).
+  Semantics semantics = Semantics::kV13;
 };
 
 class Replayer {
