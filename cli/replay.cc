@@ -84,7 +84,7 @@ Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
 
   ReplayOptions replay_options;
   replay_options.check_every = options.check_every;
-  replay_options.semantics = SemanticsFromName(options.semantics).value_or(Semantics::kV13);
+  replay_options.semantics = options.semantics;
   Replayer replayer(Resolve(reader.header().config), replay_options);
   Progress progress(options.progress && !options.quiet, io.err);
   Event event;

@@ -25,7 +25,7 @@ Report ReplayGenerated(std::string_view workload, uint64_t seed, Semantics seman
   EXPECT_TRUE(w.ok());
   if (!w.ok()) return Report{};
   ReplayOptions options;
-  options.semantics = semantics;
+  options.semantics = std::string(SemanticsName(semantics));
   Replayer replayer(Resolve((*w)->config()), options);
   Event e;
   uint64_t line = 1;

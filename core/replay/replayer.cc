@@ -11,7 +11,8 @@ constexpr uint64_t kNoTt = ~uint64_t{0};
 }  // namespace
 
 Replayer::Replayer(const MachineConfig& config, ReplayOptions options)
-    : engine_(config, options.semantics), options_(options) {
+    : engine_(config, SemanticsFromName(options.semantics).value_or(Semantics::kV13)),
+      options_(options) {
   if (options_.check_every == 0) options_.check_every = 1;
   report_.config = config;
 }

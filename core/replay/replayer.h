@@ -25,8 +25,9 @@ struct ReplayOptions {
   // everything that changed; only violations that appear and heal between
   // two checks go unseen. `check` events always run the full checker.
   uint64_t check_every = 1;
-  // The kernel code the engine models (`--semantics`).
-  Semantics semantics = Semantics::kV13;
+  // The modelled code (`--semantics`): "v13", "merged" or "merged-fixed"
+  // (SemanticsName()); an unknown name replays as v13.
+  std::string semantics = "v13";
 };
 
 class Replayer {
