@@ -30,8 +30,6 @@ struct ReplayCommandOptions {
   bool quiet = false;
   // Show progress on standard error (set by main when it is a terminal).
   bool progress = false;
-  // The modelled code the replay runs: "v13", the only one today.
-  std::string semantics = "v13";
 };
 
 void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options);
