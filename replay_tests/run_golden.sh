@@ -1,24 +1,43 @@
 #!/usr/bin/env bash
 # One golden case: replay TRACE and compare the report (without `run`), the
 # summary, standard error and the exit status with expected/NAME.*.
-# Usage: run_golden.sh BIN TRACE EXPECTED_PREFIX [--write] [REPLAY_OPTION...]
+# Usage: run_golden.sh BIN REPORT_TOOL TRACE EXPECTED_PREFIX [--write] [REPLAY_OPTION...]
 # With --write the expectations are (re)written instead (./regenerate). The
 # replay options (e.g. --semantics merged) are passed on to `replay`.
+#
+# Either way the report must first agree with the trace itself: every
+# `check` and `expect` event of the trace passes, and a scenario violates
+# exactly the invariants replay_tests/expected_violations.txt lists for it
+# (none when it is not listed). Otherwise nothing is written or compared:
+# a golden cannot freeze a wrong answer.
 set -u
-bin=$1 trace=$2 prefix=$3
-shift 3
+bin=$1 tool=$2 trace=$3 prefix=$4
+shift 4
 mode=
 if [ "${1:-}" = "--write" ]; then
   mode=--write
   shift
 fi
+name=$(basename "$prefix")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 "$bin" replay "$trace" "$@" -o "$tmp/report.json" >"$tmp/out" 2>"$tmp/err"
 echo $? >"$tmp/exit"
 if [ -e "$tmp/report.json" ]; then
-  replay_tests/strip_run.sh <"$tmp/report.json" >"$tmp/report.norun.json"
+  "$tool" strip-run <"$tmp/report.json" >"$tmp/report.norun.json" || exit 2
+  stated=()
+  case $name in
+    scenarios__*)
+      list=$(sed -n "s/^$name: *//p" replay_tests/expected_violations.txt)
+      stated=(--violations "$list")
+      ;;
+  esac
+  if ! "$tool" self-check "$tmp/report.json" "${stated[@]}" >"$tmp/self"; then
+    echo "FAIL: $trace contradicts itself; no golden written or compared:"
+    sed 's/^/  /' "$tmp/self"
+    exit 1
+  fi
 fi
 
 if [ "$mode" = "--write" ]; then

@@ -45,6 +45,7 @@ int TtmModel::TtPopulate(TtObject& tt, const OperationCtx& ctx) {
   const int ret = PoolAlloc(tt, ctx);
   if (ret) return ret;
   tt.page_flags |= kTtFlagPrivPopulated;
+  tt.wb_by_backup = false;
   return 0;
 }
 
@@ -54,6 +55,7 @@ void TtmModel::TtUnpopulate(TtObject& tt) {
   if (!tt.populated()) return;
   PoolFree(tt);
   tt.page_flags &= ~kTtFlagPrivPopulated;
+  tt.wb_by_backup = false;
   tt.expected.Reset();
 }
 

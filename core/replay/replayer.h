@@ -30,6 +30,11 @@ struct ReplayOptions {
   std::string semantics = "v13";
 };
 
+// Copies the engine's counters into the report's sections, each into the
+// field of the same meaning (designated initialisers: a field cannot slip
+// into its neighbour's place).
+void FillCounters(const Counters& c, Report& report);
+
 class Replayer {
  public:
   Replayer(const MachineConfig& config, ReplayOptions options);
