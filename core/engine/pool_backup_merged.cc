@@ -75,7 +75,10 @@ int64_t TtmModel::PoolBackup(TtObject& tt, const BackupFlags& flags) {
     return kEBUSY;
 
   // Anything returned to the system must be write-back (4.6, 4.13).
-  if (tt.caching != Caching::kCached) SetPagesArrayWb(tt);
+  if (tt.caching != Caching::kCached) {
+    SetPagesArrayWb(tt);
+    tt.wb_by_backup = true;
+  }
 
   uint64_t shrunken = PoolBackupUnmapOrPurge(tt, flags);
   if (flags.purge) return static_cast<int64_t>(shrunken);

@@ -60,6 +60,20 @@ TEST(PoolBackupMerged, TheBackendsErrnoIsReturnedWhenNoPageWasBackedUp) {
   }
 }
 
+TEST(PoolBackupMerged, AZeroProgressFailureLeavesWbPagesInAWcTtAsInV13) {
+  for (Semantics s : {Semantics::kV13, Semantics::kMerged}) {
+    SemanticsRun run(s);
+    run.Allocate(1, 8, Caching::kWriteCombined);
+    run.Populate(1);
+    run.Fail(FaultSite::kBackupPage, 0, 1);
+    EXPECT_EQ(run.Shrink(1), kENOMEM) << SemanticsName(s);
+    EXPECT_TRUE(run.tt(1).populated());
+    // 4.6: the whole array went to WB before the first page failed.
+    EXPECT_EQ(testing::CachingLayout(run.engine(), 1), "bbbbbbbb");
+    EXPECT_EQ(run.TakeInvariants(), testing::Names({Invariant::kWbAfterFailedBackup})) << SemanticsName(s);
+  }
+}
+
 TEST(PoolBackupMerged, AFailureAfterSomePagesGivesAPartialBackupAsInV13) {
   SemanticsRun run(Semantics::kMerged);
   run.Do(testing::FailOrdersFrom(3));

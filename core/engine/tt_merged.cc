@@ -27,6 +27,7 @@ int TtmModel::TtPopulateMerged(TtObject& tt, const OperationCtx& ctx) {
   }
   if (ret) return ret;
   tt.purgeable = false;
+  tt.wb_by_backup = false;
   tt.page_flags |= kTtFlagPrivPopulated;
   tt.page_flags &= ~kTtFlagBackedUp;
   return 0;
