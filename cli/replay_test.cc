@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <vector>
 #include <sstream>
 
 #include "cli/exit_codes.h"
@@ -102,6 +104,21 @@ TEST(Replay, SemanticsIsV13ByDefaultAndRefusesUnknownNames) {
   app.parse("t.jsonl --semantics merged-fixed", false);
   EXPECT_EQ(options.semantics, "merged-fixed");
   EXPECT_THROW(app.parse("t.jsonl --semantics v15", false), CLI::ValidationError);
+}
+
+TEST(ReplayCommand, AnEmptyReportPathIsAUsageError) {
+  // -o "" used to exit 0 with neither a report nor a message.
+  CLI::App app;
+  ReplayCommandOptions options;
+  SetupReplay(&app, &options);
+  std::vector<std::string> args = {"t.jsonl", "-o", ""};
+  std::reverse(args.begin(), args.end());
+  try {
+    app.parse(args);
+    ADD_FAILURE() << "-o \"\" parsed";
+  } catch (const CLI::ParseError& e) {
+    EXPECT_STREQ(e.what(), "--output: must not be empty (use - for standard output)");
+  }
 }
 
 // --check-every reaches the report's options and, above 1, the summary
