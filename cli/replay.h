@@ -1,4 +1,4 @@
-// `ttm-replay replay TRACE [-o REPORT.json] [--check-every N] [--quiet]`:
+// `ttm-replay replay TRACE [-o REPORT.json] [--check-every N] [--strict] [--quiet]`:
 // the tool's main job. Streams the trace through the engine, writes the
 // JSON report (report-format.md) atomically and prints a short summary.
 #ifndef TTM_CLI_REPLAY_H_
@@ -22,6 +22,10 @@ struct ReplayCommandOptions {
   std::string report;
   // Run the checker after every N-th event instead of after every event.
   uint64_t check_every = 1;
+  // Reject fields the format does not define, as `validate --strict` does.
+  // Without it, each unknown field name is warned about once on io.err, at
+  // the first line where it appears, and ignored.
+  bool strict = false;
   // No progress and no summary; the exit status and the report only.
   bool quiet = false;
   // Show progress on standard error (set by main when it is a terminal).

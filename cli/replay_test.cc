@@ -15,11 +15,12 @@ struct Captured {
   std::string out, err;
 };
 
-Captured Replay(const std::string& trace, const std::string& report) {
+Captured Replay(const std::string& trace, const std::string& report, bool strict = false) {
   std::ostringstream out, err;
   ReplayCommandOptions options;
   options.trace = trace;
   options.report = report;
+  options.strict = strict;
   Result<int> r = RunReplay(options, Io{out, err});
   return Captured{std::move(r), out.str(), err.str()};
 }
@@ -63,6 +64,35 @@ TEST(Replay, AnExistingReportIsLeftAloneWhenTheTraceIsInvalid) {
   std::string text;
   in >> text;
   EXPECT_EQ(text, "old");
+}
+
+// A typo such as "cuont" silently armed a single fault.
+const char kTypo[] =
+    "{\"format\":\"ttm-trace\",\"version\":1}\n"
+    "{\"op\":\"allocate\",\"tt\":1,\"pages\":4,\"caching\":\"cached\"}\n"
+    "{\"op\":\"fail\",\"site\":\"alloc_page\",\"cuont\":3}\n"
+    "{\"op\":\"fail\",\"site\":\"alloc_page\",\"cuont\":5}\n"
+    "{\"op\":\"free\",\"tt\":1}\n";
+
+TEST(Replay, StrictRejectsAnUnknownFieldWithFileAndLineAndWritesNoReport) {
+  const std::string trace = TempPath("typo-strict.jsonl");
+  std::ofstream(trace) << kTypo;
+  const std::string report = TempPath("typo-strict.json");
+  Captured c = Replay(trace, report, /*strict=*/true);
+  ASSERT_FALSE(c.status.ok());
+  EXPECT_EQ(c.status.status().message(), trace + ":3: fail: unknown field \"cuont\"");
+  EXPECT_FALSE(Exists(report));
+  EXPECT_EQ(c.out, "");
+}
+
+TEST(Replay, WithoutStrictAnUnknownFieldIsWarnedAboutOnceWithItsFirstLine) {
+  const std::string trace = TempPath("typo.jsonl");
+  std::ofstream(trace) << kTypo;
+  Captured c = Replay(trace, "");
+  ASSERT_TRUE(c.status.ok());
+  EXPECT_EQ(*c.status, kExitOk);
+  EXPECT_EQ(c.err, "ttm-replay: warning: " + trace +
+                       ":3: fail: unknown field \"cuont\" ignored (--strict rejects it)\n");
 }
 
 TEST(Replay, FindingsExitOne) {
