@@ -1,5 +1,5 @@
 // The replay report: what one replay of one trace found, in the nesting of
-// ../../shared/spec/report-format.md (version 1).
+// docs/report-format.md (version 1).
 //
 // Why plain structs and not the engine's own types: the report is a contract
 // that CI keeps and `diff` compares across builds, so its shape must not move
@@ -130,12 +130,16 @@ struct Report {
     std::string invariant;  // what failed: an invariant name or "leaks"
     std::string what;       // one line
   };
+  // Counted per `check` event, as expectations are: a check that finds three
+  // broken invariants is one failed check with three failure entries.
   struct Checks {
     uint64_t passed = 0;
-    uint64_t failed = 0;
+    uint64_t failed = 0;                 // check events that found something
     std::vector<CheckFailure> failures;  // at most kMaxListedFailures
     void Pass() { ++passed; }
-    void Fail(CheckFailure f);
+    // Counts one failed `check` event with what it found.
+    void Fail(std::vector<CheckFailure> findings);
+    void Fail(CheckFailure f);  // a failed check with one finding
   };
   // One failed assertion of an `expect` event. An event with several failed
   // assertions adds several entries but counts as one failed expectation.
@@ -183,7 +187,9 @@ struct Report {
 std::string RenderReportJson(const Report& report);
 
 // A few lines for a human: memory freed, restores, leaks, integrity,
-// violations, checks and expectations, then a one-line verdict.
+// violations, checks and expectations, then a one-line verdict. Lists are cut
+// after three entries and then say how many more there are; a failed check
+// or expect event is one line (docs/report-format.md, "The summary").
 std::string RenderSummary(const Report& report);
 
 // Exit status of `replay` for a trace that ran: 0 clean; 1 when a leak, an
