@@ -1,6 +1,6 @@
 // `ttm-replay replay TRACE [-o REPORT.json] [--check-every N] [--strict] [--quiet]`:
 // the tool's main job. Streams the trace through the engine, writes the
-// JSON report (report-format.md) atomically and prints a short summary.
+// JSON report (docs/report-format.md) atomically and prints a short summary.
 #ifndef TTM_CLI_REPLAY_H_
 #define TTM_CLI_REPLAY_H_
 

@@ -1,5 +1,5 @@
-// The engine's public API, end to end, on the happy path of spec 4.1 and
-// the contract's example trace.
+// The engine's public API, end to end, on the happy path (4.1 of
+// docs/bugs.md) and the example trace of docs/trace-format.md.
 #include "core/engine/engine.h"
 
 #include <gtest/gtest.h>

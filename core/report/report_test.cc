@@ -8,7 +8,7 @@
 namespace ttm {
 namespace {
 
-// The example of report-format.md, with one EINTR restore.
+// The example of docs/report-format.md, with one EINTR restore.
 Report ExampleReport() {
   Report r;
   r.trace.sha256 =

@@ -1,5 +1,5 @@
 // The JSON side of one trace line: a header or an event object to and from
-// its typed form, with every field checked against traces/FORMAT.md.
+// its typed form, with every field checked against docs/trace-format.md.
 //
 // These functions see one line at a time and know nothing about which ids
 // are live; TraceReader adds that, and the "FILE:LINE: " prefix.

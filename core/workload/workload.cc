@@ -12,7 +12,7 @@ struct Entry {
   Result<std::unique_ptr<Workload>> (*make)(const WorkloadOptions&);
 };
 
-// The one table of workloads. The names are a contract (cli.md, issue 5).
+// The one table of workloads. The names are a contract (docs/cli.md, issue 5).
 const std::array<Entry, 6> kTable = {{
     {{"steady", "allocate/populate/write/unpopulate/free churn, realistic sizes and "
                 "cachings, pools reused, no memory pressure"},
