@@ -11,6 +11,7 @@
 #include "cli/diff.h"
 #include "cli/exit_codes.h"
 #include "cli/gen.h"
+#include "cli/import.h"
 #include "cli/replay.h"
 #include "cli/subcommand.h"
 #include "cli/validate.h"
@@ -28,6 +29,8 @@ const Subcommand kSubcommands[] = {
                                 SetupDiff, RunDiff),
     MakeSubcommand<GenOptions>("gen", "write a synthetic trace of a named workload", SetupGen,
                                RunGen),
+    MakeSubcommand<ImportCommandOptions>("import", "turn a recording of a real kernel into a trace",
+                                         SetupImport, RunImport),
 };
 
 // CLI11 messages may span lines; ours are one line each.

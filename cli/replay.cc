@@ -37,6 +37,17 @@ void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options) {
   options->progress = isatty(STDERR_FILENO);
 }
 
+std::string SemanticsNote(const trace::Json& meta, const std::string& semantics) {
+  if (!meta.is_object()) return "";
+  auto it = meta.find("semantics");
+  if (it == meta.end() || !it->is_string() || it->get<std::string>() == semantics) return "";
+  std::string kernel;
+  if (auto k = meta.find("kernel"); k != meta.end() && k->is_string())
+    kernel = " (kernel " + k->get<std::string>() + ")";
+  return "note: the trace was recorded under " + it->get<std::string>() + " semantics" + kernel +
+         "; replayed under " + semantics + "\n";
+}
+
 Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
   const Clock::time_point start = Clock::now();
   Progress progress(options.progress && !options.quiet, io.err);
@@ -79,7 +90,9 @@ Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
     Status written = WriteFileAtomically(options.report, RenderReportJson(report));
     if (!written.ok()) return written;
   }
-  if (!options.quiet) (options.report == "-" ? io.err : io.out) << RenderSummary(report);
+  if (!options.quiet)
+    (options.report == "-" ? io.err : io.out)
+        << SemanticsNote(reader.header().meta, options.semantics) << RenderSummary(report);
   return ReportExitStatus(report);
 }
 

@@ -11,6 +11,7 @@
 
 #include "cli/subcommand.h"
 #include "core/status.h"
+#include "core/trace/event_json.h"
 
 namespace ttm::cli {
 
@@ -30,9 +31,16 @@ struct ReplayCommandOptions {
   bool quiet = false;
   // Show progress on standard error (set by main when it is a terminal).
   bool progress = false;
+  // The modelled code the replay runs: "v13", the only one today.
+  std::string semantics = "v13";
 };
 
 void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options);
+
+// A one-line note (with its newline) when the trace's meta names the
+// semantics of the kernel it was recorded on ("semantics", as `import`
+// writes it) and they are not `semantics`; empty otherwise.
+std::string SemanticsNote(const trace::Json& meta, const std::string& semantics);
 
 // Return: kExitOk, kExitFindings, or kExitInvalidInput after printing the
 // trace error ("ttm-replay: FILE:LINE: OP: message"); nothing is written

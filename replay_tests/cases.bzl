@@ -51,6 +51,8 @@ CASES = {
     "generated__steady-small_zst": "generated/steady-small.jsonl.zst",
     "generated__swap-exhaustion-small_zst": "generated/swap-exhaustion-small.jsonl.zst",
     "generated__xe-kunit-small_zst": "generated/xe-kunit-small.jsonl.zst",
+    "recorded__pool-reuse-v13": "recorded/pool-reuse-v13.jsonl",
+    "recorded__xe-shrink-merged": "recorded/xe-shrink-merged.jsonl",
     "bad__allocate-live-id": "bad/allocate-live-id.jsonl",
     "bad__config-out-of-range": "bad/config-out-of-range.jsonl",
     "bad__corrupt-second-frame_zst": "bad/corrupt-second-frame.jsonl.zst",
