@@ -21,9 +21,14 @@ void Progress::Update(uint64_t events, uint64_t bytes, std::optional<uint64_t> t
   char line[160];
   int n = snprintf(line, sizeof line, "\r%llu events, %.0f events/s",
                    static_cast<unsigned long long>(events), secs > 0 ? events / secs : 0.0);
-  if (total_bytes && *total_bytes > 0 && n > 0 && static_cast<size_t>(n) < sizeof line)
-    snprintf(line + n, sizeof line - n, ", %.1f of %.1f MB read (%.0f%%)", bytes / 1e6,
-             *total_bytes / 1e6, 100.0 * bytes / *total_bytes);
+  if (total_bytes && *total_bytes > 0 && n > 0 && static_cast<size_t>(n) < sizeof line) {
+    // kB below a megabyte, so that a small file does not read "0.0 of 0.0 MB".
+    const bool small = *total_bytes < 1000000;
+    const double unit = small ? 1e3 : 1e6;
+    snprintf(line + n, sizeof line - n, small ? ", %.0f of %.0f kB read (%.0f%%)"
+                                              : ", %.1f of %.1f MB read (%.0f%%)",
+             bytes / unit, *total_bytes / unit, 100.0 * bytes / *total_bytes);
+  }
   err_ << line << "\033[K" << std::flush;
   shown_ = true;
 }

@@ -57,6 +57,15 @@ TEST(Progress, ALineShowsHowMuchOfAKnownSizeWasRead) {
       << err.str();
 }
 
+TEST(Progress, ASmallFileIsMeasuredInKilobytes) {
+  FakeClock clock;
+  std::ostringstream err;
+  Progress progress(true, err, clock.Fn());
+  clock.t += milliseconds(1000);
+  progress.Update(10, 20000, 40000);
+  EXPECT_NE(err.str().find(", 20 of 40 kB read (50%)"), std::string::npos) << err.str();
+}
+
 TEST(Progress, ClearErasesTheLineOnlyWhenOneWasShown) {
   FakeClock clock;
   std::ostringstream err;
