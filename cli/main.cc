@@ -12,6 +12,7 @@
 #include "cli/exit_codes.h"
 #include "cli/gen.h"
 #include "cli/import.h"
+#include "cli/plot.h"
 #include "cli/replay.h"
 #include "cli/subcommand.h"
 #include "cli/validate.h"
@@ -31,6 +32,7 @@ const Subcommand kSubcommands[] = {
                                RunGen),
     MakeSubcommand<ImportCommandOptions>("import", "turn a recording of a real kernel into a trace",
                                          SetupImport, RunImport),
+    MakeSubcommand<PlotOptions>("plot", "draw a timeline as an SVG picture", SetupPlot, RunPlot),
 };
 
 // CLI11 messages may span lines; ours are one line each.

@@ -2,8 +2,8 @@
 // evaluates on the state fires on a state corrupted by hand for it, alone.
 //
 // The invariants marked [op] in checker.h (3.1.4, 3.3.3, 3.3.4, 3.5.3,
-// 3.6, 3.7.x, kernel-crash) are found by the operations as they run, not
-// by the checker; the scenario tests cover them.
+// 3.6.1, 3.6.3, 3.7.x, kernel-crash) are found by the operations as they
+// run, not by the checker: op_checks_test.cc breaks each of them alone.
 #include <gtest/gtest.h>
 
 #include "core/prng.h"
@@ -205,6 +205,26 @@ TEST_F(CheckerCorruption, APooledWcBlockThatIsWriteBackBreaksPoolCaching) {
   ASSERT_EQ(Found(), kNone);
   m_.PageForTest(PooledBlock(kWC, 2)).caching = PageCaching::kWB;
   EXPECT_EQ(Found(), Names({Invariant::kPoolAccounting, Invariant::kPoolCaching}));
+}
+
+// 4.6 without a dma array: the backup fails on its first page after
+// switching every page of the WC tt to WB. That is 3.4.4 and only 3.4.4.
+TEST_F(CheckerCorruption, AZeroProgressBackupFailureOfAWcTtBreaksOnlyWbAfterFailedBackup) {
+  Populate(1, 4, kWC);
+  Apply(Fail(FaultSite::kBackupPage, 0));
+  EXPECT_EQ(engine_.Apply(ShrinkEvent{1, false, false}).ret, kENOMEM);
+  EXPECT_EQ(Found(), Names({Invariant::kWbAfterFailedBackup}));
+}
+
+// While backed up, the last written content of every slot must exist, once:
+// a retained page that lost it breaks 3.6.2.
+TEST_F(CheckerCorruption, ARetainedPageThatLostItsContentBreaksSingleCopy) {
+  PartlyBackedUp(1);
+  ASSERT_EQ(Found(), kNone);
+  EXPECT_TRUE(engine_.Inspect(1)->intact);
+  m_.PageForTest(SlotPfn(1, 6)).token ^= 1;
+  EXPECT_EQ(Found(), Names({Invariant::kSingleCopy}));
+  EXPECT_FALSE(engine_.Inspect(1)->intact);
 }
 
 TEST_F(CheckerCorruption, AWriteBackPageInAPopulatedWcTtBreaksTtCaching) {
