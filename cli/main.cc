@@ -12,6 +12,7 @@
 #include "cli/exit_codes.h"
 #include "cli/gen.h"
 #include "cli/import.h"
+#include "cli/output.h"
 #include "cli/plot.h"
 #include "cli/replay.h"
 #include "cli/subcommand.h"
@@ -49,6 +50,7 @@ int Fail(const std::string& message) {
 }
 
 int Main(int argc, char** argv) {
+  RemoveTemporariesOnSignal();
   CLI::App app("Replays traces of the Linux TTM page pool and its backup engine.",
                "ttm-replay");
   app.set_version_flag("--version",

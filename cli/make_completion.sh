@@ -18,7 +18,12 @@ section_words() {
 }
 
 subcommands=$("$bin" --help | section_words "Subcommands:" | tr '\n' ' ')
-workloads=$("$bin" gen --help | section_words "Workloads:" | tr '\n' ' ')
+# "  name: what it is" or "  name   what it is", two spaces in; lines
+# indented deeper continue a description.
+workloads=$("$bin" gen --help | awk '
+    index($0, "Workloads") == 1 { on = 1; next }
+    on && /^[^ ]/ { on = 0 }
+    on && /^  [^ ]/ { sub(/:$/, "", $1); print $1 }' | tr '\n' ' ')
 sites=$("$bin" replay --help | section_words "Fault sites" | tr '\n' ' ')
 
 cat <<HEAD

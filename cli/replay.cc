@@ -8,6 +8,7 @@
 #include "cli/build_info.h"
 #include "cli/exit_codes.h"
 #include "cli/help_text.h"
+#include "cli/option_checks.h"
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "cli/version.h"
@@ -21,7 +22,8 @@ using Clock = std::chrono::steady_clock;
 
 void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options) {
   cmd->add_option("TRACE", options->trace, "trace file, or - for standard input")->required();
-  cmd->add_option("-o,--output", options->report, "write the JSON report here (- for standard output)");
+  cmd->add_option("-o,--output", options->report, "write the JSON report here (- for standard output)")
+      ->check(NonEmpty());
   cmd->add_option("--check-every", options->check_every,
                   "run the invariant checker after every N-th event (default 1)")
       ->check([](const std::string& value) {

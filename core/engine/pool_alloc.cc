@@ -117,13 +117,28 @@ std::optional<std::pair<uint64_t, uint64_t>> TtmModel::FirstContentNotHeldOnce(
     }
   }
   std::sort(held.begin(), held.end());
-  std::optional<std::pair<uint64_t, uint64_t>> bad;
+  // Tokens are 32-bit hashes, so two slots of a big object may share one
+  // value by chance: compare multisets, not single values. A value that k
+  // vouched slots expect must be held exactly k times.
+  std::vector<uint64_t> wanted;
   tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t gen) {
-    for (uint64_t i = first; i < end && !bad; ++i) {
-      const uint64_t token = ContentToken(tt.uid, i, gen);
-      const auto [lo, hi] = std::equal_range(held.begin(), held.end(), token);
-      const uint64_t copies = static_cast<uint64_t>(hi - lo);
-      if (copies != 1) bad = std::make_pair(i, copies);
+    for (uint64_t i = first; i < end; ++i) wanted.push_back(ContentToken(tt.uid, i, gen));
+  });
+  std::vector<uint64_t> sorted_wanted = wanted;
+  std::sort(sorted_wanted.begin(), sorted_wanted.end());
+  auto count = [](const std::vector<uint64_t>& v, uint64_t token) {
+    const auto [lo, hi] = std::equal_range(v.begin(), v.end(), token);
+    return static_cast<uint64_t>(hi - lo);
+  };
+  std::optional<std::pair<uint64_t, uint64_t>> bad;
+  uint64_t k = 0;
+  tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t) {
+    for (uint64_t i = first; i < end; ++i, ++k) {
+      if (bad) continue;
+      const uint64_t want = count(sorted_wanted, wanted[k]), have = count(held, wanted[k]);
+      // Report the copies of this slot's content, sharing the surplus or
+      // the shortfall with the other slots that expect the same value.
+      if (have != want) bad = std::make_pair(i, have + 1 >= want ? have + 1 - want : 0);
     }
   });
   return bad;

@@ -4,8 +4,9 @@
 // checked here, so that `validate` and `replay` reject the same inputs with
 // the same one-line message, FILE:LINE: OP: message. That includes the id
 // rules (allocate an id that is live, name one that is not), for which the
-// reader keeps the set of live ids and their page counts: memory grows with
-// the number of live objects, never with the length of the trace.
+// reader keeps the set of live ids and their page counts (live_ids.h, a
+// few bytes per id): memory grows with the number of live objects, never
+// with the length of the trace.
 #ifndef TTM_CORE_TRACE_TRACE_READER_H_
 #define TTM_CORE_TRACE_TRACE_READER_H_
 
@@ -23,6 +24,7 @@
 #include "core/trace/byte_source.h"
 #include "core/trace/event_json.h"
 #include "core/trace/line_reader.h"
+#include "core/trace/live_ids.h"
 
 namespace ttm::trace {
 
@@ -80,6 +82,10 @@ class TraceReader {
   // Whether the trace is over: Next() returned false, or an error that ends
   // it (every error, unless keep_going lets the reader go on past it).
   bool ended() const { return done_.has_value(); }
+  // Heap bytes of the live-id set, and how many ids it holds (for tests and
+  // benchmarks of the reader's memory).
+  size_t live_id_bytes() const { return live_.memory_bytes(); }
+  size_t live_ids() const { return live_.size(); }
 
  private:
   TraceReader(std::unique_ptr<ByteSource> source, std::string name, ReaderOptions options);
@@ -96,7 +102,7 @@ class TraceReader {
   LineReader lines_;
   TraceHeader header_;
   // Live tt ids and their page counts.
-  std::unordered_map<uint64_t, uint64_t> live_;
+  LiveIds live_;
   uint64_t events_ = 0;
   std::vector<std::string> unknown_;         // of the line being parsed
   std::set<std::string, std::less<>> warned_;  // unknown names reported so far
