@@ -50,6 +50,15 @@ CORPORA = {
         "scenarios/6.2.14-tt-unpopulate-empty.jsonl",
         "scenarios/6.2.3-tt-fini-basic.jsonl",
         "scenarios/6.2.4-tt-fini-sg.jsonl",
+        "scenarios/merged-4.02-purge-sets-backed-up.jsonl",
+        "scenarios/merged-4.04-4.14-einval.jsonl",
+        "scenarios/merged-4.07-eintr-resume-dma.jsonl",
+        "scenarios/merged-4.08-stale-restore.jsonl",
+        "scenarios/merged-4.09-alloc-failure-resumes.jsonl",
+        "scenarios/merged-4.12-fresh-restore-not-valid.jsonl",
+        "scenarios/merged-5.3-pool-skip.jsonl",
+        "scenarios/merged-errno-backend.jsonl",
+        "scenarios/merged-fixed-4.08-restore-dropped.jsonl",
     ],
     "generated": [
         "generated/faults-small.jsonl.zst",
@@ -98,4 +107,20 @@ CORPORA = {
         "bad/wrong-format.jsonl",
         "bad/wrong-type.jsonl",
     ],
+}
+
+# Cases that replay with options: a scenario written for, or a trace
+# recorded under, other semantics says so in its header's meta
+# ("semantics": "merged") and replays with --semantics.
+CASE_ARGS = {
+    "scenarios__merged-4.02-purge-sets-backed-up": ["--semantics", "merged"],
+    "scenarios__merged-4.04-4.14-einval": ["--semantics", "merged"],
+    "scenarios__merged-4.07-eintr-resume-dma": ["--semantics", "merged"],
+    "scenarios__merged-4.08-stale-restore": ["--semantics", "merged"],
+    "scenarios__merged-4.09-alloc-failure-resumes": ["--semantics", "merged"],
+    "scenarios__merged-4.12-fresh-restore-not-valid": ["--semantics", "merged"],
+    "scenarios__merged-5.3-pool-skip": ["--semantics", "merged"],
+    "scenarios__merged-errno-backend": ["--semantics", "merged"],
+    "scenarios__merged-fixed-4.08-restore-dropped": ["--semantics", "merged-fixed"],
+    "recorded__xe-shrink-merged": ["--semantics", "merged"],
 }

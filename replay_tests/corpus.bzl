@@ -60,7 +60,7 @@ def ttm_replay_corpus(
         unlisted). None: not checked.
       timelines: keep and compare each trace's timeline (False for large
         traces: the report's behaviour digest still pins their behaviour).
-      args: replay options for every trace (no spaces inside one option).
+      args: replay options for every trace (no spaces or commas inside one).
       case_args: NAME__STEM -> replay options for that trace only.
       shard_count: 0 for one test per trace; N > 0 for one test in N shards.
       size: the tests' size.
@@ -73,7 +73,8 @@ def ttm_replay_corpus(
         prefix = "-"
         if expected_dir:
             prefix = (package + "/" if package else "") + expected_dir + "/" + case
-        extra = " ".join(args + case_args.get(case, []))
+        # Bazel splits args at spaces; the runner splits EXTRA at commas.
+        extra = ",".join(args + case_args.get(case, []))
         cases.append(struct(
             name = case,
             trace = trace,

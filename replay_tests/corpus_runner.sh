@@ -10,7 +10,7 @@
 #   CASE        NAME|TRACE|PREFIX|EXTRA: PREFIX is where NAME.exit, .out,
 #               .err, .report.json (without `run`), .timeline.jsonl are
 #               kept, or - to require exit 0 only; EXTRA is replay options
-#               separated by spaces (e.g. "--semantics merged")
+#               separated by commas (e.g. "--semantics,merged")
 #
 # Either way the report must first agree with the trace itself: every
 # `check` and `expect` event passes, and the violated invariants are those
@@ -35,8 +35,9 @@ total=${TEST_TOTAL_SHARDS:-1} index=${TEST_SHARD_INDEX:-0}
 run_case() {  # name trace prefix extra
   local name=$1 trace=$2 prefix=$3 extra=$4 out=$tmp/$1
   mkdir -p "$out"
-  # shellcheck disable=SC2086 # EXTRA is split on purpose.
-  "$bin" replay "$trace" -o "$out/report.json" --timeline "$out/timeline.jsonl" $extra \
+  local options=()
+  [ -n "$extra" ] && IFS=, read -r -a options <<<"$extra"
+  "$bin" replay "$trace" -o "$out/report.json" --timeline "$out/timeline.jsonl" "${options[@]}" \
     >"$out/out" 2>"$out/err"
   echo $? >"$out/exit"
   if [ -e "$out/report.json" ]; then
