@@ -114,9 +114,16 @@ Status WriteDirectly(const std::string& path, std::string_view contents) {
   return err == 0 ? Status::Ok() : WriteError(path, err);
 }
 
+// Read once (the first call, thread-safe as a static's initialisation):
+// umask(2) can only be read by setting it, and `replay --out-dir -j N`
+// writes files from several threads, one of which would otherwise create
+// its file while another had the mask set to 0.
 mode_t CurrentUmask() {
-  mode_t mask = ::umask(0);
-  ::umask(mask);
+  static const mode_t mask = [] {
+    mode_t m = ::umask(0);
+    ::umask(m);
+    return m;
+  }();
   return mask;
 }
 

@@ -28,7 +28,8 @@ namespace ttm::cli {
 // Return: ok, or an IoError "PATH: cannot write: REASON"; on error no
 // temporary file is left and an existing `path` is unchanged (except when
 // written directly).
-// Context: not thread-safe (reads the process umask).
+// Context: thread-safe for distinct paths (the process umask is read once,
+// at the first call).
 Status WriteFileAtomically(const std::string& path, std::string_view contents);
 
 // The streaming form of WriteFileAtomically, for outputs too large to hold
@@ -37,7 +38,8 @@ Status WriteFileAtomically(const std::string& path, std::string_view contents);
 // Call order: Open once, write to stream(), Commit once. Destroying an
 // AtomicFileWriter that was not committed removes its temporary file and
 // leaves `path` as it was.
-// Context: not thread-safe (reads the process umask).
+// Context: thread-safe for distinct paths (the process umask is read once,
+// at the first call).
 class AtomicFileWriter {
  public:
   AtomicFileWriter();

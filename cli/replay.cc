@@ -4,12 +4,15 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "cli/build_info.h"
 #include "cli/exit_codes.h"
 #include "cli/help_text.h"
 #include "cli/option_checks.h"
 #include "cli/output.h"
+#include "cli/replay_many.h"
+#include "cli/timeline_plotter.h"
 #include "cli/timeline_file.h"
 #include "cli/progress.h"
 #include "cli/version.h"
@@ -22,12 +25,26 @@ namespace ttm::cli {
 using Clock = std::chrono::steady_clock;
 
 void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options) {
-  cmd->add_option("TRACE", options->trace, "trace file, or - for standard input")->required();
+  cmd->add_option("TRACE", options->traces,
+                  "trace file, or - for standard input; several with --out-dir")
+      ->required();
   cmd->add_option("-o,--output", options->report, "write the JSON report here (- for standard output)")
       ->check(NonEmpty());
   cmd->add_option("--timeline", options->timeline,
                   "write the per-event timeline here (- for standard output)")
       ->check(NonEmpty());
+  cmd->add_option("--plot", options->plot,
+                  "draw the timeline as an SVG picture here (- for standard output), "
+                  "without keeping the timeline")
+      ->check(NonEmpty());
+  cmd->add_option("--out-dir", options->out_dir,
+                  "several traces: write DIR/NAME.report.json for each and DIR/summary.json")
+      ->check(NonEmpty());
+  cmd->add_option("-j,--jobs", options->jobs, "with --out-dir: replay up to N traces at once")
+      ->check(CLI::Range(1u, 1024u));
+  cmd->add_flag("--timelines", options->timelines,
+                "with --out-dir: also write DIR/NAME.timeline.jsonl for each trace");
+  cmd->add_flag("--plots", options->plots, "with --out-dir: also write DIR/NAME.svg for each trace");
   cmd->add_option("--check-every", options->check_every,
                   "run the invariant checker after every N-th event (default 1)")
       ->check([](const std::string& value) {
@@ -62,14 +79,14 @@ std::string SemanticsNote(const trace::Json& meta, const std::string& semantics)
          "; replayed under " + semantics + "\n";
 }
 
-Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
+Result<ReplayOutcome> ReplayOneTrace(const ReplayCommandOptions& options, std::ostream& progress_err) {
   const Clock::time_point start = Clock::now();
-  Progress progress(options.progress && !options.quiet, io.err);
+  Progress progress(options.progress && !options.quiet, progress_err);
   trace::ReaderOptions reader_options{
       .strict = options.strict,
-      .warn = [&io, &progress](const std::string& message) {
+      .warn = [&progress_err, &progress](const std::string& message) {
         progress.Clear();
-        io.err << "ttm-replay: warning: " << message << " (--strict rejects it)\n";
+        progress_err << "ttm-replay: warning: " << message << " (--strict rejects it)\n";
       },
   };
   Result<std::unique_ptr<trace::TraceReader>> opened =
@@ -82,11 +99,16 @@ Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
   replay_options.semantics = options.semantics;
   TimelineFile timeline;
   if (!options.timeline.empty()) {
-    if (options.timeline == "-" && options.report == "-")
-      return Status::Usage("replay: the report and the timeline cannot both go to standard output");
     Status opened = timeline.Open(options.timeline, replay_options.semantics);
     if (!opened.ok()) return opened;
-    replay_options.timeline = [&timeline](std::string_view line) { timeline.Write(line); };
+  }
+  std::optional<TimelinePlotter> plotter;
+  if (!options.plot.empty()) plotter.emplace(replay_options.semantics);
+  if (!options.timeline.empty() || plotter) {
+    replay_options.timeline = [&timeline, &plotter, &options](std::string_view line) {
+      if (!options.timeline.empty()) timeline.Write(line);
+      if (plotter) plotter->Add(line);
+    };
   }
   Replayer replayer(Resolve(reader.header().config), std::move(replay_options));
   Event event;
@@ -102,7 +124,8 @@ Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
   }
   progress.Clear();
 
-  Report report = replayer.Finish();
+  ReplayOutcome outcome{replayer.Finish(), SemanticsNote(reader.header().meta, options.semantics)};
+  Report& report = outcome.report;
   report.trace.sha256 = reader.text_sha256();
   const double secs = std::chrono::duration<double>(Clock::now() - start).count();
   report.run.tool = "ttm-replay " + std::string(kVersion);
@@ -115,15 +138,34 @@ Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
     Status written = timeline.Finish(report.trace.sha256);
     if (!written.ok()) return written;
   }
+  if (plotter) {
+    Result<std::string> svg = plotter->Finish(report.trace.sha256);
+    if (!svg.ok()) return svg.status();
+    Status written = WriteFileAtomically(options.plot, *svg);
+    if (!written.ok()) return written;
+  }
   if (!options.report.empty()) {
     Status written = WriteFileAtomically(options.report, RenderReportJson(report));
     if (!written.ok()) return written;
   }
-  const bool stdout_taken = options.report == "-" || options.timeline == "-";
-  if (!options.quiet)
-    (stdout_taken ? io.err : io.out) << SemanticsNote(reader.header().meta, options.semantics)
-                                     << RenderSummary(report);
-  return ReportExitStatus(report);
+  return outcome;
+}
+
+Result<int> RunReplay(const ReplayCommandOptions& given, Io io) {
+  if (!given.out_dir.empty()) return RunReplayMany(given, io);
+  ReplayCommandOptions options = given;
+  if (options.traces.size() > 1)
+    return Status::Usage("replay: several traces need --out-dir DIR (each report goes there)");
+  if (options.traces.size() == 1) options.trace = options.traces[0];
+  if (options.jobs != 1 || options.timelines || options.plots)
+    return Status::Usage("replay: -j, --timelines and --plots go with --out-dir");
+  const int to_stdout = (options.report == "-") + (options.timeline == "-") + (options.plot == "-");
+  if (to_stdout > 1)
+    return Status::Usage("replay: only one of the report, the timeline and the plot can go to standard output");
+  Result<ReplayOutcome> outcome = ReplayOneTrace(options, io.err);
+  if (!outcome.ok()) return outcome.status();
+  if (!options.quiet) (to_stdout ? io.err : io.out) << outcome->note << RenderSummary(outcome->report);
+  return ReportExitStatus(outcome->report);
 }
 
 }  // namespace ttm::cli

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <string>
 #include <utility>
 
 #include "core/plot/downsampler.h"
@@ -36,6 +37,9 @@ class TimelinePlot {
   void Add(const TimelineRecord& record);
 
   const TimelineHeader& header() const { return header_; }
+  // For a plot fed while the replay runs: the trace's sha256 is known only
+  // at its end.
+  void set_trace_sha256(std::string sha256) { header_.trace_sha256 = std::move(sha256); }
   const Downsampler& columns() const { return columns_; }
   uint64_t events() const { return columns_.events(); }
   uint64_t mark_total(MarkKind kind) const { return mark_totals_[static_cast<int>(kind)]; }

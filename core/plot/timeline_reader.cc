@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/event.h"
+#include "core/timeline/format.h"
 #include "core/trace/event_json.h"
 
 namespace ttm::plot {
@@ -166,11 +167,11 @@ Status TimelineReader::ReadHeader() {
   if (!obj.ok()) return Error(line, obj.status().message());
   auto format = obj->find("format");
   if (format == obj->end() || !format->is_string() ||
-      format->get<std::string>() != kTimelineFormat) {
+      format->get<std::string>() != kTimelineFormatName) {
     std::string what = format == obj->end() ? "it has no \"format\""
                                             : "\"format\" is " + format->dump();
     return Error(line, "not a timeline: " + what + ", a timeline starts with {\"format\":\"" +
-                           std::string(kTimelineFormat) +
+                           std::string(kTimelineFormatName) +
                            "\",...} (write one with replay --timeline)");
   }
   auto version = obj->find("version");

@@ -24,9 +24,6 @@
 
 namespace ttm::plot {
 
-inline constexpr std::string_view kTimelineFormat = "ttm-replay-timeline";
-inline constexpr int kTimelineVersion = 1;
-
 class TimelineReader {
  public:
   // Reads the header from `source`; `name` is the file name in messages.

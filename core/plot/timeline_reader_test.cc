@@ -1,5 +1,7 @@
 #include "core/plot/timeline_reader.h"
 
+#include "core/timeline/timeline.h"
+
 #include <gtest/gtest.h>
 #include <zstd.h>
 
@@ -211,6 +213,47 @@ TEST(TimelineReader, ATruncatedZstdTimelineIsAnError) {
   ReadAll all = Read(packed);
   EXPECT_NE(all.error.find("zstd"), std::string::npos) << all.error;
   EXPECT_EQ(all.error.rfind("t.jsonl:", 0), 0u) << all.error;
+}
+
+}  // namespace
+}  // namespace ttm::plot
+
+namespace ttm::plot {
+namespace {
+
+// The reader and the writer (core/timeline) share one definition of the
+// format: what the writer renders, the reader takes back unchanged.
+TEST(TimelineReaderAndWriter, ReadWhatTheTimelineLibraryWritesWithTheSameFormatFacts) {
+  ttm::TimelineEntry e;
+  e.line = 7;
+  e.op = "shrink";
+  e.tt = 2;
+  e.ret = -4;
+  e.object = ttm::TimelineObject{TtState::kBackedUp, 3, 5, 1, true};
+  e.system_used_pages = 11;
+  e.pool_pages = 2;
+  e.backup_pages = 5;
+  e.live_tts = 1;
+  e.violations = {"3.5.3 dma-unmap-once"};
+  std::string text = ttm::TimelineHeader(std::string(64, 'd'), "v13");
+  ttm::AppendTimelineLine(e, &text);
+  ReadAll all = Read(text);
+  ASSERT_EQ(all.error, "");
+  ASSERT_EQ(all.records.size(), 1u);
+  const TimelineRecord& r = all.records[0];
+  EXPECT_EQ(r.line, 7u);
+  EXPECT_EQ(r.op, "shrink");
+  EXPECT_EQ(r.tt, 2u);
+  EXPECT_EQ(r.ret, -4);
+  ASSERT_TRUE(r.object.has_value());
+  EXPECT_EQ(r.object->state, TtState::kBackedUp);
+  EXPECT_EQ(r.object->resident, 3u);
+  EXPECT_EQ(r.object->backed_up, 5u);
+  EXPECT_EQ(r.object->empty, 1u);
+  EXPECT_TRUE(r.object->restore_pending);
+  EXPECT_EQ(r.system_used_pages, 11u);
+  EXPECT_EQ(r.backup_pages, 5u);
+  EXPECT_EQ(r.violations, std::vector<std::string>{"3.5.3 dma-unmap-once"});
 }
 
 }  // namespace

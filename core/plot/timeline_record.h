@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/timeline/format.h"
 
 namespace ttm::plot {
 
@@ -21,14 +22,8 @@ struct TimelineHeader {
 };
 
 // The event's object after the event (absent after free and for
-// pool_shrink).
-struct TimelineObject {
-  TtState state = TtState::kUnpopulated;
-  uint64_t resident = 0;
-  uint64_t backed_up = 0;
-  uint64_t empty = 0;
-  bool restore_pending = false;
-};
+// pool_shrink): the format's own struct.
+using ::ttm::TimelineObject;
 
 struct TimelineRecord {
   uint64_t line = 0;   // the event's trace line

@@ -37,20 +37,11 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/timeline/format.h"
 
 namespace ttm {
 
-inline constexpr std::string_view kTimelineFormatName = "ttm-replay-timeline";
-inline constexpr int kTimelineVersion = 1;
-
-// The object's keys of a timeline line.
-struct TimelineObject {
-  TtState state = TtState::kUnpopulated;
-  uint64_t resident = 0;
-  uint64_t backed_up = 0;
-  uint64_t empty = 0;
-  bool restore_pending = false;
-};
+// The format's name, version and TimelineObject: core/timeline/format.h.
 
 // One event line, before rendering.
 struct TimelineEntry {
