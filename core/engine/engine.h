@@ -141,8 +141,10 @@ class Engine {
  public:
   explicit Engine(const MachineConfig& config);
   ~Engine();
-  Engine(const Engine&) = delete;
-  Engine& operator=(const Engine&) = delete;
+  // A copy is a snapshot: applying the same events to it and to the
+  // original gives the same results (the engine is deterministic).
+  Engine(const Engine& other);
+  Engine& operator=(const Engine& other);
 
   // Applies one event. check and expect are not the engine's business (the
   // replayer evaluates them with the queries below) and return an empty
@@ -159,6 +161,15 @@ class Engine {
   GlobalStatus Global() const;
   const Counters& counters() const;
   const MachineConfig& config() const;
+
+  // Calls made at a fault site so far, counted as an armed fault raising
+  // `error` without an order filter counts them (an EINTR only the calls in
+  // an interruptible populate): by the whole replay, or by the live object
+  // `tt` since its allocate (nullopt when it is not live).
+  uint64_t FaultCalls(FaultSite site, Errno error) const;
+  std::optional<uint64_t> FaultCalls(FaultSite site, Errno error, uint64_t tt) const;
+  // How many times the faults armed at a site have fired so far.
+  uint64_t FaultsFired(FaultSite site) const;
 
   // Frees every live object (unpopulate + fini), drains the pools, and
   // counts what never came back. The engine is empty afterwards.

@@ -39,6 +39,15 @@ class Replayer {
   Report Finish();
 
   uint64_t events() const { return events_; }
+  // The engine as the events so far left it.
+  const Engine& engine() const { return engine_; }
+  // The report as the events so far filled it: violations, checks,
+  // expectations and results; the engine's counters and the leaks only
+  // come with Finish().
+  const Report& report() const { return report_; }
+
+  // A Replayer is copied as a whole (engine included): the copy goes on
+  // from the same point and gives the same report for the same events.
 
  private:
   void RunChecker(uint64_t line, bool full, bool from_check_event);
