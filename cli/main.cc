@@ -10,6 +10,7 @@
 #include "cli/build_info.h"
 #include "cli/diff.h"
 #include "cli/exit_codes.h"
+#include "cli/explore.h"
 #include "cli/gen.h"
 #include "cli/import.h"
 #include "cli/replay.h"
@@ -31,6 +32,8 @@ const Subcommand kSubcommands[] = {
                                RunGen),
     MakeSubcommand<ImportCommandOptions>("import", "turn a recording of a real kernel into a trace",
                                          SetupImport, RunImport),
+    MakeSubcommand<ExploreCommandOptions>("explore", "fail each call of a fault site in turn",
+                                          SetupExplore, RunExplore),
 };
 
 // CLI11 messages may span lines; ours are one line each.

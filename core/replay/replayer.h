@@ -45,6 +45,8 @@ class Replayer {
   // expectations and results; the engine's counters and the leaks only
   // come with Finish().
   const Report& report() const { return report_; }
+  // The return value of the most recent populate or shrink.
+  std::optional<int64_t> last_ret() const { return last_ret_; }
 
   // A Replayer is copied as a whole (engine included): the copy goes on
   // from the same point and gives the same report for the same events.
