@@ -13,6 +13,7 @@
 #include "cli/explore.h"
 #include "cli/gen.h"
 #include "cli/import.h"
+#include "cli/reduce.h"
 #include "cli/replay.h"
 #include "cli/subcommand.h"
 #include "cli/validate.h"
@@ -34,6 +35,8 @@ const Subcommand kSubcommands[] = {
                                          SetupImport, RunImport),
     MakeSubcommand<ExploreCommandOptions>("explore", "fail each call of a fault site in turn",
                                           SetupExplore, RunExplore),
+    MakeSubcommand<ReduceCommandOptions>("reduce", "shrink a trace to the events that keep a finding",
+                                         SetupReduce, RunReduce),
 };
 
 // CLI11 messages may span lines; ours are one line each.
