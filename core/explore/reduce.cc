@@ -33,7 +33,12 @@ std::string ValueText(const ReportValue& v) {
 }
 
 std::string FailureText(const Report::ExpectationFailure& f) {
-  return f.assertion + " expected " + ValueText(f.expected) + ", found " + ValueText(f.found);
+  auto text = [&](const ReportValue& v) {
+    // A return value reads as its errno name.
+    if (const auto* ret = std::get_if<int64_t>(&v); ret && f.assertion == "ret") return ErrnoName(*ret);
+    return ValueText(v);
+  };
+  return f.assertion + " expected " + text(f.expected) + ", found " + text(f.found);
 }
 
 // What a replay of `events` shows of the property (compared as text), or
