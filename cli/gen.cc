@@ -19,16 +19,6 @@ void AddOptional(CLI::App* cmd, const std::string& name, std::optional<T>* field
   cmd->add_option_function<T>(name, [field](const T& v) { *field = v; }, help);
 }
 
-std::string WorkloadHelp() {
-  std::string s = "Workloads:\n";
-  for (const workload::WorkloadInfo& w : workload::Workloads()) {
-    std::string name(w.name);
-    name.resize(std::max<size_t>(name.size(), 16), ' ');
-    s += "  " + name + " " + std::string(w.help) + "\n";
-  }
-  return s;
-}
-
 bool EndsWith(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -46,6 +36,8 @@ trace::Json MetaToJson(const workload::Meta& meta) {
   j["workload"] = meta.workload;
   j["seed"] = meta.seed;
   j["events"] = meta.events;
+  j["exercises"] = trace::Json::array();
+  for (std::string_view x : meta.exercises) j["exercises"].push_back(std::string(x));
   j["options"] = std::move(options);
   return j;
 }
@@ -71,10 +63,11 @@ void SetupGen(CLI::App* cmd, GenOptions* options) {
   AddOptional(cmd, "--fault-rate", &w.fault_rate,
               "probability 0..1 of a fault per backup/restore/populate (faults, xe-kunit)");
   AddOptional(cmd, "--purgeable-rate", &w.purgeable_rate,
-              "probability 0..1 that an object is purgeable (pressure family)");
+              "probability 0..1 that an object is marked purgeable after each use (pressure "
+              "family; new objects: 4 in 32, from the size deck)");
   AddOptional(cmd, "--fragment-order", &w.fragment_order,
               "fragmented: largest free order after fragmenting");
-  cmd->footer(WorkloadHelp() +
+  cmd->footer(workload::HelpText() +
               "Unset options take the workload's defaults; the trace's meta records "
               "the values used.");
 }

@@ -65,6 +65,10 @@ TEST(Gen, MetaRecordsWorkloadSeedAndOptions) {
   EXPECT_EQ(j["meta"]["generator_version"], workload::kGeneratorVersion);
   EXPECT_EQ(j["meta"]["options"]["system_pages"], 16384);
   EXPECT_TRUE(j["meta"]["options"].contains("fault_rate"));
+  // What the workload shows at its defaults, in short machine-readable form.
+  ASSERT_TRUE(j["meta"]["exercises"].is_array());
+  EXPECT_EQ(j["meta"]["exercises"][0], "first_shrink_in_first_10pct");
+  EXPECT_EQ(j["meta"]["exercises"].size(), workload::Workloads()[2].exercises.size());
 }
 
 TEST(Gen, AnUnknownWorkloadIsAUsageErrorAndWritesNothing) {

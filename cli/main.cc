@@ -13,6 +13,7 @@
 #include "cli/explore.h"
 #include "cli/gen.h"
 #include "cli/import.h"
+#include "cli/plot.h"
 #include "cli/reduce.h"
 #include "cli/replay.h"
 #include "cli/subcommand.h"
@@ -37,6 +38,7 @@ const Subcommand kSubcommands[] = {
                                           SetupExplore, RunExplore),
     MakeSubcommand<ReduceCommandOptions>("reduce", "shrink a trace to the events that keep a finding",
                                          SetupReduce, RunReduce),
+    MakeSubcommand<PlotOptions>("plot", "draw a timeline as an SVG picture", SetupPlot, RunPlot),
 };
 
 // CLI11 messages may span lines; ours are one line each.

@@ -78,5 +78,26 @@ TEST(Replay, AReportOnStandardOutputSendsTheSummaryToStandardError) {
   EXPECT_NE(c.err.find("verdict: clean"), std::string::npos);
 }
 
+// --check-every reaches the report's options and, above 1, the summary
+// says what thinned checking can miss.
+TEST(Replay, ThinnedCheckingIsRecordedInTheReportAndWarnedAboutInTheSummary) {
+  std::ostringstream out, err;
+  ReplayCommandOptions options;
+  options.trace = "traces/examples/contract-example.jsonl";
+  options.report = TempPath("thinned.json");
+  options.check_every = 7;
+  Result<int> r = RunReplay(options, Io{out, err});
+  ASSERT_TRUE(r.ok());
+  std::ifstream in(options.report);
+  std::stringstream report;
+  report << in.rdbuf();
+  EXPECT_NE(report.str().find("\"options\": {\n    \"semantics\": \"v13\",\n    \"check_every\": 7\n  }"),
+            std::string::npos)
+      << report.str();
+  EXPECT_NE(out.str().find("note: the checker ran once every 7 events"), std::string::npos) << out.str();
+  Captured every = Replay("traces/examples/contract-example.jsonl", "");
+  EXPECT_EQ(every.out.find("note: the checker"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ttm::cli

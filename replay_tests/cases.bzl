@@ -6,6 +6,8 @@ CASES = {
     "examples__contract-example_zst": "examples/contract-example.jsonl.zst",
     "examples__partial-backup": "examples/partial-backup.jsonl",
     "examples__pool-reuse": "examples/pool-reuse.jsonl",
+    "scenarios__2.8-shrinker-order-dma-pool-trim": "scenarios/2.8-shrinker-order-dma-pool-trim.jsonl",
+    "scenarios__2.8-shrinker-order-numa-pool-shrink": "scenarios/2.8-shrinker-order-numa-pool-shrink.jsonl",
     "scenarios__4.01-happy-path": "scenarios/4.01-happy-path.jsonl",
     "scenarios__4.02-no-swap-space": "scenarios/4.02-no-swap-space.jsonl",
     "scenarios__4.03-coherent-dma-pool": "scenarios/4.03-coherent-dma-pool.jsonl",

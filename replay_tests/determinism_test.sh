@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The same trace replayed twice, plain, zstd-compressed and from standard
 # input, gives byte-identical reports once `run` is removed.
-# Usage: determinism_test.sh BIN TRACE... (a .zst is compared with the
-# plain trace of the same name, when that comes first)
+# Usage: determinism_test.sh BIN REPORT_TOOL TRACE... (a .zst is compared
+# with the plain trace of the same name, when that comes first)
 set -u
-bin=$1
-shift
+bin=$1 tool=$2
+shift 2
 declare -A first
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -18,7 +18,7 @@ for trace in "$@"; do
       stdin) "$bin" replay - -o "$tmp/r$i.json" --quiet <"$trace" ;;
       *) "$bin" replay "$trace" -o "$tmp/r$i.json" --quiet ;;
     esac
-    replay_tests/strip_run.sh <"$tmp/r$i.json" >"$tmp/n$i.json"
+    "$tool" strip-run <"$tmp/r$i.json" >"$tmp/n$i.json" || failed=1
     key=${trace%.zst}
     if [ -z "${first[$key]:-}" ]; then
       first[$key]=$i

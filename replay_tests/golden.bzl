@@ -3,7 +3,10 @@
 A case is a trace under traces/ plus what `ttm-replay replay` must produce
 for it, kept in expected/NAME.*: the report without its `run` section
 (.report.json, absent when no report may be written), standard output
-(.out), standard error (.err) and the exit status (.exit). The case list,
+(.out), standard error (.err) and the exit status (.exit). Before comparing,
+the report must agree with the trace itself: its `check` and `expect`
+events pass, and a scenario violates exactly the invariants listed for it
+in expected_violations.txt (none if it is not listed). The case list,
 cases.bzl, and the expectations are written by ./regenerate, on purpose,
 so that a reviewer sees every change as a diff.
 """
@@ -21,11 +24,13 @@ def replay_golden_tests(cases):
             srcs = ["run_golden.sh"],
             args = [
                 "$(location //cli:ttm-replay)",
+                "$(location :report_tool)",
                 "$(location //traces:%s)" % trace,
                 "replay_tests/expected/" + name,
             ],
             data = [
-                "strip_run.sh",
+                ":report_tool",
+                "expected_violations.txt",
                 "//cli:ttm-replay",
                 "//traces:" + trace,
             ] + native.glob(["expected/%s.*" % name]),

@@ -1,17 +1,36 @@
 #!/usr/bin/env bash
 # One golden case: replay TRACE and compare the report (without `run`), the
 # summary, standard error and the exit status with expected/NAME.*.
-# Usage: run_golden.sh BIN TRACE EXPECTED_PREFIX [--write]
+# Usage: run_golden.sh BIN REPORT_TOOL TRACE EXPECTED_PREFIX [--write]
 # With --write the expectations are (re)written instead (./regenerate).
+#
+# Either way the report must first agree with the trace itself: every
+# `check` and `expect` event of the trace passes, and a scenario violates
+# exactly the invariants replay_tests/expected_violations.txt lists for it
+# (none when it is not listed). Otherwise nothing is written or compared:
+# a golden cannot freeze a wrong answer.
 set -u
-bin=$1 trace=$2 prefix=$3 mode=${4:-}
+bin=$1 tool=$2 trace=$3 prefix=$4 mode=${5:-}
+name=$(basename "$prefix")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 "$bin" replay "$trace" -o "$tmp/report.json" >"$tmp/out" 2>"$tmp/err"
 echo $? >"$tmp/exit"
 if [ -e "$tmp/report.json" ]; then
-  replay_tests/strip_run.sh <"$tmp/report.json" >"$tmp/report.norun.json"
+  "$tool" strip-run <"$tmp/report.json" >"$tmp/report.norun.json" || exit 2
+  stated=()
+  case $name in
+    scenarios__*)
+      list=$(sed -n "s/^$name: *//p" replay_tests/expected_violations.txt)
+      stated=(--violations "$list")
+      ;;
+  esac
+  if ! "$tool" self-check "$tmp/report.json" "${stated[@]}" >"$tmp/self"; then
+    echo "FAIL: $trace contradicts itself; no golden written or compared:"
+    sed 's/^/  /' "$tmp/self"
+    exit 1
+  fi
 fi
 
 if [ "$mode" = "--write" ]; then

@@ -241,7 +241,7 @@ TEST(Backup, PartialBackupLeavesBlocksAfterTheFailureUnsplit) {
 // 4.6: the backup of a WC tt with a dma array fails on its first page. It
 // returns -ENOMEM and leaves the tt populated, but it has already switched
 // every page to WB, unmapped every block and split the first block. The
-// checker sees WB pages in a populated WC tt (3.4.4, reported as 3.4.2)
+// checker sees WB pages in a populated WC tt (3.4.4, and not 3.4.2)
 // with unmapped blocks (3.5.1); the next unpopulate unmaps everything a
 // second time (3.5.3) and pools WB pages as WC (3.1.2, 3.4.1), the split
 // block as four order-0 pieces.
@@ -266,7 +266,7 @@ TEST(Backup, ZeroProgressBackupFailureLeavesAPopulatedTtWithWbUnmappedPages) {
   EXPECT_EQ(engine.Global().backup_pages, 0u);
   EXPECT_EQ(engine.counters().backup_failed_pages, 1u);
   EXPECT_EQ(Invariants(engine.Check(true)),
-            Names({Invariant::kTtCaching, Invariant::kDmaMapping}));
+            Names({Invariant::kWbAfterFailedBackup, Invariant::kDmaMapping}));
 
   Outcome unpopulate = engine.Apply(UnpopulateEvent{1});
   EXPECT_EQ(Invariants(unpopulate.violations),

@@ -92,10 +92,15 @@ void CheckPopulated(const TtmModel& m, const TtObject& tt, Findings& f) {
   const PageCaching want = ToPageCaching(tt.caching);
   CheckTiling(m, tt, 0, tt.num_pages, Invariant::kPopulatedLayout, f,
               [&](uint64_t i, const Page& p) {
-                if (p.caching != want)
-                  f.Add(Invariant::kTtCaching, &tt,
+                if (p.caching != want) {
+                  // 4.6 is the one known way to get here: report it as 3.4.4
+                  // only, anything else as 3.4.2.
+                  const bool after_backup = tt.wb_by_backup && p.caching == PageCaching::kWB;
+                  f.Add(after_backup ? Invariant::kWbAfterFailedBackup : Invariant::kTtCaching, &tt,
                         "slot " + S(i) + " of a " + std::string(CachingName(tt.caching)) +
-                            " tt is not " + std::string(CachingName(tt.caching)));
+                            " tt is not " + std::string(CachingName(tt.caching)) +
+                            (after_backup ? " (switched to write-back by a backup that failed)" : ""));
+                }
                 CheckDma(m, tt, i, p, f);
               });
   if (m.store().live_pages(tt.backup))
@@ -215,6 +220,10 @@ void CheckTt(const TtmModel& m, const TtObject& tt, Findings& f) {
 
   if (backed_up) {
     CheckBackedUp(m, tt, f);
+    if (const auto bad = m.FirstContentNotHeldOnce(tt))
+      f.Add(Invariant::kSingleCopy, &tt,
+            "the content last written to slot " + S(bad->first) + " exists " + S(bad->second) +
+                " times among the tt's pages and backup copies, not once");
   } else if (populated) {
     CheckPopulated(m, tt, f);
   } else {

@@ -33,20 +33,31 @@
 // 3.4 Caching
 //   3.4.1 pool-caching   pooled pages have the type's caching; pages reach
 //                        the system write-back [op]
-//   3.4.2 tt-caching     a populated tt's pages have the tt's caching (4.6
-//                        leaves WB pages in a WC tt)
+//   3.4.2 tt-caching     a populated tt's pages have the tt's caching
 //   3.4.3 restore-caching  during a restore: tt caching before the divide,
 //                        WB from it to alloced_pages
+//   3.4.4 wb-after-failed-backup  the case of 3.4.2 that 4.6 reaches: a
+//                        non-WB tt left populated with the WB pages of a
+//                        backup that failed; reported under 3.4.4 only
 // 3.5 DMA (tts with a dma_address array)
 //   3.5.1 dma-mapping    populated: every block mapped
 //   3.5.2 dma-unmapped   backed up: retained pages unmapped
 //   3.5.3 dma-unmap-once unmap once per mapping; nothing reaches the system
 //                        or a pool mapped [op]
 //   3.5.4 dma-address    dma_address[i] is the bus address of slot i's page
-// 3.6 data-preserved     restored content is what was last written [op]
+// 3.6 Data preservation
+//   3.6.1 restored-content  each page a restore fills holds what was last
+//                        written to its slot [op]
+//   3.6.2 single-copy    while backed up, the content last written to every
+//                        slot exists exactly once among the tt's pages,
+//                        old_pages and backup copies (where is 3.3.2's job)
+//   3.6.3 fresh-content  a fresh populate gives zero pages (pool,
+//                        ZERO_ALLOC) or poison, never old content [op]
 // 3.7 Progress
 //   3.7.1 backup-return  a positive backup return equals the slots changed [op]
-//   3.7.2 restore-progress  a restore never goes back to slot 0 [op]
+//   3.7.2 restore-progress  (committed pages, restored_pages) never goes
+//                        back: broken when slots already restored are taken
+//                        back into old_pages (4.9), once per call [op]
 // kernel-crash           an operation the kernel would oops on [op]
 #ifndef TTM_CORE_ENGINE_CHECKER_H_
 #define TTM_CORE_ENGINE_CHECKER_H_

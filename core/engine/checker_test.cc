@@ -2,8 +2,8 @@
 // evaluates on the state fires on a state corrupted by hand for it, alone.
 //
 // The invariants marked [op] in checker.h (3.1.4, 3.3.3, 3.3.4, 3.5.3,
-// 3.6, 3.7.x, kernel-crash) are found by the operations as they run, not
-// by the checker; the scenario tests cover them.
+// 3.6.1, 3.6.3, 3.7.x, kernel-crash) are found by the operations as they
+// run, not by the checker: op_checks_test.cc breaks each of them alone.
 #include <gtest/gtest.h>
 
 #include "core/prng.h"
@@ -205,6 +205,51 @@ TEST_F(CheckerCorruption, APooledWcBlockThatIsWriteBackBreaksPoolCaching) {
   ASSERT_EQ(Found(), kNone);
   m_.PageForTest(PooledBlock(kWC, 2)).caching = PageCaching::kWB;
   EXPECT_EQ(Found(), Names({Invariant::kPoolAccounting, Invariant::kPoolCaching}));
+}
+
+// 4.6 without a dma array: the backup fails on its first page after
+// switching every page of the WC tt to WB. That is 3.4.4 and only 3.4.4.
+TEST_F(CheckerCorruption, AZeroProgressBackupFailureOfAWcTtBreaksOnlyWbAfterFailedBackup) {
+  Populate(1, 4, kWC);
+  Apply(Fail(FaultSite::kBackupPage, 0));
+  EXPECT_EQ(engine_.Apply(ShrinkEvent{1, false, false}).ret, kENOMEM);
+  EXPECT_EQ(Found(), Names({Invariant::kWbAfterFailedBackup}));
+}
+
+// While backed up, the last written content of every slot must exist, once:
+// a retained page that lost it breaks 3.6.2.
+TEST_F(CheckerCorruption, ARetainedPageThatLostItsContentBreaksSingleCopy) {
+  PartlyBackedUp(1);
+  ASSERT_EQ(Found(), kNone);
+  EXPECT_TRUE(engine_.Inspect(1)->intact);
+  m_.PageForTest(SlotPfn(1, 6)).token ^= 1;
+  EXPECT_EQ(Found(), Names({Invariant::kSingleCopy}));
+  EXPECT_FALSE(engine_.Inspect(1)->intact);
+}
+
+// Content tokens are 32-bit hashes: in a big object two slots may expect
+// the same value by chance. That is no second copy of anything: a partly
+// backed-up object whose tokens collide is clean. (Found on a generated
+// pressure trace, where a 4096-page object's collision was reported.)
+TEST(Checker, TwoSlotsWhoseContentTokensCollideAreNoSecondCopy) {
+  Config c;
+  c.system_pages = uint64_t{1} << 19;
+  c.swap_pages = uint64_t{1} << 19;
+  Engine engine(SmallMachine(c));
+  constexpr uint64_t kPages = uint64_t{1} << 18;
+  TTM_APPLY_CLEAN(engine, Allocate(1, kPages, Caching::kCached));
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  TTM_APPLY_CLEAN(engine, (WriteEvent{1, std::nullopt, std::nullopt}));
+  const TtmModel& m = engine.model_for_test();
+  std::vector<uint64_t> tokens;
+  for (uint64_t i = 0; i < kPages; ++i) tokens.push_back(*m.ExpectedToken(Tt(engine, 1), i));
+  std::sort(tokens.begin(), tokens.end());
+  ASSERT_NE(std::adjacent_find(tokens.begin(), tokens.end()), tokens.end())
+      << "the premise: some two slots of this object expect the same token";
+  TTM_APPLY_CLEAN(engine, Fail(FaultSite::kBackupPage, kPages / 2));
+  EXPECT_EQ(engine.Apply(ShrinkEvent{1, false, false}).ret, static_cast<int64_t>(kPages / 2));
+  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_TRUE(engine.Inspect(1)->intact);
 }
 
 TEST_F(CheckerCorruption, AWriteBackPageInAPopulatedWcTtBreaksTtCaching) {

@@ -26,6 +26,8 @@ class ContentMap {
  public:
   // Forgets everything: every page is unvouched.
   void Reset() { starts_.clear(); }
+  // True when nothing was written since the last Reset() (a fast path).
+  bool empty() const { return starts_.empty(); }
 
   // Pages [first, first + count) were written with generation gen.
   void Assign(uint64_t first, uint64_t count, uint64_t gen) {

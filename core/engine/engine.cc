@@ -29,11 +29,14 @@ std::string_view InvariantName(Invariant inv) {
       "3.4.1 pool-caching",
       "3.4.2 tt-caching",
       "3.4.3 restore-caching",
+      "3.4.4 wb-after-failed-backup",
       "3.5.1 dma-mapping",
       "3.5.2 dma-unmapped",
       "3.5.3 dma-unmap-once",
       "3.5.4 dma-address",
-      "3.6 data-preserved",
+      "3.6.1 restored-content",
+      "3.6.2 single-copy",
+      "3.6.3 fresh-content",
       "3.7.1 backup-return",
       "3.7.2 restore-progress",
       "kernel-crash",
@@ -53,6 +56,7 @@ class EngineImpl {
  private:
   int64_t Populate(TtObject& tt, const PopulateEvent& e);
   int64_t Shrink(TtObject& tt, const ShrinkEvent& e);
+  void CheckFreshContent(const TtObject& tt);
 };
 
 namespace {
@@ -79,27 +83,36 @@ SlotCounts CountSlots(const TtmModel& m, const TtObject& tt) {
 
 }  // namespace
 
-// The populate event: ttm_tt_populate() plus the restore counters and the
-// 4.9 restart-from-zero detection (3.7.2), which only the caller can see.
+// The populate event: ttm_tt_populate() plus the restore counters. A
+// restart is any populate that finds a restore state (whether or not the
+// modelled kernel then resumes from it correctly); whether progress goes
+// back (3.7.2) is seen by the allocation loop itself.
 int64_t EngineImpl::Populate(TtObject& tt, const PopulateEvent& e) {
   Counters& c = model.counters();
   const bool restoring = tt.backed_up() && !tt.populated();
-  if (restoring) {
-    if (tt.restore) {
-      ++c.restore_restarts;
-      const RestoreState& r = *tt.restore;
-      const bool valid = r.restored_pages < (uint64_t{1} << r.order);
-      if (!valid && r.alloced_pages > 0)
-        model.Report(Invariant::kRestoreProgress, &tt,
-                     "the restore starts again from slot 0 although " + std::to_string(r.alloced_pages) +
-                         " page(s) were already restored (4.9)");
-    } else {
-      ++c.restore_started;
-    }
-  }
+  if (restoring) ++(tt.restore ? c.restore_restarts : c.restore_started);
+  const bool fresh = !restoring && !tt.populated();
   const int ret = model.TtPopulate(tt, OperationCtx{e.interruptible, false});
   if (restoring) ++(ret == 0 ? c.restore_completed : c.restore_failed);
+  if (fresh && ret == 0) CheckFreshContent(tt);
   return ret;
+}
+
+// 3.6.3, checked where only the caller can see it: a freshly populated tt
+// (after a purge, or never backed up) holds no old content. Its pages are
+// zero when they came from a pool or with ZERO_ALLOC, poison otherwise.
+void EngineImpl::CheckFreshContent(const TtObject& tt) {
+  const bool zero_alloc = tt.page_flags & kTtFlagZeroAlloc;
+  std::optional<uint64_t> bad;
+  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
+    if (bad || !s.is_page()) return;
+    const uint64_t token = model.page(s.pfn()).token;
+    if (token != kZeroToken && (zero_alloc || token != kPoisonToken)) bad = i;
+  });
+  if (bad)
+    model.Report(Invariant::kFreshContent, &tt,
+                 "freshly populated slot " + std::to_string(*bad) + " holds old content, not " +
+                     (zero_alloc ? "zero" : "zero or poison"));
 }
 
 // The shrink event: ttm_tt_backup() plus the backup counters and the check
@@ -232,21 +245,7 @@ std::optional<TtStatus> Engine::Inspect(uint64_t id) const {
 
   // intact: every vouched slot's content, wherever it is now, is what was
   // last written there.
-  const RestoreState* r = tt->restore.get();
-  const uint64_t chunk = r ? uint64_t{1} << r->order : 0;
-  const bool pending = r && r->restored_pages < chunk;
-  // Only written ranges are visited, so a huge object costs what was written.
-  tt->expected.ForEachVouched(tt->num_pages, [&](uint64_t first, uint64_t end, uint64_t gen) {
-    for (uint64_t i = first; i < end && st.intact; ++i) {
-      Slot holder = tt->pages.Get(i);
-      if (pending && i >= r->first_page + r->restored_pages && i < r->first_page + chunk)
-        holder = r->old_pages[i - r->first_page];
-      std::optional<uint64_t> have;
-      if (holder.is_page()) have = m.page(holder.pfn()).token;
-      if (holder.is_handle()) have = m.store().Peek(tt->backup, holder.handle());
-      st.intact = have == ContentToken(tt->uid, i, gen);
-    }
-  });
+  st.intact = !m.FirstLostSlot(*tt);
   return st;
 }
 

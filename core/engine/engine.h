@@ -45,16 +45,19 @@ enum class Invariant : uint8_t {
   kPoolCaching,          // 3.4.1 pooled pages have the pool's caching, system pages WB
   kTtCaching,            // 3.4.2 populated pages have the tt caching
   kRestoreCaching,       // 3.4.3 caching divide during restore
+  kWbAfterFailedBackup,  // 3.4.4 a non-WB tt left populated with WB pages (4.6)
   kDmaMapping,           // 3.5.1 populated blocks mapped once at the right address
   kDmaUnmapped,          // 3.5.2 unmapped after backup/purge
   kDmaUnmapOnce,         // 3.5.3 unmap exactly once, never reach system mapped
   kDmaAddress,           // 3.5.4 dma_address[i] corresponds to slot i
-  kDataPreserved,        // 3.6 content survives backup and restore
+  kRestoredContent,      // 3.6.1 restored pages hold what was last written
+  kSingleCopy,           // 3.6.2 every written page's content exists, in one place
+  kFreshContent,         // 3.6.3 fresh pages are zero (pool, ZERO_ALLOC) or poison
   kBackupReturn,         // 3.7.1 backup return value matches slot changes
   kRestoreProgress,      // 3.7.2 restore progress is monotone
   kKernelCrash,          // an operation the kernel would oops on (abandoned)
 };
-inline constexpr int kNumInvariants = 24;
+inline constexpr int kNumInvariants = 27;
 std::string_view InvariantName(Invariant inv);  // e.g. "3.5.3 dma-unmap-once"
 
 struct Violation {

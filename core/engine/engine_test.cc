@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace ttm {
 namespace {
 
@@ -12,6 +16,31 @@ MachineConfig SmallMachine() {
   c.system_pages = 4096;
   c.swap_pages = 4096;
   return Resolve(c);
+}
+
+// Every invariant of the semantics spec, section 3, under its own number
+// and name (3.4.4 apart from 3.4.2, 3.6.1 to 3.6.3 apart), each reported
+// by exactly one enumerator, plus the crash class.
+TEST(Engine, EveryInvariantOfSectionThreeHasItsOwnNumberAndName) {
+  std::vector<std::string> numbers, names;
+  for (int i = 0; i < kNumInvariants; ++i) {
+    const std::string name(InvariantName(static_cast<Invariant>(i)));
+    names.push_back(name);
+    numbers.push_back(name.substr(0, name.find(' ')));
+  }
+  EXPECT_EQ(numbers, (std::vector<std::string>{
+                         "3.1.1", "3.1.2", "3.1.3", "3.1.4", "3.2.1", "3.2.2", "3.2.3",
+                         "3.2.4", "3.2.5", "3.3.1", "3.3.2", "3.3.3", "3.3.4", "3.4.1",
+                         "3.4.2", "3.4.3", "3.4.4", "3.5.1", "3.5.2", "3.5.3", "3.5.4",
+                         "3.6.1", "3.6.2", "3.6.3", "3.7.1", "3.7.2", "kernel-crash"}));
+  // The names that existed before keep their spelling.
+  EXPECT_EQ(InvariantName(Invariant::kTtCaching), "3.4.2 tt-caching");
+  EXPECT_EQ(InvariantName(Invariant::kRestoreProgress), "3.7.2 restore-progress");
+  EXPECT_EQ(InvariantName(Invariant::kDmaUnmapOnce), "3.5.3 dma-unmap-once");
+  EXPECT_EQ(InvariantName(Invariant::kWbAfterFailedBackup), "3.4.4 wb-after-failed-backup");
+  EXPECT_EQ(InvariantName(Invariant::kSingleCopy), "3.6.2 single-copy");
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end());
 }
 
 TEST(Engine, HappyPathBacksUpAndRestoresEveryPageIntact) {

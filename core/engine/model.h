@@ -83,10 +83,20 @@ struct TtObject {
   ContentMap expected;               // what was last written, per slot
   uint64_t owned_pages = 0;          // pages whose owner is this tt
   CallCounts fault_calls{};          // calls its operations made at each fault site
+  // Set when ttm_pool_backup_tt() switched the pages to WB; cleared when
+  // the tt is populated or unpopulated again. A populated non-WB tt with
+  // WB pages and this flag is 4.6 (3.4.4), without it something else (3.4.2).
+  bool wb_by_backup = false;
 
   bool populated() const { return page_flags & kTtFlagPrivPopulated; }
   bool backed_up() const { return page_flags & kTtFlagPrivBackedUp; }
 };
+
+// enum ttm_caching in the kernel's order (ttm_uncached = 0,
+// ttm_write_combined = 1, ttm_cached = 2): the order in which
+// ttm_pool_init() walks the cachings.
+inline constexpr Caching kKernelCachingOrder[3] = {Caching::kUncached, Caching::kWriteCombined,
+                                                   Caching::kCached};
 
 // struct ttm_pool_type.
 struct PoolType {
@@ -165,6 +175,14 @@ class TtmModel {
   const Counters& counters() const { return counters_; }
   // The content a slot should hold, or nullopt when nothing vouches for it.
   std::optional<uint64_t> ExpectedToken(const TtObject& tt, uint64_t slot) const;
+  // The first slot whose last written content is not where the tt's state
+  // says it is (its page, its handle, or the pending chunk's old_pages
+  // entry), or nullopt when every written page's content is in place.
+  std::optional<uint64_t> FirstLostSlot(const TtObject& tt) const;
+  // Spec 3.6.2: the first written slot whose last written content does not
+  // exist exactly once among the tt's pages (slots, old_pages) and its
+  // backup copies, with the number of copies found; nullopt when none.
+  std::optional<std::pair<uint64_t, uint64_t>> FirstContentNotHeldOnce(const TtObject& tt) const;
   uint64_t leaked_handles() const { return leaked_handles_; }
   uint64_t leaked_restore_states() const { return leaked_restore_states_; }
 
@@ -177,6 +195,8 @@ class TtmModel {
   void PokeSlotForTest(TtObject& tt, uint64_t slot, Slot value) { tt.pages.Set(slot, value); }
   // Test hook for the checker's tests: a struct page to corrupt by hand.
   Page& PageForTest(Pfn pfn) { return P(pfn); }
+  // Test hook for the checker's tests: the backup store, to lose a copy.
+  BackupStore& StoreForTest() { return store_; }
 
  private:
   friend class PoolAllocation;

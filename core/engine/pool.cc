@@ -16,11 +16,17 @@ std::string Hex(uint64_t v) {
 
 }  // namespace
 
-// Models ttm_pool_mgr_init() and ttm_pool_init() for the one device pool:
-// the global types are registered on the shrinker list first (for each order:
-// WC, UC, DMA32-WC, DMA32-UC), then the pool's own types that
-// ttm_pool_select_type() can return (all cachings for a coherent-DMA pool,
-// WC and UC for a pool with a NUMA node).
+// Models ttm_pool_mgr_init() and ttm_pool_init() for the one device pool,
+// in the order they add pool types to the shrinker list (list_add_tail(),
+// so ttm_pool_shrink() meets them in this order):
+// - ttm_pool_mgr_init(): for each order 0..MAX_PAGE_ORDER the global WC,
+//   UC, DMA32-WC and DMA32-UC types;
+// - ttm_pool_init(): for each caching in the order of enum ttm_caching
+//   (uncached, write-combined, cached), for each order, the pool's own type
+//   if ttm_pool_select_type() returns it (every caching for a coherent-DMA
+//   pool, WC and UC for a pool with a NUMA node).
+// Our Caching enum is ordered differently (cached first), so the kernel's
+// order is spelled out here.
 TtmModel::TtmModel(const MachineConfig& config)
     : config_(config),
       allocator_(config.system_pages, config.dma32_pages, config.max_order),
@@ -38,11 +44,11 @@ TtmModel::TtmModel(const MachineConfig& config)
       types_.push_back(PoolType{kinds[kind], k, kind >= 2, false, {}});
     }
   }
-  for (int c = 0; c < 3; ++c) {
-    const Caching caching = static_cast<Caching>(c);
+  for (Caching caching : kKernelCachingOrder) {
     const bool used = config.use_dma_alloc ||
                       (config.numa_node && caching != Caching::kCached);
     if (!used) continue;
+    const int c = static_cast<int>(caching);
     for (uint32_t k = 0; k < orders; ++k) {
       per_pool_index_[c * orders + k] = static_cast<int>(types_.size());
       types_.push_back(PoolType{caching, k, false, true, {}});

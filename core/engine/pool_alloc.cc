@@ -9,6 +9,8 @@
 // happened while copying (spec 4.7 and 4.9 say where it does not).
 #include <algorithm>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/engine/model.h"
 
@@ -61,7 +63,7 @@ void TtmModel::Verify(const TtObject& tt, uint64_t slot, uint64_t token) {
   ++counters_.pages_verified;
   if (token == *expected) return;
   ++counters_.mismatches;
-  Report(Invariant::kDataPreserved, &tt,
+  Report(Invariant::kRestoredContent, &tt,
          "slot " + std::to_string(slot) + " restored with content that was not last written there");
 }
 
@@ -70,6 +72,76 @@ std::optional<uint64_t> TtmModel::ExpectedToken(const TtObject& tt, uint64_t slo
   const uint64_t gen = tt.expected.Get(slot);
   if (gen == 0) return std::nullopt;
   return ContentToken(tt.uid, slot, gen);
+}
+
+// Integrity bookkeeping, no kernel counterpart (spec 3.6.2): only written
+// ranges are visited, so a huge object costs what was written.
+std::optional<uint64_t> TtmModel::FirstLostSlot(const TtObject& tt) const {
+  const RestoreState* r = tt.restore.get();
+  const uint64_t chunk = r ? uint64_t{1} << r->order : 0;
+  const bool pending = r && r->restored_pages < chunk;
+  std::optional<uint64_t> lost;
+  tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t gen) {
+    for (uint64_t i = first; i < end && !lost; ++i) {
+      Slot holder = tt.pages.Get(i);
+      if (pending && i >= r->first_page + r->restored_pages && i < r->first_page + chunk)
+        holder = r->old_pages[i - r->first_page];
+      std::optional<uint64_t> have;
+      if (holder.is_page()) have = page(holder.pfn()).token;
+      if (holder.is_handle()) have = store_.Peek(tt.backup, holder.handle());
+      if (have != ContentToken(tt.uid, i, gen)) lost = i;
+    }
+  });
+  return lost;
+}
+
+// Integrity bookkeeping, no kernel counterpart (spec 3.6.2). Where each
+// copy is does not matter here (handle values are 3.3.2's business), only
+// that it exists once: a copy lost or duplicated is data lost or forked.
+std::optional<std::pair<uint64_t, uint64_t>> TtmModel::FirstContentNotHeldOnce(
+    const TtObject& tt) const {
+  if (tt.expected.empty()) return std::nullopt;
+  std::vector<uint64_t> held;
+  store_.ForEachLive(tt.backup, [&](uint64_t, uint64_t token) { held.push_back(token); });
+  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
+    if (!s.is_page()) return;
+    const Page p = page(s.pfn());
+    if (p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i) held.push_back(p.token);
+  });
+  if (tt.restore) {
+    for (uint64_t j = 0; j < tt.restore->old_pages.size(); ++j) {
+      const Slot s = tt.restore->old_pages[j];
+      if (!s.is_page()) continue;
+      const Page p = page(s.pfn());
+      if (p.owner == Owner::kRestoreOld && p.owner_id == tt.index && p.aux == j) held.push_back(p.token);
+    }
+  }
+  std::sort(held.begin(), held.end());
+  // Tokens are 32-bit hashes, so two slots of a big object may share one
+  // value by chance: compare multisets, not single values. A value that k
+  // vouched slots expect must be held exactly k times.
+  std::vector<uint64_t> wanted;
+  tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t gen) {
+    for (uint64_t i = first; i < end; ++i) wanted.push_back(ContentToken(tt.uid, i, gen));
+  });
+  std::vector<uint64_t> sorted_wanted = wanted;
+  std::sort(sorted_wanted.begin(), sorted_wanted.end());
+  auto count = [](const std::vector<uint64_t>& v, uint64_t token) {
+    const auto [lo, hi] = std::equal_range(v.begin(), v.end(), token);
+    return static_cast<uint64_t>(hi - lo);
+  };
+  std::optional<std::pair<uint64_t, uint64_t>> bad;
+  uint64_t k = 0;
+  tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t) {
+    for (uint64_t i = first; i < end; ++i, ++k) {
+      if (bad) continue;
+      const uint64_t want = count(sorted_wanted, wanted[k]), have = count(held, wanted[k]);
+      // Report the copies of this slot's content, sharing the surplus or
+      // the shortfall with the other slots that expect the same value.
+      if (have != want) bad = std::make_pair(i, have + 1 >= want ? have + 1 - want : 0);
+    }
+  });
+  return bad;
 }
 
 // Models ttm_pool_restore_tt(): copy the pending chunk's old entries, from
@@ -150,6 +222,16 @@ class PoolAllocation {
     if (RestoreState* restore = tt_.restore.get()) {
       if (n > restore->old_pages.size())
         m_.Crash(Invariant::kKernelCrash, &tt_, "old_pages overflows its allocation");
+      // 3.7.2 is a property of the state: progress goes back at the moment
+      // slots below alloced_pages, already restored, are taken back into
+      // old_pages (4.9), not when a populate merely finds an invalid
+      // restore state. Reported once per call.
+      if (c.pages < restore->alloced_pages && !progress_reported_) {
+        progress_reported_ = true;
+        m_.Report(Invariant::kRestoreProgress, &tt_,
+                  "the restore starts again from slot " + std::to_string(c.pages) + " although " +
+                      std::to_string(restore->alloced_pages) + " page(s) were already restored (4.9)");
+      }
       for (uint64_t j = 0; j < n; ++j) {
         // An old entry still owning a page is overwritten: that page leaks.
         const Slot previous = restore->old_pages[j];
@@ -181,6 +263,7 @@ class PoolAllocation {
  private:
   TtmModel& m_;
   TtObject& tt_;
+  bool progress_reported_ = false;  // 3.7.2 already reported by this call
 };
 
 // Models ttm_pool_alloc() (V13): fill the tt from the pools and the system,

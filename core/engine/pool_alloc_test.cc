@@ -96,6 +96,78 @@ TEST(PoolAlloc, FreedWcBlocksAreReusedWithoutConversionAndTrimmedToThePoolLimit)
   ExpectTeardownClean(engine);
 }
 
+// ttm_pool_mgr_init() adds the global types first (per order: WC, UC,
+// DMA32-WC, DMA32-UC); ttm_pool_init() then walks enum ttm_caching in the
+// kernel's order (uncached, write-combined, cached), each over all orders,
+// adding only the types ttm_pool_select_type() can return.
+TEST(PoolAlloc, PoolTypesJoinTheShrinkerListInTheKernelsOrder) {
+  Config c;
+  c.max_order = 2;
+  c.use_dma_alloc = true;
+  Engine engine(SmallMachine(c));
+  std::string order;
+  for (const PoolType& pt : engine.model_for_test().pool_types())
+    order += std::string(pt.per_pool ? "pool-" : pt.dma32 ? "dma32-" : "") +
+             std::string(CachingName(pt.caching)) + std::to_string(pt.order) + " ";
+  EXPECT_EQ(order,
+            "wc0 uncached0 dma32-wc0 dma32-uncached0 wc1 uncached1 dma32-wc1 dma32-uncached1 "
+            "wc2 uncached2 dma32-wc2 dma32-uncached2 "
+            "pool-uncached0 pool-uncached1 pool-uncached2 pool-wc0 pool-wc1 pool-wc2 "
+            "pool-cached0 pool-cached1 pool-cached2 ");
+
+  c.use_dma_alloc = false;
+  c.numa_node = true;  // a NUMA pool never pools cached pages
+  Engine numa(SmallMachine(c));
+  order.clear();
+  for (const PoolType& pt : numa.model_for_test().pool_types())
+    if (pt.per_pool) order += std::string(CachingName(pt.caching)) + std::to_string(pt.order) + " ";
+  EXPECT_EQ(order, "uncached0 uncached1 uncached2 wc0 wc1 wc2 ");
+}
+
+// The trim in ttm_pool_free() takes the first non-empty type on the
+// shrinker list: in a coherent-DMA pool the WC types come before the
+// cached ones, so the WC page goes back first and the cached block stays.
+TEST(PoolAlloc, TheTrimOfADmaPoolGivesBackItsWcPageBeforeItsCachedBlock) {
+  Config c;
+  c.use_dma_alloc = true;
+  c.pool_limit_pages = 2;
+  Engine engine(SmallMachine(c));
+  TTM_APPLY_CLEAN(engine, Allocate(1, 2, Caching::kCached));
+  TTM_APPLY_CLEAN(engine, Allocate(2, 1, kWC));
+  EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
+  EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{2, true}), 0);
+  TTM_APPLY_CLEAN(engine, UnpopulateEvent{1});
+  EXPECT_EQ(engine.Global().pool_pages, 2u);
+  TTM_APPLY_CLEAN(engine, UnpopulateEvent{2});  // 3 > 2: trim
+  EXPECT_EQ(engine.Global().pool_pages, 2u);
+  EXPECT_EQ(engine.Global().system_used_pages, 2u);
+  EXPECT_EQ(PoolEntries(engine, Caching::kCached, 1, /*per_pool=*/true), 1u);
+  EXPECT_EQ(PoolEntries(engine, kWC, 0, /*per_pool=*/true), 0u);
+  EXPECT_EQ(engine.counters().pool_shrunk_pages, 1u);
+  ExpectTeardownClean(engine);
+}
+
+// The pool shrinker on a NUMA pool: its uncached types come before its WC
+// types, so the UC page goes back first and the WC block stays.
+TEST(PoolAlloc, ThePoolShrinkerGivesBackANumaPoolsUncachedPageBeforeItsWcBlock) {
+  Config c;
+  c.numa_node = true;
+  Engine engine(SmallMachine(c));
+  TTM_APPLY_CLEAN(engine, Allocate(1, 2, kWC));
+  TTM_APPLY_CLEAN(engine, Allocate(2, 1, Caching::kUncached));
+  EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
+  EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{2, true}), 0);
+  TTM_APPLY_CLEAN(engine, UnpopulateEvent{1});
+  TTM_APPLY_CLEAN(engine, UnpopulateEvent{2});
+  EXPECT_EQ(engine.Global().pool_pages, 3u);
+  TTM_APPLY_CLEAN(engine, PoolShrinkEvent{1});
+  EXPECT_EQ(engine.Global().pool_pages, 2u);
+  EXPECT_EQ(engine.Global().system_used_pages, 2u);
+  EXPECT_EQ(PoolEntries(engine, kWC, 1, /*per_pool=*/true), 1u);
+  EXPECT_EQ(PoolEntries(engine, Caching::kUncached, 0, /*per_pool=*/true), 0u);
+  ExpectTeardownClean(engine);
+}
+
 // 4.19: only orders <= 1 can be had: orders 3 and 2 fail once each (the
 // loop never goes back up), then six order-1 blocks; freed, they land in
 // the order-1 pool type.

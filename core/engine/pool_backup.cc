@@ -22,7 +22,10 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
 
   // Anything returned to the system must be write-back; this happens before
   // anything can fail and is never undone (4.6).
-  if (tt.caching != Caching::kCached) SetPagesArrayWb(tt);
+  if (tt.caching != Caching::kCached) {
+    SetPagesArrayWb(tt);
+    tt.wb_by_backup = true;
+  }
 
   uint64_t shrunken = 0;
   if (tt.has_dma || flags.purge) {

@@ -277,6 +277,44 @@ TEST(Restore, AllocationFailureAfterACompleteChunkMakesTheRetryStartAgainFromSlo
   EXPECT_TRUE(leaks.violations.empty());
 }
 
+// 3.7.2 is a state property (spec 3.7, item 2): a retry that skips the
+// resume branch but then gets no memory at all changes nothing, so nothing
+// went backwards. Only the next call, which really takes the restored slots
+// [0, 4) back into old_pages, breaks it, once.
+TEST(Restore, ARetryThatFailsBeforeChangingAnythingDoesNotBreakRestoreProgress) {
+  Scenario s(Order2Machine());
+  BackUpEight(s);
+  EXPECT_EQ(PopulateWithOneBlock(s), kENOMEM);
+  const std::string layout = s.Layout(1);
+  ASSERT_EQ(s.restore(1)->alloced_pages, 4u);
+  ASSERT_EQ(s.TakeViolations(), std::multiset<Invariant>{}) << s.Describe();
+
+  s.Fail(FaultSite::kAllocPage, 0, 100000);
+  EXPECT_EQ(s.Populate(1), kENOMEM);
+  s.Fail(FaultSite::kAllocPage, 0, 0);
+  EXPECT_EQ(s.engine().counters().restore_restarts, 1u);
+  EXPECT_EQ(s.Layout(1), layout);
+  EXPECT_EQ(s.restore(1)->alloced_pages, 4u);
+  EXPECT_EQ(s.restore(1)->restored_pages, 4u);
+  EXPECT_EQ(s.TakeViolations(), std::multiset<Invariant>{}) << s.Describe();
+
+  EXPECT_EQ(PopulateWithOneBlock(s), kENOMEM);
+  EXPECT_EQ(s.restore(1)->alloced_pages, 8u);
+  EXPECT_EQ(s.TakeViolations().count(Invariant::kRestoreProgress), 1u);
+}
+
+// Falling back to order 0 the restart takes the restored slots back one
+// page at a time: progress went back once, and is reported once per call.
+TEST(Restore, ARestartThatTakesBackSeveralBlocksReportsRestoreProgressOnce) {
+  Scenario s(Order2Machine());
+  BackUpEight(s);
+  EXPECT_EQ(PopulateWithOneBlock(s), kENOMEM);
+  s.Fail(FaultSite::kAllocPage, 0, 100000, std::nullopt, 1);  // order 0 only
+  EXPECT_EQ(s.Populate(1), 0);
+  EXPECT_EQ(s.TakeViolations().count(Invariant::kRestoreProgress), 1u);
+  EXPECT_TRUE(s.engine().Inspect(1)->intact);
+}
+
 TEST(Restore, ARetryAfterTheRestartThatCompletesStillPreservesEveryToken) {
   Scenario s(Order2Machine());
   BackUpEight(s);

@@ -44,6 +44,7 @@ int TtmModel::TtPopulate(TtObject& tt, const OperationCtx& ctx) {
   const int ret = PoolAlloc(tt, ctx);
   if (ret) return ret;
   tt.page_flags |= kTtFlagPrivPopulated;
+  tt.wb_by_backup = false;
   return 0;
 }
 
@@ -53,6 +54,7 @@ void TtmModel::TtUnpopulate(TtObject& tt) {
   if (!tt.populated()) return;
   PoolFree(tt);
   tt.page_flags &= ~kTtFlagPrivPopulated;
+  tt.wb_by_backup = false;
   tt.expected.Reset();
 }
 

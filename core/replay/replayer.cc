@@ -14,6 +14,7 @@ Replayer::Replayer(const MachineConfig& config, ReplayOptions options)
     : engine_(config), options_(options) {
   if (options_.check_every == 0) options_.check_every = 1;
   report_.config = config;
+  report_.options = Report::Options{.semantics = options_.semantics, .check_every = options_.check_every};
 }
 
 void Replayer::AddViolation(uint64_t line, const Violation& v) {
@@ -104,26 +105,50 @@ void Replayer::Expect(uint64_t line, const ExpectEvent& e) {
     report_.expectations.Fail(std::move(failed));
 }
 
+void FillCounters(const Counters& c, Report& r) {
+  r.memory = Report::Memory{
+      .backed_up_pages = c.backed_up_pages,
+      .purged_pages = c.purged_pages,
+      .pool_shrunk_pages = c.pool_shrunk_pages,
+      .peak_system_pages = c.peak_system_pages,
+      .peak_backup_pages = c.peak_backup_pages,
+      .peak_pool_pages = c.peak_pool_pages,
+      .writeback_pages = c.writeback_pages,
+  };
+  r.restore = Report::Restore{
+      .started = c.restore_started,
+      .completed = c.restore_completed,
+      .restarts = c.restore_restarts,
+      .failed = c.restore_failed,
+      .pages_from_backup = c.pages_from_backup,
+      .pages_from_retained = c.pages_from_retained,
+  };
+  r.backup = Report::Backup{
+      .partial = c.backup_partial,
+      .ebusy = c.backup_ebusy,
+      .failed_pages = c.backup_failed_pages,
+  };
+  r.pool = Report::Pool{
+      .hits = c.pool_hits,
+      .misses = c.pool_misses,
+      .order_fallbacks = c.order_fallbacks,
+      .splits = c.splits,
+      .caching_changes = c.caching_changes,
+  };
+  r.integrity = Report::Integrity{
+      .pages_verified = c.pages_verified,
+      .mismatches = c.mismatches,
+  };
+}
+
 Report Replayer::Finish() {
   if (since_check_ > 0) RunChecker(last_line_, false, false);
   LeakReport leaks = engine_.Teardown();
   for (const Violation& v : leaks.violations) AddViolation(last_line_, v);
   report_.leaks = Report::Leaks{leaks.live_tts, leaks.pages, leaks.handles, leaks.restore_states};
 
-  const Counters& c = engine_.counters();
   report_.trace.events = events_;
-  report_.memory.backed_up_pages = c.backed_up_pages;
-  report_.memory.purged_pages = c.purged_pages;
-  report_.memory.pool_shrunk_pages = c.pool_shrunk_pages;
-  report_.memory.peak_system_pages = c.peak_system_pages;
-  report_.memory.peak_backup_pages = c.peak_backup_pages;
-  report_.memory.peak_pool_pages = c.peak_pool_pages;
-  report_.memory.writeback_pages = c.writeback_pages;
-  report_.restore = Report::Restore{c.restore_started, c.restore_completed, c.restore_restarts,
-                                    c.restore_failed, c.pages_from_backup, c.pages_from_retained};
-  report_.backup = Report::Backup{c.backup_partial, c.backup_ebusy, c.backup_failed_pages};
-  report_.pool = Report::Pool{c.pool_hits, c.pool_misses, c.order_fallbacks, c.splits, c.caching_changes};
-  report_.integrity = Report::Integrity{c.pages_verified, c.mismatches};
+  FillCounters(engine_.counters(), report_);
   return std::move(report_);
 }
 

@@ -25,7 +25,15 @@ struct ReplayOptions {
   // everything that changed; only violations that appear and heal between
   // two checks go unseen. `check` events always run the full checker.
   uint64_t check_every = 1;
+  // The modelled code, as the report's options.semantics names it. "v13"
+  // is the only engine so far; this is the one place that says so.
+  std::string semantics = "v13";
 };
+
+// Copies the engine's counters into the report's sections, each into the
+// field of the same meaning (designated initialisers: a field cannot slip
+// into its neighbour's place).
+void FillCounters(const Counters& c, Report& report);
 
 class Replayer {
  public:

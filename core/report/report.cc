@@ -44,6 +44,8 @@ Json ToJson(const Report& r) {
                  {"use_dma32", c.use_dma32},
                  {"numa_node", c.numa_node}};
 
+  j["options"] = {{"semantics", r.options.semantics}, {"check_every", r.options.check_every}};
+
   Json events = Json::object();
   for (int i = 0; i < kNumOps; ++i)
     events[std::string(OpNameByIndex(i))] = r.events[i];
@@ -154,7 +156,7 @@ std::string ValueText(const ReportValue& v) {
   return ValueToJson(v).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-// "3 (2 x 3.5.3 dma-unmap-once, 1 x 3.6 data-preserved)"
+// "3 (2 x 3.5.3 dma-unmap-once, 1 x 3.6.1 restored-content)"
 std::string ByInvariantText(const std::map<std::string, uint64_t>& counts) {
   std::string out;
   for (const auto& [name, n] : counts) {
@@ -261,6 +263,12 @@ std::string RenderSummary(const Report& r) {
                   v.invariant.c_str(), v.what.c_str()));
     }
   }
+
+  if (r.options.check_every > 1)
+    line(Format("  note: the checker ran once every %" PRIu64
+                " events: a transient violation, one that came and went between two checks, may"
+                " have been missed",
+                r.options.check_every));
 
   line(Format("checks: %" PRIu64 " passed, %" PRIu64 " failed",
               r.checks.passed, r.checks.failed));

@@ -1,5 +1,5 @@
 // The replay report: what one replay of one trace found, in the nesting of
-// ../../shared/spec/report-format.md (version 1).
+// the report format's contract (version 2: version 1 plus `options`).
 //
 // Why plain structs and not the engine's own types: the report is a contract
 // that CI keeps and `diff` compares across builds, so its shape must not move
@@ -30,7 +30,7 @@ namespace ttm {
 // The format is versioned inside the data; readers (diff) accept
 // kOldestReportVersion .. kReportVersion and reject the rest with one line.
 inline constexpr std::string_view kReportFormatName = "ttm-replay-report";
-inline constexpr int kReportVersion = 1;
+inline constexpr int kReportVersion = 2;
 inline constexpr int kOldestReportVersion = 1;
 
 // Lists are capped so that a trace that trips the same bug a million times
@@ -57,6 +57,12 @@ struct Report {
   struct Trace {
     std::string sha256;  // lowercase hex of the decompressed trace text
     uint64_t events = 0;
+  };
+  // The replay options that change results (version 2). check_every > 1
+  // can miss a violation that comes and goes between two checks.
+  struct Options {
+    std::string semantics = "v13";
+    uint64_t check_every = 1;
   };
   // Return values of the ops that have one, in the order they are printed.
   struct Results {
@@ -164,6 +170,7 @@ struct Report {
 
   Trace trace;
   MachineConfig config;
+  Options options;
   std::array<uint64_t, kNumOps> events{};  // indexed as OpNameByIndex()
   Results results;
   Memory memory;
@@ -183,7 +190,8 @@ struct Report {
 std::string RenderReportJson(const Report& report);
 
 // A few lines for a human: memory freed, restores, leaks, integrity,
-// violations, checks and expectations, then a one-line verdict.
+// violations (with a warning when the checker was thinned), checks and
+// expectations, then a one-line verdict.
 std::string RenderSummary(const Report& report);
 
 // Exit status of `replay` for a trace that ran: 0 clean; 1 when a leak, an

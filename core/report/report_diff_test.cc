@@ -117,10 +117,10 @@ TEST(ReportDiff, IntegrityMismatchesAreRegressions) {
 
 TEST(ReportDiff, NewViolationsAreRegressionsIncludingANewInvariantName) {
   DiffResult d = DiffAfter([](Report& r) {
-    r.violations.Add({3, 1, "3.6 data-preserved", "page 0 differs"});
+    r.violations.Add({3, 1, "3.6.1 restored-content", "page 0 differs"});
   });
   EXPECT_TRUE(Find(d, "violations.count")->regression);
-  const FieldChange* inv = Find(d, "violations.by_invariant.3.6 data-preserved");
+  const FieldChange* inv = Find(d, "violations.by_invariant.3.6.1 restored-content");
   ASSERT_NE(inv, nullptr) << RenderDiffText(d);
   EXPECT_FALSE(inv->old_value.has_value());
   EXPECT_EQ(*inv->new_value, 1);
@@ -220,10 +220,10 @@ TEST(ReportDiff, JsonThatIsNotAReportIsAnError) {
 TEST(ReportDiff, UnsupportedVersionIsAnError) {
   Result<DiffResult> d = DiffReports(
       RenderReportJson(Base()),
-      R"({"format": "ttm-replay-report", "version": 2})", "old", "new.json");
+      R"({"format": "ttm-replay-report", "version": 3})", "old", "new.json");
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().message(),
-            "new.json: unsupported report version 2 (this build reads 1 to 1)");
+            "new.json: unsupported report version 3 (this build reads 1 to 2)");
 }
 
 TEST(ReportDiff, EmptyInputIsAnError) {

@@ -45,7 +45,7 @@ Report ExampleReport() {
 
 constexpr char kExampleJson[] = R"({
   "format": "ttm-replay-report",
-  "version": 1,
+  "version": 2,
   "trace": {
     "sha256": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
     "events": 15
@@ -59,6 +59,10 @@ constexpr char kExampleJson[] = R"({
     "use_dma_alloc": false,
     "use_dma32": false,
     "numa_node": false
+  },
+  "options": {
+    "semantics": "v13",
+    "check_every": 1
   },
   "events": {
     "allocate": 1,
@@ -155,9 +159,9 @@ TEST(ReportJson, KeysComeOutInTheDocumentedOrder) {
 TEST(ReportJson, EqualReportsRenderToIdenticalBytes) {
   Report a = ExampleReport(), b = ExampleReport();
   // Insert in a different order: the output must not care.
-  a.violations.Add({7, 1, "3.6 data-preserved", "page 3 differs"});
+  a.violations.Add({7, 1, "3.6.1 restored-content", "page 3 differs"});
   a.violations.Add({8, std::nullopt, "3.1.3 conservation", "off by one"});
-  b.violations.Add({7, 1, "3.6 data-preserved", "page 3 differs"});
+  b.violations.Add({7, 1, "3.6.1 restored-content", "page 3 differs"});
   b.violations.Add({8, std::nullopt, "3.1.3 conservation", "off by one"});
   a.results.Count("shrink", kEBUSY);
   a.results.Count("shrink", kENOMEM);
@@ -316,6 +320,29 @@ TEST(ReportSummary, FindingsAreNamedWithTheirTraceLines) {
       "verdict: FINDINGS: leak, integrity mismatch, invariant violations, "
       "failed checks, failed expectations\n"))
       << s;
+}
+
+// report-format.md, version 2: the options that change results.
+TEST(ReportJson, OptionsRecordTheSemanticsAndTheCheckInterval) {
+  Report r = ExampleReport();
+  r.options.semantics = "merged";
+  r.options.check_every = 1000;
+  const std::string json = RenderReportJson(r);
+  EXPECT_NE(json.find("  \"options\": {\n    \"semantics\": \"merged\",\n    \"check_every\": 1000\n  },"),
+            std::string::npos)
+      << json;
+}
+
+TEST(ReportSummary, AThinnedCheckerSaysTransientViolationsMayBeMissed) {
+  Report r = ExampleReport();
+  EXPECT_EQ(RenderSummary(r).find("may have been missed"), std::string::npos);
+  r.options.check_every = 1000;
+  const std::string s = RenderSummary(r);
+  EXPECT_NE(s.find("  note: the checker ran once every 1000 events: a transient violation, one that "
+                   "came and went between two checks, may have been missed\n"),
+            std::string::npos)
+      << s;
+  EXPECT_LT(s.find("violations: none"), s.find("note: the checker"));
 }
 
 TEST(ReportSummary, IsShort) {

@@ -1,6 +1,7 @@
 #include "core/workload/generator.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cassert>
 #include <cmath>
@@ -96,6 +97,8 @@ Meta Generator::meta() const {
   m.workload = name_;
   m.seed = p_.seed;
   m.events = p_.events;
+  for (const WorkloadInfo& info : Workloads())
+    if (info.name == name_) m.exercises.assign(info.exercises.begin(), info.exercises.end());
   m.options = {
       {"system_pages", p_.system_pages},
       {"swap_pages", p_.swap_pages},
@@ -151,8 +154,17 @@ Obj* Generator::LruPopulated(uint64_t except, bool purgeable_only) {
   return nullptr;
 }
 
+std::vector<Obj*> Generator::LruObjects() {
+  std::vector<Obj*> out;
+  for (const auto& [tick, id] : lru_) {
+    Obj& o = objs_.at(id);
+    if (!o.pinned) out.push_back(&o);
+  }
+  return out;
+}
+
 void Generator::Touch(Obj& o) {
-  const bool in_lru = o.state == Obj::State::kPopulated;
+  const bool in_lru = o.state == Obj::State::kPopulated && !o.pinned;
   if (in_lru) lru_.erase({o.tick, o.id});
   o.tick = ++tick_;
   if (in_lru) lru_.insert({o.tick, o.id});
@@ -168,6 +180,7 @@ uint64_t Generator::EmitAllocate(uint64_t pages, Caching caching, bool zero_allo
   o.pages = pages;
   o.caching = caching;
   o.pinned = pinned;
+  o.dma = dma;
   o.tick = ++tick_;
   if (!pinned) {
     o.pos = ids_.size();
@@ -195,7 +208,7 @@ void Generator::EmitPopulate(Obj& o, bool interruptible) {
     o.resident = o.pages;
     o.handles = 0;
     o.state = Obj::State::kPopulated;
-    lru_.insert({o.tick, o.id});
+    if (!o.pinned) lru_.insert({o.tick, o.id});  // pinned objects are never shrunk
   }
   Touch(o);
 }
@@ -229,6 +242,7 @@ void Generator::EmitBackup(Obj& o, bool writeback, uint64_t backed_up) {
   e.writeback = writeback;
   Emit(e);
   if (o.state != Obj::State::kPopulated || backed_up == 0) return;
+  ++backups_;
   backed_up = std::min(backed_up, o.pages);
   lru_.erase({o.tick, o.id});
   o.state = Obj::State::kBackedUp;
@@ -244,6 +258,7 @@ void Generator::EmitPurge(Obj& o) {
   e.purge = true;
   Emit(e);
   if (o.state != Obj::State::kPopulated) return;
+  ++purges_;
   lru_.erase({o.tick, o.id});
   used_ -= o.resident;
   o.resident = 0;
@@ -360,22 +375,60 @@ uint64_t Generator::ShrinkerScan(uint64_t needed, uint64_t protect, bool kswapd,
   return freed;
 }
 
-uint64_t Generator::DrawSize(uint64_t small_ppm, uint64_t medium_ppm) {
-  const uint64_t r = rng_.Below(1000000);
-  uint64_t size;
-  if (r < small_ppm) {
-    size = rng_.Chance(500000) ? uint64_t{1} << rng_.Below(5) : rng_.Between(1, 16);
-  } else if (r < small_ppm + medium_ppm) {
-    size = rng_.Between(17, 255);
-  } else {
-    // 256 pages (1 MiB) .. 16384 pages (64 MiB), evenly spread over the
-    // powers of two, half of them exact powers of two.
-    const uint64_t e = rng_.Between(8, 13);
-    size = rng_.Chance(500000) ? uint64_t{1} << e
-                               : rng_.Between(uint64_t{1} << e, (uint64_t{2} << e) - 1);
-    if (rng_.Chance(100000)) size = 16384;
+namespace {
+
+// The cards of the size deck (generator.h): class and purgeable mark.
+enum Card : uint8_t { kSmall, kSmallPurgeable, kMedium, kMediumPurgeable, kLarge, kHuge };
+
+constexpr std::array<uint8_t, kDeckCards> kDeck = [] {
+  std::array<uint8_t, kDeckCards> d{};
+  size_t i = 0;
+  for (int k = 0; k < 18; ++k) d[i++] = kSmall;
+  for (int k = 0; k < 2; ++k) d[i++] = kSmallPurgeable;
+  for (int k = 0; k < 6; ++k) d[i++] = kMedium;
+  for (int k = 0; k < 2; ++k) d[i++] = kMediumPurgeable;
+  for (int k = 0; k < 3; ++k) d[i++] = kLarge;
+  d[i++] = kHuge;
+  return d;
+}();
+
+}  // namespace
+
+Generator::Drawn Generator::DrawObject() {
+  if (dealt_ == deck_.size()) {
+    deck_.assign(kDeck.begin(), kDeck.end());
+    // Fisher-Yates with the workload's own PRNG.
+    for (size_t i = deck_.size() - 1; i > 0; --i) std::swap(deck_[i], deck_[rng_.Below(i + 1)]);
+    dealt_ = 0;
   }
-  return std::clamp(size, p_.min_object_pages, p_.max_object_pages);
+  const uint8_t card = deck_[dealt_++];
+  // A size spread evenly over the powers of two 2^lo .. 2^hi, half of them
+  // exact powers.
+  auto spread = [&](uint64_t lo, uint64_t hi) {
+    const uint64_t e = rng_.Between(lo, hi);
+    return rng_.Chance(500000) ? uint64_t{1} << e
+                               : rng_.Between(uint64_t{1} << e, (uint64_t{2} << e) - 1);
+  };
+  Drawn d;
+  switch (card) {
+    case kSmall:
+    case kSmallPurgeable:
+      d.pages = rng_.Chance(500000) ? uint64_t{1} << rng_.Below(5) : rng_.Between(1, 16);
+      break;
+    case kMedium:
+    case kMediumPurgeable:
+      d.pages = rng_.Between(17, 255);
+      break;
+    case kLarge:
+      d.pages = spread(8, 11);
+      break;
+    default:
+      d.pages = spread(12, 13);
+      break;
+  }
+  d.purgeable = card == kSmallPurgeable || card == kMediumPurgeable;
+  d.pages = std::clamp(d.pages, p_.min_object_pages, p_.max_object_pages);
+  return d;
 }
 
 Caching Generator::DrawCaching() {

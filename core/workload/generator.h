@@ -34,6 +34,32 @@ namespace ttm::workload {
 
 inline constexpr uint64_t kMaxStepEvents = 16;
 
+// Object sizes as a GPU driver sees them (section 7.5 of the semantics:
+// "typically 4 KiB .. 256 MiB"; xe's own test uses 64 MiB). Sizes are dealt
+// from a shuffled deck of 32 cards rather than drawn independently, so that
+// every 32 consecutive objects hold exactly this mix, whatever the seed:
+//  - 20 small, 1..16 pages (4..64 KiB): batch and command buffers,
+//    descriptors, uniform buffers, small textures. Most buffers are small.
+//    Half are powers of two, half any size (odd sizes give multi-chunk
+//    objects even when memory is not fragmented).
+//  - 8 medium, 17..255 pages (68 KiB..1 MiB): textures, vertex and index
+//    buffers.
+//  - 3 large, 256..4095 pages (1..16 MiB), spread evenly over the powers of
+//    two: render targets and framebuffers (a 1080p RGBA8 surface is 2025
+//    pages). These need max-order chunks.
+//  - 1 huge, 4096..16383 pages (16..64 MiB): 4K surfaces (8100 pages),
+//    compute buffers, xe's 64 MiB test objects. They dominate the bytes, as
+//    in real GPU memory, and make one backup or restore move thousands of
+//    pages.
+// The deck's smallest possible total, 5020 pages, bounds how many objects
+// fill a given memory, which is how the pressure workloads promise an early
+// first shrink for every seed. Two small and two medium cards are marked
+// purgeable (madvise-style caches the application can regenerate: 12.5 %
+// of the objects, a few per cent of the pages), so that the shrinker's
+// purge pass always has something to find while backups carry the bytes.
+inline constexpr uint64_t kDeckCards = 32;
+inline constexpr uint64_t kDeckMinPages = 20 * 1 + 8 * 17 + 3 * 256 + 4096;
+
 // Probabilities are handled as parts per million (Prng::Chance).
 uint64_t PerMillion(double rate);
 
@@ -83,6 +109,7 @@ struct Obj {
   bool purgeable = false;
   bool written = false;
   bool pinned = false;  // not picked at random (fragmented's pins)
+  bool dma = false;     // has a DMA address array
   uint64_t tick = 0;  // last use, for LRU order
   size_t pos = 0;     // index in Generator::ids_
 };
@@ -113,6 +140,9 @@ class Generator : public Workload {
   Obj* RandomLive();
   // The least recently used populated object that is not `except`.
   Obj* LruPopulated(uint64_t except, bool purgeable_only);
+  // Populated objects that are not pinned, least recently used first.
+  std::vector<Obj*> LruObjects();
+  bool has(uint64_t id) const { return objs_.count(id) > 0; }
   // Pages the policy may have populated at once: system minus the pool's
   // limit (pooled pages are taken from the system too) minus a margin.
   uint64_t budget() const { return budget_; }
@@ -149,6 +179,9 @@ class Generator : public Workload {
   void Emit(EventBody body);
   // Events pushed and not yet pulled.
   size_t queued() const { return queue_.size(); }
+  // Shrinks emitted so far: purges, and backups expected to back up pages.
+  uint64_t purges_emitted() const { return purges_; }
+  uint64_t backups_emitted() const { return backups_; }
 
   // ---- the xe shrinker (section 7.3/7.4 of ttm-semantics.md) ---------------
   // One shrinker scan asked for `needed` pages, never touching `protect`.
@@ -169,10 +202,14 @@ class Generator : public Workload {
   virtual void AfterBackup(Obj& /*o*/) {}
 
   // ---- sizes ------------------------------------------------------------
-  // Object sizes as xe sees them: many 1..16-page objects (powers of two
-  // and odd sizes), some of 17..255, some from 256 pages up to the
-  // maximum; the weights are per million. Clipped to the size options.
-  uint64_t DrawSize(uint64_t small_ppm, uint64_t medium_ppm);
+  // The next object from the size deck (DrawSize), clipped to the size
+  // options, with the deck's purgeable mark.
+  struct Drawn {
+    uint64_t pages = 1;
+    bool purgeable = false;
+  };
+  Drawn DrawObject();
+  uint64_t DrawSize() { return DrawObject().pages; }
   // Mostly cached, some write-combined, a few uncached.
   Caching DrawCaching();
 
@@ -190,10 +227,15 @@ class Generator : public Workload {
   // unpinned ids in an array for uniform picks, populated ones in LRU order.
   std::map<uint64_t, Obj> objs_;
   std::vector<uint64_t> ids_;
-  std::set<std::pair<uint64_t, uint64_t>> lru_;  // (tick, id) of populated objects
+  std::set<std::pair<uint64_t, uint64_t>> lru_;  // (tick, id) of populated unpinned objects
   uint64_t next_id_ = 1;
   uint64_t tick_ = 0;
   uint64_t used_ = 0;
+  // The size deck: a shuffled permutation of kDeck, dealt one per object.
+  uint64_t purges_ = 0;
+  uint64_t backups_ = 0;
+  std::vector<uint8_t> deck_;
+  size_t dealt_ = 0;
   uint64_t swap_used_ = 0;
 };
 

@@ -39,7 +39,7 @@ namespace ttm::workload {
 
 // Bumped whenever a workload's output for the same options changes, so that
 // a trace's meta says which generator made it.
-inline constexpr int kGeneratorVersion = 1;
+inline constexpr int kGeneratorVersion = 2;
 
 // What the caller may set. Absent fields take the workload's defaults,
 // which depend on the workload (and mostly on system_pages); meta() lists
@@ -62,7 +62,8 @@ struct WorkloadOptions {
   // Probability (0..1) that a backup, restore or populate gets a fault
   // injected (faults; xe-kunit: EINTR during restores).
   std::optional<double> fault_rate;
-  // Probability (0..1) that an object is marked purgeable (madvise-style).
+  // Probability (0..1) that an object is marked purgeable (madvise-style)
+  // after each use; new objects are purgeable 4 in 32 (the size deck).
   std::optional<double> purgeable_rate;
   // fragmented: the largest order left free after fragmenting memory.
   std::optional<uint32_t> fragment_order;
@@ -78,6 +79,8 @@ struct Meta {
   uint64_t seed = 0;
   uint64_t events = 0;
   int generator_version = kGeneratorVersion;
+  // What the workload shows at its defaults (WorkloadInfo::exercises).
+  std::vector<std::string_view> exercises;
   std::vector<std::pair<std::string, MetaValue>> options;  // effective values
 };
 
@@ -96,10 +99,21 @@ class Workload {
 struct WorkloadInfo {
   std::string_view name;
   std::string_view help;  // one line
+  // What it exercises and why its machine and sizes are what they are, for
+  // `gen --help` (wrapped lines).
+  std::string_view details;
+  // The behaviours it shows at its defaults, for every seed, in the short
+  // form the trace's meta records ("backups", "restore_restarts", ...).
+  std::span<const std::string_view> exercises;
 };
 
 // Every workload, in the order `gen --help` lists them.
 std::span<const WorkloadInfo> Workloads();
+
+// The workloads' part of `gen --help`: each workload, what it exercises,
+// and its defaults (the effective options with nothing set, as meta
+// records them), then the size deck every workload deals from.
+std::string HelpText();
 
 // Creates the workload `name` with `options`. Errors (Usage): an unknown
 // name ("unknown workload 'x' (one of: steady, ...)"), an option out of

@@ -109,7 +109,9 @@ TEST(WorkloadOnEngine, FragmentedFallsBackToLowerOrders) {
 
 TEST(WorkloadOnEngine, XeKunitPurgesBacksUpAndRestoresEverythingIntact) {
   for (uint64_t seed : {1, 2}) {
-    const Replayed run = Replay("xe-kunit", seed, 600);
+    WorkloadOptions o;
+    o.max_object_pages = 4096;  // 8 objects per round on 64 MiB
+    const Replayed run = Replay("xe-kunit", seed, 600, o);
     EXPECT_GT(run.counters.purged_pages, 0u);
     EXPECT_GT(run.counters.backed_up_pages, 0u);
     EXPECT_GT(run.counters.restore_completed, 0u);

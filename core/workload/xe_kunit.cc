@@ -2,7 +2,8 @@
 // 6.3 of ttm-semantics.md) as a trace, repeated in rounds until the event
 // count is used up.
 //
-// A round creates equal write-back objects (64 MiB by default) until twice
+// A round creates equal write-back objects (1/256 of memory by default, as
+// in the real test; see MakeXeKunit) until twice
 // the system memory has been allocated. If memory and swap together cannot
 // hold that, the first objects (the excess plus 20 %) are marked purgeable
 // and never filled; all others are written. Creating them drives the
@@ -142,12 +143,25 @@ class XeKunit : public Generator {
 
 }  // namespace
 
+// The machine and the objects keep the real test's proportions at 1/256
+// scale: xe's test makes 64 MiB objects on a machine of up to 16 GiB free
+// (it skips larger ones), 1/256 of memory each, twice memory in all. Here:
+// a 64 MiB machine (16384 pages) and objects of 1/256 of it, 64 pages
+// (256 KiB), 512 per round. A round then has the same shape as the real
+// test (hundreds of objects, the same purge and backup split) and a default
+// trace (several rounds) replays in a fraction of a second; 64 MiB objects
+// (`--max-object-pages 16384` on a larger machine) move 256 times the pages
+// per event. Swap is half of memory, so that memory and swap together
+// cannot hold twice the memory and the purge pass has work. Half of the
+// restores are interrupted by EINTR and retried (--fault-rate 0.5), as the
+// test's interruptible validation loop would see with fault injection on.
 Result<std::unique_ptr<Workload>> MakeXeKunit(const WorkloadOptions& options) {
   Defaults d;
+  d.system_pages = 16384;
   d.swap_per_system_den = 2;  // memory + swap cannot hold twice the memory
   d.pool_limit_den = 16;
-  d.max_object_pages = 16384;  // 64 MiB
-  d.max_object_den = 4;
+  d.max_object_pages = 16384;  // clipped to 1/256 of memory
+  d.max_object_den = 256;
   d.fault_rate = 0.5;
   WorkloadOptions o = options;
   Result<Params> p = ResolveParams(o, d);
