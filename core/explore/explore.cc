@@ -45,14 +45,23 @@ struct PlainRun {
   ExploreOutcome outcome;
   std::vector<uint64_t> site_calls;  // numbers among all calls of the site, increasing
   size_t first_event = 0;            // the event during which site_calls[0] is made
+  // The plain replay as it stood before event `checkpoint_event`, the last
+  // of every 32nd of the trace at or before first_event (nullopt: the start).
+  std::optional<Replayer> checkpoint;
+  size_t checkpoint_event = 0;
 };
 
 Result<PlainRun> RunPlain(const MachineConfig& config, const std::vector<Event>& events,
                           const ExploreOptions& o, Errno error) {
   PlainRun plain;
   Replayer r(config, o.replay);
+  const size_t every = std::max<size_t>(1024, events.size() / 32);
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& ev = events[i];
+    if (o.snapshot && plain.site_calls.empty() && i > 0 && i % every == 0) {
+      plain.checkpoint = r;
+      plain.checkpoint_event = i;
+    }
     const Engine& engine = r.engine();
     const uint64_t g0 = engine.FaultCalls(o.site, error);
     const bool mine = o.tt && EventTt(ev.body) == o.tt;
@@ -122,13 +131,14 @@ Result<Exploration> Explore(const MachineConfig& config, const std::vector<Event
   x.plain = plain->outcome;
   const std::vector<uint64_t>& calls = plain->site_calls;
 
-  // The snapshot: the plain replay just before the first call to fail.
-  Replayer from(config, o.replay);
+  // The snapshot: the plain replay just before the first call to fail,
+  // from the last checkpoint before it.
+  Replayer from = plain->checkpoint ? *plain->checkpoint : Replayer(config, o.replay);
   size_t start = 0;
   uint64_t calls_before = 0;
   if (o.snapshot && !calls.empty()) {
     start = plain->first_event;
-    for (size_t i = 0; i < start; ++i) from.Apply(events[i]);
+    for (size_t i = plain->checkpoint_event; i < start; ++i) from.Apply(events[i]);
     calls_before = from.engine().FaultCalls(o.site, x.error);
   }
 
