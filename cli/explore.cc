@@ -58,7 +58,9 @@ Result<int> RunExplore(const ExploreCommandOptions& options, Io io) {
       return Status::InvalidInput(t->name + ":" + result.status().message());
     return result.status();
   }
-  if (!options.output.empty()) {
+  if (options.output == "-") {
+    io.out << RenderExploreJson(*result);
+  } else if (!options.output.empty()) {
     Status written = WriteFileAtomically(options.output, RenderExploreJson(*result));
     if (!written.ok()) return written;
   }

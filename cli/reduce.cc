@@ -61,7 +61,8 @@ Result<int> RunReduce(const ReduceCommandOptions& options, Io io) {
   for (const Event& e : reduced->events)
     if (s.ok()) s = writer.Write(e);
   if (s.ok()) s = writer.Finish();
-  if (s.ok()) s = WriteFileAtomically(options.output, text.str());
+  if (s.ok() && options.output == "-") io.out << text.str();
+  else if (s.ok()) s = WriteFileAtomically(options.output, text.str());
   if (!s.ok()) return s;
   (options.output == "-" ? io.err : io.out)
       << "reduced " << t->events.size() << " events to " << reduced->events.size() << " keeping the "

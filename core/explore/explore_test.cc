@@ -122,6 +122,29 @@ TEST(Explore, ASnapshotGivesTheResultsOfReplayingFromTheStart) {
   EXPECT_EQ(RenderExploreJson(Explored(t, o)), snap);
 }
 
+TEST(Explore, ASnapshotFromACheckpointOfALongTraceGivesTheResultsOfReplayingFromTheStart) {
+  trace::WholeTrace t = Load("4.07-eintr-dma-where.jsonl");
+  // 3000 events of churn first, so that the plain run keeps checkpoints.
+  std::vector<Event> events;
+  for (uint64_t i = 0; events.size() < 3000; ++i) {
+    const uint64_t id = 10 + i % 50;
+    for (EventBody b : {EventBody(AllocateEvent{id, 8, Caching::kWriteCombined, false, true}),
+                        EventBody(PopulateEvent{id, true}), EventBody(WriteEvent{id, std::nullopt, std::nullopt}),
+                        EventBody(FreeEvent{id})})
+      events.push_back(Event{events.size() + 2, std::nullopt, b});
+  }
+  for (Event e : t.events) {
+    e.line = events.size() + 2;
+    events.push_back(e);
+  }
+  t.events = events;
+  ExploreOptions o = Site(FaultSite::kCopyPage, kEINTR);
+  const Exploration snap = Explored(t, o);
+  EXPECT_EQ(CallsReaching(snap, "3.5.4 dma-address"), Range(1, 12));
+  o.snapshot = false;
+  EXPECT_EQ(RenderExploreJson(Explored(t, o)), RenderExploreJson(snap));
+}
+
 TEST(Explore, TheOutputIsTheSameWhateverTheNumberOfJobs) {
   const trace::WholeTrace t = Load("4.09-alloc-failure-where.jsonl");
   ExploreOptions o = Site(FaultSite::kAllocPage);
