@@ -13,6 +13,7 @@
 #include "cli/explore.h"
 #include "cli/gen.h"
 #include "cli/import.h"
+#include "cli/output.h"
 #include "cli/plot.h"
 #include "cli/reduce.h"
 #include "cli/replay.h"
@@ -55,6 +56,7 @@ int Fail(const std::string& message) {
 }
 
 int Main(int argc, char** argv) {
+  RemoveTemporariesOnSignal();
   CLI::App app("Replays traces of the Linux TTM page pool and its backup engine.",
                "ttm-replay");
   app.set_version_flag("--version",

@@ -7,6 +7,7 @@
 
 #include "cli/build_info.h"
 #include "cli/exit_codes.h"
+#include "cli/option_checks.h"
 #include "cli/output.h"
 #include "cli/version.h"
 #include "core/replay/replayer.h"
@@ -55,7 +56,8 @@ class Progress {
 
 void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options) {
   cmd->add_option("TRACE", options->trace, "trace file, or - for standard input")->required();
-  cmd->add_option("-o,--output", options->report, "write the JSON report here (- for standard output)");
+  cmd->add_option("-o,--output", options->report, "write the JSON report here (- for standard output)")
+      ->check(NonEmpty());
   cmd->add_option("--check-every", options->check_every,
                   "run the invariant checker after every N-th event (default 1)")
       ->check([](const std::string& value) {

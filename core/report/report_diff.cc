@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/report/report.h"
+#include "core/report/report_reader.h"
 
 namespace ttm {
 namespace {
@@ -108,46 +109,6 @@ void Flatten(const Json& j, const std::string& path, Leaves* out) {
   }
 }
 
-// The what() of a nlohmann exception without its "[json.exception.x.y] ".
-std::string JsonErrorText(const std::exception& e) {
-  std::string_view what = e.what();
-  if (what.starts_with("[json.exception.")) {
-    size_t end = what.find("] ");
-    if (end != std::string_view::npos) what.remove_prefix(end + 2);
-  }
-  return std::string(what);
-}
-
-Result<Json> ParseReport(std::string_view text, std::string_view name) {
-  Json j;
-  try {
-    j = Json::parse(text.begin(), text.end());
-  } catch (const Json::exception& e) {
-    return Status::InvalidInput(std::string(name) +
-                                ": not a JSON report: " + JsonErrorText(e));
-  }
-  if (!j.is_object())
-    return Status::InvalidInput(std::string(name) +
-                                ": not a ttm-replay report: not a JSON object");
-  auto format = j.find("format");
-  if (format == j.end() || !format->is_string() ||
-      format->get<std::string>() != kReportFormatName)
-    return Status::InvalidInput(
-        std::string(name) + ": not a ttm-replay report: \"format\" is not \"" +
-        std::string(kReportFormatName) + "\"");
-  auto version = j.find("version");
-  if (version == j.end() || !version->is_number_integer() ||
-      version->get<int64_t>() < kOldestReportVersion ||
-      version->get<int64_t>() > kReportVersion) {
-    std::string found = version == j.end() ? "missing" : version->dump();
-    return Status::InvalidInput(
-        std::string(name) + ": unsupported report version " + found +
-        " (this build reads " + std::to_string(kOldestReportVersion) + " to " +
-        std::to_string(kReportVersion) + ")");
-  }
-  return j;
-}
-
 std::string BuildName(const Json& report) {
   auto run = report.find("run");
   if (run == report.end() || !run->is_object()) return "unknown build";
@@ -179,9 +140,9 @@ Result<DiffResult> DiffReports(std::string_view old_json,
                                std::string_view new_json,
                                std::string_view old_name,
                                std::string_view new_name) {
-  Result<Json> old_report = ParseReport(old_json, old_name);
+  Result<Json> old_report = ReadReportJson(old_json, old_name);
   if (!old_report.ok()) return old_report.status();
-  Result<Json> new_report = ParseReport(new_json, new_name);
+  Result<Json> new_report = ReadReportJson(new_json, new_name);
   if (!new_report.ok()) return new_report.status();
 
   Leaves old_leaves, new_leaves;

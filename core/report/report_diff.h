@@ -51,9 +51,10 @@ struct DiffResult {
   size_t regressions() const;
 };
 
-// Parses and compares two reports. An input that is not a JSON object with
-// format "ttm-replay-report" and a supported version is an error whose
-// message starts with the name given for it ("OLD.json: not JSON: ...").
+// Parses and compares two reports. An input that is not a report (see
+// report_reader.h: wrong format or version, a field of the wrong type, a
+// missing section) is an error whose message starts with the name given for
+// it ("OLD.json: \"memory.freed_pages\" must be a non-negative integer, ...").
 Result<DiffResult> DiffReports(std::string_view old_json,
                                std::string_view new_json,
                                std::string_view old_name = "old report",
