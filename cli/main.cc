@@ -12,6 +12,7 @@
 #include "cli/exit_codes.h"
 #include "cli/explore.h"
 #include "cli/gen.h"
+#include "cli/inspect.h"
 #include "cli/import.h"
 #include "cli/output.h"
 #include "cli/plot.h"
@@ -29,10 +30,12 @@ const Subcommand kSubcommands[] = {
                                          SetupReplay, RunReplay),
     MakeSubcommand<ValidateOptions>("validate", "check a trace without replaying it",
                                     SetupValidate, RunValidate),
-    MakeSubcommand<DiffOptions>("diff", "compare two reports, marking regressions",
+    MakeSubcommand<DiffOptions>("diff", "compare two reports (marking regressions) or two timelines",
                                 SetupDiff, RunDiff),
     MakeSubcommand<GenOptions>("gen", "write a synthetic trace of a named workload", SetupGen,
                                RunGen),
+    MakeSubcommand<InspectOptions>("inspect", "show the engine's state after a trace line",
+                                   SetupInspect, RunInspect),
     MakeSubcommand<ImportCommandOptions>("import", "turn a recording of a real kernel into a trace",
                                          SetupImport, RunImport),
     MakeSubcommand<ExploreCommandOptions>("explore", "fail each call of a fault site in turn",

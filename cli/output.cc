@@ -265,6 +265,8 @@ std::ostream& AtomicFileWriter::stream() {
   return impl_->file;
 }
 
+bool AtomicFileWriter::seekable() const { return impl_ && !impl_->tmp.empty(); }
+
 Status AtomicFileWriter::Commit() {
   assert(impl_);
   if (impl_->to_stdout) {

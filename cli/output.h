@@ -49,6 +49,9 @@ class AtomicFileWriter {
   Status Open(const std::string& path);
   // Valid after a successful Open.
   std::ostream& stream();
+  // True when stream() is a temporary regular file (renamed by Commit), so
+  // that what was written can still be overwritten in place with seekp().
+  bool seekable() const;
   // Flushes, syncs and renames into place. Return: ok, or an IoError as
   // for Open; on error nothing is left behind.
   Status Commit();

@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ttm::MachineConfig config = ttm::Resolve((*reader)->header().config);
   std::optional<ttm::Replayer> replayer;
   if (config.system_pages <= kMaxReplayedSystemPages)
-    replayer.emplace(config, ttm::ReplayOptions{.check_every = 1});
+    replayer.emplace(config, ttm::ReplayOptions{});
   ttm::Event event;
   for (uint64_t n = 0; n < kMaxEvents; ++n) {
     ttm::Result<bool> more = (*reader)->Next(&event);

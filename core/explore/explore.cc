@@ -108,7 +108,11 @@ ExploreOutcome RunFaulted(Replayer r, const std::vector<Event>& events, size_t s
 }  // namespace
 
 Result<Exploration> Explore(const MachineConfig& config, const std::vector<Event>& events,
-                            const ExploreOptions& o) {
+                            const ExploreOptions& options) {
+  ExploreOptions o = options;
+  // The results need no timeline and no behaviour digest.
+  o.replay.timeline = nullptr;
+  o.replay.behaviour_digest = false;
   const std::string site_name(FaultSiteName(o.site));
   const std::span<const Errno> allowed = trace::FaultSiteErrors(o.site);
   if (o.error && std::find(allowed.begin(), allowed.end(), *o.error) == allowed.end()) {

@@ -325,7 +325,11 @@ std::optional<KeepProperty> KeepPropertyFromName(std::string_view name) {
 }
 
 Result<Reduction> Reduce(const MachineConfig& config, const std::vector<Event>& original,
-                         const ReduceOptions& options) {
+                         const ReduceOptions& options_in) {
+  ReduceOptions options = options_in;
+  // The property needs no timeline and no behaviour digest.
+  options.replay.timeline = nullptr;
+  options.replay.behaviour_digest = false;
   std::optional<std::string> target = Signature(config, original, options.keep, options.replay);
   if (!target)
     return Status::Usage(options.keep == KeepProperty::kFirstViolation

@@ -141,9 +141,9 @@ TEST(ReportDiff, NewViolationsAreRegressionsIncludingANewInvariantName) {
   EXPECT_FALSE(inv->old_value.has_value());
   EXPECT_EQ(*inv->new_value, 1);
   EXPECT_TRUE(inv->regression);
-  const FieldChange* what = Find(d, "violations.first[0].what");
-  ASSERT_NE(what, nullptr);
-  EXPECT_FALSE(what->regression);
+  const FieldChange* entry = Find(d, "violations.first[0]");
+  ASSERT_NE(entry, nullptr);
+  EXPECT_FALSE(entry->regression);
 }
 
 TEST(ReportDiff, FailedChecksExpectationsAndRestoresAreRegressions) {
@@ -257,7 +257,7 @@ TEST(ReportDiffText, NamesBuildsChangesDeltasAndRegressions) {
             "pool.hits: 0 -> 5 (+5)\n"
             "leaks.ok: true -> false  REGRESSION\n"
             "leaks.handles: 0 -> 2 (+2)  REGRESSION\n"
-            "3 changes, 2 regressions\n");
+            "3 changes, 2 regressions, 0 behaviour changes\n");
 }
 
 TEST(ReportDiffText, SaysSoWhenThereIsNoDifference) {
@@ -277,7 +277,7 @@ TEST(ReportDiffText, AbsentFieldsAreMarked) {
             "new: unknown build\n"
             "a: \"x\" -> (absent)\n"
             "b: (absent) -> 1.5\n"
-            "2 changes, 0 regressions\n");
+            "2 changes, 0 regressions, 0 behaviour changes\n");
 }
 
 TEST(ReportDiffJson, ListsChangesWithOptionalOldNewAndDelta) {
@@ -294,24 +294,150 @@ TEST(ReportDiffJson, ListsChangesWithOptionalOldNewAndDelta) {
   "new": {
     "build": "git b"
   },
+  "different_traces": false,
+  "different_options": false,
+  "behaviour_changed": false,
   "changes": [
     {
       "path": "memory.freed_pages",
       "old": 10,
       "new": 4,
       "delta": -6,
-      "regression": true
+      "regression": true,
+      "behaviour_change": false,
+      "context": false
     },
     {
       "path": "gone",
       "old": 1,
-      "regression": false
+      "regression": false,
+      "behaviour_change": false,
+      "context": false
     }
   ],
   "changed": 2,
-  "regressions": 1
+  "regressions": 1,
+  "behaviour_changes": 0,
+  "notes": []
 }
 )");
+}
+
+// ---- version 2: behaviour, traces and options, exit statuses ------------
+
+Report WithBehaviour(const std::string& digest) {
+  Report r = Base();
+  r.behaviour = Report::Behaviour{digest, 7};
+  return r;
+}
+
+TEST(ReportDiff, AChangedDigestIsABehaviourChangeEvenWhenEveryTotalIsEqual) {
+  DiffResult d = Diff(WithBehaviour("00aa"), WithBehaviour("00bb"));
+  ASSERT_EQ(d.changes.size(), 1u);
+  EXPECT_TRUE(d.changes[0].behaviour_change);
+  EXPECT_FALSE(d.changes[0].regression);
+  EXPECT_TRUE(d.digest_changed());
+  EXPECT_EQ(d.ExitStatus(false), 1);
+  EXPECT_EQ(d.ExitStatus(true), 0);
+  const std::string text = RenderDiffText(d);
+  EXPECT_NE(text.find("BEHAVIOUR CHANGED"), std::string::npos) << text;
+  EXPECT_NE(text.find("rerun both builds with --timeline"), std::string::npos) << text;
+}
+
+TEST(ReportDiff, ABackupOrRestoreCounterMovingByMoreThanTenPercentAndTenIsABehaviourChange) {
+  DiffResult big = DiffAfter([](Report& r) { r.backup.failed_pages = 12711; });
+  EXPECT_TRUE(Find(big, "backup.failed_pages")->behaviour_change);
+  EXPECT_NE(RenderDiffText(big).find("  behaviour change: backup.failed_pages: 0 -> 12711 (+12711)\n"),
+            std::string::npos)
+      << RenderDiffText(big);
+  // +11 on 0 is both more than 10 and more than 10 %.
+  EXPECT_TRUE(Find(DiffAfter([](Report& r) { r.restore.restarts = 11; }), "restore.restarts")->behaviour_change);
+  // +10 is not more than 10.
+  EXPECT_FALSE(Find(DiffAfter([](Report& r) { r.backup.ebusy = 10; }), "backup.ebusy")->behaviour_change);
+  // +20 on 1000 is 2 %.
+  Report old_report = Base(), new_report = Base();
+  old_report.backup.partial = 1000;
+  new_report.backup.partial = 1020;
+  EXPECT_FALSE(Find(Diff(old_report, new_report), "backup.partial")->behaviour_change);
+  // A pool counter is not a backup/restore counter.
+  EXPECT_FALSE(Find(DiffAfter([](Report& r) { r.pool.hits = 500; }), "pool.hits")->behaviour_change);
+}
+
+TEST(ReportDiff, MoreViolationsAreARegressionWhateverElseImproved) {
+  Report old_report = Base(), new_report = Base();
+  old_report.backup.failed_pages = 13;
+  new_report.backup.failed_pages = 12711;
+  new_report.memory.backed_up_pages = 100000;  // "more memory freed"
+  new_report.violations.Add({9, 1, "3.3.3 handle-use", "copy of handle 5, which is not live"});
+  DiffResult d = Diff(old_report, new_report);
+  EXPECT_GT(d.regressions(), 0u);
+  EXPECT_EQ(d.ExitStatus(true), 1);
+  EXPECT_NE(RenderDiffText(d).find("violations.count: 0 -> 1 (+1)  REGRESSION"), std::string::npos);
+}
+
+TEST(ReportDiff, DifferentTracesAreStatedFirstAndFailEvenOnRegressionOnly) {
+  DiffResult d = DiffAfter([](Report& r) { r.trace.sha256 = "cd"; });
+  EXPECT_TRUE(d.different_traces());
+  EXPECT_TRUE(Find(d, "trace.sha256")->context);
+  EXPECT_EQ(d.ExitStatus(true), 1);
+  const std::string text = RenderDiffText(d);
+  EXPECT_TRUE(text.starts_with("DIFFERENT TRACES: ")) << text;
+  EXPECT_NE(text.find("  trace.sha256: \"ab\" -> \"cd\"\n"), std::string::npos) << text;
+}
+
+TEST(ReportDiff, DifferentOptionsAreStatedFirstAndFailEvenOnRegressionOnly) {
+  Result<DiffResult> d = DiffReports(
+      Complete(R"({"format": "ttm-replay-report", "version": 2, "options": {"semantics": "v13", "check_every": 1}})"),
+      Complete(R"({"format": "ttm-replay-report", "version": 2, "options": {"semantics": "v13", "check_every": 1000}})"));
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->different_options());
+  EXPECT_FALSE(d->different_traces());
+  EXPECT_EQ(d->ExitStatus(true), 1);
+  EXPECT_TRUE(RenderDiffText(*d).starts_with(
+      "DIFFERENT OPTIONS: these reports were made with different options\n"
+      "  options.check_every: 1 -> 1000 (+999)\n"))
+      << RenderDiffText(*d);
+}
+
+TEST(ReportDiff, OtherChangesFailOnlyWithFailOnAny) {
+  DiffResult d = DiffAfter([](Report& r) { r.pool.hits = 3; });
+  EXPECT_EQ(d.ExitStatus(false), 1);
+  EXPECT_EQ(d.ExitStatus(true), 0);
+  EXPECT_EQ(Diff(Base(), Base()).ExitStatus(false), 0);
+}
+
+TEST(ReportDiff, AReportOfAnOlderBuildWithoutVersionTwoSectionsStaysComparable) {
+  std::string old_json = RenderReportJson(Base());
+  const size_t version = old_json.find("\"version\": 2");
+  ASSERT_NE(version, std::string::npos);
+  old_json.replace(version, 12, "\"version\": 1");
+  Result<DiffResult> d = DiffReports(old_json, RenderReportJson(WithBehaviour("00aa")));
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  EXPECT_TRUE(d->same()) << RenderDiffText(*d);
+  ASSERT_EQ(d->notes.size(), 1u);
+  EXPECT_EQ(d->notes[0], "OLD has no behaviour section (a report of an older build): behaviour not compared");
+  EXPECT_NE(RenderDiffText(*d).find("note: OLD has no behaviour section"), std::string::npos);
+}
+
+TEST(ReportDiffText, AChangedViolationEntryIsOneLine) {
+  Report old_report = Base(), new_report = Base();
+  old_report.violations.Add({5, 1, "3.5.3 dma-unmap-once", "slot 3 unmapped twice"});
+  new_report.violations.Add({7, 1, "3.5.3 dma-unmap-once", "slot 4 unmapped twice"});
+  const std::string text = RenderDiffText(Diff(old_report, new_report));
+  EXPECT_NE(text.find("violations.first[0]: line 5, tt 1: 3.5.3 dma-unmap-once: slot 3 unmapped twice -> "
+                      "line 7, tt 1: 3.5.3 dma-unmap-once: slot 4 unmapped twice\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("violations.first[0].line"), std::string::npos);
+}
+
+TEST(ReportDiffText, AnExpectationFailureEntryIsOneLine) {
+  DiffResult d = DiffAfter([](Report& r) {
+    r.expectations.Fail({Report::ExpectationFailure{9, "ret", int64_t{0}, int64_t{-4}}});
+  });
+  EXPECT_NE(RenderDiffText(d).find("expectations.failures[0]: (absent) -> line 9: ret: expected 0, found -4\n"),
+            std::string::npos)
+      << RenderDiffText(d);
 }
 
 TEST(ReportDiffJson, IsDeterministic) {
