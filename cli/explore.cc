@@ -6,6 +6,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/output.h"
+#include "cli/replay.h"
 #include "core/explore/explore.h"
 #include "core/trace/whole_trace.h"
 
@@ -22,6 +23,7 @@ void SetupExplore(CLI::App* cmd, ExploreCommandOptions* options) {
   cmd->add_option("-j,--jobs", options->jobs, "faulted replays run at once (default 1)")
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("-o,--output", options->output, "write the results as JSON here (- for standard output)");
+  AddSemanticsOption(cmd, &options->semantics);
   options->progress = isatty(STDERR_FILENO);
 }
 
@@ -37,6 +39,7 @@ Result<int> RunExplore(const ExploreCommandOptions& options, Io io) {
   }
   x.tt = options.tt;
   x.jobs = options.jobs;
+  x.replay.semantics = options.semantics;
   if (options.progress)
     x.progress = [&io](uint64_t done, uint64_t total) {
       char line[80];

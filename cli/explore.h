@@ -23,6 +23,7 @@ struct ExploreCommandOptions {
   unsigned jobs = 1;
   std::string output;  // the JSON (cli.md) goes here; empty: none
   bool progress = false;  // set when standard error is a terminal
+  std::string semantics = "v13";  // the modelled code (--semantics)
 };
 
 void SetupExplore(CLI::App* cmd, ExploreCommandOptions* options);

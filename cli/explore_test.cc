@@ -54,6 +54,26 @@ TEST(ExploreCommand, ExitsOneWhenACallLeadsToANewFindingAndWritesTheJson) {
   EXPECT_EQ(json.rfind("{\n  \"site\": \"copy_page\",\n  \"error\": \"EINTR\",\n  \"calls\": 16,", 0), 0u) << json;
 }
 
+TEST(ExploreCommand, UnderTheMergedSemanticsAnEintrInTheLastChunkReaches4_8Instead) {
+  // v6.15 keeps the DMA cursor in its allocation snapshot (no 4.7), but a
+  // resume that finds nothing left to allocate keeps tt->restore (4.8).
+  ExploreCommandOptions o = Options(k47, "copy_page");
+  o.error = "EINTR";
+  o.semantics = "merged";
+  Captured c = Explored(o);
+  ASSERT_TRUE(c.status.ok()) << c.status.status().message();
+  EXPECT_EQ(*c.status, kExitFindings);
+  EXPECT_EQ(c.out.find("3.5.4"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("calls 1\u201313: clean"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("calls 14\u201316: 3.2.5 flags at line 8"), std::string::npos) << c.out;
+  // With the fix of 4.8, no position breaks anything.
+  o.semantics = "merged-fixed";
+  c = Explored(o);
+  ASSERT_TRUE(c.status.ok());
+  EXPECT_EQ(*c.status, kExitOk) << c.out;
+  EXPECT_NE(c.out.find("calls 1\u201316: clean"), std::string::npos) << c.out;
+}
+
 TEST(ExploreCommand, ExitsZeroWhenNoCallLeadsToANewFinding) {
   Captured c = Explored(Options(k47, "alloc_restore"));
   ASSERT_TRUE(c.status.ok());

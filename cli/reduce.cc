@@ -7,6 +7,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/output.h"
+#include "cli/replay.h"
 #include "core/explore/reduce.h"
 #include "core/trace/trace_writer.h"
 #include "core/trace/whole_trace.h"
@@ -30,6 +31,7 @@ void SetupReduce(CLI::App* cmd, ReduceCommandOptions* options) {
       ->check(CLI::IsMember({"first-violation", "exit", "expect-failure"}));
   cmd->add_option("-j,--jobs", options->jobs, "candidates replayed at once (default 1)")
       ->check(CLI::Range(1u, 1024u));
+  AddSemanticsOption(cmd, &options->semantics);
   options->progress = isatty(STDERR_FILENO);
 }
 
@@ -37,6 +39,7 @@ Result<int> RunReduce(const ReduceCommandOptions& options, Io io) {
   ReduceOptions r;
   r.keep = *KeepPropertyFromName(options.keep);
   r.jobs = options.jobs;
+  r.replay.semantics = options.semantics;
   bool shown = false;
   if (options.progress)
     r.progress = [&io, &shown](std::string_view stage, uint64_t events, uint64_t tests) {

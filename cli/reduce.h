@@ -19,6 +19,7 @@ struct ReduceCommandOptions {
   std::string keep = "first-violation";
   unsigned jobs = 1;
   bool progress = false;  // set when standard error is a terminal
+  std::string semantics = "v13";  // the modelled code (--semantics)
 };
 
 void SetupReduce(CLI::App* cmd, ReduceCommandOptions* options);
