@@ -10,11 +10,13 @@
 #include "cli/build_info.h"
 #include "cli/diff.h"
 #include "cli/exit_codes.h"
+#include "cli/explore.h"
 #include "cli/gen.h"
 #include "cli/inspect.h"
 #include "cli/import.h"
 #include "cli/output.h"
 #include "cli/plot.h"
+#include "cli/reduce.h"
 #include "cli/replay.h"
 #include "cli/subcommand.h"
 #include "cli/validate.h"
@@ -36,6 +38,10 @@ const Subcommand kSubcommands[] = {
                                    SetupInspect, RunInspect),
     MakeSubcommand<ImportCommandOptions>("import", "turn a recording of a real kernel into a trace",
                                          SetupImport, RunImport),
+    MakeSubcommand<ExploreCommandOptions>("explore", "fail each call of a fault site in turn",
+                                          SetupExplore, RunExplore),
+    MakeSubcommand<ReduceCommandOptions>("reduce", "shrink a trace to the events that keep a finding",
+                                         SetupReduce, RunReduce),
     MakeSubcommand<PlotOptions>("plot", "draw a timeline as an SVG picture", SetupPlot, RunPlot),
 };
 

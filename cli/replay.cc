@@ -53,7 +53,16 @@ void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options) {
                    ? std::string()
                    : "must be a whole number of at least 1, not " + value;
       });
-  cmd->add_option("--semantics", options->semantics,
+  AddSemanticsOption(cmd, &options->semantics);
+  cmd->add_flag("--strict", options->strict,
+                "reject fields the format does not define (default: warn once per name)");
+  cmd->add_flag("--quiet", options->quiet, "print neither progress nor the summary");
+  cmd->footer(TraceVocabularyHelp());
+  options->progress = isatty(STDERR_FILENO);
+}
+
+void AddSemanticsOption(CLI::App* cmd, std::string* semantics) {
+  cmd->add_option("--semantics", *semantics,
                   "the modelled kernel code: v13 (default, the seed patch), merged (as merged in "
                   "Linux v6.15) or merged-fixed (v6.15 plus \"drm/ttm: Drop tt->restore after "
                   "successful restore\")")
@@ -61,11 +70,6 @@ void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options) {
         return SemanticsFromName(value) ? std::string()
                                         : "must be v13, merged or merged-fixed, not " + value;
       });
-  cmd->add_flag("--strict", options->strict,
-                "reject fields the format does not define (default: warn once per name)");
-  cmd->add_flag("--quiet", options->quiet, "print neither progress nor the summary");
-  cmd->footer(TraceVocabularyHelp());
-  options->progress = isatty(STDERR_FILENO);
 }
 
 std::string SemanticsNote(const trace::Json& meta, const std::string& semantics) {

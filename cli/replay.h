@@ -59,6 +59,10 @@ struct ReplayCommandOptions {
 
 void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options);
 
+// `--semantics v13|merged|merged-fixed` into *semantics (replay, explore,
+// reduce).
+void AddSemanticsOption(CLI::App* cmd, std::string* semantics);
+
 // A one-line note (with its newline) when the trace's meta names the
 // semantics of the kernel it was recorded on ("semantics", as `import`
 // writes it) and they are not `semantics`; empty otherwise.

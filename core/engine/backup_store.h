@@ -22,6 +22,7 @@
 #include <set>
 #include <vector>
 
+#include "core/engine/clone_ptr.h"
 #include "core/engine/sparse_array.h"
 
 namespace ttm {
@@ -119,7 +120,7 @@ class BackupStore {
   uint64_t held_pages_ = 0;
   uint64_t writeback_pages_ = 0;
   // Indexed by BackupId; null for ids free for reuse.
-  std::vector<std::unique_ptr<Object>> objects_;
+  std::vector<ClonePtr<Object>> objects_;
   std::set<BackupId> free_ids_;  // ordered: Create() takes the lowest
 };
 

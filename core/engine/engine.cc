@@ -163,6 +163,7 @@ Outcome EngineImpl::Apply(const EventBody& event) {
   const std::optional<uint64_t> id = EventTt(event);
   TtObject* tt = id ? model.FindTt(*id) : nullptr;
   const bool creates = std::holds_alternative<AllocateEvent>(event);
+  model.CountCallsOf(tt);
   out.has_ret = std::holds_alternative<PopulateEvent>(event) || std::holds_alternative<ShrinkEvent>(event);
   if (id) dirty.insert(*id);
   if (id && (creates == (tt != nullptr))) {
@@ -170,6 +171,7 @@ Outcome EngineImpl::Apply(const EventBody& event) {
     // EINVAL and no change.
     out.ret = kEINVAL;
     model.set_sink(nullptr);
+    model.CountCallsOf(nullptr);
     return out;
   }
   try {
@@ -217,12 +219,18 @@ Outcome EngineImpl::Apply(const EventBody& event) {
   }
   model.counters().writeback_pages = model.store().writeback_pages();
   model.set_sink(nullptr);
+  model.CountCallsOf(nullptr);  // a freed tt is gone
   return out;
 }
 
 Engine::Engine(const MachineConfig& config, Semantics semantics, EngineOptions options)
     : impl_(std::make_unique<EngineImpl>(config, semantics, options)) {}
 Engine::~Engine() = default;
+Engine::Engine(const Engine& other) : impl_(std::make_unique<EngineImpl>(*other.impl_)) {}
+Engine& Engine::operator=(const Engine& other) {
+  if (this != &other) impl_ = std::make_unique<EngineImpl>(*other.impl_);
+  return *this;
+}
 
 Outcome Engine::Apply(const EventBody& event) { return impl_->Apply(event); }
 TtmModel& Engine::model_for_test() { return impl_->model; }
@@ -278,6 +286,18 @@ GlobalStatus Engine::Global() const {
   return GlobalStatus{m.allocator().used_pages(), m.allocated_pages(), m.store().held_pages(),
                       m.live_tts()};
 }
+
+uint64_t Engine::FaultCalls(FaultSite site, Errno error) const {
+  return impl_->model.faults().calls(site).Counted(error);
+}
+
+std::optional<uint64_t> Engine::FaultCalls(FaultSite site, Errno error, uint64_t id) const {
+  const TtObject* tt = impl_->model.FindTt(id);
+  if (!tt) return std::nullopt;
+  return tt->fault_calls[static_cast<size_t>(site)].Counted(error);
+}
+
+uint64_t Engine::FaultsFired(FaultSite site) const { return impl_->model.faults().fired(site); }
 
 const Counters& Engine::counters() const { return impl_->model.counters(); }
 const MachineConfig& Engine::config() const { return impl_->model.config(); }

@@ -163,8 +163,10 @@ class Engine {
   explicit Engine(const MachineConfig& config, Semantics semantics = Semantics::kV13,
                   EngineOptions options = {});
   ~Engine();
-  Engine(const Engine&) = delete;
-  Engine& operator=(const Engine&) = delete;
+  // A copy is a snapshot: applying the same events to it and to the
+  // original gives the same results (the engine is deterministic).
+  Engine(const Engine& other);
+  Engine& operator=(const Engine& other);
 
   // Applies one event. check and expect are not the engine's business (the
   // replayer evaluates them with the queries below) and return an empty
@@ -186,6 +188,14 @@ class Engine {
   const MachineConfig& config() const;
   Semantics semantics() const;
 
+  // Calls made at a fault site so far, counted as an armed fault raising
+  // `error` without an order filter counts them (an EINTR only the calls in
+  // an interruptible populate): by the whole replay, or by the live object
+  // `tt` since its allocate (nullopt when it is not live).
+  uint64_t FaultCalls(FaultSite site, Errno error) const;
+  std::optional<uint64_t> FaultCalls(FaultSite site, Errno error, uint64_t tt) const;
+  // How many times the faults armed at a site have fired so far.
+  uint64_t FaultsFired(FaultSite site) const;
   // For `inspect` (inspection.h): the live objects' ids in increasing
   // order, one object in full, the non-empty pool types in shrinker-list
   // order, and the armed faults in site order.

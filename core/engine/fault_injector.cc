@@ -37,6 +37,12 @@ void FaultInjector::Arm(const FaultSpec& spec) {
 }
 
 int FaultInjector::Call(FaultSite which, uint32_t order, bool interruptible) {
+  for (CallCounts* counts : {&calls_, object_calls_}) {
+    if (counts == nullptr) continue;
+    CallCount& n = (*counts)[static_cast<size_t>(which)];
+    ++n.all;
+    n.interruptible += interruptible;
+  }
   Site& site = SiteOf(which);
   if (!site.armed) return 0;
   const FaultSpec& spec = site.spec;

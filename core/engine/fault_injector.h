@@ -19,6 +19,17 @@
 
 namespace ttm {
 
+// How many calls a site saw: all of them, and those made in an
+// interruptible context (the only ones an EINTR fault counts).
+struct CallCount {
+  uint64_t all = 0;
+  uint64_t interruptible = 0;
+  // The calls an armed fault raising `error`, without an order filter,
+  // counts.
+  uint64_t Counted(Errno error) const { return error == kEINTR ? interruptible : all; }
+};
+using CallCounts = std::array<CallCount, kNumFaultSites>;
+
 // A fault armed at one site.
 struct FaultSpec {
   FaultSite site = FaultSite::kAllocPage;
@@ -58,6 +69,13 @@ class FaultInjector {
   int Call(FaultSite site, uint32_t order = 0, bool interruptible = true);
 
   bool armed(FaultSite site) const { return SiteOf(site).armed; }
+
+  // Every call at each site since construction, armed or not (explore
+  // numbers them to fail exactly one).
+  const CallCount& calls(FaultSite site) const { return calls_[static_cast<size_t>(site)]; }
+  // Calls are also counted into *object (the calls of the object whose
+  // operation runs) until this is set back to nullptr.
+  void set_object_calls(CallCounts* object) { object_calls_ = object; }
   // How many times the site fired since construction (re-arming does not
   // reset it).
   uint64_t fired(FaultSite site) const { return SiteOf(site).fired; }
@@ -77,6 +95,8 @@ class FaultInjector {
   const Site& SiteOf(FaultSite site) const { return sites_[static_cast<size_t>(site)]; }
 
   std::array<Site, kNumFaultSites> sites_{};
+  CallCounts calls_{};
+  CallCounts* object_calls_ = nullptr;
 };
 
 }  // namespace ttm

@@ -148,3 +148,48 @@ TEST(FaultInjectorTest, FailEventsTakeTheSitesDefaultError) {
 
 }  // namespace
 }  // namespace ttm
+
+namespace ttm {
+namespace {
+
+TEST(FaultInjectorCallCountTest, CountsEveryCallArmedOrNotAndTheInterruptibleOnesApart) {
+  FaultInjector f;
+  Calls(f, FaultSite::kCopyPage, 3, 0, true);
+  Calls(f, FaultSite::kCopyPage, 2, 0, false);
+  f.Arm(Spec(FaultSite::kCopyPage, 0, 1, kEINTR));
+  Calls(f, FaultSite::kCopyPage, 1, 0, true);
+  EXPECT_EQ(f.calls(FaultSite::kCopyPage).all, 6u);
+  EXPECT_EQ(f.calls(FaultSite::kCopyPage).interruptible, 4u);
+  EXPECT_EQ(f.calls(FaultSite::kCopyPage).Counted(kEINTR), 4u);
+  EXPECT_EQ(f.calls(FaultSite::kCopyPage).Counted(kENOMEM), 6u);
+  EXPECT_EQ(f.calls(FaultSite::kAllocPage).all, 0u);
+}
+
+TEST(FaultInjectorCallCountTest, CountsIntoTheObjectWhoseOperationRunsUntilUnset) {
+  FaultInjector f;
+  CallCounts object{};
+  Calls(f, FaultSite::kAllocPage, 2);
+  f.set_object_calls(&object);
+  Calls(f, FaultSite::kAllocPage, 3, 2);
+  f.set_object_calls(nullptr);
+  Calls(f, FaultSite::kAllocPage, 1);
+  EXPECT_EQ(object[static_cast<size_t>(FaultSite::kAllocPage)].all, 3u);
+  EXPECT_EQ(f.calls(FaultSite::kAllocPage).all, 6u);
+}
+
+// The count explore relies on: failing call k (after = k - 1) fails the
+// k-th call counted here, for EINTR too.
+TEST(FaultInjectorCallCountTest, FailingAfterKMinusOneCountedCallsFailsTheKthCountedCall) {
+  const std::vector<bool> interruptible = {true, false, true, false, true};
+  for (uint64_t k = 1; k <= 3; ++k) {
+    FaultInjector f;
+    f.Arm(Spec(FaultSite::kCopyPage, k - 1, 1, kEINTR));
+    uint64_t failed_at = 0;
+    for (bool in : interruptible)
+      if (f.Call(FaultSite::kCopyPage, 0, in) != 0) failed_at = f.calls(FaultSite::kCopyPage).Counted(kEINTR);
+    EXPECT_EQ(failed_at, k);
+  }
+}
+
+}  // namespace
+}  // namespace ttm

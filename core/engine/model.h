@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "core/engine/backup_store.h"
+#include "core/engine/clone_ptr.h"
 #include "core/engine/content_map.h"
 #include "core/engine/engine.h"
 #include "core/engine/fault_injector.h"
@@ -107,9 +108,10 @@ struct TtObject {
   SparseArray<uint64_t> dma_address; // tt->dma_address[] (size 0 without)
   bool has_backup = true;            // tt->backup != NULL
   BackupId backup = 0;
-  std::unique_ptr<RestoreState> restore;  // tt->restore
+  ClonePtr<RestoreState> restore;    // tt->restore
   ContentMap expected;               // what was last written, per slot
   uint64_t owned_pages = 0;          // pages whose owner is this tt
+  CallCounts fault_calls{};          // calls its operations made at each fault site
   // Set when ttm_pool_backup_tt() switched the pages to WB; cleared when
   // the tt is populated or unpopulated again. A populated non-WB tt with
   // WB pages and this flag is 4.6 (3.4.4), without it something else (3.4.2).
@@ -201,6 +203,9 @@ class TtmModel {
   const PageAllocator& allocator() const { return allocator_; }
   const BackupStore& store() const { return store_; }
   const FaultInjector& faults() const { return faults_; }
+  // Bookkeeping: the fault-site calls from now on are `tt`'s (nullptr: no
+  // object's); Engine sets it around each operation.
+  void CountCallsOf(TtObject* tt) { faults_.set_object_calls(tt ? &tt->fault_calls : nullptr); }
   Page page(Pfn pfn) const { return pages_.Get(pfn); }
   const std::vector<PoolType>& pool_types() const { return types_; }
   uint64_t allocated_pages() const { return allocated_pages_; }
@@ -301,7 +306,7 @@ class TtmModel {
   uint64_t allocated_pages_ = 0;          // pages in all pool types
   uint64_t page_pool_size_ = 0;
 
-  std::vector<std::unique_ptr<TtObject>> tts_;  // by index; null when free
+  std::vector<ClonePtr<TtObject>> tts_;  // by index; null when free
   std::map<uint64_t, uint32_t> ids_;            // trace id -> index
   std::set<uint32_t> free_indices_;             // null entries of tts_, lowest reused first
   uint64_t next_uid_ = 1;

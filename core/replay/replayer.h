@@ -62,8 +62,17 @@ class Replayer {
   uint64_t events() const { return events_; }
   // Violations reported so far (what an `expect` of `violations` compares).
   uint64_t violation_count() const { return report_.violations.count; }
-  // The engine as the events so far left it (for `inspect`).
+  // The engine as the events so far left it (for `inspect`, `explore`).
   const Engine& engine() const { return engine_; }
+  // The report as the events so far filled it: violations, checks,
+  // expectations and results; the engine's counters and the leaks only
+  // come with Finish().
+  const Report& report() const { return report_; }
+  // The return value of the most recent populate or shrink.
+  std::optional<int64_t> last_ret() const { return last_ret_; }
+
+  // A Replayer is copied as a whole (engine included): the copy goes on
+  // from the same point and gives the same report for the same events.
 
  private:
   void RunChecker(uint64_t line, bool full, bool from_check_event);

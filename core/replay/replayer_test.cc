@@ -271,3 +271,44 @@ TEST(Replayer, TheSameEventsGiveTheSameReport) {
 
 }  // namespace
 }  // namespace ttm
+
+namespace ttm {
+namespace {
+
+// explore's snapshot: a copy taken half way gives the report the original
+// gives, behaviour digest included, and does not disturb the original.
+TEST(ReplayerCopy, ACopyTakenHalfWayFinishesWithTheOriginalsReport) {
+  FailEvent eintr;
+  eintr.site = FaultSite::kCopyPage;
+  eintr.after = 3;
+  eintr.error = kEINTR;
+  const std::vector<EventBody> first = {AllocateEvent{1, 16, Caching::kWriteCombined, false, true},
+                                        PopulateEvent{1, true}, WriteEvent{1, std::nullopt, std::nullopt},
+                                        ShrinkEvent{1, false, false}, eintr};
+  const std::vector<EventBody> rest = {PopulateEvent{1, true}, ExpectRet(kEINTR), PopulateEvent{1, true},
+                                       FreeEvent{1}};
+  Replayer original(SmallMachine(), {});
+  Feed(original, first);
+  Replayer copy(original);
+  Replayer assigned(SmallMachine(), {});
+  assigned = original;
+  Feed(original, rest);
+  Feed(copy, rest);
+  Feed(assigned, rest);
+  const std::string want = RenderReportJson(original.Finish());
+  EXPECT_EQ(RenderReportJson(copy.Finish()), want);
+  EXPECT_EQ(RenderReportJson(assigned.Finish()), want);
+  EXPECT_NE(want.find("\"restarts\": 1"), std::string::npos);
+}
+
+TEST(ReplayerCopy, ReportSoFarAndLastRetFollowTheEvents) {
+  Replayer r(SmallMachine(), {});
+  Feed(r, {AllocateEvent{1, 4, Caching::kCached, false, false}});
+  EXPECT_FALSE(r.last_ret().has_value());
+  Feed(r, {PopulateEvent{1, true}, ExpectRet(kENOMEM)});
+  EXPECT_EQ(r.last_ret(), 0);
+  EXPECT_EQ(r.report().expectations.failed, 1u);
+}
+
+}  // namespace
+}  // namespace ttm

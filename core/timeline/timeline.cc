@@ -96,6 +96,18 @@ struct BehaviourDigest::State {
 
 BehaviourDigest::BehaviourDigest() : state_(new State) { XXH3_128bits_reset(state_->xxh); }
 
+BehaviourDigest::BehaviourDigest(const BehaviourDigest& other) : state_(new State), lines_(other.lines_) {
+  XXH3_copyState(state_->xxh, other.state_->xxh);
+}
+
+BehaviourDigest& BehaviourDigest::operator=(const BehaviourDigest& other) {
+  if (this != &other) {
+    XXH3_copyState(state_->xxh, other.state_->xxh);
+    lines_ = other.lines_;
+  }
+  return *this;
+}
+
 BehaviourDigest::~BehaviourDigest() {
   XXH3_freeState(state_->xxh);
   delete state_;

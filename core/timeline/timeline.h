@@ -74,8 +74,9 @@ class BehaviourDigest {
  public:
   BehaviourDigest();
   ~BehaviourDigest();
-  BehaviourDigest(const BehaviourDigest&) = delete;
-  BehaviourDigest& operator=(const BehaviourDigest&) = delete;
+  // A copy goes on from the same point (explore copies whole replays).
+  BehaviourDigest(const BehaviourDigest& other);
+  BehaviourDigest& operator=(const BehaviourDigest& other);
 
   // One event line, exactly as written to the timeline.
   void AddLine(std::string_view line);

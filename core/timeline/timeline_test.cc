@@ -110,6 +110,21 @@ TEST(BehaviourDigest, EqualLinesGiveEqualDigests) {
   EXPECT_EQ(a.Hex(), b.Hex());
 }
 
+TEST(BehaviourDigest, ACopyGoesOnFromTheSamePointAndIsIndependent) {
+  BehaviourDigest a;
+  a.AddLine("one\n");
+  BehaviourDigest b(a);
+  BehaviourDigest c;
+  c = a;
+  for (BehaviourDigest* d : {&a, &b, &c}) d->AddLine("two\n");
+  EXPECT_EQ(b.Hex(), a.Hex());
+  EXPECT_EQ(c.Hex(), a.Hex());
+  EXPECT_EQ(b.lines(), 2u);
+  b.AddLine("three\n");
+  EXPECT_NE(b.Hex(), a.Hex());
+  EXPECT_EQ(a.lines(), 2u);
+}
+
 TEST(BehaviourDigest, OneChangedValueChangesTheDigest) {
   BehaviourDigest a, b;
   TimelineEntry changed = ShrinkEntry();
