@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/ab.h"
 #include "cli/build_info.h"
 #include "cli/diff.h"
 #include "cli/exit_codes.h"
@@ -32,6 +33,8 @@ const Subcommand kSubcommands[] = {
                                     SetupValidate, RunValidate),
     MakeSubcommand<DiffOptions>("diff", "compare two reports (marking regressions) or two timelines",
                                 SetupDiff, RunDiff),
+    MakeSubcommand<AbCommandOptions>("ab", "replay one trace under two semantics and name where they part",
+                                     SetupAb, RunAb),
     MakeSubcommand<GenOptions>("gen", "write a synthetic trace of a named workload", SetupGen,
                                RunGen),
     MakeSubcommand<InspectOptions>("inspect", "show the engine's state after a trace line",
