@@ -7,6 +7,7 @@
 
 #include "cli/build_info.h"
 #include "cli/exit_codes.h"
+#include "cli/file_source.h"
 #include "cli/option_checks.h"
 #include "cli/output.h"
 #include "cli/timeline_file.h"
@@ -95,7 +96,7 @@ std::string SemanticsNote(const trace::Json& meta, const std::string& semantics)
 
 Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
   const Clock::time_point start = Clock::now();
-  Result<std::unique_ptr<trace::TraceReader>> opened = trace::TraceReader::Open(options.trace);
+  Result<std::unique_ptr<trace::TraceReader>> opened = OpenTrace(options.trace);
   if (!opened.ok()) return opened.status();
   trace::TraceReader& reader = **opened;
 

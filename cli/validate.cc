@@ -1,6 +1,7 @@
 #include "cli/validate.h"
 
 #include "cli/exit_codes.h"
+#include "cli/file_source.h"
 #include "core/trace/trace_reader.h"
 
 namespace ttm::cli {
@@ -13,7 +14,7 @@ void SetupValidate(CLI::App* cmd, ValidateOptions* options) {
 
 Result<int> RunValidate(const ValidateOptions& options, Io io) {
   Result<std::unique_ptr<trace::TraceReader>> reader =
-      trace::TraceReader::Open(options.trace, trace::ReaderOptions{.strict = options.strict});
+      OpenTrace(options.trace, trace::ReaderOptions{.strict = options.strict});
   if (!reader.ok()) {
     io.err << "ttm-replay: " << reader.status().message() << '\n';
     return kExitInvalidInput;

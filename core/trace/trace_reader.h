@@ -32,12 +32,9 @@ struct ReaderOptions {
 
 class TraceReader {
  public:
-  // Opens `path` ("-" is standard input) and reads the header. Errors:
-  // "PATH: cannot open: <strerror>", or a header error "PATH:LINE: ...".
-  static Result<std::unique_ptr<TraceReader>> Open(const std::string& path,
-                                                   ReaderOptions options = {});
-
-  // Reads from `source`; `name` is the file name shown in messages.
+  // Reads the header from `source`; `name` is the file name shown in
+  // messages. The reader opens nothing itself: files and standard input are
+  // the CLI's (cli/file_source.h). Error: a header error "NAME:LINE: ...".
   static Result<std::unique_ptr<TraceReader>> FromSource(std::unique_ptr<ByteSource> source,
                                                          std::string name,
                                                          ReaderOptions options = {});
@@ -49,7 +46,7 @@ class TraceReader {
   // After false or an error, further calls repeat that answer.
   Result<bool> Next(Event* out);
 
-  // The name used in messages: the path as given, "<stdin>" for "-".
+  // The name used in messages, as given to FromSource.
   const std::string& name() const { return name_; }
   // For progress: input bytes consumed so far (compressed bytes for zstd)
   // and the input's size when known.
