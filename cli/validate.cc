@@ -15,17 +15,11 @@ void SetupValidate(CLI::App* cmd, ValidateOptions* options) {
 Result<int> RunValidate(const ValidateOptions& options, Io io) {
   Result<std::unique_ptr<trace::TraceReader>> reader =
       OpenTrace(options.trace, trace::ReaderOptions{.strict = options.strict});
-  if (!reader.ok()) {
-    io.err << "ttm-replay: " << reader.status().message() << '\n';
-    return kExitInvalidInput;
-  }
+  if (!reader.ok()) return reader.status();
   Event event;
   for (;;) {
     Result<bool> more = (*reader)->Next(&event);
-    if (!more.ok()) {
-      io.err << "ttm-replay: " << more.status().message() << '\n';
-      return kExitInvalidInput;
-    }
+    if (!more.ok()) return more.status();
     if (!*more) break;
   }
   io.out << (*reader)->name() << ": valid, " << (*reader)->event_count() << " events\n";

@@ -21,9 +21,10 @@ struct ValidateOptions {
 
 void SetupValidate(CLI::App* cmd, ValidateOptions* options);
 
-// Prints "FILE: valid, N events" to io.out and returns kExitOk, or prints the
-// first error, "ttm-replay: FILE:LINE: OP: message" (the same line `replay`
-// prints for that trace), to io.err and returns kExitInvalidInput.
+// Prints "FILE: valid, N events" to io.out and returns kExitOk, or returns
+// the first error, "FILE:LINE: OP: message" (the same error `replay` returns
+// for that trace), which main.cc prints and turns into kExitInvalidInput,
+// as for every other subcommand.
 Result<int> RunValidate(const ValidateOptions& options, Io io);
 
 }  // namespace ttm::cli
