@@ -96,7 +96,7 @@ TEST(Backup, WithoutSwapSpaceBackupIsBusyAndPurgeFreesEverythingToTheSystem) {
   // No caching change, no unmap, still populated.
   EXPECT_EQ(SlotLayout(engine, 1), "P3 t t t t t t t");
   EXPECT_EQ(CachingLayout(engine, 1), "wwwwwwww");
-  EXPECT_EQ(MappedSlots(engine.model_for_test(), Tt(engine, 1)), 8u);
+  EXPECT_EQ(MappedSlots(EngineTestPeer::Model(engine), Tt(engine, 1)), 8u);
   EXPECT_EQ(engine.Inspect(1)->state, TtState::kPopulated);
   EXPECT_EQ(engine.counters().backup_ebusy, 1u);
 
@@ -113,7 +113,7 @@ TEST(Backup, WithoutSwapSpaceBackupIsBusyAndPurgeFreesEverythingToTheSystem) {
   // Fresh pages from the system: poison, and nothing vouches for them.
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_EQ(SlotLayout(engine, 1), "P3 t t t t t t t");
-  EXPECT_EQ(engine.model_for_test().page(tt.pages.Get(0).pfn()).token, kPoisonToken);
+  EXPECT_EQ(EngineTestPeer::Model(engine).page(tt.pages.Get(0).pfn()).token, kPoisonToken);
   EXPECT_TRUE(engine.Inspect(1)->intact);
   ExpectTeardownClean(engine);
 }
@@ -252,7 +252,7 @@ TEST(Backup, ZeroProgressBackupFailureLeavesAPopulatedTtWithWbUnmappedPages) {
   TTM_APPLY_CLEAN(engine, PopulateEvent{1, true});
   EXPECT_EQ(SlotLayout(engine, 1), "P2 t t t P2 t t t");
   EXPECT_EQ(CachingLayout(engine, 1), "wwwwwwww");
-  EXPECT_EQ(MappedSlots(engine.model_for_test(), Tt(engine, 1)), 8u);
+  EXPECT_EQ(MappedSlots(EngineTestPeer::Model(engine), Tt(engine, 1)), 8u);
   EXPECT_EQ(Invariants(engine.Check(true)), kNone);
 
   TTM_APPLY_CLEAN(engine, Fail(FaultSite::kBackupPage, 0));
@@ -262,7 +262,7 @@ TEST(Backup, ZeroProgressBackupFailureLeavesAPopulatedTtWithWbUnmappedPages) {
             kTtFlagPrivPopulated);
   EXPECT_EQ(SlotLayout(engine, 1), "P0 P0 P0 P0 P2 t t t");
   EXPECT_EQ(CachingLayout(engine, 1), "bbbbbbbb");
-  EXPECT_EQ(MappedSlots(engine.model_for_test(), tt), 0u);
+  EXPECT_EQ(MappedSlots(EngineTestPeer::Model(engine), tt), 0u);
   EXPECT_EQ(engine.Global().backup_pages, 0u);
   EXPECT_EQ(engine.counters().backup_failed_pages, 1u);
   EXPECT_EQ(Invariants(engine.Check(true)),
@@ -273,7 +273,7 @@ TEST(Backup, ZeroProgressBackupFailureLeavesAPopulatedTtWithWbUnmappedPages) {
             Names({Invariant::kPoolAccounting, Invariant::kPoolCaching, Invariant::kDmaUnmapOnce}));
   EXPECT_EQ(testing::PoolEntries(engine, Caching::kWriteCombined, 0), 4u);
   EXPECT_EQ(testing::PoolEntries(engine, Caching::kWriteCombined, 2), 1u);
-  EXPECT_EQ(engine.model_for_test().allocated_pages(), 8u);
+  EXPECT_EQ(EngineTestPeer::Model(engine).allocated_pages(), 8u);
   // The pooled WB pages stay wrong for as long as they are pooled.
   EXPECT_EQ(Invariants(engine.Check(true)),
             Names({Invariant::kPoolAccounting, Invariant::kPoolCaching}));

@@ -82,7 +82,7 @@ TEST(Checker, ACleanRandomSequenceHasNoViolation) {
 // A fixture that builds the state each test then corrupts.
 class CheckerCorruption : public ::testing::Test {
  protected:
-  CheckerCorruption() : engine_(SmallMachine()), m_(engine_.model_for_test()) {}
+  CheckerCorruption() : engine_(SmallMachine()), m_(EngineTestPeer::Model(engine_)) {}
 
   void Apply(const EventBody& e) { TTM_APPLY_CLEAN(engine_, e); }
   void Populate(uint64_t id, uint64_t pages, Caching caching = Caching::kCached, bool dma = false) {
@@ -240,7 +240,7 @@ TEST(Checker, TwoSlotsWhoseContentTokensCollideAreNoSecondCopy) {
   TTM_APPLY_CLEAN(engine, Allocate(1, kPages, Caching::kCached));
   TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
   TTM_APPLY_CLEAN(engine, (WriteEvent{1, std::nullopt, std::nullopt}));
-  const TtmModel& m = engine.model_for_test();
+  const TtmModel& m = EngineTestPeer::Model(engine);
   std::vector<uint64_t> tokens;
   for (uint64_t i = 0; i < kPages; ++i) tokens.push_back(*m.ExpectedToken(Tt(engine, 1), i));
   std::sort(tokens.begin(), tokens.end());

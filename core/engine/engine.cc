@@ -225,7 +225,6 @@ Engine::Engine(const MachineConfig& config, Semantics semantics, EngineOptions o
 Engine::~Engine() = default;
 
 Outcome Engine::Apply(const EventBody& event) { return impl_->Apply(event); }
-TtmModel& Engine::model_for_test() { return impl_->model; }
 const TtmModel& Engine::model_for_inspection() const { return impl_->model; }
 
 std::vector<Violation> Engine::Check(bool full) {

@@ -156,6 +156,7 @@ struct EngineOptions {
 };
 
 class EngineImpl;
+class EngineTestPeer;
 class TtmModel;
 
 class Engine {
@@ -199,11 +200,10 @@ class Engine {
   // counts what never came back. The engine is empty afterwards.
   LeakReport Teardown();
 
-  // For the engine's own tests (engine_internal only): the modelled kernel
-  // state underneath, to inspect slot layouts and poke slots (4.11).
-  TtmModel& model_for_test();
-
  private:
+  // The engine's tests reach the model underneath through the test-only
+  // EngineTestPeer (testing.h), to inspect slot layouts and poke slots.
+  friend class EngineTestPeer;
   const TtmModel& model_for_inspection() const;
   std::unique_ptr<EngineImpl> impl_;
 };

@@ -77,7 +77,7 @@ TEST(KunitTtmPool, AllocBasicRecordsTheBlockOrderOnTheFirstPage) {
     EXPECT_FALSE(engine.config().numa_node);
     TTM_APPLY_CLEAN(engine, Allocate(1, c.pages, kUC));
     EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
-    const TtmModel& m = engine.model_for_test();
+    const TtmModel& m = EngineTestPeer::Model(engine);
     const TtObject& tt = Tt(engine, 1);
     EXPECT_EQ(tt.num_pages, c.pages);
     const uint32_t order = std::min(maxo, Fls(c.pages));
@@ -163,7 +163,7 @@ TEST(KunitTtmPool, FiniBasicEmptiesThePool) {
   EXPECT_EQ(Own(engine, kUC, 0), 1u);
   LeakReport leaks = engine.Teardown();
   EXPECT_EQ(Own(engine, kUC, 0), 0u);
-  EXPECT_EQ(engine.model_for_test().allocated_pages(), 0u);
+  EXPECT_EQ(EngineTestPeer::Model(engine).allocated_pages(), 0u);
   EXPECT_TRUE(leaks.ok());
   EXPECT_EQ(Invariants(leaks.violations), kNone);
 }

@@ -14,6 +14,7 @@
 
 #include "core/engine/engine.h"
 #include "core/engine/model.h"
+#include "core/engine/testing.h"
 
 namespace ttm {
 namespace {
@@ -72,9 +73,9 @@ class Scenario {
     return s;
   }
 
-  TtObject& tt(uint64_t id) { return *engine_.model_for_test().FindTt(id); }
+  TtObject& tt(uint64_t id) { return *EngineTestPeer::Model(engine_).FindTt(id); }
   const RestoreState* restore(uint64_t id) { return tt(id).restore.get(); }
-  TtmModel& model() { return engine_.model_for_test(); }
+  TtmModel& model() { return EngineTestPeer::Model(engine_); }
   Engine& engine() { return engine_; }
 
   // One word per slot: P<k> a block head of order k, "t" its tail, "p" a
