@@ -110,7 +110,7 @@ int64_t EngineImpl::Populate(TtObject& tt, const PopulateEvent& e) {
   const bool restoring = tt.backed_up() && !tt.populated() && !(model.merged() && tt.purgeable);
   if (restoring) ++(tt.restore ? c.restore_restarts : c.restore_started);
   const bool fresh = !restoring && !tt.populated();
-  const int ret = model.TtPopulate(tt, OperationCtx{e.interruptible, false});
+  const int ret = model.TtPopulate(tt, OperationCtx{e.interruptible});
   if (restoring) ++(ret == 0 ? c.restore_completed : c.restore_failed);
   if (fresh && ret == 0) CheckFreshContent(tt);
   return ret;
