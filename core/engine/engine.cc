@@ -227,16 +227,16 @@ Engine::~Engine() = default;
 Outcome Engine::Apply(const EventBody& event) { return impl_->Apply(event); }
 const TtmModel& Engine::model_for_inspection() const { return impl_->model; }
 
-std::vector<Violation> Engine::Check(bool full) {
+std::vector<Violation> Engine::Check(CheckScope scope) {
   std::vector<const TtObject*> tts;
-  if (full) {
+  if (scope == CheckScope::kFull) {
     impl_->model.ForEachTt([&](const TtObject& tt) { tts.push_back(&tt); });
   } else {
     for (uint64_t id : impl_->dirty)
       if (const TtObject* tt = impl_->model.FindTt(id)) tts.push_back(tt);
   }
   impl_->dirty.clear();
-  return CheckInvariants(impl_->model, tts, full);
+  return CheckInvariants(impl_->model, tts, scope);
 }
 
 // Bookkeeping: the slot counts `expect` asks about, without `intact`.

@@ -87,7 +87,7 @@ TEST(KunitTtmPool, AllocBasicRecordsTheBlockOrderOnTheFirstPage) {
       EXPECT_EQ(last.private_order, 0u);
       EXPECT_TRUE(last.tail);
     }
-    EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+    EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   }
 }
 
@@ -104,7 +104,7 @@ TEST(KunitTtmPool, AllocBasicDmaAddrFillsTheFirstAndLastDmaAddresses) {
     EXPECT_NE(tt.dma_address.Get(0), 0u);
     EXPECT_NE(tt.dma_address.Get(pages - 1), 0u);
     EXPECT_EQ(tt.dma_address.Get(pages - 1), BusAddress(tt.pages.Get(pages - 1).pfn()));
-    EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+    EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   }
 }
 
@@ -226,7 +226,7 @@ TEST(KunitTtmTt, UnpopulateClearsPopulated) {
   EXPECT_FALSE(Tt(engine, 1).populated());
   EXPECT_EQ(engine.Inspect(1)->state, TtState::kUnpopulated);
   EXPECT_EQ(engine.Global().system_used_pages, 0u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 }
 
 // 6.2.14 ttm_tt_unpopulate_empty_ttm.
@@ -236,7 +236,7 @@ TEST(KunitTtmTt, UnpopulatingAnUnpopulatedTtIsHarmless) {
   TTM_APPLY_CLEAN(engine, UnpopulateEvent{1});
   EXPECT_FALSE(Tt(engine, 1).populated());
   EXPECT_EQ(engine.Global().system_used_pages, 0u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   EXPECT_TRUE(engine.Teardown().ok());
 }
 

@@ -26,7 +26,7 @@ const std::vector<std::string> kNone;
 constexpr Caching kWC = Caching::kWriteCombined;
 
 void ExpectTeardownClean(Engine& engine) {
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   LeakReport leaks = engine.Teardown();
   EXPECT_TRUE(leaks.ok()) << leaks.pages << " pages, " << leaks.handles << " handles";
   EXPECT_EQ(Invariants(leaks.violations), kNone);
@@ -186,7 +186,7 @@ TEST(PoolAlloc, OrderFallbackFillsTheTtWithSmallerBlocksAndPoolsThemByTheirOrder
   EXPECT_EQ(CachingLayout(engine, 1), "wwwwwwwwwwww");
   EXPECT_EQ(engine.counters().order_fallbacks, 2u);
   EXPECT_EQ(engine.counters().pool_misses, 6u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   TTM_APPLY_CLEAN(engine, UnpopulateEvent{1});
   EXPECT_EQ(PoolEntries(engine, kWC, 1), 6u);
@@ -265,7 +265,7 @@ TEST(PoolAlloc, DmaMapFailureFreesTheUnplacedBlockAndUnmapsThePlacedOnes) {
   EXPECT_EQ(engine.Inspect(1)->state, TtState::kUnpopulated);
   EXPECT_EQ(engine.Global().system_used_pages, 0u);
   EXPECT_EQ(engine.Global().pool_pages, 0u);  // system pages were still WB
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_EQ(SlotLayout(engine, 1), "P2 t t t P2 t t t");
@@ -302,7 +302,7 @@ TEST(PoolAlloc, CachingFailureBeforeAPoolHitFreesThePoolBlockAndTheWbPages) {
   EXPECT_EQ(SlotLayout(engine, 1), "S S S S -");
   EXPECT_EQ(engine.Global().pool_pages, 0u);
   EXPECT_EQ(engine.Global().system_used_pages, 0u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   ExpectTeardownClean(engine);
 }
 
@@ -324,7 +324,7 @@ TEST(PoolAlloc, FinalCachingFailurePoolsTheConvertedPagesAndFreesTheWbOnes) {
   EXPECT_EQ(PoolEntries(engine, kWC, 0), 0u);
   EXPECT_EQ(engine.Global().pool_pages, 6u);
   EXPECT_EQ(engine.Global().system_used_pages, 6u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   ExpectTeardownClean(engine);
 }
 
@@ -341,7 +341,7 @@ TEST(PoolAlloc, FailureAtOrderZeroUnmapsAndFreesEverythingPlacedAndReturnsEnomem
   EXPECT_EQ(engine.Global().system_used_pages, 0u);
   EXPECT_EQ(engine.Global().pool_pages, 0u);
   EXPECT_EQ(engine.Inspect(1)->state, TtState::kUnpopulated);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   ExpectTeardownClean(engine);
 }
 

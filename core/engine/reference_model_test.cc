@@ -243,7 +243,7 @@ class Comparison {
   }
 
   void Compare(int step) {
-    for (const Violation& v : engine_.Check(true))
+    for (const Violation& v : engine_.Check(CheckScope::kFull))
       ADD_FAILURE() << "step " << step << ": " << InvariantName(v.invariant) << ": " << v.what;
     TtmModel& m = EngineTestPeer::Model(engine_);
     uint64_t held = 0;

@@ -28,11 +28,11 @@ class Scenario {
   Outcome Do(const EventBody& event) {
     Outcome out = engine_.Apply(event);
     for (const Violation& v : out.violations) seen_.push_back(v);
-    for (const Violation& v : engine_.Check(true)) seen_.push_back(v);
+    for (const Violation& v : engine_.Check(CheckScope::kFull)) seen_.push_back(v);
     return out;
   }
   void CheckNow() {
-    for (const Violation& v : engine_.Check(true)) seen_.push_back(v);
+    for (const Violation& v : engine_.Check(CheckScope::kFull)) seen_.push_back(v);
   }
   int64_t Populate(uint64_t tt, bool interruptible = true) {
     return Do(PopulateEvent{tt, interruptible}).ret;

@@ -188,7 +188,7 @@ class SemanticsRun {
   Outcome Do(const EventBody& event) {
     Outcome out = engine_.Apply(event);
     for (const Violation& v : out.violations) seen_.push_back(v);
-    for (const Violation& v : engine_.Check(true)) seen_.push_back(v);
+    for (const Violation& v : engine_.Check(CheckScope::kFull)) seen_.push_back(v);
     return out;
   }
   int64_t Populate(uint64_t tt, bool interruptible = true) { return Do(PopulateEvent{tt, interruptible}).ret; }

@@ -66,7 +66,7 @@ class Replayer {
   const Engine& engine() const { return engine_; }
 
  private:
-  void RunChecker(uint64_t line, bool full, bool from_check_event);
+  void RunChecker(uint64_t line, CheckScope scope, bool from_check_event);
   void AddViolation(uint64_t line, const Violation& v);
   void Expect(uint64_t line, const ExpectEvent& e);
   void Timeline(const Event& event, const Outcome& out);
