@@ -1,3 +1,4 @@
+#include "cli/file_source.h"
 #include "cli/ab.h"
 
 #include "cli/build_info.h"
@@ -29,7 +30,7 @@ void SetupAb(CLI::App* cmd, AbCommandOptions* options) {
 }
 
 Result<int> RunAb(const AbCommandOptions& options, Io io) {
-  Result<std::unique_ptr<trace::TraceReader>> opened = trace::TraceReader::Open(options.trace);
+  Result<std::unique_ptr<trace::TraceReader>> opened = OpenTrace(options.trace);
   if (!opened.ok()) return opened.status();
   trace::TraceReader& reader = **opened;
   AbOptions ab_options;

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "cli/exit_codes.h"
+#include "cli/file_source.h"
 #include "core/report/report_diff.h"
 #include "core/report/timeline_diff.h"
 #include "core/trace/byte_source.h"
@@ -49,7 +50,7 @@ struct Input {
 };
 
 Result<Input> Open(const std::string& path) {
-  Result<std::unique_ptr<trace::ByteSource>> source = trace::OpenFileSource(path);
+  Result<std::unique_ptr<trace::ByteSource>> source = OpenFileSource(path);
   if (!source.ok()) return source.status();
   Input in;
   in.name = path;

@@ -1,3 +1,4 @@
+#include "cli/file_source.h"
 #include "cli/explore.h"
 
 #include <unistd.h>
@@ -48,7 +49,7 @@ Result<int> RunExplore(const ExploreCommandOptions& options, Io io) {
       io.err << line << (done == total ? "\r\033[K" : "") << std::flush;
     };
 
-  Result<trace::WholeTrace> t = trace::ReadWholeTrace(options.trace);
+  Result<trace::WholeTrace> t = ReadWholeTraceFile(options.trace);
   if (!t.ok()) return t.status();
   if (x.tt) {
     bool named = false;

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "cli/exit_codes.h"
+#include "cli/file_source.h"
 #include "cli/output.h"
 #include "cli/version.h"
 #include "core/trace/byte_source.h"
@@ -28,11 +29,9 @@ std::string Counts(const std::map<std::string, uint64_t>& counts) {
 
 Status ImportStream(const ImportCommandOptions& options, std::ostream& out,
                     import::ImportStats* stats) {
-  Result<std::unique_ptr<trace::ByteSource>> source =
-      options.raw == "-" ? Result<std::unique_ptr<trace::ByteSource>>(trace::StdinSource())
-                         : trace::OpenFileSource(options.raw);
+  Result<std::unique_ptr<trace::ByteSource>> source = OpenInput(options.raw);
   if (!source.ok()) return source.status();
-  const std::string name = options.raw == "-" ? "<stdin>" : options.raw;
+  const std::string name = InputName(options.raw);
   trace::LineReader reader(std::move(*source));
   trace::TraceWriter writer(out, EndsWith(options.output, ".zst"));
   import::ImportOptions import_options;

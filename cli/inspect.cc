@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/exit_codes.h"
+#include "cli/file_source.h"
 #include "core/replay/replayer.h"
 #include "core/trace/trace_reader.h"
 
@@ -180,7 +181,7 @@ std::string RenderInspectJson(const Engine& engine, const InspectedEvent& at,
 }
 
 Result<int> RunInspect(const InspectOptions& options, Io io) {
-  Result<std::unique_ptr<trace::TraceReader>> opened = trace::TraceReader::Open(options.trace);
+  Result<std::unique_ptr<trace::TraceReader>> opened = OpenTrace(options.trace);
   if (!opened.ok()) return opened.status();
   trace::TraceReader& reader = **opened;
   Replayer replayer(Resolve(reader.header().config), ReplayOptions{});

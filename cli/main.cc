@@ -56,9 +56,9 @@ std::string OneLine(std::string s) {
   return s;
 }
 
-int Fail(const std::string& message) {
+int Fail(const std::string& message, int exit_status = kExitInvalidInput) {
   std::cerr << "ttm-replay: " << OneLine(message) << '\n';
-  return kExitInvalidInput;
+  return exit_status;
 }
 
 int Main(int argc, char** argv) {
@@ -90,7 +90,7 @@ int Main(int argc, char** argv) {
   if (!run) return Fail("no subcommand given");
   Result<int> status = run(Io{std::cout, std::cerr});
   std::cout.flush();
-  if (!status.ok()) return Fail(status.status().message());
+  if (!status.ok()) return Fail(status.status().message(), ExitStatusOf(status.status()));
   return *status;
 }
 

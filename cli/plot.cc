@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "cli/exit_codes.h"
+#include "cli/file_source.h"
 #include "cli/output.h"
 #include "core/plot/svg.h"
 #include "core/plot/timeline_plot.h"
@@ -22,18 +23,10 @@ void SetupPlot(CLI::App* cmd, PlotOptions* options) {
 }
 
 Result<int> RunPlot(const PlotOptions& options, Io io) {
-  std::unique_ptr<trace::ByteSource> source;
-  std::string name = options.timeline;
-  if (options.timeline == "-") {
-    source = trace::StdinSource();
-    name = "<stdin>";
-  } else {
-    Result<std::unique_ptr<trace::ByteSource>> file = trace::OpenFileSource(options.timeline);
-    if (!file.ok()) return file.status();
-    source = std::move(*file);
-  }
+  Result<std::unique_ptr<trace::ByteSource>> source = OpenInput(options.timeline);
+  if (!source.ok()) return source.status();
   Result<std::unique_ptr<plot::TimelineReader>> reader =
-      plot::TimelineReader::FromSource(std::move(source), name);
+      plot::TimelineReader::FromSource(std::move(*source), InputName(options.timeline));
   if (!reader.ok()) return reader.status();
 
   plot::TimelinePlot picture((*reader)->header());

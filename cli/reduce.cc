@@ -1,3 +1,4 @@
+#include "cli/file_source.h"
 #include "cli/reduce.h"
 
 #include <unistd.h>
@@ -52,7 +53,7 @@ Result<int> RunReduce(const ReduceCommandOptions& options, Io io) {
       shown = true;
     };
 
-  Result<trace::WholeTrace> t = trace::ReadWholeTrace(options.trace);
+  Result<trace::WholeTrace> t = ReadWholeTraceFile(options.trace);
   if (!t.ok()) return t.status();
   Result<Reduction> reduced = Reduce(Resolve(t->header.config), t->events, r);
   if (shown) io.err << "\r\033[K" << std::flush;

@@ -1,3 +1,4 @@
+#include "cli/file_source.h"
 #include "cli/reduce.h"
 
 #include <gtest/gtest.h>
@@ -33,7 +34,7 @@ TEST(ReduceCommand, WritesAValidReducedTraceAndSaysWhatItKept) {
   EXPECT_EQ(*c.status, kExitOk);
   EXPECT_EQ(c.out.rfind("reduced 1006 events to ", 0), 0u) << c.out;
   EXPECT_NE(c.out.find(" keeping the first violation 3.4.4 wb-after-failed-backup ("), std::string::npos) << c.out;
-  Result<trace::WholeTrace> back = trace::ReadWholeTrace(o.output);
+  Result<trace::WholeTrace> back = ReadWholeTraceFile(o.output);
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_LE(back->events.size(), 20u);
   EXPECT_EQ(back->header.meta["reduced_from"]["events"], 1006);
@@ -49,7 +50,7 @@ TEST(ReduceCommand, ACompressedOutputNameGivesAZstdTrace) {
   in.read(reinterpret_cast<char*>(magic), 4);
   EXPECT_EQ(magic[0], 0x28);
   EXPECT_EQ(magic[3], 0xfd);
-  Result<trace::WholeTrace> back = trace::ReadWholeTrace(o.output);
+  Result<trace::WholeTrace> back = ReadWholeTraceFile(o.output);
   ASSERT_TRUE(back.ok());
   EXPECT_GT(back->events.size(), 0u);
 }

@@ -8,6 +8,7 @@
 
 #include "cli/build_info.h"
 #include "cli/exit_codes.h"
+#include "cli/file_source.h"
 #include "cli/help_text.h"
 #include "cli/option_checks.h"
 #include "cli/output.h"
@@ -94,7 +95,7 @@ Result<ReplayOutcome> ReplayOneTrace(const ReplayCommandOptions& options, std::o
       },
   };
   Result<std::unique_ptr<trace::TraceReader>> opened =
-      trace::TraceReader::Open(options.trace, reader_options);
+      OpenTrace(options.trace, reader_options);
   if (!opened.ok()) return opened.status();
   trace::TraceReader& reader = **opened;
 

@@ -1,6 +1,7 @@
 #include "cli/validate.h"
 
 #include "cli/exit_codes.h"
+#include "cli/file_source.h"
 #include "cli/help_text.h"
 #include "core/trace/trace_reader.h"
 
@@ -25,7 +26,7 @@ Result<int> RunValidate(const ValidateOptions& options, Io io) {
       .keep_going = options.all_errors,
   };
   Result<std::unique_ptr<trace::TraceReader>> reader =
-      trace::TraceReader::Open(options.trace, reader_options);
+      OpenTrace(options.trace, reader_options);
   if (!reader.ok()) {
     io.err << "ttm-replay: " << reader.status().message() << '\n';
     return kExitInvalidInput;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/file_source.h"
 #include "core/replay/replayer.h"
 #include "core/trace/trace_reader.h"
 
@@ -29,7 +30,7 @@ std::vector<std::string>* g_traces = nullptr;
 // Replays one trace and checks every expect against the timeline so far.
 // Adds the number of assertions compared to *compared.
 void CheckTrace(const std::string& path, int* compared_total) {
-  auto opened = trace::TraceReader::Open(path);
+  auto opened = cli::OpenTrace(path);
   ASSERT_TRUE(opened.ok()) << opened.status().message();
   trace::TraceReader& reader = **opened;
 

@@ -41,7 +41,7 @@ FailEvent FailCopy(uint64_t after, Errno error) {
 }
 
 void ExpectTeardownClean(Engine& engine) {
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   LeakReport leaks = engine.Teardown();
   EXPECT_TRUE(leaks.ok()) << leaks.pages << " pages, " << leaks.handles << " handles";
   EXPECT_EQ(Invariants(leaks.violations), kNone);
@@ -66,7 +66,7 @@ TEST(Backup, HappyPathExchangesEveryPageForItsHandleAndRestoresThemIntact) {
   EXPECT_EQ(engine.counters().backed_up_pages, 8u);
   EXPECT_EQ(engine.counters().splits, 1u);
   EXPECT_EQ(engine.counters().backup_partial, 0u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_EQ(SlotLayout(engine, 1), "P3 t t t t t t t");
@@ -96,7 +96,7 @@ TEST(Backup, WithoutSwapSpaceBackupIsBusyAndPurgeFreesEverythingToTheSystem) {
   // No caching change, no unmap, still populated.
   EXPECT_EQ(SlotLayout(engine, 1), "P3 t t t t t t t");
   EXPECT_EQ(CachingLayout(engine, 1), "wwwwwwww");
-  EXPECT_EQ(MappedSlots(engine.model_for_test(), Tt(engine, 1)), 8u);
+  EXPECT_EQ(MappedSlots(EngineTestPeer::Model(engine), Tt(engine, 1)), 8u);
   EXPECT_EQ(engine.Inspect(1)->state, TtState::kPopulated);
   EXPECT_EQ(engine.counters().backup_ebusy, 1u);
 
@@ -108,12 +108,12 @@ TEST(Backup, WithoutSwapSpaceBackupIsBusyAndPurgeFreesEverythingToTheSystem) {
   EXPECT_EQ(engine.Global().pool_pages, 0u);  // never to a pool
   EXPECT_EQ(engine.Global().backup_pages, 0u);
   EXPECT_EQ(engine.counters().purged_pages, 8u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   // Fresh pages from the system: poison, and nothing vouches for them.
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_EQ(SlotLayout(engine, 1), "P3 t t t t t t t");
-  EXPECT_EQ(engine.model_for_test().page(tt.pages.Get(0).pfn()).token, kPoisonToken);
+  EXPECT_EQ(EngineTestPeer::Model(engine).page(tt.pages.Get(0).pfn()).token, kPoisonToken);
   EXPECT_TRUE(engine.Inspect(1)->intact);
   ExpectTeardownClean(engine);
 }
@@ -154,7 +154,7 @@ TEST(Backup, BackingUpABackedUpTtIsBusyAndChangesNothing) {
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, Shrink(1)), kEBUSY);
   EXPECT_EQ(Tt(engine, 1).restore->restored_pages, 1u);
   EXPECT_EQ(engine.counters().backup_ebusy, 2u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_TRUE(engine.Inspect(1)->intact);
@@ -186,7 +186,7 @@ TEST(Backup, PartialBackupAcrossABlockSplitsOnlyTheBlocksItReached) {
   EXPECT_EQ(st.backed_up, 5u);
   EXPECT_EQ(st.resident, 3u);
   EXPECT_TRUE(st.intact);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   // The restore copies handles and retained pages alike.
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
@@ -211,7 +211,7 @@ TEST(Backup, PartialBackupFailingAtABlockHeadStillSplitsThatBlock) {
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, Shrink(1)), 4);
   EXPECT_EQ(SlotLayout(engine, 1), "H1 H2 H3 H4 P0 P0 P0 P0");
   EXPECT_EQ(engine.counters().splits, 2u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_TRUE(engine.Inspect(1)->intact);
   ExpectTeardownClean(engine);
@@ -230,7 +230,7 @@ TEST(Backup, PartialBackupLeavesBlocksAfterTheFailureUnsplit) {
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, Shrink(1)), 3);
   EXPECT_EQ(SlotLayout(engine, 1), "H1 H2 H3 P0 P0 P0 P0 P0 P3 t t t t t t t");
   EXPECT_EQ(engine.counters().splits, 1u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_TRUE(engine.Inspect(1)->intact);
   EXPECT_EQ(engine.counters().pages_from_backup, 3u);
@@ -252,8 +252,8 @@ TEST(Backup, ZeroProgressBackupFailureLeavesAPopulatedTtWithWbUnmappedPages) {
   TTM_APPLY_CLEAN(engine, PopulateEvent{1, true});
   EXPECT_EQ(SlotLayout(engine, 1), "P2 t t t P2 t t t");
   EXPECT_EQ(CachingLayout(engine, 1), "wwwwwwww");
-  EXPECT_EQ(MappedSlots(engine.model_for_test(), Tt(engine, 1)), 8u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(MappedSlots(EngineTestPeer::Model(engine), Tt(engine, 1)), 8u);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   TTM_APPLY_CLEAN(engine, Fail(FaultSite::kBackupPage, 0));
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, Shrink(1)), kENOMEM);
@@ -262,10 +262,10 @@ TEST(Backup, ZeroProgressBackupFailureLeavesAPopulatedTtWithWbUnmappedPages) {
             kTtFlagPrivPopulated);
   EXPECT_EQ(SlotLayout(engine, 1), "P0 P0 P0 P0 P2 t t t");
   EXPECT_EQ(CachingLayout(engine, 1), "bbbbbbbb");
-  EXPECT_EQ(MappedSlots(engine.model_for_test(), tt), 0u);
+  EXPECT_EQ(MappedSlots(EngineTestPeer::Model(engine), tt), 0u);
   EXPECT_EQ(engine.Global().backup_pages, 0u);
   EXPECT_EQ(engine.counters().backup_failed_pages, 1u);
-  EXPECT_EQ(Invariants(engine.Check(true)),
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)),
             Names({Invariant::kWbAfterFailedBackup, Invariant::kDmaMapping}));
 
   Outcome unpopulate = engine.Apply(UnpopulateEvent{1});
@@ -273,9 +273,9 @@ TEST(Backup, ZeroProgressBackupFailureLeavesAPopulatedTtWithWbUnmappedPages) {
             Names({Invariant::kPoolAccounting, Invariant::kPoolCaching, Invariant::kDmaUnmapOnce}));
   EXPECT_EQ(testing::PoolEntries(engine, Caching::kWriteCombined, 0), 4u);
   EXPECT_EQ(testing::PoolEntries(engine, Caching::kWriteCombined, 2), 1u);
-  EXPECT_EQ(engine.model_for_test().allocated_pages(), 8u);
+  EXPECT_EQ(EngineTestPeer::Model(engine).allocated_pages(), 8u);
   // The pooled WB pages stay wrong for as long as they are pooled.
-  EXPECT_EQ(Invariants(engine.Check(true)),
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)),
             Names({Invariant::kPoolAccounting, Invariant::kPoolCaching}));
 
   TTM_APPLY_CLEAN(engine, FreeEvent{1});
@@ -300,7 +300,7 @@ TEST(Backup, NullSlotsReachingTheWbConversionOfAWcTtAreAKernelCrash) {
     EXPECT_EQ(Invariants(o.violations), Names({Invariant::kKernelCrash}));
     EXPECT_EQ(SlotLayout(engine, 1), "- - - - - - - -");
   }
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   TTM_APPLY_CLEAN(engine, FreeEvent{1});
   ExpectTeardownClean(engine);
 }
@@ -339,7 +339,7 @@ TEST(Backup, PurgeOfAPartlyBackedUpOrMidRestoreTtIsBusy) {
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, Shrink(1, /*purge=*/true)), kEBUSY);
   EXPECT_EQ(engine.Global().system_used_pages, used);
   EXPECT_EQ(engine.counters().purged_pages, 0u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_TRUE(engine.Inspect(1)->intact);
@@ -362,7 +362,7 @@ TEST(Backup, HalfBackupCutAtABlockBoundaryLeavesTheRestUnsplit) {
   EXPECT_FALSE(Tt(engine, 1).populated());
   EXPECT_EQ(engine.counters().backup_failed_pages, 0u);
   EXPECT_EQ(engine.counters().backup_partial, 1u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_TRUE(engine.Inspect(1)->intact);
   ExpectTeardownClean(engine);
@@ -379,7 +379,7 @@ TEST(Backup, HalfBackupCutInsideABlockRetainsItsRestAsOrderZeroPieces) {
   TTM_APPLY_CLEAN(engine, Fail(FaultSite::kBackupHalf));
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, Shrink(1)), 3);
   EXPECT_EQ(SlotLayout(engine, 1), "H1 H2 H3 P0 P1 t");
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_TRUE(engine.Inspect(1)->intact);
   ExpectTeardownClean(engine);
@@ -402,7 +402,7 @@ TEST(Backup, TtBackupWithoutABackupObjectReturnsZeroAndChangesNothing) {
   EXPECT_EQ(SlotLayout(m, tt), "P3 t t t t t t t");
   EXPECT_EQ(m.store().held_pages(), 0u);
   tt.has_backup = true;  // so that fini releases the backup object
-  EXPECT_EQ(Invariants(CheckInvariants(m, {&tt}, true)), kNone);
+  EXPECT_EQ(Invariants(CheckInvariants(m, {&tt}, CheckScope::kFull)), kNone);
   m.TtUnpopulate(tt);
   m.TtFini(tt);
   EXPECT_EQ(Invariants(sink), kNone);

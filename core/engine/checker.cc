@@ -291,7 +291,7 @@ void CheckTt(const TtmModel& m, const TtObject& tt, Findings& f) {
 }  // namespace
 
 std::vector<Violation> CheckInvariants(const TtmModel& m, const std::vector<const TtObject*>& tts,
-                                       bool full) {
+                                       CheckScope scope) {
   std::vector<Violation> out;
   Findings f(out);
 
@@ -313,7 +313,7 @@ std::vector<Violation> CheckInvariants(const TtmModel& m, const std::vector<cons
     f.Add(Invariant::kConservation, nullptr,
           S(unreferenced) + " page(s) taken from the system are referenced by nothing (leaked)");
 
-  if (full) {
+  if (scope == CheckScope::kFull) {
     for (size_t t = 0; t < m.pool_types().size(); ++t) {
       const PoolType& pt = m.pool_types()[t];
       for (Pfn p : pt.pages) {

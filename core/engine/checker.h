@@ -78,11 +78,11 @@
 namespace ttm {
 
 // Checks the state invariants of the given tts (by model index) and the
-// global ones. With full = true, also walks every pool list. Pure: reads
+// global ones. With CheckScope::kFull, also walks every pool list. Pure: reads
 // the model, returns what is broken, at most one finding per invariant and
 // tt.
 std::vector<Violation> CheckInvariants(const TtmModel& model, const std::vector<const TtObject*>& tts,
-                                       bool full);
+                                       CheckScope scope);
 
 }  // namespace ttm
 

@@ -65,14 +65,14 @@ TEST(Checker, ACleanRandomSequenceHasNoViolation) {
       }
       Outcome o = engine.Apply(event);
       ASSERT_EQ(Invariants(o.violations), kNone) << "step " << step << ": " << OpName(event);
-      ASSERT_EQ(Invariants(engine.Check(step % 50 == 0)), kNone) << "step " << step;
+      ASSERT_EQ(Invariants(engine.Check(step % 50 == 0 ? CheckScope::kFull : CheckScope::kTouched)), kNone) << "step " << step;
     }
     EXPECT_GT(engine.counters().backed_up_pages, 0u);
     EXPECT_GT(engine.counters().purged_pages, 0u);
     EXPECT_GT(engine.counters().restore_completed, 0u);
     EXPECT_GT(engine.counters().pool_hits, 0u);
     EXPECT_EQ(engine.counters().mismatches, 0u);
-    EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+    EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
     LeakReport leaks = engine.Teardown();
     EXPECT_TRUE(leaks.ok());
     EXPECT_EQ(Invariants(leaks.violations), kNone);
@@ -82,7 +82,7 @@ TEST(Checker, ACleanRandomSequenceHasNoViolation) {
 // A fixture that builds the state each test then corrupts.
 class CheckerCorruption : public ::testing::Test {
  protected:
-  CheckerCorruption() : engine_(SmallMachine()), m_(engine_.model_for_test()) {}
+  CheckerCorruption() : engine_(SmallMachine()), m_(EngineTestPeer::Model(engine_)) {}
 
   void Apply(const EventBody& e) { TTM_APPLY_CLEAN(engine_, e); }
   void Populate(uint64_t id, uint64_t pages, Caching caching = Caching::kCached, bool dma = false) {
@@ -112,7 +112,7 @@ class CheckerCorruption : public ::testing::Test {
   }
   // The invariants the full check finds, after making sure the state was
   // clean before the corruption.
-  std::vector<std::string> Found() { return Invariants(engine_.Check(true)); }
+  std::vector<std::string> Found() { return Invariants(engine_.Check(CheckScope::kFull)); }
 
   Engine engine_;
   TtmModel& m_;
@@ -131,7 +131,7 @@ TEST_F(CheckerCorruption, APooledBlockOfTheWrongOrderBreaksPoolAccounting) {
   Apply(UnpopulateEvent{1});
   ASSERT_EQ(Found(), kNone);
   m_.PageForTest(PooledBlock(kWC, 2)).private_order = 1;
-  EXPECT_EQ(Invariants(engine_.Check(false)), kNone);  // pools are walked by a full check only
+  EXPECT_EQ(Invariants(engine_.Check(CheckScope::kTouched)), kNone);  // pools are walked by a full check only
   EXPECT_EQ(Found(), Names({Invariant::kPoolAccounting}));
 }
 
@@ -240,7 +240,7 @@ TEST(Checker, TwoSlotsWhoseContentTokensCollideAreNoSecondCopy) {
   TTM_APPLY_CLEAN(engine, Allocate(1, kPages, Caching::kCached));
   TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
   TTM_APPLY_CLEAN(engine, (WriteEvent{1, std::nullopt, std::nullopt}));
-  const TtmModel& m = engine.model_for_test();
+  const TtmModel& m = EngineTestPeer::Model(engine);
   std::vector<uint64_t> tokens;
   for (uint64_t i = 0; i < kPages; ++i) tokens.push_back(*m.ExpectedToken(Tt(engine, 1), i));
   std::sort(tokens.begin(), tokens.end());
@@ -248,7 +248,7 @@ TEST(Checker, TwoSlotsWhoseContentTokensCollideAreNoSecondCopy) {
       << "the premise: some two slots of this object expect the same token";
   TTM_APPLY_CLEAN(engine, Fail(FaultSite::kBackupPage, kPages / 2));
   EXPECT_EQ(engine.Apply(ShrinkEvent{1, false, false}).ret, static_cast<int64_t>(kPages / 2));
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   EXPECT_TRUE(engine.Inspect(1)->intact);
 }
 

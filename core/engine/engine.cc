@@ -110,7 +110,7 @@ int64_t EngineImpl::Populate(TtObject& tt, const PopulateEvent& e) {
   const bool restoring = tt.backed_up() && !tt.populated() && !(model.merged() && tt.purgeable);
   if (restoring) ++(tt.restore ? c.restore_restarts : c.restore_started);
   const bool fresh = !restoring && !tt.populated();
-  const int ret = model.TtPopulate(tt, OperationCtx{e.interruptible, false});
+  const int ret = model.TtPopulate(tt, OperationCtx{e.interruptible});
   if (restoring) ++(ret == 0 ? c.restore_completed : c.restore_failed);
   if (fresh && ret == 0) CheckFreshContent(tt);
   return ret;
@@ -233,19 +233,18 @@ Engine& Engine::operator=(const Engine& other) {
 }
 
 Outcome Engine::Apply(const EventBody& event) { return impl_->Apply(event); }
-TtmModel& Engine::model_for_test() { return impl_->model; }
 const TtmModel& Engine::model_for_inspection() const { return impl_->model; }
 
-std::vector<Violation> Engine::Check(bool full) {
+std::vector<Violation> Engine::Check(CheckScope scope) {
   std::vector<const TtObject*> tts;
-  if (full) {
+  if (scope == CheckScope::kFull) {
     impl_->model.ForEachTt([&](const TtObject& tt) { tts.push_back(&tt); });
   } else {
     for (uint64_t id : impl_->dirty)
       if (const TtObject* tt = impl_->model.FindTt(id)) tts.push_back(tt);
   }
   impl_->dirty.clear();
-  return CheckInvariants(impl_->model, tts, full);
+  return CheckInvariants(impl_->model, tts, scope);
 }
 
 // Bookkeeping: the slot counts `expect` asks about, without `intact`.

@@ -155,7 +155,17 @@ struct EngineOptions {
   bool pool_shrink_off_by_one = false;
 };
 
+// What a Check() looks at.
+enum class CheckScope {
+  // The objects touched since the previous check and the global invariants:
+  // cheap enough for every event.
+  kTouched,
+  // Every object and every pool list.
+  kFull,
+};
+
 class EngineImpl;
+class EngineTestPeer;
 class TtmModel;
 
 class Engine {
@@ -174,10 +184,8 @@ class Engine {
   // an unknown id gives a kKernelCrash-free empty Outcome with ret EINVAL.
   Outcome Apply(const EventBody& event);
 
-  // The invariants of checker.h, evaluated now. With full = false only the
-  // objects touched since the previous call and the global invariants are
-  // checked (cheap enough for every event); full = true checks everything.
-  std::vector<Violation> Check(bool full);
+  // The invariants of checker.h, evaluated now, over `scope`.
+  std::vector<Violation> Check(CheckScope scope);
 
   std::optional<TtStatus> Inspect(uint64_t tt) const;
   // Inspect() without `intact` (left true): the slot counts only, cheap
@@ -209,11 +217,10 @@ class Engine {
   // counts what never came back. The engine is empty afterwards.
   LeakReport Teardown();
 
-  // For the engine's own tests (engine_internal only): the modelled kernel
-  // state underneath, to inspect slot layouts and poke slots (4.11).
-  TtmModel& model_for_test();
-
  private:
+  // The engine's tests reach the model underneath through the test-only
+  // EngineTestPeer (testing.h), to inspect slot layouts and poke slots.
+  friend class EngineTestPeer;
   const TtmModel& model_for_inspection() const;
   std::unique_ptr<EngineImpl> impl_;
 };

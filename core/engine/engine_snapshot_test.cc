@@ -46,7 +46,7 @@ TEST(EngineSnapshot, ACopyGoesOnExactlyAsTheOriginalDoes) {
   EXPECT_EQ(original.counters().restore_restarts, copy.counters().restore_restarts);
   EXPECT_EQ(original.Global().system_used_pages, copy.Global().system_used_pages);
   EXPECT_TRUE(copy.Inspect(1)->intact);
-  EXPECT_EQ(original.Check(true).size(), copy.Check(true).size());
+  EXPECT_EQ(original.Check(CheckScope::kFull).size(), copy.Check(CheckScope::kFull).size());
 }
 
 TEST(EngineSnapshot, ChangingTheCopyLeavesTheOriginalAlone) {

@@ -70,7 +70,7 @@ TEST(Engine, HappyPathBacksUpAndRestoresEveryPageIntact) {
   EXPECT_EQ(engine.counters().restore_restarts, 0u);
   EXPECT_EQ(engine.counters().pages_from_backup, 8u);
   EXPECT_EQ(engine.counters().pages_verified, 8u);
-  EXPECT_TRUE(engine.Check(true).empty());
+  EXPECT_TRUE(engine.Check(CheckScope::kFull).empty());
 
   engine.Apply(FreeEvent{1});
   LeakReport leaks = engine.Teardown();
@@ -91,13 +91,13 @@ TEST(Engine, ContractExampleResumesAnInterruptedRestore) {
   EXPECT_EQ(engine.Apply(ShrinkEvent{1, false, false}).ret, 300);
   EXPECT_EQ(engine.Apply(PopulateEvent{1, true}).ret, kEINTR);
   EXPECT_TRUE(engine.Inspect(1)->restore_pending);
-  EXPECT_TRUE(engine.Check(true).empty());
+  EXPECT_TRUE(engine.Check(CheckScope::kFull).empty());
   EXPECT_EQ(engine.Apply(PopulateEvent{1, true}).ret, 0);
   TtStatus st = *engine.Inspect(1);
   EXPECT_EQ(st.state, TtState::kPopulated);
   EXPECT_TRUE(st.intact);
   EXPECT_EQ(engine.counters().restore_restarts, 1u);
-  EXPECT_TRUE(engine.Check(true).empty());
+  EXPECT_TRUE(engine.Check(CheckScope::kFull).empty());
   engine.Apply(FreeEvent{1});
   EXPECT_TRUE(engine.Teardown().ok());
 }

@@ -78,7 +78,7 @@ TEST(KunitTtmPool, AllocBasicRecordsTheBlockOrderOnTheFirstPage) {
     EXPECT_FALSE(engine.config().numa_node);
     TTM_APPLY_CLEAN(engine, Allocate(1, c.pages, kUC));
     EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
-    const TtmModel& m = engine.model_for_test();
+    const TtmModel& m = EngineTestPeer::Model(engine);
     const TtObject& tt = Tt(engine, 1);
     EXPECT_EQ(tt.num_pages, c.pages);
     const uint32_t order = std::min(maxo, Fls(c.pages));
@@ -88,7 +88,7 @@ TEST(KunitTtmPool, AllocBasicRecordsTheBlockOrderOnTheFirstPage) {
       EXPECT_EQ(last.private_order, 0u);
       EXPECT_TRUE(last.tail);
     }
-    EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+    EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   }
 }
 
@@ -105,7 +105,7 @@ TEST(KunitTtmPool, AllocBasicDmaAddrFillsTheFirstAndLastDmaAddresses) {
     EXPECT_NE(tt.dma_address.Get(0), 0u);
     EXPECT_NE(tt.dma_address.Get(pages - 1), 0u);
     EXPECT_EQ(tt.dma_address.Get(pages - 1), BusAddress(tt.pages.Get(pages - 1).pfn()));
-    EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+    EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   }
 }
 
@@ -164,7 +164,7 @@ TEST(KunitTtmPool, FiniBasicEmptiesThePool) {
   EXPECT_EQ(Own(engine, kUC, 0), 1u);
   LeakReport leaks = engine.Teardown();
   EXPECT_EQ(Own(engine, kUC, 0), 0u);
-  EXPECT_EQ(engine.model_for_test().allocated_pages(), 0u);
+  EXPECT_EQ(EngineTestPeer::Model(engine).allocated_pages(), 0u);
   EXPECT_TRUE(leaks.ok());
   EXPECT_EQ(Invariants(leaks.violations), kNone);
 }
@@ -227,7 +227,7 @@ TEST(KunitTtmTt, UnpopulateClearsPopulated) {
   EXPECT_FALSE(Tt(engine, 1).populated());
   EXPECT_EQ(engine.Inspect(1)->state, TtState::kUnpopulated);
   EXPECT_EQ(engine.Global().system_used_pages, 0u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 }
 
 // 6.2.14 ttm_tt_unpopulate_empty_ttm.
@@ -237,7 +237,7 @@ TEST(KunitTtmTt, UnpopulatingAnUnpopulatedTtIsHarmless) {
   TTM_APPLY_CLEAN(engine, UnpopulateEvent{1});
   EXPECT_FALSE(Tt(engine, 1).populated());
   EXPECT_EQ(engine.Global().system_used_pages, 0u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   EXPECT_TRUE(engine.Teardown().ok());
 }
 

@@ -77,11 +77,11 @@ struct AllocState {
 // leaks, teardown) is shared. Cursors that are page pointers in the kernel
 // are slot indices here.
 struct RestoreState {
+  // restore->pool is not kept: there is one device pool.
   uint64_t alloced_pages = 0;   // slots [0, alloced_pages) hold new pages
   uint64_t restored_pages = 0;  // progress inside the current chunk
   uint64_t first_page = 0;      // slot of old_pages[0]
   uint64_t caching_divide = 0;  // caching cursor saved on error
-  bool pool_set = false;        // restore->pool (there is one device pool)
   uint32_t order = 0;           // order of the current chunk
   std::vector<Slot> old_pages;  // capacity 2^min(MAX_PAGE_ORDER, fls(N))
   // v6.15 only (alloced_pages, restored_pages and order above keep their
@@ -143,7 +143,6 @@ struct PoolType {
 // struct ttm_operation_ctx, the parts that matter here.
 struct OperationCtx {
   bool interruptible = true;
-  bool gfp_retry_mayfail = false;
 };
 
 // struct ttm_backup_flags.

@@ -24,7 +24,7 @@ constexpr Caching kWC = Caching::kWriteCombined;
 
 class OpCheck : public ::testing::Test {
  protected:
-  OpCheck() : engine_(SmallMachine()), m_(engine_.model_for_test()) {}
+  OpCheck() : engine_(SmallMachine()), m_(EngineTestPeer::Model(engine_)) {}
 
   void Apply(const EventBody& e) { TTM_APPLY_CLEAN(engine_, e); }
   void Populate(uint64_t id, uint64_t pages, Caching caching = Caching::kCached, bool dma = false) {

@@ -310,7 +310,6 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
       if (r) return r;
       caching = restore.caching_divide;
     }
-    tt.restore->pool_set = true;
   }
 
   for (; c.remaining; order = std::min(order, Fls(c.remaining))) {

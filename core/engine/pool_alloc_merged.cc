@@ -148,7 +148,6 @@ void TtmModel::PoolPageAllocatedRestore(TtObject& tt, uint32_t order, Pfn p, Cac
     for (uint64_t j = 0; j < (uint64_t{1} << restore.order); ++j)
       if (page(restore.alloced_page + j).owner == Owner::kRestoreStaged)
         SetOwner(restore.alloced_page + j, Owner::kOrphan);
-  restore.pool_set = true;
   restore.order = order;
   restore.restored_pages = 0;
   restore.page_caching = page_caching;
@@ -274,7 +273,6 @@ int TtmModel::PoolRestoreAndAlloc(TtObject& tt, const OperationCtx& ctx) {
     if (!AllocRestore(tt, 0)) return kENOMEM;
     RestoreState& restore = *tt.restore;
     restore.snapshot_alloc = alloc;
-    restore.pool_set = true;
     restore.restored_pages = 1;
   } else {
     alloc = tt.restore->snapshot_alloc;

@@ -26,7 +26,7 @@ const std::vector<std::string> kNone;
 constexpr Caching kWC = Caching::kWriteCombined;
 
 void ExpectTeardownClean(Engine& engine) {
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   LeakReport leaks = engine.Teardown();
   EXPECT_TRUE(leaks.ok()) << leaks.pages << " pages, " << leaks.handles << " handles";
   EXPECT_EQ(Invariants(leaks.violations), kNone);
@@ -49,7 +49,7 @@ TEST(PoolAlloc, FreedWcBlocksAreReusedWithoutConversionAndTrimmedToThePoolLimit)
   Config c;
   c.pool_limit_pages = 8;
   Engine engine(SmallMachine(c));
-  const TtmModel& m = engine.model_for_test();
+  const TtmModel& m = EngineTestPeer::Model(engine);
 
   TTM_APPLY_CLEAN(engine, Allocate(1, 8, kWC));
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
@@ -106,7 +106,7 @@ TEST(PoolAlloc, PoolTypesJoinTheShrinkerListInTheKernelsOrder) {
   c.use_dma_alloc = true;
   Engine engine(SmallMachine(c));
   std::string order;
-  for (const PoolType& pt : engine.model_for_test().pool_types())
+  for (const PoolType& pt : EngineTestPeer::Model(engine).pool_types())
     order += std::string(pt.per_pool ? "pool-" : pt.dma32 ? "dma32-" : "") +
              std::string(CachingName(pt.caching)) + std::to_string(pt.order) + " ";
   EXPECT_EQ(order,
@@ -119,7 +119,7 @@ TEST(PoolAlloc, PoolTypesJoinTheShrinkerListInTheKernelsOrder) {
   c.numa_node = true;  // a NUMA pool never pools cached pages
   Engine numa(SmallMachine(c));
   order.clear();
-  for (const PoolType& pt : numa.model_for_test().pool_types())
+  for (const PoolType& pt : EngineTestPeer::Model(numa).pool_types())
     if (pt.per_pool) order += std::string(CachingName(pt.caching)) + std::to_string(pt.order) + " ";
   EXPECT_EQ(order, "uncached0 uncached1 uncached2 wc0 wc1 wc2 ");
 }
@@ -177,7 +177,7 @@ TEST(PoolAlloc, OrderFallbackFillsTheTtWithSmallerBlocksAndPoolsThemByTheirOrder
   TTM_APPLY_CLEAN(engine, Allocate(1, 12, kWC));
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_EQ(SlotLayout(engine, 1), "P1 t P1 t P1 t P1 t P1 t P1 t");
-  const TtmModel& m = engine.model_for_test();
+  const TtmModel& m = EngineTestPeer::Model(engine);
   for (uint64_t i = 0; i < 12; ++i) {
     const Page p = m.page(SlotPfn(engine, 1, i));
     EXPECT_EQ(p.private_order, i % 2 == 0 ? 1 : 0) << "slot " << i;
@@ -186,7 +186,7 @@ TEST(PoolAlloc, OrderFallbackFillsTheTtWithSmallerBlocksAndPoolsThemByTheirOrder
   EXPECT_EQ(CachingLayout(engine, 1), "wwwwwwwwwwww");
   EXPECT_EQ(engine.counters().order_fallbacks, 2u);
   EXPECT_EQ(engine.counters().pool_misses, 6u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   TTM_APPLY_CLEAN(engine, UnpopulateEvent{1});
   EXPECT_EQ(PoolEntries(engine, kWC, 1), 6u);
@@ -202,7 +202,7 @@ TEST(PoolAlloc, AtEachSmallerOrderTheTtCachingPoolIsTriedFirst) {
   Engine engine(SmallMachine());
   PrePopulate(engine, 9, 1, kWC);
   ASSERT_EQ(PoolEntries(engine, kWC, 0), 1u);
-  const Pfn pooled = testing::FindPoolType(engine.model_for_test(), kWC, 0)->pages.back();
+  const Pfn pooled = testing::FindPoolType(EngineTestPeer::Model(engine), kWC, 0)->pages.back();
   ASSERT_EQ(PoolEntries(engine, kWC, 2), 0u);
 
   TTM_APPLY_CLEAN(engine, Allocate(1, 5, kWC));
@@ -221,7 +221,7 @@ TEST(PoolAlloc, NumaPoolKeepsWcPagesInItsOwnTypesAndStillAllowsBackup) {
   Config c;
   c.numa_node = true;
   Engine engine(SmallMachine(c));
-  const TtmModel& m = engine.model_for_test();
+  const TtmModel& m = EngineTestPeer::Model(engine);
 
   PrePopulate(engine, 1, 8, kWC);
   EXPECT_EQ(PoolEntries(engine, kWC, 3, /*per_pool=*/true), 1u);
@@ -265,11 +265,11 @@ TEST(PoolAlloc, DmaMapFailureFreesTheUnplacedBlockAndUnmapsThePlacedOnes) {
   EXPECT_EQ(engine.Inspect(1)->state, TtState::kUnpopulated);
   EXPECT_EQ(engine.Global().system_used_pages, 0u);
   EXPECT_EQ(engine.Global().pool_pages, 0u);  // system pages were still WB
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_EQ(SlotLayout(engine, 1), "P2 t t t P2 t t t");
-  EXPECT_EQ(MappedSlots(engine.model_for_test(), Tt(engine, 1)), 8u);
+  EXPECT_EQ(MappedSlots(EngineTestPeer::Model(engine), Tt(engine, 1)), 8u);
   ExpectTeardownClean(engine);
 }
 
@@ -302,7 +302,7 @@ TEST(PoolAlloc, CachingFailureBeforeAPoolHitFreesThePoolBlockAndTheWbPages) {
   EXPECT_EQ(SlotLayout(engine, 1), "S S S S -");
   EXPECT_EQ(engine.Global().pool_pages, 0u);
   EXPECT_EQ(engine.Global().system_used_pages, 0u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   ExpectTeardownClean(engine);
 }
 
@@ -324,7 +324,7 @@ TEST(PoolAlloc, FinalCachingFailurePoolsTheConvertedPagesAndFreesTheWbOnes) {
   EXPECT_EQ(PoolEntries(engine, kWC, 0), 0u);
   EXPECT_EQ(engine.Global().pool_pages, 6u);
   EXPECT_EQ(engine.Global().system_used_pages, 6u);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   ExpectTeardownClean(engine);
 }
 
@@ -341,7 +341,7 @@ TEST(PoolAlloc, FailureAtOrderZeroUnmapsAndFreesEverythingPlacedAndReturnsEnomem
   EXPECT_EQ(engine.Global().system_used_pages, 0u);
   EXPECT_EQ(engine.Global().pool_pages, 0u);
   EXPECT_EQ(engine.Inspect(1)->state, TtState::kUnpopulated);
-  EXPECT_EQ(Invariants(engine.Check(true)), kNone);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   ExpectTeardownClean(engine);
 }
 

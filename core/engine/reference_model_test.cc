@@ -40,6 +40,7 @@
 #include "core/engine/content_map.h"
 #include "core/engine/engine.h"
 #include "core/engine/model.h"
+#include "core/engine/testing.h"
 
 namespace ttm {
 namespace {
@@ -242,9 +243,9 @@ class Comparison {
   }
 
   void Compare(int step) {
-    for (const Violation& v : engine_.Check(true))
+    for (const Violation& v : engine_.Check(CheckScope::kFull))
       ADD_FAILURE() << "step " << step << ": " << InvariantName(v.invariant) << ": " << v.what;
-    TtmModel& m = engine_.model_for_test();
+    TtmModel& m = EngineTestPeer::Model(engine_);
     uint64_t held = 0;
     for (auto& [id, o] : ref_.objects()) {
       const std::optional<TtStatus> st = engine_.Inspect(id);

@@ -14,6 +14,7 @@
 
 #include "core/engine/engine.h"
 #include "core/engine/model.h"
+#include "core/engine/testing.h"
 
 namespace ttm {
 namespace {
@@ -27,11 +28,11 @@ class Scenario {
   Outcome Do(const EventBody& event) {
     Outcome out = engine_.Apply(event);
     for (const Violation& v : out.violations) seen_.push_back(v);
-    for (const Violation& v : engine_.Check(true)) seen_.push_back(v);
+    for (const Violation& v : engine_.Check(CheckScope::kFull)) seen_.push_back(v);
     return out;
   }
   void CheckNow() {
-    for (const Violation& v : engine_.Check(true)) seen_.push_back(v);
+    for (const Violation& v : engine_.Check(CheckScope::kFull)) seen_.push_back(v);
   }
   int64_t Populate(uint64_t tt, bool interruptible = true) {
     return Do(PopulateEvent{tt, interruptible}).ret;
@@ -72,9 +73,9 @@ class Scenario {
     return s;
   }
 
-  TtObject& tt(uint64_t id) { return *engine_.model_for_test().FindTt(id); }
+  TtObject& tt(uint64_t id) { return *EngineTestPeer::Model(engine_).FindTt(id); }
   const RestoreState* restore(uint64_t id) { return tt(id).restore.get(); }
-  TtmModel& model() { return engine_.model_for_test(); }
+  TtmModel& model() { return EngineTestPeer::Model(engine_); }
   Engine& engine() { return engine_; }
 
   // One word per slot: P<k> a block head of order k, "t" its tail, "p" a

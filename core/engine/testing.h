@@ -17,6 +17,20 @@
 #include "core/engine/model.h"
 #include "core/event.h"
 
+namespace ttm {
+
+// The engine's tests only (the :testing target is testonly): the modelled
+// kernel state under an Engine.
+class EngineTestPeer {
+ public:
+  static TtmModel& Model(Engine& engine) {
+    // The model is not const inside the engine; the accessor merely is.
+    return const_cast<TtmModel&>(engine.model_for_inspection());
+  }
+};
+
+}  // namespace ttm
+
 namespace ttm::testing {
 
 // 4096 pages (16 MiB), all in ZONE_DMA32, swap for all of it, MAX_ORDER 10,
@@ -59,7 +73,7 @@ inline SetEvent SetPoolLimit(uint64_t pages) {
   return e;
 }
 
-inline TtObject& Tt(Engine& engine, uint64_t id) { return *engine.model_for_test().FindTt(id); }
+inline TtObject& Tt(Engine& engine, uint64_t id) { return *EngineTestPeer::Model(engine).FindTt(id); }
 
 // One word per slot: "P<k>" a page heading an order-k block (k = its
 // page->private), "t" a tail page, "H<h>" a backup handle, "-" NULL, and
@@ -87,7 +101,7 @@ inline std::string SlotLayout(const TtmModel& m, const TtObject& tt) {
 }
 
 inline std::string SlotLayout(Engine& engine, uint64_t id) {
-  return SlotLayout(engine.model_for_test(), Tt(engine, id));
+  return SlotLayout(EngineTestPeer::Model(engine), Tt(engine, id));
 }
 
 // One letter per slot holding a page: 'b' write-back, 'w' write-combined,
@@ -110,7 +124,7 @@ inline std::string CachingLayout(const TtmModel& m, const TtObject& tt) {
 }
 
 inline std::string CachingLayout(Engine& engine, uint64_t id) {
-  return CachingLayout(engine.model_for_test(), Tt(engine, id));
+  return CachingLayout(EngineTestPeer::Model(engine), Tt(engine, id));
 }
 
 // How many of the tt's slots hold a page that is dma-mapped.
@@ -150,7 +164,7 @@ inline const PoolType* FindPoolType(const TtmModel& m, Caching caching, uint32_t
 
 // Entries on that pool type's list (0 when the type does not exist).
 inline size_t PoolEntries(Engine& engine, Caching caching, uint32_t order, bool per_pool = false) {
-  const PoolType* pt = FindPoolType(engine.model_for_test(), caching, order, per_pool);
+  const PoolType* pt = FindPoolType(EngineTestPeer::Model(engine), caching, order, per_pool);
   return pt ? pt->pages.size() : 0;
 }
 
@@ -174,7 +188,7 @@ class SemanticsRun {
   Outcome Do(const EventBody& event) {
     Outcome out = engine_.Apply(event);
     for (const Violation& v : out.violations) seen_.push_back(v);
-    for (const Violation& v : engine_.Check(true)) seen_.push_back(v);
+    for (const Violation& v : engine_.Check(CheckScope::kFull)) seen_.push_back(v);
     return out;
   }
   int64_t Populate(uint64_t tt, bool interruptible = true) { return Do(PopulateEvent{tt, interruptible}).ret; }
@@ -202,7 +216,7 @@ class SemanticsRun {
   LeakReport Teardown() { return engine_.Teardown(); }
 
   Engine& engine() { return engine_; }
-  TtmModel& model() { return engine_.model_for_test(); }
+  TtmModel& model() { return EngineTestPeer::Model(engine_); }
   TtObject& tt(uint64_t id) { return Tt(engine_, id); }
   std::string Layout(uint64_t id) { return SlotLayout(engine_, id); }
   TtStatus Status(uint64_t id) { return *engine_.Inspect(id); }

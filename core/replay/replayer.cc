@@ -25,10 +25,10 @@ void Replayer::AddViolation(uint64_t line, const Violation& v) {
 }
 
 // Runs the checker. Findings for the objects checked (touched since the
-// last run, or all with `full`) and the global ones replace what stood
+// last run, or all with CheckScope::kFull) and the global ones replace what stood
 // before for them; new ones are reported.
-void Replayer::RunChecker(uint64_t line, bool full, bool from_check_event) {
-  const std::vector<Violation> found = engine_.Check(full);
+void Replayer::RunChecker(uint64_t line, CheckScope scope, bool from_check_event) {
+  const std::vector<Violation> found = engine_.Check(scope);
   std::set<std::pair<int, uint64_t>> now;
   std::vector<Report::CheckFailure> findings;
   for (const Violation& v : found) {
@@ -40,7 +40,7 @@ void Replayer::RunChecker(uint64_t line, bool full, bool from_check_event) {
   }
   if (!findings.empty()) report_.checks.Fail(std::move(findings));
   for (auto it = standing_.begin(); it != standing_.end();) {
-    const bool checked = full || it->second == kNoTt || touched_.count(it->second);
+    const bool checked = scope == CheckScope::kFull || it->second == kNoTt || touched_.count(it->second);
     it = checked && !now.count(*it) ? standing_.erase(it) : std::next(it);
   }
   standing_.insert(now.begin(), now.end());
@@ -58,7 +58,7 @@ void Replayer::Apply(const Event& event) {
     return;
   }
   if (std::holds_alternative<CheckEvent>(event.body)) {
-    RunChecker(event.line, true, true);
+    RunChecker(event.line, CheckScope::kFull, /*from_check_event=*/true);
     return;
   }
   if (std::optional<uint64_t> id = EventTt(event.body)) touched_.insert(*id);
@@ -69,7 +69,7 @@ void Replayer::Apply(const Event& event) {
   }
   new_violations_.clear();
   for (const Violation& v : out.violations) AddViolation(event.line, v);
-  if (++since_check_ >= options_.check_every) RunChecker(event.line, false, false);
+  if (++since_check_ >= options_.check_every) RunChecker(event.line, CheckScope::kTouched, /*from_check_event=*/false);
   if (HasTimelineLine(event.body)) Timeline(event, out);
 }
 
@@ -183,7 +183,7 @@ void FillCounters(const Counters& c, Report& r) {
 }
 
 Report Replayer::Finish() {
-  if (since_check_ > 0) RunChecker(last_line_, false, false);
+  if (since_check_ > 0) RunChecker(last_line_, CheckScope::kTouched, /*from_check_event=*/false);
   LeakReport leaks = engine_.Teardown();
   for (const Violation& v : leaks.violations) AddViolation(last_line_, v);
   report_.leaks = Report::Leaks{leaks.live_tts, leaks.pages, leaks.handles, leaks.restore_states};

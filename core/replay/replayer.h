@@ -75,7 +75,7 @@ class Replayer {
   // from the same point and gives the same report for the same events.
 
  private:
-  void RunChecker(uint64_t line, bool full, bool from_check_event);
+  void RunChecker(uint64_t line, CheckScope scope, bool from_check_event);
   void AddViolation(uint64_t line, const Violation& v);
   void Expect(uint64_t line, const ExpectEvent& e);
   void Timeline(const Event& event, const Outcome& out);

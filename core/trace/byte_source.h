@@ -1,7 +1,8 @@
-// Where trace bytes come from: a file, standard input, or (in tests and
-// tools) any std::istream. The reader above only pulls bytes, so it neither
-// knows nor cares whether the input is seekable, and a pipe works as well as
-// a file.
+// Where trace bytes come from. The trace layer only pulls bytes from a
+// ByteSource, so it neither knows nor cares whether the input is a file, a
+// pipe or memory, and opens nothing itself: sources over files and standard
+// input are the CLI's (cli/file_source.h), like zstd's programs/ around its
+// lib/. zstd decoding is a transform over a source (line_reader.h).
 #ifndef TTM_CORE_TRACE_BYTE_SOURCE_H_
 #define TTM_CORE_TRACE_BYTE_SOURCE_H_
 
@@ -30,13 +31,8 @@ class ByteSource {
   virtual std::optional<uint64_t> total_bytes() const { return std::nullopt; }
 };
 
-// Opens `path` for reading. Error: "PATH: cannot open: <strerror>".
-Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path);
-
-// Standard input (file descriptor 0), not closed at the end.
-std::unique_ptr<ByteSource> StdinSource();
-
-// Reads from `in`, which must outlive the source.
+// Reads from `in` (a string stream in tests and tools), which must outlive
+// the source.
 std::unique_ptr<ByteSource> IstreamSource(std::istream& in);
 
 }  // namespace ttm::trace

@@ -8,14 +8,6 @@ TraceReader::TraceReader(std::unique_ptr<ByteSource> source, std::string name,
                          ReaderOptions options)
     : name_(std::move(name)), options_(options), lines_(std::move(source)) {}
 
-Result<std::unique_ptr<TraceReader>> TraceReader::Open(const std::string& path,
-                                                       ReaderOptions options) {
-  if (path == "-") return FromSource(StdinSource(), "<stdin>", options);
-  Result<std::unique_ptr<ByteSource>> source = OpenFileSource(path);
-  if (!source.ok()) return source.status();
-  return FromSource(std::move(*source), path, options);
-}
-
 Result<std::unique_ptr<TraceReader>> TraceReader::FromSource(std::unique_ptr<ByteSource> source,
                                                              std::string name,
                                                              ReaderOptions options) {

@@ -49,12 +49,9 @@ inline constexpr size_t kMaxUnknownFieldNames = 100;
 
 class TraceReader {
  public:
-  // Opens `path` ("-" is standard input) and reads the header. Errors:
-  // "PATH: cannot open: <strerror>", or a header error "PATH:LINE: ...".
-  static Result<std::unique_ptr<TraceReader>> Open(const std::string& path,
-                                                   ReaderOptions options = {});
-
-  // Reads from `source`; `name` is the file name shown in messages.
+  // Reads the header from `source`; `name` is the file name shown in
+  // messages. The reader opens nothing itself: files and standard input are
+  // the CLI's (cli/file_source.h). Error: a header error "NAME:LINE: ...".
   static Result<std::unique_ptr<TraceReader>> FromSource(std::unique_ptr<ByteSource> source,
                                                          std::string name,
                                                          ReaderOptions options = {});
@@ -67,7 +64,7 @@ class TraceReader {
   // a one-line error with keep_going, see ReaderOptions).
   Result<bool> Next(Event* out);
 
-  // The name used in messages: the path as given, "<stdin>" for "-".
+  // The name used in messages, as given to FromSource.
   const std::string& name() const { return name_; }
   // For progress: input bytes consumed so far (compressed bytes for zstd)
   // and the input's size when known.

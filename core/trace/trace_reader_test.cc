@@ -257,12 +257,6 @@ TEST(TraceReader, PlainCompressedAndStreamInputReadTheSame) {
   EXPECT_EQ(compressed, 2u);
 }
 
-TEST(TraceReader, AFileThatCannotBeOpenedIsOneLineWithTheReason) {
-  auto reader = TraceReader::Open("/nonexistent/t.jsonl");
-  ASSERT_FALSE(reader.ok());
-  EXPECT_EQ(reader.status().message(), "/nonexistent/t.jsonl: cannot open: No such file or directory");
-}
-
 TEST(TraceReader, AnErrorIsStickyAndReportedAgain) {
   std::istringstream in(std::string(kHeader) + "{\"op\":\"free\",\"tt\":1}\n{\"op\":\"check\"}\n");
   auto reader = TraceReader::FromSource(IstreamSource(in), "t.jsonl");

@@ -8,10 +8,7 @@
 
 namespace ttm::trace {
 
-Result<WholeTrace> ReadWholeTrace(const std::string& path) {
-  Result<std::unique_ptr<TraceReader>> opened = TraceReader::Open(path);
-  if (!opened.ok()) return opened.status();
-  TraceReader& reader = **opened;
+Result<WholeTrace> ReadWholeTrace(TraceReader& reader) {
   WholeTrace t;
   t.name = reader.name();
   t.header = reader.header();

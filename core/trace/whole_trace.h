@@ -9,6 +9,7 @@
 #include "core/event.h"
 #include "core/status.h"
 #include "core/trace/event_json.h"
+#include "core/trace/trace_reader.h"
 
 namespace ttm::trace {
 
@@ -19,9 +20,10 @@ struct WholeTrace {
   std::string sha256;  // of the decompressed text
 };
 
-// Reads and checks every line of `path` ("-": standard input) as `replay`
-// does. Errors: those of TraceReader ("FILE:LINE: OP: message").
-Result<WholeTrace> ReadWholeTrace(const std::string& path);
+// Reads and checks every remaining line of `reader` as `replay` does (the
+// caller opens the bytes: cli/file_source.h). Errors: those of TraceReader
+// ("FILE:LINE: OP: message").
+Result<WholeTrace> ReadWholeTrace(TraceReader& reader);
 
 // The trace as canonical text (TraceWriter's), header first, events with
 // their lines renumbered from 2.

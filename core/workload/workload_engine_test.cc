@@ -41,7 +41,7 @@ Replayed Replay(std::string_view name, uint64_t seed, uint64_t events, WorkloadO
       run.failed_expects += !ok;
     }
   }
-  for (Violation& v : engine.Check(true)) run.violations.push_back(std::move(v));
+  for (Violation& v : engine.Check(CheckScope::kFull)) run.violations.push_back(std::move(v));
   run.counters = engine.counters();
   run.leaks = engine.Teardown();
   return run;
