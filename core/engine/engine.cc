@@ -2,6 +2,7 @@
 // answers the replayer's queries and tears everything down at the end.
 #include "core/engine/engine.h"
 
+#include <algorithm>
 #include <array>
 #include <set>
 #include <string>
@@ -51,7 +52,10 @@ class EngineImpl {
   Outcome Apply(const EventBody& event);
 
   TtmModel model;
-  std::set<uint64_t> dirty;  // trace ids touched since the last Check()
+  // Trace ids touched since the last Check(), with repeats; sorted and
+  // deduplicated by Check(). A vector that keeps its capacity: no
+  // allocation per event (a std::set allocated a node per insert).
+  std::vector<uint64_t> dirty;
 
  private:
   int64_t Populate(TtObject& tt, const PopulateEvent& e);
@@ -146,7 +150,7 @@ Outcome EngineImpl::Apply(const EventBody& event) {
   TtObject* tt = id ? model.FindTt(*id) : nullptr;
   const bool creates = std::holds_alternative<AllocateEvent>(event);
   out.has_ret = std::holds_alternative<PopulateEvent>(event) || std::holds_alternative<ShrinkEvent>(event);
-  if (id) dirty.insert(*id);
+  if (id) dirty.push_back(*id);
   if (id && (creates == (tt != nullptr))) {
     // The trace layer enforces the id rules; a caller that did not gets
     // EINVAL and no change.
@@ -171,7 +175,6 @@ Outcome EngineImpl::Apply(const EventBody& event) {
           } else if constexpr (std::is_same_v<T, UnpopulateEvent>) {
             model.TtUnpopulate(*tt);
           } else if constexpr (std::is_same_v<T, FreeEvent>) {
-            dirty.erase(e.tt);
             try {
               model.TtUnpopulate(*tt);
               model.TtFini(*tt);
@@ -212,7 +215,11 @@ std::vector<Violation> Engine::Check(bool full) {
   if (full) {
     impl_->model.ForEachTt([&](const TtObject& tt) { tts.push_back(&tt); });
   } else {
-    for (uint64_t id : impl_->dirty)
+    // In id order, as before; an id freed since (and not reused) is gone.
+    std::vector<uint64_t>& dirty = impl_->dirty;
+    std::sort(dirty.begin(), dirty.end());
+    dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
+    for (uint64_t id : dirty)
       if (const TtObject* tt = impl_->model.FindTt(id)) tts.push_back(tt);
   }
   impl_->dirty.clear();

@@ -22,6 +22,7 @@
 #ifndef TTM_CORE_ENGINE_MODEL_H_
 #define TTM_CORE_ENGINE_MODEL_H_
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -29,6 +30,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/engine/backup_store.h"
@@ -160,9 +163,12 @@ class TtmModel {
   uint64_t owner_count(Owner o) const { return owner_count_[static_cast<int>(o)]; }
   TtObject* tt(uint32_t index) const;
   TtObject* FindTt(uint64_t id) const;
+  // Calls f(tt) for every live tt, in increasing trace id order.
   template <typename F>
   void ForEachTt(F f) const {
-    for (const auto& [id, index] : ids_) f(*tts_[index]);
+    std::vector<std::pair<uint64_t, uint32_t>> live(ids_.begin(), ids_.end());
+    std::sort(live.begin(), live.end());
+    for (const auto& [id, index] : live) f(*tts_[index]);
   }
   uint64_t live_tts() const { return ids_.size(); }
   Counters& counters() { return counters_; }
@@ -177,6 +183,13 @@ class TtmModel {
   // exist exactly once among the tt's pages (slots, old_pages) and its
   // backup copies, with the number of copies found; nullopt when none.
   std::optional<std::pair<uint64_t, uint64_t>> FirstContentNotHeldOnce(const TtObject& tt) const;
+  // The linear fast path of FirstContentNotHeldOnce(): true when every
+  // written page's content is held once, at its own position.
+  bool EveryContentHeldInPlace(const TtObject& tt) const;
+  // The exact comparison FirstContentNotHeldOnce() falls back on (public
+  // for the test that holds the fast path to it).
+  std::optional<std::pair<uint64_t, uint64_t>> FirstContentNotHeldOnceByCounting(
+      const TtObject& tt) const;
   uint64_t leaked_handles() const { return leaked_handles_; }
   uint64_t leaked_restore_states() const { return leaked_restore_states_; }
 
@@ -235,7 +248,9 @@ class TtmModel {
   uint64_t page_pool_size_ = 0;
 
   std::vector<std::unique_ptr<TtObject>> tts_;  // by index; null when free
-  std::map<uint64_t, uint32_t> ids_;            // trace id -> index
+  // trace id -> index: a hash table, O(1) per event (a std::map cost a
+  // tree walk per event); ForEachTt() sorts when order matters.
+  std::unordered_map<uint64_t, uint32_t> ids_;
   std::set<uint32_t> free_indices_;             // null entries of tts_, lowest reused first
   uint64_t next_uid_ = 1;
   uint64_t write_generation_ = 0;

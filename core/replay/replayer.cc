@@ -1,5 +1,7 @@
 #include "core/replay/replayer.h"
 
+#include <algorithm>
+
 #include <utility>
 #include <vector>
 
@@ -26,6 +28,8 @@ void Replayer::AddViolation(uint64_t line, const Violation& v) {
 // before for them; new ones are reported.
 void Replayer::RunChecker(uint64_t line, bool full, bool from_check_event) {
   const std::vector<Violation> found = engine_.Check(full);
+  std::sort(touched_.begin(), touched_.end());
+  touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
   std::set<std::pair<int, uint64_t>> now;
   for (const Violation& v : found) {
     const auto key = std::make_pair(static_cast<int>(v.invariant), v.tt.value_or(kNoTt));
@@ -35,7 +39,7 @@ void Replayer::RunChecker(uint64_t line, bool full, bool from_check_event) {
       report_.checks.Fail(Report::CheckFailure{line, std::string(InvariantName(v.invariant)), v.what});
   }
   for (auto it = standing_.begin(); it != standing_.end();) {
-    const bool checked = full || it->second == kNoTt || touched_.count(it->second);
+    const bool checked = full || it->second == kNoTt || std::binary_search(touched_.begin(), touched_.end(), it->second);
     it = checked && !now.count(*it) ? standing_.erase(it) : std::next(it);
   }
   standing_.insert(now.begin(), now.end());
@@ -56,7 +60,7 @@ void Replayer::Apply(const Event& event) {
     RunChecker(event.line, true, true);
     return;
   }
-  if (std::optional<uint64_t> id = EventTt(event.body)) touched_.insert(*id);
+  if (std::optional<uint64_t> id = EventTt(event.body)) touched_.push_back(*id);
   const Outcome out = engine_.Apply(event.body);
   if (out.has_ret) {
     last_ret_ = out.ret;
