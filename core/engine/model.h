@@ -71,23 +71,23 @@ struct RestoreState {
 // struct ttm_tt, with the model's bookkeeping beside it.
 struct TtObject {
   uint64_t id = 0;         // the trace's name for it
-  uint32_t index = 0;      // the model's dense index (Page::owner_id)
   uint64_t uid = 0;        // never reused: seeds content tokens
   uint64_t num_pages = 0;
-  Caching caching = Caching::kCached;
+  uint32_t index = 0;      // the model's dense index (Page::owner_id)
   uint32_t page_flags = 0;
-  bool has_dma = false;              // tt->dma_address != NULL
-  SparseArray<Slot> pages;           // tt->pages[]
-  SparseArray<uint64_t> dma_address; // tt->dma_address[] (size 0 without)
-  bool has_backup = true;            // tt->backup != NULL
   BackupId backup = 0;
-  std::unique_ptr<RestoreState> restore;  // tt->restore
-  ContentMap expected;               // what was last written, per slot
-  uint64_t owned_pages = 0;          // pages whose owner is this tt
+  Caching caching = Caching::kCached;
+  bool has_dma = false;              // tt->dma_address != NULL
+  bool has_backup = true;            // tt->backup != NULL
   // Set when ttm_pool_backup_tt() switched the pages to WB; cleared when
   // the tt is populated or unpopulated again. A populated non-WB tt with
   // WB pages and this flag is 4.6 (3.4.4), without it something else (3.4.2).
   bool wb_by_backup = false;
+  SparseArray<Slot> pages;           // tt->pages[]
+  SparseArray<uint64_t> dma_address; // tt->dma_address[] (size 0 without)
+  std::unique_ptr<RestoreState> restore;  // tt->restore
+  ContentMap expected;               // what was last written, per slot
+  uint64_t owned_pages = 0;          // pages whose owner is this tt
 
   bool populated() const { return page_flags & kTtFlagPrivPopulated; }
   bool backed_up() const { return page_flags & kTtFlagPrivBackedUp; }
