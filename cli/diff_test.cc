@@ -105,7 +105,7 @@ TEST(DiffCommand, MissingFileIsAnErrorNamingIt) {
                 .new_report = WriteReport("missing_b.json", Base())});
   ASSERT_FALSE(r.status.ok());
   EXPECT_EQ(r.status.status().message(),
-            missing + ": cannot read: No such file or directory");
+            missing + ": cannot open: No such file or directory");
   EXPECT_TRUE(r.out.empty());
 }
 
@@ -117,6 +117,77 @@ TEST(DiffCommand, InvalidReportIsAnErrorNamingTheFile) {
   ASSERT_FALSE(r.status.ok());
   EXPECT_TRUE(r.status.status().message().starts_with(bad + ": not a JSON report: "))
       << r.status.status().message();
+}
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  std::string path = TempPath(name);
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+const std::string kTimelineHeader =
+    "{\"format\":\"ttm-replay-timeline\",\"version\":1,\"trace_sha256\":\"aa\",\"semantics\":\"v13\"}\n";
+const std::string kEvents =
+    "{\"line\":2,\"op\":\"allocate\",\"tt\":1,\"live_tts\":1}\n"
+    "{\"line\":3,\"op\":\"shrink\",\"tt\":1,\"ret\":8,\"live_tts\":1}\n";
+
+TEST(DiffCommand, IdenticalTimelinesExitZero) {
+  std::string a = WriteFile("same_a.jsonl", kTimelineHeader + kEvents);
+  std::string b = WriteFile("same_b.jsonl", kTimelineHeader + kEvents);
+  DiffRun r = Diff({.old_report = a, .new_report = b, .fail_on = "regression"});
+  ASSERT_TRUE(r.status.ok()) << r.status.status().message();
+  EXPECT_EQ(*r.status, kExitOk);
+  EXPECT_NE(r.out.find("timelines are the same (2 events)"), std::string::npos) << r.out;
+}
+
+TEST(DiffCommand, DifferingTimelinesNameTheFirstDivergentEventAndExitOneEvenOnRegressionOnly) {
+  std::string a = WriteFile("tl_a.jsonl", kTimelineHeader + kEvents);
+  std::string changed = kEvents;
+  changed.replace(changed.find("\"ret\":8"), 7, "\"ret\":-16");
+  std::string b = WriteFile("tl_b.jsonl", kTimelineHeader + changed);
+  DiffRun r = Diff({.old_report = a, .new_report = b, .fail_on = "regression"});
+  ASSERT_TRUE(r.status.ok()) << r.status.status().message();
+  EXPECT_EQ(*r.status, kExitFindings);
+  EXPECT_NE(r.out.find("first divergent event: line 3, shrink, tt 1\n  ret: 8 -> -16\n1 of 2 events differ\n"),
+            std::string::npos)
+      << r.out;
+
+  DiffRun j = Diff({.old_report = a, .new_report = b, .format = "json"});
+  ASSERT_TRUE(j.status.ok());
+  EXPECT_NE(j.out.find("\"first_divergence\": {\n    \"line\": 3,"), std::string::npos) << j.out;
+}
+
+TEST(DiffCommand, AReportAndATimelineAreNotCompared) {
+  std::string t = WriteFile("mixed.jsonl", kTimelineHeader + kEvents);
+  std::string rep = WriteReport("mixed.json", Base());
+  DiffRun r = Diff({.old_report = rep, .new_report = t});
+  ASSERT_FALSE(r.status.ok());
+  EXPECT_EQ(r.status.status().message(),
+            "diff: " + t + " is a timeline but " + rep + " is not; compare two reports or two timelines");
+}
+
+TEST(DiffCommand, ABehaviourOnlyChangeExitsZeroOnRegressionOnlyButIsPrintedProminently) {
+  Report a = Base(), b = Base();
+  a.behaviour = Report::Behaviour{"00aa", 3};
+  b.behaviour = Report::Behaviour{"00bb", 3};
+  std::string pa = WriteReport("beh_a.json", a), pb = WriteReport("beh_b.json", b);
+  DiffRun r = Diff({.old_report = pa, .new_report = pb, .fail_on = "regression"});
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(*r.status, kExitOk);
+  EXPECT_NE(r.out.find("BEHAVIOUR CHANGED"), std::string::npos);
+  DiffRun any = Diff({.old_report = pa, .new_report = pb});
+  EXPECT_EQ(*any.status, kExitFindings);
+}
+
+TEST(DiffCommand, ReportsOfDifferentTracesExitOneEvenOnRegressionOnly) {
+  Report a = Base(), b = Base();
+  a.trace.sha256 = "aa";
+  b.trace.sha256 = "bb";
+  DiffRun r = Diff({.old_report = WriteReport("tr_a.json", a), .new_report = WriteReport("tr_b.json", b),
+                    .fail_on = "regression"});
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(*r.status, kExitFindings);
+  EXPECT_TRUE(r.out.starts_with("DIFFERENT TRACES")) << r.out;
 }
 
 TEST(DiffCommand, BothReportsFromStandardInputIsAUsageError) {

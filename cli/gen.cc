@@ -1,11 +1,15 @@
 #include "cli/gen.h"
 
+#include <limits>
 #include <optional>
+#include <type_traits>
 #include <variant>
 
 #include "cli/exit_codes.h"
+#include "cli/option_checks.h"
 #include "cli/output.h"
 #include "cli/version.h"
+#include "core/trace/format.h"
 #include "core/trace/trace_writer.h"
 
 namespace ttm::cli {
@@ -13,10 +17,12 @@ namespace {
 
 // CLI11 2.1 fills std::optional<T> only through a plain T; these adapters
 // keep GenOptions' fields optional ("not given" means the default).
+// Unsigned options are checked as text first (option_checks.h).
 template <class T>
 void AddOptional(CLI::App* cmd, const std::string& name, std::optional<T>* field,
                  const std::string& help) {
-  cmd->add_option_function<T>(name, [field](const T& v) { *field = v; }, help);
+  CLI::Option* opt = cmd->add_option_function<T>(name, [field](const T& v) { *field = v; }, help);
+  if constexpr (std::is_unsigned_v<T>) opt->check(WholeNumber(0, std::numeric_limits<T>::max()));
 }
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
@@ -45,11 +51,17 @@ trace::Json MetaToJson(const workload::Meta& meta) {
 void SetupGen(CLI::App* cmd, GenOptions* options) {
   workload::WorkloadOptions& w = options->workload_options;
   cmd->add_option("--workload", options->workload, "the workload (listed below)")->required();
-  cmd->add_option("--seed", w.seed, "PRNG seed; same seed, same bytes")->capture_default_str();
+  cmd->add_option("--seed", w.seed, "PRNG seed; same seed, same bytes")
+      ->check(WholeNumber(0, std::numeric_limits<uint64_t>::max()))
+      ->capture_default_str();
+  // At most the format's largest count, so that meta.events fits any JSON
+  // reader's signed 64-bit integer.
   cmd->add_option("--events", w.events, "events after the header, exactly")
+      ->check(WholeNumber(0, trace::kMaxCount))
       ->capture_default_str();
   cmd->add_option("-o,--output", options->output,
                   "trace file (.zst: compressed), - for standard output")
+      ->check(NonEmpty())
       ->capture_default_str();
   AddOptional(cmd, "--system-pages", &w.system_pages, "simulated system memory, pages");
   AddOptional(cmd, "--swap-pages", &w.swap_pages, "backup store (swap) capacity, pages");
@@ -85,11 +97,14 @@ Result<int> RunGen(const GenOptions& options, Io io) {
   trace::TraceHeader header;
   header.config = w.config();
   header.meta = MetaToJson(w.meta());
-  if (Status s = writer.WriteHeader(header); !s.ok()) return s;
+  // A failed write names the file and the reason ("No space left on
+  // device"), not just "write error".
+  auto failed = [&file](const Status& s) { return file.stream() ? s : file.StreamError(); };
+  if (Status s = writer.WriteHeader(header); !s.ok()) return failed(s);
   Event event;
   while (w.Next(&event))
-    if (Status s = writer.Write(event); !s.ok()) return s;
-  if (Status s = writer.Finish(); !s.ok()) return s;
+    if (Status s = writer.Write(event); !s.ok()) return failed(s);
+  if (Status s = writer.Finish(); !s.ok()) return failed(s);
   if (Status s = file.Commit(); !s.ok()) return s;
   return kExitOk;
 }

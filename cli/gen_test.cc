@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -84,6 +86,63 @@ TEST(Gen, AnUnwritableOutputIsAnIoError) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kIoError);
   EXPECT_EQ(r.status().message().rfind("/nonexistent-dir/x.jsonl: cannot write: ", 0), 0u);
+}
+
+TEST(Gen, ADiskThatIsFullIsAnErrorNamingTheFileAndTheReason) {
+  // /dev/full is a device: written in place, and every write fails ENOSPC.
+  GenOptions o;
+  o.workload = "steady";
+  o.output = "/dev/full";
+  o.workload_options.events = 100000;
+  std::ostringstream out, err;
+  Result<int> r = RunGen(o, Io{out, err});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "/dev/full: cannot write: No space left on device");
+}
+
+// The message CLI11 gives for `gen ARGS...`, or "" when they parse.
+std::string ParseError(std::vector<std::string> args) {
+  CLI::App app;
+  GenOptions options;
+  SetupGen(&app, &options);
+  std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Gen, AbsurdCountsAndSeedsAreRejectedNotWrapped) {
+  // These used to be taken as 2^64-1: gen then wrote without end.
+  EXPECT_EQ(ParseError({"--workload", "steady", "--events", "-1"}),
+            "--events: must be a whole number in 0..9223372036854775807, not -1");
+  EXPECT_EQ(ParseError({"--workload", "steady", "--events", "18446744073709551616"}),
+            "--events: must be a whole number in 0..9223372036854775807, not "
+            "18446744073709551616");
+  EXPECT_EQ(ParseError({"--workload", "steady", "--events", "9223372036854775808"}),
+            "--events: must be a whole number in 0..9223372036854775807, not "
+            "9223372036854775808");
+  EXPECT_EQ(ParseError({"--workload", "steady", "--events", "1e6"}),
+            "--events: must be a whole number in 0..9223372036854775807, not 1e6");
+  EXPECT_EQ(ParseError({"--workload", "steady", "--seed", "-5"}),
+            "--seed: must be a whole number in 0..18446744073709551615, not -5");
+  EXPECT_EQ(ParseError({"--workload", "steady", "--system-pages", "-1"}),
+            "--system-pages: must be a whole number in 0..18446744073709551615, not -1");
+  EXPECT_EQ(ParseError({"--workload", "steady", "--max-order", "4294967296"}),
+            "--max-order: must be a whole number in 0..4294967295, not 4294967296");
+}
+
+TEST(Gen, TheLargestCountsAndSeedsAreAccepted) {
+  EXPECT_EQ(ParseError({"--workload", "steady", "--seed", "18446744073709551615", "--events",
+                        "9223372036854775807"}),
+            "");
+}
+
+TEST(Gen, AnEmptyOutputPathIsAUsageError) {
+  EXPECT_EQ(ParseError({"--workload", "steady", "-o", ""}),
+            "--output: must not be empty (use - for standard output)");
 }
 
 }  // namespace

@@ -11,7 +11,9 @@
 #include "cli/diff.h"
 #include "cli/exit_codes.h"
 #include "cli/gen.h"
+#include "cli/inspect.h"
 #include "cli/import.h"
+#include "cli/output.h"
 #include "cli/plot.h"
 #include "cli/replay.h"
 #include "cli/subcommand.h"
@@ -26,10 +28,12 @@ const Subcommand kSubcommands[] = {
                                          SetupReplay, RunReplay),
     MakeSubcommand<ValidateOptions>("validate", "check a trace without replaying it",
                                     SetupValidate, RunValidate),
-    MakeSubcommand<DiffOptions>("diff", "compare two reports, marking regressions",
+    MakeSubcommand<DiffOptions>("diff", "compare two reports (marking regressions) or two timelines",
                                 SetupDiff, RunDiff),
     MakeSubcommand<GenOptions>("gen", "write a synthetic trace of a named workload", SetupGen,
                                RunGen),
+    MakeSubcommand<InspectOptions>("inspect", "show the engine's state after a trace line",
+                                   SetupInspect, RunInspect),
     MakeSubcommand<ImportCommandOptions>("import", "turn a recording of a real kernel into a trace",
                                          SetupImport, RunImport),
     MakeSubcommand<PlotOptions>("plot", "draw a timeline as an SVG picture", SetupPlot, RunPlot),
@@ -49,6 +53,7 @@ int Fail(const std::string& message) {
 }
 
 int Main(int argc, char** argv) {
+  RemoveTemporariesOnSignal();
   CLI::App app("Replays traces of the Linux TTM page pool and its backup engine.",
                "ttm-replay");
   app.set_version_flag("--version",

@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <signal.h>
+
+#include <atomic>
 #include <cassert>
 #include <cerrno>
 #include <climits>
@@ -16,6 +19,61 @@
 
 namespace ttm::cli {
 namespace {
+
+// The temporary files a signal must remove: fixed slots that the handler
+// reads without locks or allocation (unlink() is async-signal-safe).
+constexpr int kTempSlots = 64;
+constexpr size_t kTempPathMax = 4096;
+enum SlotState : int { kFree, kClaimed, kReady };
+struct TempSlot {
+  std::atomic<int> state{kFree};
+  char path[kTempPathMax];
+};
+TempSlot g_temps[kTempSlots];
+static_assert(std::atomic<int>::is_always_lock_free);
+
+// Return: the slot holding `path`, or -1 when every slot is taken or the
+// path is too long (then only a signal misses it).
+int RegisterTemp(const std::string& path) {
+  if (path.size() >= kTempPathMax) return -1;
+  for (int i = 0; i < kTempSlots; ++i) {
+    int expected = kFree;
+    if (g_temps[i].state.compare_exchange_strong(expected, kClaimed)) {
+      std::memcpy(g_temps[i].path, path.c_str(), path.size() + 1);
+      g_temps[i].state.store(kReady, std::memory_order_release);
+      return i;
+    }
+  }
+  return -1;
+}
+
+void UnregisterTemp(int slot) {
+  if (slot >= 0) g_temps[slot].state.store(kFree, std::memory_order_release);
+}
+
+void RemoveTemporariesAndDie(int sig) {
+  for (TempSlot& t : g_temps)
+    if (t.state.load(std::memory_order_acquire) == kReady) ::unlink(t.path);
+  // SA_RESETHAND restored the default action; the signal is delivered again
+  // as soon as this handler returns, and the process ends by it.
+  ::raise(sig);
+}
+
+// mkstemp() and registration with the signals blocked, so that no signal
+// falls between the file's creation and its registration.
+// Return: the descriptor (or -1 with errno) and the slot.
+int CreateTemp(std::vector<char>* name, int* slot) {
+  sigset_t block, old;
+  sigemptyset(&block);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, sig);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  int fd = ::mkstemp(name->data());
+  const int err = errno;
+  *slot = fd >= 0 ? RegisterTemp(name->data()) : -1;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = err;
+  return fd;
+}
 
 Status WriteError(const std::string& path, int err) {
   return Status::IoError(path + ": cannot write: " + std::strerror(err));
@@ -83,7 +141,8 @@ Status ReplaceRegularFile(const std::string& path, const std::string& target,
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
 
-  int fd = ::mkstemp(name.data());
+  int slot = -1;
+  int fd = CreateTemp(&name, &slot);
   if (fd < 0) return WriteError(path, errno);
   const std::string tmp(name.data());
 
@@ -95,10 +154,9 @@ Status ReplaceRegularFile(const std::string& path, const std::string& target,
   if (err == 0 && ::fsync(fd) != 0) err = errno;
   if (::close(fd) != 0 && err == 0) err = errno;
   if (err == 0 && ::rename(tmp.c_str(), target.c_str()) != 0) err = errno;
-  if (err != 0) {
-    ::unlink(tmp.c_str());
-    return WriteError(path, err);
-  }
+  if (err != 0) ::unlink(tmp.c_str());
+  UnregisterTemp(slot);
+  if (err != 0) return WriteError(path, err);
   SyncDirectory(dir);
   return Status::Ok();
 }
@@ -134,6 +192,7 @@ struct AtomicFileWriter::Impl {
   std::string dir;
   std::ofstream file;
   bool to_stdout = false;
+  int slot = -1;  // of tmp, for RemoveTemporariesOnSignal
 };
 
 AtomicFileWriter::AtomicFileWriter() = default;
@@ -143,6 +202,7 @@ AtomicFileWriter::~AtomicFileWriter() {
     impl_->file.close();
     ::unlink(impl_->tmp.c_str());
   }
+  if (impl_) UnregisterTemp(impl_->slot);
 }
 
 Status AtomicFileWriter::Open(const std::string& path) {
@@ -179,7 +239,7 @@ Status AtomicFileWriter::Open(const std::string& path) {
   std::string tmpl = (slash == std::string::npos ? "" : impl_->dir) + "." + base + ".tmp.XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
-  int fd = ::mkstemp(name.data());
+  int fd = CreateTemp(&name, &impl_->slot);
   if (fd < 0) return WriteError(path, errno);
   impl_->tmp = name.data();
   impl_->target = target;
@@ -192,6 +252,8 @@ Status AtomicFileWriter::Open(const std::string& path) {
   if (err != 0) {
     ::unlink(impl_->tmp.c_str());
     impl_->tmp.clear();
+    UnregisterTemp(impl_->slot);
+    impl_->slot = -1;
     return WriteError(path, err);
   }
   return Status::Ok();
@@ -202,6 +264,8 @@ std::ostream& AtomicFileWriter::stream() {
   if (impl_->to_stdout) return std::cout;
   return impl_->file;
 }
+
+bool AtomicFileWriter::seekable() const { return impl_ && !impl_->tmp.empty(); }
 
 Status AtomicFileWriter::Commit() {
   assert(impl_);
@@ -221,14 +285,26 @@ Status AtomicFileWriter::Commit() {
     if (fd >= 0) ::close(fd);
   }
   if (err == 0 && ::rename(impl_->tmp.c_str(), impl_->target.c_str()) != 0) err = errno;
-  if (err != 0) {
-    ::unlink(impl_->tmp.c_str());
-    impl_->tmp.clear();
-    return WriteError(impl_->path, err);
-  }
+  if (err != 0) ::unlink(impl_->tmp.c_str());
   impl_->tmp.clear();
+  UnregisterTemp(impl_->slot);
+  impl_->slot = -1;
+  if (err != 0) return WriteError(impl_->path, err);
   SyncDirectory(impl_->dir);
   return Status::Ok();
+}
+
+Status AtomicFileWriter::StreamError() const {
+  assert(impl_);
+  return WriteError(impl_->to_stdout ? "-" : impl_->path, errno != 0 ? errno : EIO);
+}
+
+void RemoveTemporariesOnSignal() {
+  struct sigaction sa {};
+  sa.sa_handler = RemoveTemporariesAndDie;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
 }
 
 }  // namespace ttm::cli

@@ -49,14 +49,30 @@ class AtomicFileWriter {
   Status Open(const std::string& path);
   // Valid after a successful Open.
   std::ostream& stream();
+  // True when stream() is a temporary regular file (renamed by Commit), so
+  // that what was written can still be overwritten in place with seekp().
+  bool seekable() const;
   // Flushes, syncs and renames into place. Return: ok, or an IoError as
   // for Open; on error nothing is left behind.
   Status Commit();
+  // After stream() went bad: "PATH: cannot write: <strerror(errno)>", e.g.
+  // "No space left on device", for the write that just failed.
+  Status StreamError() const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Makes SIGINT, SIGTERM and SIGHUP remove every temporary file of the
+// writers above that is still open (a report being written, gen's trace,
+// a streamed timeline), then end the process by that same signal, so that an
+// interrupted command leaves neither a temporary nor a partial output behind
+// (the target path keeps its old contents). Call once, early in main. Up to
+// 64 temporaries can be open at once; beyond that, one that is not
+// registered is still removed on every other way out, just not on a signal.
+// Context: installs process-wide signal handlers.
+void RemoveTemporariesOnSignal();
 
 }  // namespace ttm::cli
 

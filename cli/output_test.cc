@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -153,6 +154,58 @@ TEST_F(WriteFileAtomicallyTest, FailedWriteRemovesTheTemporaryAndKeepsTheOld) {
 
 TEST_F(WriteFileAtomicallyTest, EmptyPathIsAUsageError) {
   EXPECT_EQ(WriteFileAtomically("", "x").code(), Status::Code::kUsage);
+}
+
+// In a child process: opens an AtomicFileWriter on `path`, writes a
+// little, then gets `sig` before committing. Return: the child's wait status.
+int StatusOfChildKilledWhileWriting(const std::string& path, int sig) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    RemoveTemporariesOnSignal();
+    AtomicFileWriter w;
+    if (!w.Open(path).ok()) ::_exit(10);
+    w.stream() << "partial output";
+    w.stream().flush();
+    ::raise(sig);
+    ::_exit(11);  // not reached: the signal ends the process
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+TEST_F(WriteFileAtomicallyTest, SigintOrSigtermWhileStreamingLeavesNoTemporaryAndNoOutput) {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    int status = StatusOfChildKilledWhileWriting(Path("trace.jsonl"), sig);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "signal " << sig << ", status " << status;
+    EXPECT_EQ(WTERMSIG(status), sig);
+    EXPECT_EQ(Entries(), std::vector<std::string>{}) << "signal " << sig;
+  }
+}
+
+TEST_F(WriteFileAtomicallyTest, ASignalWhileStreamingKeepsTheOldFile) {
+  std::ofstream(Path("trace.jsonl")) << "old";
+  int status = StatusOfChildKilledWhileWriting(Path("trace.jsonl"), SIGTERM);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(Entries(), std::vector<std::string>{"trace.jsonl"});
+  EXPECT_EQ(Read(Path("trace.jsonl")), "old");
+}
+
+TEST_F(WriteFileAtomicallyTest, ACommittedOrAbandonedWriterFreesItsSignalSlot) {
+  // More writers than there are slots, one after another: each gives its
+  // slot back, so the last one is still removed by a signal.
+  for (int i = 0; i < 200; ++i) {
+    AtomicFileWriter w;
+    ASSERT_TRUE(w.Open(Path("f" + std::to_string(i % 3))).ok());
+    w.stream() << i;
+    if (i % 2 == 0) {
+      ASSERT_TRUE(w.Commit().ok());
+    }
+  }
+  for (int i = 0; i < 3; ++i) ::unlink(Path("f" + std::to_string(i)).c_str());
+  int status = StatusOfChildKilledWhileWriting(Path("last.jsonl"), SIGINT);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(Entries(), std::vector<std::string>{});
 }
 
 }  // namespace

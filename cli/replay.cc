@@ -7,7 +7,9 @@
 
 #include "cli/build_info.h"
 #include "cli/exit_codes.h"
+#include "cli/option_checks.h"
 #include "cli/output.h"
+#include "cli/timeline_file.h"
 #include "cli/version.h"
 #include "core/replay/replayer.h"
 #include "core/report/report.h"
@@ -55,7 +57,11 @@ class Progress {
 
 void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options) {
   cmd->add_option("TRACE", options->trace, "trace file, or - for standard input")->required();
-  cmd->add_option("-o,--output", options->report, "write the JSON report here (- for standard output)");
+  cmd->add_option("-o,--output", options->report, "write the JSON report here (- for standard output)")
+      ->check(NonEmpty());
+  cmd->add_option("--timeline", options->timeline,
+                  "write the per-event timeline here (- for standard output)")
+      ->check(NonEmpty());
   cmd->add_option("--check-every", options->check_every,
                   "run the invariant checker after every N-th event (default 1)")
       ->check([](const std::string& value) {
@@ -85,7 +91,18 @@ Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
   if (!opened.ok()) return opened.status();
   trace::TraceReader& reader = **opened;
 
-  Replayer replayer(Resolve(reader.header().config), ReplayOptions{options.check_every});
+  ReplayOptions replay_options;
+  replay_options.check_every = options.check_every;
+  replay_options.semantics = options.semantics;
+  TimelineFile timeline;
+  if (!options.timeline.empty()) {
+    if (options.timeline == "-" && options.report == "-")
+      return Status::Usage("replay: the report and the timeline cannot both go to standard output");
+    Status opened = timeline.Open(options.timeline, replay_options.semantics);
+    if (!opened.ok()) return opened;
+    replay_options.timeline = [&timeline](std::string_view line) { timeline.Write(line); };
+  }
+  Replayer replayer(Resolve(reader.header().config), std::move(replay_options));
   Progress progress(options.progress && !options.quiet, io.err);
   Event event;
   for (;;) {
@@ -110,13 +127,18 @@ Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
   report.run.extras.emplace_back("events_per_second",
                                  ReportValue(static_cast<uint64_t>(secs > 0 ? report.trace.events / secs : 0)));
 
+  if (!options.timeline.empty()) {
+    Status written = timeline.Finish(report.trace.sha256);
+    if (!written.ok()) return written;
+  }
   if (!options.report.empty()) {
     Status written = WriteFileAtomically(options.report, RenderReportJson(report));
     if (!written.ok()) return written;
   }
+  const bool stdout_taken = options.report == "-" || options.timeline == "-";
   if (!options.quiet)
-    (options.report == "-" ? io.err : io.out)
-        << SemanticsNote(reader.header().meta, options.semantics) << RenderSummary(report);
+    (stdout_taken ? io.err : io.out) << SemanticsNote(reader.header().meta, options.semantics)
+                                     << RenderSummary(report);
   return ReportExitStatus(report);
 }
 

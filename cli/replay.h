@@ -1,4 +1,5 @@
-// `ttm-replay replay TRACE [-o REPORT.json] [--check-every N] [--quiet]`:
+// `ttm-replay replay TRACE [-o REPORT.json] [--timeline TIMELINE.jsonl]
+// [--check-every N] [--quiet]`:
 // the tool's main job. Streams the trace through the engine, writes the
 // JSON report (report-format.md) atomically and prints a short summary.
 #ifndef TTM_CLI_REPLAY_H_
@@ -21,6 +22,8 @@ struct ReplayCommandOptions {
   // Where the JSON report goes: a path, "-" for standard output (the
   // summary then goes to standard error), or empty for no report file.
   std::string report;
+  // Where the per-event timeline goes (a path, or "-"); empty: none.
+  std::string timeline;
   // Run the checker after every N-th event instead of after every event.
   uint64_t check_every = 1;
   // No progress and no summary; the exit status and the report only.

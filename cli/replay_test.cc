@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <vector>
 #include <sstream>
 
 #include "cli/exit_codes.h"
@@ -76,6 +78,21 @@ TEST(Replay, AReportOnStandardOutputSendsTheSummaryToStandardError) {
   Captured c = Replay("traces/examples/contract-example.jsonl", "-");
   ASSERT_TRUE(c.status.ok());
   EXPECT_NE(c.err.find("verdict: clean"), std::string::npos);
+}
+
+TEST(ReplayCommand, AnEmptyReportPathIsAUsageError) {
+  // -o "" used to exit 0 with neither a report nor a message.
+  CLI::App app;
+  ReplayCommandOptions options;
+  SetupReplay(&app, &options);
+  std::vector<std::string> args = {"t.jsonl", "-o", ""};
+  std::reverse(args.begin(), args.end());
+  try {
+    app.parse(args);
+    ADD_FAILURE() << "-o \"\" parsed";
+  } catch (const CLI::ParseError& e) {
+    EXPECT_STREQ(e.what(), "--output: must not be empty (use - for standard output)");
+  }
 }
 
 // --check-every reaches the report's options and, above 1, the summary

@@ -2,7 +2,8 @@
 
 A case is a trace under traces/ plus what `ttm-replay replay` must produce
 for it, kept in expected/NAME.*: the report without its `run` section
-(.report.json, absent when no report may be written), standard output
+(.report.json, absent when no report may be written), the timeline
+(.timeline.jsonl, likewise), standard output
 (.out), standard error (.err) and the exit status (.exit). Before comparing,
 the report must agree with the trace itself: its `check` and `expect`
 events pass, and a scenario violates exactly the invariants listed for it

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One golden case: replay TRACE and compare the report (without `run`), the
-# summary, standard error and the exit status with expected/NAME.*.
+# timeline, the summary, standard error and the exit status with
+# expected/NAME.*.
 # Usage: run_golden.sh BIN REPORT_TOOL TRACE EXPECTED_PREFIX [--write]
 # With --write the expectations are (re)written instead (./regenerate).
 #
@@ -15,7 +16,7 @@ name=$(basename "$prefix")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-"$bin" replay "$trace" -o "$tmp/report.json" >"$tmp/out" 2>"$tmp/err"
+"$bin" replay "$trace" -o "$tmp/report.json" --timeline "$tmp/timeline.jsonl" >"$tmp/out" 2>"$tmp/err"
 echo $? >"$tmp/exit"
 if [ -e "$tmp/report.json" ]; then
   "$tool" strip-run <"$tmp/report.json" >"$tmp/report.norun.json" || exit 2
@@ -42,6 +43,13 @@ if [ "$mode" = "--write" ]; then
   else
     rm -f "$prefix.report.json"
   fi
+  # Generated traces' timelines are large; their reports' behaviour digest
+  # pins them.
+  if [ -e "$tmp/timeline.jsonl" ] && [[ "$trace" != *generated/* ]]; then
+    cp "$tmp/timeline.jsonl" "$prefix.timeline.jsonl"
+  else
+    rm -f "$prefix.timeline.jsonl"
+  fi
   exit 0
 fi
 
@@ -65,6 +73,17 @@ if [ -e "$prefix.report.json" ]; then
   fi
 elif [ -e "$tmp/report.json" ]; then
   echo "FAIL: a report was written although the trace is invalid"
+  failed=1
+fi
+if [ -e "$prefix.timeline.jsonl" ]; then
+  if [ -e "$tmp/timeline.jsonl" ]; then
+    compare "timeline" "$prefix.timeline.jsonl" "$tmp/timeline.jsonl"
+  else
+    echo "FAIL: no timeline was written"
+    failed=1
+  fi
+elif [ -e "$tmp/timeline.jsonl" ] && [ ! -e "$prefix.report.json" ]; then
+  echo "FAIL: a timeline was written although the trace is invalid"
   failed=1
 fi
 [ $failed -eq 0 ] && echo "PASS: $trace"

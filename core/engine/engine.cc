@@ -47,15 +47,20 @@ std::string_view InvariantName(Invariant inv) {
 
 class EngineImpl {
  public:
-  explicit EngineImpl(const MachineConfig& config) : model(config) {}
+  EngineImpl(const MachineConfig& config, EngineOptions options) : model(config), options(options) {}
 
   Outcome Apply(const EventBody& event);
 
   TtmModel model;
+<<<<<<< HEAD
   // Trace ids touched since the last Check(), with repeats; sorted and
   // deduplicated by Check(). A vector that keeps its capacity: no
   // allocation per event (a std::set allocated a node per insert).
   std::vector<uint64_t> dirty;
+=======
+  EngineOptions options;
+  std::set<uint64_t> dirty;  // trace ids touched since the last Check()
+>>>>>>> main
 
  private:
   int64_t Populate(TtObject& tt, const PopulateEvent& e);
@@ -184,7 +189,8 @@ Outcome EngineImpl::Apply(const EventBody& event) {
               model.TtDestroy(*tt);
             }
           } else if constexpr (std::is_same_v<T, PoolShrinkEvent>) {
-            uint64_t freed = 0;
+            // The test-only variant starts one page short (EngineOptions).
+            uint64_t freed = options.pool_shrink_off_by_one ? 1 : 0;
             while (freed < e.pages && model.allocated_pages() > 0) freed += model.PoolShrink();
           } else if constexpr (std::is_same_v<T, FailEvent>) {
             model.ArmFault(e);
@@ -204,11 +210,13 @@ Outcome EngineImpl::Apply(const EventBody& event) {
   return out;
 }
 
-Engine::Engine(const MachineConfig& config) : impl_(std::make_unique<EngineImpl>(config)) {}
+Engine::Engine(const MachineConfig& config, EngineOptions options)
+    : impl_(std::make_unique<EngineImpl>(config, options)) {}
 Engine::~Engine() = default;
 
 Outcome Engine::Apply(const EventBody& event) { return impl_->Apply(event); }
 TtmModel& Engine::model_for_test() { return impl_->model; }
+const TtmModel& Engine::model_for_inspection() const { return impl_->model; }
 
 std::vector<Violation> Engine::Check(bool full) {
   std::vector<const TtObject*> tts;
@@ -226,7 +234,8 @@ std::vector<Violation> Engine::Check(bool full) {
   return CheckInvariants(impl_->model, tts, full);
 }
 
-std::optional<TtStatus> Engine::Inspect(uint64_t id) const {
+// Bookkeeping: the slot counts `expect` asks about, without `intact`.
+std::optional<TtStatus> Engine::Counts(uint64_t id) const {
   const TtmModel& m = impl_->model;
   const TtObject* tt = m.FindTt(id);
   if (!tt) return std::nullopt;
@@ -241,6 +250,16 @@ std::optional<TtStatus> Engine::Inspect(uint64_t id) const {
     st.backed_up = n.handles;
   }
   st.empty = tt->num_pages - st.resident - st.backed_up;
+  return st;
+}
+
+// Bookkeeping: Counts() plus `intact`.
+std::optional<TtStatus> Engine::Inspect(uint64_t id) const {
+  std::optional<TtStatus> counted = Counts(id);
+  if (!counted) return std::nullopt;
+  TtStatus st = *counted;
+  const TtmModel& m = impl_->model;
+  const TtObject* tt = m.FindTt(id);
 
   // intact: every vouched slot's content, wherever it is now, is what was
   // last written there.

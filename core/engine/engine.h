@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "core/engine/inspection.h"
 #include "core/event.h"
 
 namespace ttm {
@@ -137,12 +138,22 @@ struct LeakReport {
   bool ok() const { return pages == 0 && handles == 0 && restore_states == 0; }
 };
 
+// Variants of the engine for tests only; the CLI never sets them.
+struct EngineOptions {
+  // An off-by-one in the pool_shrink event's loop: it stops one page
+  // short of the pages asked for (so `"pages":1` frees nothing). One
+  // deliberate difference in behaviour whose effect a later pool_shrink can
+  // even out in every total, to prove that the behaviour digest and the
+  // timeline diff see what totals cannot.
+  bool pool_shrink_off_by_one = false;
+};
+
 class EngineImpl;
 class TtmModel;
 
 class Engine {
  public:
-  explicit Engine(const MachineConfig& config);
+  explicit Engine(const MachineConfig& config, EngineOptions options = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -159,9 +170,21 @@ class Engine {
   std::vector<Violation> Check(bool full);
 
   std::optional<TtStatus> Inspect(uint64_t tt) const;
+  // Inspect() without `intact` (left true): the slot counts only, cheap
+  // enough for every event (the timeline).
+  std::optional<TtStatus> Counts(uint64_t tt) const;
   GlobalStatus Global() const;
   const Counters& counters() const;
   const MachineConfig& config() const;
+
+  // For `inspect` (inspection.h): the live objects' ids in increasing
+  // order, one object in full, the non-empty pool types in shrinker-list
+  // order, and the armed faults in site order.
+  std::vector<uint64_t> LiveTts() const;
+  std::optional<TtView> ViewTt(uint64_t tt) const;
+  std::vector<PoolView> Pools() const;
+  std::vector<FaultView> ArmedFaults() const;
+  uint64_t pool_limit_pages() const;
 
   // Frees every live object (unpopulate + fini), drains the pools, and
   // counts what never came back. The engine is empty afterwards.
@@ -172,6 +195,7 @@ class Engine {
   TtmModel& model_for_test();
 
  private:
+  const TtmModel& model_for_inspection() const;
   std::unique_ptr<EngineImpl> impl_;
 };
 

@@ -62,7 +62,7 @@ class FaultInjector {
   // reset it).
   uint64_t fired(FaultSite site) const { return SiteOf(site).fired; }
 
- private:
+  // What is armed at a site and how far it has got.
   struct Site {
     bool armed = false;
     FaultSpec spec;
@@ -70,7 +70,9 @@ class FaultInjector {
     uint64_t remaining = 0;  // failures still to inject
     uint64_t fired = 0;
   };
+  const Site& site(FaultSite s) const { return SiteOf(s); }
 
+ private:
   Site& SiteOf(FaultSite site) { return sites_[static_cast<size_t>(site)]; }
   const Site& SiteOf(FaultSite site) const { return sites_[static_cast<size_t>(site)]; }
 

@@ -156,6 +156,7 @@ class TtmModel {
   const MachineConfig& config() const { return config_; }
   const PageAllocator& allocator() const { return allocator_; }
   const BackupStore& store() const { return store_; }
+  const FaultInjector& faults() const { return faults_; }
   Page page(Pfn pfn) const { return pages_.Get(pfn); }
   const std::vector<PoolType>& pool_types() const { return types_; }
   uint64_t allocated_pages() const { return allocated_pages_; }

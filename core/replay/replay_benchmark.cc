@@ -1,10 +1,12 @@
 // Replay throughput and memory, beside the floor of only reading and
-// parsing the same trace: a generated 1 M-event trace, plain and zstd.
+// parsing the same trace: a generated 1 M-event trace, plain and zstd; and
+// what the behaviour digest and a written timeline cost.
 //
 // Usage: bazel run -c opt //core/replay:replay_benchmark [-- EVENTS]
 // A tool, not a test: it writes temporary files and reads the clock. Each
 // measurement runs in a child process so that its peak RSS (VmHWM) is its
 // own.
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,8 +59,15 @@ void Generate(const std::string& path, uint64_t events, bool compress) {
   (void)w.Finish();
 }
 
+// What a replay computes besides the report.
+enum class Behaviour {
+  kDigest,      // the default: the behaviour digest, no timeline written
+  kNoDigest,    // neither (to measure what the digest costs)
+  kTimeline,    // the digest and the timeline, streamed to a file
+};
+
 void Measure(const std::string& path, const char* label, bool replay, double mb,
-             uint64_t check_every = 1) {
+             uint64_t check_every = 1, Behaviour behaviour = Behaviour::kDigest) {
   pid_t pid = fork();
   if (pid != 0) {
     int status = 0;
@@ -71,7 +80,17 @@ void Measure(const std::string& path, const char* label, bool replay, double mb,
     fprintf(stderr, "%s\n", reader.status().message().c_str());
     _exit(1);
   }
-  Replayer replayer(Resolve((*reader)->header().config), ReplayOptions{check_every});
+  ReplayOptions options;
+  options.check_every = check_every;
+  options.behaviour_digest = behaviour != Behaviour::kNoDigest;
+  std::ofstream timeline;
+  if (behaviour == Behaviour::kTimeline) {
+    timeline.open(path + ".timeline.jsonl", std::ios::binary);
+    options.timeline = [&timeline](std::string_view line) {
+      timeline.write(line.data(), static_cast<std::streamsize>(line.size()));
+    };
+  }
+  Replayer replayer(Resolve((*reader)->header().config), std::move(options));
   Event e;
   uint64_t n = 0;
   for (;;) {
@@ -86,9 +105,19 @@ void Measure(const std::string& path, const char* label, bool replay, double mb,
   }
   uint64_t violations = 0;
   if (replay) violations = replayer.Finish().violations.count;
+  if (timeline.is_open()) {
+    timeline.close();
+    unlink((path + ".timeline.jsonl").c_str());
+  }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  printf("%-28s %9llu events %6.2f s %10.0f events/s %7.1f MB/s of trace text  peak RSS %6.1f MiB%s\n",
-         label, static_cast<unsigned long long>(n), secs, n / secs, mb / secs, VmHwmKiB() / 1024.0,
+  // CPU time as well as wall time: on a shared machine it is the steadier
+  // of the two for comparing rows.
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  const double cpu = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec +
+                     usage.ru_stime.tv_usec / 1e6;
+  printf("%-30s %9llu events %6.2f s (cpu %6.2f s) %10.0f events/s %7.1f MB/s of trace text  peak RSS %6.1f MiB%s\n",
+         label, static_cast<unsigned long long>(n), secs, cpu, n / secs, mb / secs, VmHwmKiB() / 1024.0,
          replay ? (violations ? "  (violations!)" : "  (0 violations)") : "");
   fflush(stdout);
   _exit(0);
@@ -112,6 +141,10 @@ int main(int argc, char** argv) {
   ttm::Measure(plain, "replay, plain", true, mb);
   ttm::Measure(zst, "replay, zstd", true, mb);
   ttm::Measure(plain, "replay, --check-every 1000", true, mb, 1000);
+  // What the behaviour digest costs: the same replays without it.
+  ttm::Measure(plain, "replay, plain, no digest", true, mb, 1, ttm::Behaviour::kNoDigest);
+  ttm::Measure(plain, "replay, every 1000, no digest", true, mb, 1000, ttm::Behaviour::kNoDigest);
+  ttm::Measure(plain, "replay, plain, + timeline", true, mb, 1, ttm::Behaviour::kTimeline);
   unlink(plain.c_str());
   unlink(zst.c_str());
   return 0;

@@ -13,13 +13,14 @@ constexpr uint64_t kNoTt = ~uint64_t{0};
 }  // namespace
 
 Replayer::Replayer(const MachineConfig& config, ReplayOptions options)
-    : engine_(config), options_(options) {
+    : engine_(config, options.engine), options_(std::move(options)) {
   if (options_.check_every == 0) options_.check_every = 1;
   report_.config = config;
   report_.options = Report::Options{.semantics = options_.semantics, .check_every = options_.check_every};
 }
 
 void Replayer::AddViolation(uint64_t line, const Violation& v) {
+  new_violations_.push_back(InvariantName(v.invariant));
   report_.violations.Add(Report::ViolationEntry{line, v.tt, std::string(InvariantName(v.invariant)), v.what});
 }
 
@@ -66,8 +67,44 @@ void Replayer::Apply(const Event& event) {
     last_ret_ = out.ret;
     report_.results.Count(OpName(event.body), out.ret);
   }
+  new_violations_.clear();
   for (const Violation& v : out.violations) AddViolation(event.line, v);
   if (++since_check_ >= options_.check_every) RunChecker(event.line, false, false);
+  if (HasTimelineLine(event.body)) Timeline(event, out);
+}
+
+// The event's timeline line: what an `expect` right after it would see,
+// and the violations it brought.
+void Replayer::Timeline(const Event& event, const Outcome& out) {
+  if (!options_.behaviour_digest && !options_.timeline) return;
+  TimelineEntry e;
+  e.line = event.line;
+  e.op = OpName(event.body);
+  e.tt = EventTt(event.body);
+  if (out.has_ret) e.ret = out.ret;
+  if (e.tt && !std::holds_alternative<FreeEvent>(event.body)) {
+    // A write changes page contents only, never a slot or an owner: right
+    // after a line about the same object its counts are those of that line
+    // (this saves a walk over the slots for every write).
+    if (std::holds_alternative<WriteEvent>(event.body) && last_object_ && last_object_->first == *e.tt) {
+      e.object = last_object_->second;
+    } else if (const std::optional<TtStatus> st = engine_.Counts(*e.tt)) {
+      e.object = TimelineObject{st->state, st->resident, st->backed_up, st->empty, st->restore_pending};
+    }
+  }
+  last_object_.reset();
+  if (e.tt && e.object) last_object_.emplace(*e.tt, *e.object);
+  const GlobalStatus g = engine_.Global();
+  e.system_used_pages = g.system_used_pages;
+  e.pool_pages = g.pool_pages;
+  e.backup_pages = g.backup_pages;
+  e.live_tts = g.live_tts;
+  e.violations = std::move(new_violations_);
+  line_.clear();
+  AppendTimelineLine(e, &line_);
+  new_violations_ = std::move(e.violations);
+  if (options_.behaviour_digest) digest_.AddLine(line_);
+  if (options_.timeline) options_.timeline(line_);
 }
 
 void Replayer::Expect(uint64_t line, const ExpectEvent& e) {
@@ -153,6 +190,7 @@ Report Replayer::Finish() {
 
   report_.trace.events = events_;
   FillCounters(engine_.counters(), report_);
+  if (options_.behaviour_digest) report_.behaviour = Report::Behaviour{digest_.Hex(), digest_.lines()};
   return std::move(report_);
 }
 

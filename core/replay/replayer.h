@@ -8,15 +8,19 @@
 #define TTM_CORE_REPLAY_REPLAYER_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/engine/engine.h"
 #include "core/event.h"
 #include "core/report/report.h"
+#include "core/timeline/timeline.h"
 
 namespace ttm {
 
@@ -29,6 +33,15 @@ struct ReplayOptions {
   // The modelled code, as the report's options.semantics names it. "v13"
   // is the only engine so far; this is the one place that says so.
   std::string semantics = "v13";
+  // Receives each timeline event line (with its newline) as the replay
+  // goes; unset: no timeline is written. The behaviour digest is computed
+  // either way.
+  std::function<void(std::string_view line)> timeline;
+  // Off only in the replay benchmark, to measure what the digest costs;
+  // the report then has no `behaviour` section.
+  bool behaviour_digest = true;
+  // Test-only engine variant (EngineOptions), never set by the CLI.
+  EngineOptions engine;
 };
 
 // Copies the engine's counters into the report's sections, each into the
@@ -48,11 +61,16 @@ class Replayer {
   Report Finish();
 
   uint64_t events() const { return events_; }
+  // Violations reported so far (what an `expect` of `violations` compares).
+  uint64_t violation_count() const { return report_.violations.count; }
+  // The engine as the events so far left it (for `inspect`).
+  const Engine& engine() const { return engine_; }
 
  private:
   void RunChecker(uint64_t line, bool full, bool from_check_event);
   void AddViolation(uint64_t line, const Violation& v);
   void Expect(uint64_t line, const ExpectEvent& e);
+  void Timeline(const Event& event, const Outcome& out);
 
   Engine engine_;
   ReplayOptions options_;
@@ -67,6 +85,13 @@ class Replayer {
   // tt ids touched since the last check, with repeats until the checker
   // sorts them (a vector keeps its capacity: no allocation per event).
   std::vector<uint64_t> touched_;
+  // Invariant names of the violations reported since the current event
+  // began (for its timeline line).
+  std::vector<std::string_view> new_violations_;
+  BehaviourDigest digest_;
+  // The object of the previous timeline line, with its id.
+  std::optional<std::pair<uint64_t, TimelineObject>> last_object_;
+  std::string line_;  // the current timeline line, reused
 };
 
 }  // namespace ttm

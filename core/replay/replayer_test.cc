@@ -173,7 +173,9 @@ TEST(Replayer, StandingViolationIsReportedOnceWhileItLasts) {
 }
 
 TEST(Replayer, SparseCheckingStillSeesWhatChangedInBetween) {
-  Replayer r(SmallMachine(), ReplayOptions{1000});
+  ReplayOptions options;
+  options.check_every = 1000;
+  Replayer r(SmallMachine(), options);
   FailEvent fail;
   fail.site = FaultSite::kBackupPage;
   Feed(r, {AllocateEvent{1, 4, Caching::kWriteCombined, false, false}, PopulateEvent{1, true}, fail,

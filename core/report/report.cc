@@ -133,6 +133,9 @@ Json ToJson(const Report& r) {
                        {"failed", r.expectations.failed},
                        {"failures", std::move(expect_failures)}};
 
+  if (r.behaviour)
+    j["behaviour"] = {{"digest", r.behaviour->digest}, {"events", r.behaviour->events}};
+
   Json run = {{"tool", r.run.tool},
               {"build", r.run.build},
               {"wall_ms", r.run.wall_ms}};

@@ -1,5 +1,6 @@
 // The replay report: what one replay of one trace found, in the nesting of
-// the report format's contract (version 2: version 1 plus `options`).
+// the report format's contract (version 2: version 1 plus `options` and
+// `behaviour`).
 //
 // Why plain structs and not the engine's own types: the report is a contract
 // that CI keeps and `diff` compares across builds, so its shape must not move
@@ -159,6 +160,12 @@ struct Report {
     // Counts one failed `expect` event with the assertions that failed.
     void Fail(std::vector<ExpectationFailure> assertions);
   };
+  // Version 2: the behaviour digest, a hash over the replay's timeline lines
+  // (core/timeline/timeline.h), and how many lines it covers.
+  struct Behaviour {
+    std::string digest;  // 32 lowercase hex digits (XXH3-128)
+    uint64_t events = 0;
+  };
   // Everything here is ignored by determinism checks and by diff.
   struct Run {
     std::string tool;   // "ttm-replay 0.1.0"
@@ -182,6 +189,7 @@ struct Report {
   Violations violations;
   Checks checks;
   Expectations expectations;
+  std::optional<Behaviour> behaviour;  // absent only when not computed
   Run run;
 };
 

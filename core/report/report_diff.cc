@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/report/report.h"
+#include "core/report/report_reader.h"
 
 namespace ttm {
 namespace {
@@ -90,62 +91,74 @@ std::optional<Json> Delta(const Json& a, const Json& b) {
   return Json(b.get<double>() - a.get<double>());
 }
 
+// The sections of report version 2, optional when reading.
+constexpr std::string_view kOptionalSections[] = {"options", "behaviour"};
+
+// A backup or restore counter that moved this much is a behaviour change:
+// by more than kBehaviourMinDelta and by more than 1/kBehaviourFraction of
+// the old value.
+constexpr long double kBehaviourMinDelta = 10;
+constexpr long double kBehaviourFraction = 10;
+
+bool IsBehaviourChange(std::string_view path, const std::optional<Json>& old_value,
+                       const std::optional<Json>& new_value) {
+  if (path == "behaviour.digest") return true;
+  if (!path.starts_with("backup.") && !path.starts_with("restore.")) return false;
+  const std::optional<long double> before = CountOf(old_value), after = CountOf(new_value);
+  if (!before || !after) return false;
+  const long double delta = *after > *before ? *after - *before : *before - *after;
+  return delta > kBehaviourMinDelta && delta * kBehaviourFraction > *before;
+}
+
+bool IsContext(std::string_view path) {
+  return path == "trace.sha256" || path.starts_with("options.");
+}
+
 using Leaves = std::vector<std::pair<std::string, Json>>;
 
 // Flattens a report into (path, leaf value) in document order, skipping the
-// top-level `run`.
-void Flatten(const Json& j, const std::string& path, Leaves* out) {
+// top-level `run` and `version` and the top-level sections in `skip`. An
+// object inside an array (a violation entry, a failure) is one leaf.
+void Flatten(const Json& j, const std::string& path, const std::vector<std::string>& skip,
+             Leaves* out) {
   if (j.is_object()) {
     for (auto it = j.begin(); it != j.end(); ++it) {
-      if (path.empty() && it.key() == "run") continue;
-      Flatten(it.value(), path.empty() ? it.key() : path + "." + it.key(), out);
+      if (path.empty() && (it.key() == "run" || it.key() == "version" ||
+                           std::find(skip.begin(), skip.end(), it.key()) != skip.end()))
+        continue;
+      Flatten(it.value(), path.empty() ? it.key() : path + "." + it.key(), skip, out);
     }
   } else if (j.is_array()) {
-    for (size_t i = 0; i < j.size(); ++i)
-      Flatten(j[i], path + "[" + std::to_string(i) + "]", out);
+    for (size_t i = 0; i < j.size(); ++i) {
+      const std::string element = path + "[" + std::to_string(i) + "]";
+      if (j[i].is_object())
+        out->emplace_back(element, j[i]);
+      else
+        Flatten(j[i], element, skip, out);
+    }
   } else {
     out->emplace_back(path, j);
   }
 }
 
-// The what() of a nlohmann exception without its "[json.exception.x.y] ".
-std::string JsonErrorText(const std::exception& e) {
-  std::string_view what = e.what();
-  if (what.starts_with("[json.exception.")) {
-    size_t end = what.find("] ");
-    if (end != std::string_view::npos) what.remove_prefix(end + 2);
+// "line 12, tt 3: 3.5.3 dma-unmap-once: unmapped twice" for a violation or
+// check failure; "line 7: ret: expected 0, found -4" for an expectation
+// failure; compact JSON for anything else.
+std::string EntryText(const Json& j) {
+  auto text = [](const Json& v) {
+    return v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  };
+  if (!j.is_object() || !j.contains("line")) return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string out = "line " + text(j["line"]);
+  if (j.contains("tt") && !j["tt"].is_null()) out += ", tt " + text(j["tt"]);
+  if (j.contains("invariant")) out += ": " + text(j["invariant"]);
+  if (j.contains("what")) out += ": " + text(j["what"]);
+  if (j.contains("assertion")) {
+    out += ": " + text(j["assertion"]);
+    if (j.contains("expected")) out += ": expected " + j["expected"].dump(-1, ' ', false, Json::error_handler_t::replace);
+    if (j.contains("found")) out += ", found " + j["found"].dump(-1, ' ', false, Json::error_handler_t::replace);
   }
-  return std::string(what);
-}
-
-Result<Json> ParseReport(std::string_view text, std::string_view name) {
-  Json j;
-  try {
-    j = Json::parse(text.begin(), text.end());
-  } catch (const Json::exception& e) {
-    return Status::InvalidInput(std::string(name) +
-                                ": not a JSON report: " + JsonErrorText(e));
-  }
-  if (!j.is_object())
-    return Status::InvalidInput(std::string(name) +
-                                ": not a ttm-replay report: not a JSON object");
-  auto format = j.find("format");
-  if (format == j.end() || !format->is_string() ||
-      format->get<std::string>() != kReportFormatName)
-    return Status::InvalidInput(
-        std::string(name) + ": not a ttm-replay report: \"format\" is not \"" +
-        std::string(kReportFormatName) + "\"");
-  auto version = j.find("version");
-  if (version == j.end() || !version->is_number_integer() ||
-      version->get<int64_t>() < kOldestReportVersion ||
-      version->get<int64_t>() > kReportVersion) {
-    std::string found = version == j.end() ? "missing" : version->dump();
-    return Status::InvalidInput(
-        std::string(name) + ": unsupported report version " + found +
-        " (this build reads " + std::to_string(kOldestReportVersion) + " to " +
-        std::to_string(kReportVersion) + ")");
-  }
-  return j;
+  return out;
 }
 
 std::string BuildName(const Json& report) {
@@ -175,25 +188,61 @@ size_t DiffResult::regressions() const {
                     [](const FieldChange& c) { return c.regression; }));
 }
 
+size_t DiffResult::behaviour_changes() const {
+  return static_cast<size_t>(std::count_if(changes.begin(), changes.end(),
+                                           [](const FieldChange& c) { return c.behaviour_change; }));
+}
+
+bool DiffResult::different_traces() const {
+  return std::any_of(changes.begin(), changes.end(),
+                     [](const FieldChange& c) { return c.path == "trace.sha256"; });
+}
+
+bool DiffResult::different_options() const {
+  return std::any_of(changes.begin(), changes.end(),
+                     [](const FieldChange& c) { return c.context && c.path != "trace.sha256"; });
+}
+
+bool DiffResult::digest_changed() const {
+  return std::any_of(changes.begin(), changes.end(),
+                     [](const FieldChange& c) { return c.path == "behaviour.digest"; });
+}
+
+int DiffResult::ExitStatus(bool fail_on_regression) const {
+  if (same()) return 0;
+  if (!fail_on_regression) return 1;
+  return different_traces() || different_options() || regressions() > 0 ? 1 : 0;
+}
+
 Result<DiffResult> DiffReports(std::string_view old_json,
                                std::string_view new_json,
                                std::string_view old_name,
                                std::string_view new_name) {
-  Result<Json> old_report = ParseReport(old_json, old_name);
+  Result<Json> old_report = ReadReportJson(old_json, old_name);
   if (!old_report.ok()) return old_report.status();
-  Result<Json> new_report = ParseReport(new_json, new_name);
+  Result<Json> new_report = ReadReportJson(new_json, new_name);
   if (!new_report.ok()) return new_report.status();
 
+  DiffResult diff;
+  // A version 2 section that only one report has is not compared.
+  std::vector<std::string> skip;
+  for (std::string_view section : kOptionalSections) {
+    const bool in_old = old_report->contains(section), in_new = new_report->contains(section);
+    if (in_old == in_new) continue;
+    skip.emplace_back(section);
+    diff.notes.push_back(std::string(in_old ? "NEW" : "OLD") + " has no " + std::string(section) +
+                         " section (a report of an older build): " + std::string(section) +
+                         " not compared");
+  }
   Leaves old_leaves, new_leaves;
-  Flatten(*old_report, "", &old_leaves);
-  Flatten(*new_report, "", &new_leaves);
+  Flatten(*old_report, "", skip, &old_leaves);
+  Flatten(*new_report, "", skip, &new_leaves);
   // Only looked up, never iterated for output.
   std::map<std::string, size_t> new_index;
   for (size_t i = 0; i < new_leaves.size(); ++i)
     new_index.emplace(new_leaves[i].first, i);
   std::vector<bool> new_matched(new_leaves.size(), false);
 
-  DiffResult diff;
   diff.old_build = BuildName(*old_report);
   diff.new_build = BuildName(*new_report);
 
@@ -203,6 +252,8 @@ Result<DiffResult> DiffReports(std::string_view old_json,
     c.path = path;
     if (before && after) c.delta = Delta(*before, *after);
     c.regression = IsRegression(path, before, after);
+    c.behaviour_change = IsBehaviourChange(path, before, after);
+    c.context = IsContext(path);
     c.old_value = std::move(before);
     c.new_value = std::move(after);
     diff.changes.push_back(std::move(c));
@@ -226,32 +277,62 @@ Result<DiffResult> DiffReports(std::string_view old_json,
   return diff;
 }
 
+namespace {
+
+std::string ValueText(const std::optional<Json>& v) {
+  if (!v) return "(absent)";
+  return v->is_object() ? EntryText(*v) : Dump(*v);
+}
+
+std::string ChangeLine(const FieldChange& c) {
+  std::string out = c.path + ": " + ValueText(c.old_value) + " -> " + ValueText(c.new_value);
+  if (c.delta) {
+    const bool positive = c.delta->is_number_unsigned() ||
+                          (c.delta->is_number_integer() && c.delta->get<int64_t>() > 0) ||
+                          (c.delta->is_number_float() && c.delta->get<double>() > 0);
+    out += " (" + std::string(positive ? "+" : "") + Dump(*c.delta) + ")";
+  }
+  if (c.regression) out += "  REGRESSION";
+  return out + "\n";
+}
+
+std::string Plural(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+}  // namespace
+
 std::string RenderDiffText(const DiffResult& diff) {
   std::string out;
+  // What makes the comparison questionable comes first.
+  if (diff.different_traces())
+    out += "DIFFERENT TRACES: these reports are of different traces (trace.sha256 differs); "
+           "their totals are not comparable\n";
+  if (diff.different_options()) out += "DIFFERENT OPTIONS: these reports were made with different options\n";
+  for (const FieldChange& c : diff.changes)
+    if (c.context) out += "  " + ChangeLine(c);
   out += "old: " + diff.old_build + "\n";
   out += "new: " + diff.new_build + "\n";
-  for (const FieldChange& c : diff.changes) {
-    out += c.path + ": ";
-    out += c.old_value ? Dump(*c.old_value) : "(absent)";
-    out += " -> ";
-    out += c.new_value ? Dump(*c.new_value) : "(absent)";
-    if (c.delta) {
-      const bool positive = c.delta->is_number_unsigned() ||
-                            (c.delta->is_number_integer() &&
-                             c.delta->get<int64_t>() > 0) ||
-                            (c.delta->is_number_float() &&
-                             c.delta->get<double>() > 0);
-      out += " (" + std::string(positive ? "+" : "") + Dump(*c.delta) + ")";
-    }
-    if (c.regression) out += "  REGRESSION";
+  for (const std::string& note : diff.notes) out += "note: " + note + "\n";
+  if (diff.behaviour_changes() > 0) {
+    out += "BEHAVIOUR CHANGED";
+    if (diff.digest_changed())
+      out += ": some event's return value or state differs (the behaviour digest changed); rerun both "
+             "builds with --timeline FILE and diff the two timelines to find the first divergent event";
     out += "\n";
+    for (const FieldChange& c : diff.changes)
+      if (c.behaviour_change && !c.context && c.path != "behaviour.digest")
+        out += "  behaviour change: " + ChangeLine(c);
   }
+  for (const FieldChange& c : diff.changes)
+    if (!c.context && !(c.behaviour_change && c.path != "behaviour.digest") && c.path != "behaviour.digest")
+      out += ChangeLine(c);
   if (diff.same()) {
     out += "no differences\n";
   } else {
-    const size_t n = diff.changes.size(), r = diff.regressions();
-    out += std::to_string(n) + (n == 1 ? " change, " : " changes, ") +
-           std::to_string(r) + (r == 1 ? " regression\n" : " regressions\n");
+    out += Plural(diff.changes.size(), "change", "changes") + ", " +
+           Plural(diff.regressions(), "regression", "regressions") + ", " +
+           Plural(diff.behaviour_changes(), "behaviour change", "behaviour changes") + "\n";
   }
   return out;
 }
@@ -264,13 +345,20 @@ std::string RenderDiffJson(const DiffResult& diff) {
     if (c.new_value) change["new"] = *c.new_value;
     if (c.delta) change["delta"] = *c.delta;
     change["regression"] = c.regression;
+    change["behaviour_change"] = c.behaviour_change;
+    change["context"] = c.context;
     changes.push_back(std::move(change));
   }
   Json j = {{"old", {{"build", diff.old_build}}},
             {"new", {{"build", diff.new_build}}},
+            {"different_traces", diff.different_traces()},
+            {"different_options", diff.different_options()},
+            {"behaviour_changed", diff.behaviour_changes() > 0},
             {"changes", std::move(changes)},
             {"changed", diff.changes.size()},
-            {"regressions", diff.regressions()}};
+            {"regressions", diff.regressions()},
+            {"behaviour_changes", diff.behaviour_changes()},
+            {"notes", diff.notes}};
   return Dump(j, 2) + "\n";
 }
 

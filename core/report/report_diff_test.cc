@@ -26,6 +26,22 @@ Report Base() {
   return r;
 }
 
+// A complete report (every version 1 section, as an empty replay writes
+// it, without `run`) with the fields of `json` added or replaced, so that a
+// test can state only what it compares.
+std::string Complete(std::string_view json) {
+  nlohmann::ordered_json base = nlohmann::ordered_json::parse(RenderReportJson(Report{}));
+  base.erase("run");
+  const nlohmann::ordered_json fields = nlohmann::ordered_json::parse(json);
+  for (const auto& [key, value] : fields.items()) {
+    if (value.is_object() && base.contains(key) && base[key].is_object())
+      base[key].update(value);
+    else
+      base[key] = value;
+  }
+  return base.dump();
+}
+
 DiffResult Diff(const Report& a, const Report& b) {
   Result<DiffResult> d = DiffReports(RenderReportJson(a), RenderReportJson(b));
   EXPECT_TRUE(d.ok()) << d.status().message();
@@ -71,8 +87,8 @@ TEST(ReportDiff, BothBuildsAreNamedFromRun) {
 
 TEST(ReportDiff, ReportWithoutRunNamesAnUnknownBuild) {
   Result<DiffResult> d = DiffReports(
-      R"({"format": "ttm-replay-report", "version": 1})",
-      R"({"format": "ttm-replay-report", "version": 1, "run": {"build": "git x"}})");
+      Complete(R"({"format": "ttm-replay-report", "version": 1})"),
+      Complete(R"({"format": "ttm-replay-report", "version": 1, "run": {"build": "git x"}})"));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->old_build, "unknown build");
   EXPECT_EQ(d->new_build, "git x");
@@ -125,9 +141,9 @@ TEST(ReportDiff, NewViolationsAreRegressionsIncludingANewInvariantName) {
   EXPECT_FALSE(inv->old_value.has_value());
   EXPECT_EQ(*inv->new_value, 1);
   EXPECT_TRUE(inv->regression);
-  const FieldChange* what = Find(d, "violations.first[0].what");
-  ASSERT_NE(what, nullptr);
-  EXPECT_FALSE(what->regression);
+  const FieldChange* entry = Find(d, "violations.first[0]");
+  ASSERT_NE(entry, nullptr);
+  EXPECT_FALSE(entry->regression);
 }
 
 TEST(ReportDiff, FailedChecksExpectationsAndRestoresAreRegressions) {
@@ -166,8 +182,8 @@ TEST(ReportDiff, ImprovementsAreNotRegressions) {
 
 TEST(ReportDiff, FieldsInOnlyOneReportAreChanges) {
   Result<DiffResult> d = DiffReports(
-      R"({"format": "ttm-replay-report", "version": 1, "a": 1, "gone": true})",
-      R"({"format": "ttm-replay-report", "version": 1, "a": 1, "added": {"x": 2}})");
+      Complete(R"({"format": "ttm-replay-report", "version": 1, "a": 1, "gone": true})"),
+      Complete(R"({"format": "ttm-replay-report", "version": 1, "a": 1, "added": {"x": 2}})"));
   ASSERT_TRUE(d.ok());
   ASSERT_EQ(d->changes.size(), 2u);
   EXPECT_EQ(d->changes[0].path, "gone");
@@ -179,8 +195,8 @@ TEST(ReportDiff, FieldsInOnlyOneReportAreChanges) {
 
 TEST(ReportDiff, ChangesFollowTheOldReportsOrderThenNewOnlyFields) {
   Result<DiffResult> d = DiffReports(
-      R"({"format": "ttm-replay-report", "version": 1, "z": 1, "a": 1, "m": 1})",
-      R"({"format": "ttm-replay-report", "version": 1, "n": 2, "m": 2, "a": 2, "z": 2})");
+      Complete(R"({"format": "ttm-replay-report", "version": 1, "z": 1, "a": 1, "m": 1})"),
+      Complete(R"({"format": "ttm-replay-report", "version": 1, "n": 2, "m": 2, "a": 2, "z": 2})"));
   ASSERT_TRUE(d.ok());
   ASSERT_EQ(d->changes.size(), 4u);
   EXPECT_EQ(d->changes[0].path, "z");
@@ -191,8 +207,8 @@ TEST(ReportDiff, ChangesFollowTheOldReportsOrderThenNewOnlyFields) {
 
 TEST(ReportDiff, ABooleanIsNotEqualToANumber) {
   Result<DiffResult> d = DiffReports(
-      R"({"format": "ttm-replay-report", "version": 1, "a": true})",
-      R"({"format": "ttm-replay-report", "version": 1, "a": 1})");
+      Complete(R"({"format": "ttm-replay-report", "version": 1, "a": true})"),
+      Complete(R"({"format": "ttm-replay-report", "version": 1, "a": 1})"));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->changes.size(), 1u);
 }
@@ -241,7 +257,7 @@ TEST(ReportDiffText, NamesBuildsChangesDeltasAndRegressions) {
             "pool.hits: 0 -> 5 (+5)\n"
             "leaks.ok: true -> false  REGRESSION\n"
             "leaks.handles: 0 -> 2 (+2)  REGRESSION\n"
-            "3 changes, 2 regressions\n");
+            "3 changes, 2 regressions, 0 behaviour changes\n");
 }
 
 TEST(ReportDiffText, SaysSoWhenThereIsNoDifference) {
@@ -253,23 +269,23 @@ TEST(ReportDiffText, SaysSoWhenThereIsNoDifference) {
 
 TEST(ReportDiffText, AbsentFieldsAreMarked) {
   Result<DiffResult> d = DiffReports(
-      R"({"format": "ttm-replay-report", "version": 1, "a": "x"})",
-      R"({"format": "ttm-replay-report", "version": 1, "b": 1.5})");
+      Complete(R"({"format": "ttm-replay-report", "version": 1, "a": "x"})"),
+      Complete(R"({"format": "ttm-replay-report", "version": 1, "b": 1.5})"));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(RenderDiffText(*d),
             "old: unknown build\n"
             "new: unknown build\n"
             "a: \"x\" -> (absent)\n"
             "b: (absent) -> 1.5\n"
-            "2 changes, 0 regressions\n");
+            "2 changes, 0 regressions, 0 behaviour changes\n");
 }
 
 TEST(ReportDiffJson, ListsChangesWithOptionalOldNewAndDelta) {
   Result<DiffResult> d = DiffReports(
-      R"({"format": "ttm-replay-report", "version": 1,
-          "memory": {"freed_pages": 10}, "gone": 1})",
-      R"({"format": "ttm-replay-report", "version": 1,
-          "memory": {"freed_pages": 4}, "run": {"build": "git b"}})");
+      Complete(R"({"format": "ttm-replay-report", "version": 1,
+          "memory": {"freed_pages": 10}, "gone": 1})"),
+      Complete(R"({"format": "ttm-replay-report", "version": 1,
+          "memory": {"freed_pages": 4}, "run": {"build": "git b"}})"));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(RenderDiffJson(*d), R"({
   "old": {
@@ -278,24 +294,150 @@ TEST(ReportDiffJson, ListsChangesWithOptionalOldNewAndDelta) {
   "new": {
     "build": "git b"
   },
+  "different_traces": false,
+  "different_options": false,
+  "behaviour_changed": false,
   "changes": [
     {
       "path": "memory.freed_pages",
       "old": 10,
       "new": 4,
       "delta": -6,
-      "regression": true
+      "regression": true,
+      "behaviour_change": false,
+      "context": false
     },
     {
       "path": "gone",
       "old": 1,
-      "regression": false
+      "regression": false,
+      "behaviour_change": false,
+      "context": false
     }
   ],
   "changed": 2,
-  "regressions": 1
+  "regressions": 1,
+  "behaviour_changes": 0,
+  "notes": []
 }
 )");
+}
+
+// ---- version 2: behaviour, traces and options, exit statuses ------------
+
+Report WithBehaviour(const std::string& digest) {
+  Report r = Base();
+  r.behaviour = Report::Behaviour{digest, 7};
+  return r;
+}
+
+TEST(ReportDiff, AChangedDigestIsABehaviourChangeEvenWhenEveryTotalIsEqual) {
+  DiffResult d = Diff(WithBehaviour("00aa"), WithBehaviour("00bb"));
+  ASSERT_EQ(d.changes.size(), 1u);
+  EXPECT_TRUE(d.changes[0].behaviour_change);
+  EXPECT_FALSE(d.changes[0].regression);
+  EXPECT_TRUE(d.digest_changed());
+  EXPECT_EQ(d.ExitStatus(false), 1);
+  EXPECT_EQ(d.ExitStatus(true), 0);
+  const std::string text = RenderDiffText(d);
+  EXPECT_NE(text.find("BEHAVIOUR CHANGED"), std::string::npos) << text;
+  EXPECT_NE(text.find("rerun both builds with --timeline"), std::string::npos) << text;
+}
+
+TEST(ReportDiff, ABackupOrRestoreCounterMovingByMoreThanTenPercentAndTenIsABehaviourChange) {
+  DiffResult big = DiffAfter([](Report& r) { r.backup.failed_pages = 12711; });
+  EXPECT_TRUE(Find(big, "backup.failed_pages")->behaviour_change);
+  EXPECT_NE(RenderDiffText(big).find("  behaviour change: backup.failed_pages: 0 -> 12711 (+12711)\n"),
+            std::string::npos)
+      << RenderDiffText(big);
+  // +11 on 0 is both more than 10 and more than 10 %.
+  EXPECT_TRUE(Find(DiffAfter([](Report& r) { r.restore.restarts = 11; }), "restore.restarts")->behaviour_change);
+  // +10 is not more than 10.
+  EXPECT_FALSE(Find(DiffAfter([](Report& r) { r.backup.ebusy = 10; }), "backup.ebusy")->behaviour_change);
+  // +20 on 1000 is 2 %.
+  Report old_report = Base(), new_report = Base();
+  old_report.backup.partial = 1000;
+  new_report.backup.partial = 1020;
+  EXPECT_FALSE(Find(Diff(old_report, new_report), "backup.partial")->behaviour_change);
+  // A pool counter is not a backup/restore counter.
+  EXPECT_FALSE(Find(DiffAfter([](Report& r) { r.pool.hits = 500; }), "pool.hits")->behaviour_change);
+}
+
+TEST(ReportDiff, MoreViolationsAreARegressionWhateverElseImproved) {
+  Report old_report = Base(), new_report = Base();
+  old_report.backup.failed_pages = 13;
+  new_report.backup.failed_pages = 12711;
+  new_report.memory.backed_up_pages = 100000;  // "more memory freed"
+  new_report.violations.Add({9, 1, "3.3.3 handle-use", "copy of handle 5, which is not live"});
+  DiffResult d = Diff(old_report, new_report);
+  EXPECT_GT(d.regressions(), 0u);
+  EXPECT_EQ(d.ExitStatus(true), 1);
+  EXPECT_NE(RenderDiffText(d).find("violations.count: 0 -> 1 (+1)  REGRESSION"), std::string::npos);
+}
+
+TEST(ReportDiff, DifferentTracesAreStatedFirstAndFailEvenOnRegressionOnly) {
+  DiffResult d = DiffAfter([](Report& r) { r.trace.sha256 = "cd"; });
+  EXPECT_TRUE(d.different_traces());
+  EXPECT_TRUE(Find(d, "trace.sha256")->context);
+  EXPECT_EQ(d.ExitStatus(true), 1);
+  const std::string text = RenderDiffText(d);
+  EXPECT_TRUE(text.starts_with("DIFFERENT TRACES: ")) << text;
+  EXPECT_NE(text.find("  trace.sha256: \"ab\" -> \"cd\"\n"), std::string::npos) << text;
+}
+
+TEST(ReportDiff, DifferentOptionsAreStatedFirstAndFailEvenOnRegressionOnly) {
+  Result<DiffResult> d = DiffReports(
+      Complete(R"({"format": "ttm-replay-report", "version": 2, "options": {"semantics": "v13", "check_every": 1}})"),
+      Complete(R"({"format": "ttm-replay-report", "version": 2, "options": {"semantics": "v13", "check_every": 1000}})"));
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->different_options());
+  EXPECT_FALSE(d->different_traces());
+  EXPECT_EQ(d->ExitStatus(true), 1);
+  EXPECT_TRUE(RenderDiffText(*d).starts_with(
+      "DIFFERENT OPTIONS: these reports were made with different options\n"
+      "  options.check_every: 1 -> 1000 (+999)\n"))
+      << RenderDiffText(*d);
+}
+
+TEST(ReportDiff, OtherChangesFailOnlyWithFailOnAny) {
+  DiffResult d = DiffAfter([](Report& r) { r.pool.hits = 3; });
+  EXPECT_EQ(d.ExitStatus(false), 1);
+  EXPECT_EQ(d.ExitStatus(true), 0);
+  EXPECT_EQ(Diff(Base(), Base()).ExitStatus(false), 0);
+}
+
+TEST(ReportDiff, AReportOfAnOlderBuildWithoutVersionTwoSectionsStaysComparable) {
+  std::string old_json = RenderReportJson(Base());
+  const size_t version = old_json.find("\"version\": 2");
+  ASSERT_NE(version, std::string::npos);
+  old_json.replace(version, 12, "\"version\": 1");
+  Result<DiffResult> d = DiffReports(old_json, RenderReportJson(WithBehaviour("00aa")));
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  EXPECT_TRUE(d->same()) << RenderDiffText(*d);
+  ASSERT_EQ(d->notes.size(), 1u);
+  EXPECT_EQ(d->notes[0], "OLD has no behaviour section (a report of an older build): behaviour not compared");
+  EXPECT_NE(RenderDiffText(*d).find("note: OLD has no behaviour section"), std::string::npos);
+}
+
+TEST(ReportDiffText, AChangedViolationEntryIsOneLine) {
+  Report old_report = Base(), new_report = Base();
+  old_report.violations.Add({5, 1, "3.5.3 dma-unmap-once", "slot 3 unmapped twice"});
+  new_report.violations.Add({7, 1, "3.5.3 dma-unmap-once", "slot 4 unmapped twice"});
+  const std::string text = RenderDiffText(Diff(old_report, new_report));
+  EXPECT_NE(text.find("violations.first[0]: line 5, tt 1: 3.5.3 dma-unmap-once: slot 3 unmapped twice -> "
+                      "line 7, tt 1: 3.5.3 dma-unmap-once: slot 4 unmapped twice\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("violations.first[0].line"), std::string::npos);
+}
+
+TEST(ReportDiffText, AnExpectationFailureEntryIsOneLine) {
+  DiffResult d = DiffAfter([](Report& r) {
+    r.expectations.Fail({Report::ExpectationFailure{9, "ret", int64_t{0}, int64_t{-4}}});
+  });
+  EXPECT_NE(RenderDiffText(d).find("expectations.failures[0]: (absent) -> line 9: ret: expected 0, found -4\n"),
+            std::string::npos)
+      << RenderDiffText(d);
 }
 
 TEST(ReportDiffJson, IsDeterministic) {

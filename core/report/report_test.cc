@@ -40,6 +40,7 @@ Report ExampleReport() {
   r.run.tool = "ttm-replay 0.1.0";
   r.run.build = "git 1a2b3c4";
   r.run.wall_ms = 3;
+  r.behaviour = Report::Behaviour{"9b03019fbb69c443ed65d08fb06035aa", 7};
   return r;
 }
 
@@ -143,6 +144,10 @@ constexpr char kExampleJson[] = R"({
     "passed": 6,
     "failed": 0,
     "failures": []
+  },
+  "behaviour": {
+    "digest": "9b03019fbb69c443ed65d08fb06035aa",
+    "events": 7
   },
   "run": {
     "tool": "ttm-replay 0.1.0",
@@ -271,6 +276,12 @@ TEST(ReportJson, InvalidUtf8InAMessageDoesNotThrow) {
   r.violations.Add({1, 1, "x", std::string("bad \xff byte")});
   EXPECT_NO_THROW(RenderReportJson(r));
   EXPECT_NO_THROW(RenderSummary(r));
+}
+
+TEST(ReportJson, BehaviourIsLeftOutWhenNotComputed) {
+  Report r = ExampleReport();
+  r.behaviour.reset();
+  EXPECT_EQ(RenderReportJson(r).find("behaviour"), std::string::npos);
 }
 
 TEST(ReportJson, EndsWithExactlyOneNewline) {

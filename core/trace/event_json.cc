@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/json_text.h"
 #include "core/trace/format.h"
 
 namespace ttm::trace {
@@ -415,22 +416,10 @@ std::span<const Errno> FaultSiteErrors(FaultSite site) {
   }
 }
 
-Result<Json> ParseJsonObject(std::string_view text) {
-  // Exceptions stay inside this function: a parse failure is a Status.
-  Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    // Only a failed line pays for a second, throwing parse: it is the one
-    // that reports where the text went wrong.
-    try {
-      Json unused = Json::parse(text.begin(), text.end());
-      (void)unused;
-    } catch (const Json::parse_error& e) {
-      return Status::InvalidInput("malformed JSON at byte " + std::to_string(e.byte));
-    } catch (...) {
-    }
-    return Status::InvalidInput("malformed JSON");
-  }
-  if (!j.is_object()) return Status::InvalidInput("not a JSON object");
+Result<Json> ParseJsonObject(std::string_view text, bool strict) {
+  Result<Json> j = ParseJsonText(text, {.reject_duplicate_keys = strict});
+  if (!j.ok()) return j;
+  if (!j->is_object()) return Status::InvalidInput("not a JSON object");
   return j;
 }
 

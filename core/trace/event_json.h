@@ -32,9 +32,11 @@ struct ParseOptions {
   uint32_t max_order = 10;  // of the trace's config: bounds a fail's order
 };
 
-// Parses one line's text as JSON. Error: "malformed JSON at byte N" or
-// "not a JSON object".
-Result<Json> ParseJsonObject(std::string_view text);
+// Parses one line's text as a JSON object, with the limits of
+// core/json_text.h (no NUL byte, nesting of at most kMaxJsonDepth, numbers
+// a double holds). `strict` also rejects a key given twice in one object.
+// Errors: those of ParseJsonText, or "not a JSON object".
+Result<Json> ParseJsonObject(std::string_view text, bool strict = false);
 
 // Checks and converts a header object. Error messages name the field
 // ("\"config.max_order\" is 21, must be in 0..20") and carry no op prefix.

@@ -25,6 +25,11 @@ struct LineReader::ZstdState {
   // ends on a frame boundary, which is what tells a whole stream from a
   // truncated one.
   size_t last = 1;
+  // The last call filled the output buffer before saying the frame was
+  // done, so it may hold more output without reading more input. A call
+  // that returns 0 has flushed everything: calling again with no input
+  // would start a new frame and turn `last` into a header size hint, which
+  // is how a trace of exactly N * 128 KiB was once taken for a truncated one.
   bool output_was_full = false;
   ~ZstdState() { ZSTD_freeDCtx(dctx); }
 };
@@ -98,7 +103,7 @@ Status LineReader::FillZstd() {
     in_pos_ = in.pos;
     if (ZSTD_isError(ret)) return Status::InvalidInput("corrupt zstd stream");
     zstd_->last = ret;
-    zstd_->output_was_full = out.pos == out.size;
+    zstd_->output_was_full = out.pos == out.size && ret != 0;
     if (out.pos > 0) return Status::Ok();
   }
 }

@@ -107,6 +107,35 @@ TEST(LineReader, AMultiFrameZstdStreamReadsAsOneText) {
   EXPECT_FALSE(r.error);
 }
 
+// A text of `size` bytes: lines of 'x' ending in '\n'.
+std::string TextOfSize(size_t size) {
+  std::string text;
+  while (text.size() < size) {
+    size_t line = std::min<size_t>(size - text.size(), 1000);
+    text.append(line - 1, 'x');
+    text += '\n';
+  }
+  return text;
+}
+
+TEST(LineReader, AZstdStreamWhoseTextIsAnExactMultipleOfTheBlockSizeIsWhole) {
+  // ZSTD_DStreamOutSize() is one block, 128 KiB: a frame whose text ends
+  // exactly when the output buffer is full must not be taken as truncated.
+  const size_t block = ZSTD_DStreamOutSize();
+  for (size_t size : {block, 2 * block, 8 * block, block - 1, block + 1}) {
+    for (size_t chunk : {size_t{7}, size_t{1} << 16, size_t{1} << 20}) {
+      Lines r = ReadAll(Zstd(TextOfSize(size)), chunk);
+      EXPECT_FALSE(r.error) << size << " bytes, chunk " << chunk << ": " << r.error->second;
+      EXPECT_EQ(r.lines.size(), (size + 999) / 1000) << size << " bytes";
+    }
+  }
+  // And as one frame of a multi-frame stream.
+  Lines r = ReadAll(Zstd(TextOfSize(block)) + Zstd("last\n"));
+  EXPECT_FALSE(r.error);
+  ASSERT_FALSE(r.lines.empty());
+  EXPECT_EQ(r.lines.back().second, "last");
+}
+
 TEST(LineReader, TruncatedZstdFrameIsAnErrorOnTheLineAfterTheLastCompleteOne) {
   std::string first = Zstd("one\ntwo\n");
   std::string second = Zstd("three\nfour\n");

@@ -35,7 +35,7 @@ Status TraceReader::ReadHeader() {
   Result<bool> got = lines_.Next(&text);
   if (!got.ok()) return Error(lines_.line_number(), got.status().message());
   if (!*got) return Error(lines_.line_number() + 1, "empty trace: no header");
-  Result<Json> obj = ParseJsonObject(text);
+  Result<Json> obj = ParseJsonObject(text, options_.strict);
   if (!obj.ok()) return Error(lines_.line_number(), obj.status().message());
   Result<TraceHeader> header = HeaderFromJson(*obj, options_.strict);
   if (!header.ok()) return Error(lines_.line_number(), header.status().message());
@@ -49,21 +49,21 @@ Status TraceReader::CheckIds(const Event& event) {
                                 " is not live");
   };
   if (const auto* a = std::get_if<AllocateEvent>(&event.body)) {
-    if (!live_.emplace(a->tt, a->pages).second)
+    // pages is at most kMaxTtPages (2^31 - 1): it fits.
+    if (!live_.Insert(a->tt, static_cast<uint32_t>(a->pages)))
       return Status::InvalidInput("allocate: tt " + std::to_string(a->tt) + " is already live");
     return Status::Ok();
   }
   if (const auto* x = std::get_if<ExpectEvent>(&event.body)) {
-    if (x->tt && !live_.contains(*x->tt)) return not_live(*x->tt);
+    if (x->tt && live_.Find(*x->tt) == 0) return not_live(*x->tt);
     return Status::Ok();
   }
   std::optional<uint64_t> tt = EventTt(event.body);
   if (!tt) return Status::Ok();
-  auto it = live_.find(*tt);
-  if (it == live_.end()) return not_live(*tt);
+  const uint64_t pages = live_.Find(*tt);
+  if (pages == 0) return not_live(*tt);
   if (const auto* w = std::get_if<WriteEvent>(&event.body)) {
     // first and count are at most 2^63 - 1 each, so the sum cannot wrap.
-    uint64_t pages = it->second;
     uint64_t first = w->first.value_or(0);
     uint64_t count = w->count.value_or(first <= pages ? pages - first : 0);
     if (first + count > pages)
@@ -72,7 +72,7 @@ Status TraceReader::CheckIds(const Event& event) {
                                   std::to_string(*tt) + " (" + std::to_string(pages) +
                                   " pages)");
   }
-  if (std::holds_alternative<FreeEvent>(event.body)) live_.erase(it);
+  if (std::holds_alternative<FreeEvent>(event.body)) live_.Erase(*tt);
   return Status::Ok();
 }
 
@@ -91,7 +91,7 @@ Result<bool> TraceReader::Next(Event* out) {
     return false;
   } else {
     uint64_t line = lines_.line_number();
-    Result<Json> obj = ParseJsonObject(text);
+    Result<Json> obj = ParseJsonObject(text, options_.strict);
     if (!obj.ok()) {
       s = Error(line, obj.status().message());
     } else {

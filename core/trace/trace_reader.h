@@ -4,8 +4,9 @@
 // checked here, so that `validate` and `replay` reject the same inputs with
 // the same one-line message, FILE:LINE: OP: message. That includes the id
 // rules (allocate an id that is live, name one that is not), for which the
-// reader keeps the set of live ids and their page counts: memory grows with
-// the number of live objects, never with the length of the trace.
+// reader keeps the set of live ids and their page counts (live_ids.h, a
+// few bytes per id): memory grows with the number of live objects, never
+// with the length of the trace.
 #ifndef TTM_CORE_TRACE_TRACE_READER_H_
 #define TTM_CORE_TRACE_TRACE_READER_H_
 
@@ -13,13 +14,13 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "core/event.h"
 #include "core/status.h"
 #include "core/trace/byte_source.h"
 #include "core/trace/event_json.h"
 #include "core/trace/line_reader.h"
+#include "core/trace/live_ids.h"
 
 namespace ttm::trace {
 
@@ -60,6 +61,10 @@ class TraceReader {
   std::string text_sha256() { return lines_.TextSha256(); }
   // Events returned so far.
   uint64_t event_count() const { return events_; }
+  // Heap bytes of the live-id set, and how many ids it holds (for tests and
+  // benchmarks of the reader's memory).
+  size_t live_id_bytes() const { return live_.memory_bytes(); }
+  size_t live_ids() const { return live_.size(); }
 
  private:
   TraceReader(std::unique_ptr<ByteSource> source, std::string name, ReaderOptions options);
@@ -74,7 +79,7 @@ class TraceReader {
   LineReader lines_;
   TraceHeader header_;
   // Live tt ids and their page counts.
-  std::unordered_map<uint64_t, uint64_t> live_;
+  LiveIds live_;
   uint64_t events_ = 0;
   std::optional<Status> done_;  // set after the end or the first error
 };
