@@ -52,15 +52,11 @@ class EngineImpl {
   Outcome Apply(const EventBody& event);
 
   TtmModel model;
-<<<<<<< HEAD
+  EngineOptions options;
   // Trace ids touched since the last Check(), with repeats; sorted and
   // deduplicated by Check(). A vector that keeps its capacity: no
   // allocation per event (a std::set allocated a node per insert).
   std::vector<uint64_t> dirty;
-=======
-  EngineOptions options;
-  std::set<uint64_t> dirty;  // trace ids touched since the last Check()
->>>>>>> main
 
  private:
   int64_t Populate(TtObject& tt, const PopulateEvent& e);
