@@ -70,6 +70,14 @@ void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options) {
                    ? std::string()
                    : "must be a whole number of at least 1, not " + value;
       });
+  cmd->add_option("--semantics", options->semantics,
+                  "the modelled kernel code: v13 (default, the seed patch), merged (as merged in "
+                  "Linux v6.15) or merged-fixed (v6.15 plus \"drm/ttm: Drop tt->restore after "
+                  "successful restore\")")
+      ->check([](const std::string& value) {
+        return SemanticsFromName(value) ? std::string()
+                                        : "must be v13, merged or merged-fixed, not " + value;
+      });
   cmd->add_flag("--quiet", options->quiet, "print neither progress nor the summary");
   options->progress = isatty(STDERR_FILENO);
 }

@@ -1,5 +1,5 @@
 // `ttm-replay replay TRACE [-o REPORT.json] [--timeline TIMELINE.jsonl]
-// [--check-every N] [--quiet]`:
+//                   [--semantics v13|merged|merged-fixed] [--check-every N] [--quiet]`:
 // the tool's main job. Streams the trace through the engine, writes the
 // JSON report (report-format.md) atomically and prints a short summary.
 #ifndef TTM_CLI_REPLAY_H_
@@ -26,12 +26,12 @@ struct ReplayCommandOptions {
   std::string timeline;
   // Run the checker after every N-th event instead of after every event.
   uint64_t check_every = 1;
+  // The modelled kernel code: "v13" (default), "merged", "merged-fixed".
+  std::string semantics = "v13";
   // No progress and no summary; the exit status and the report only.
   bool quiet = false;
   // Show progress on standard error (set by main when it is a terminal).
   bool progress = false;
-  // The modelled code the replay runs: "v13", the only one today.
-  std::string semantics = "v13";
 };
 
 void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options);

@@ -17,11 +17,13 @@ struct Captured {
   std::string out, err;
 };
 
-Captured Replay(const std::string& trace, const std::string& report) {
+Captured Replay(const std::string& trace, const std::string& report,
+                const std::string& semantics = "v13") {
   std::ostringstream out, err;
   ReplayCommandOptions options;
   options.trace = trace;
   options.report = report;
+  options.semantics = semantics;
   Result<int> r = RunReplay(options, Io{out, err});
   return Captured{std::move(r), out.str(), err.str()};
 }
@@ -78,6 +80,30 @@ TEST(Replay, AReportOnStandardOutputSendsTheSummaryToStandardError) {
   Captured c = Replay("traces/examples/contract-example.jsonl", "-");
   ASSERT_TRUE(c.status.ok());
   EXPECT_NE(c.err.find("verdict: clean"), std::string::npos);
+}
+
+TEST(Replay, SemanticsChoosesTheModelledKernelCode) {
+  // Backing up a backed-up tt: EINVAL as merged, EBUSY in V13, so the
+  // trace's own expectations hold only under the semantics it names.
+  const std::string trace = "traces/scenarios/merged-4.04-4.14-einval.jsonl";
+  Captured merged = Replay(trace, "", "merged");
+  ASSERT_TRUE(merged.status.ok());
+  EXPECT_EQ(*merged.status, kExitOk) << merged.out;
+  Captured v13 = Replay(trace, "", "v13");
+  ASSERT_TRUE(v13.status.ok());
+  EXPECT_EQ(*v13.status, kExitFindings);
+  EXPECT_NE(v13.out.find("ret: expected -22, found -16"), std::string::npos) << v13.out;
+}
+
+TEST(Replay, SemanticsIsV13ByDefaultAndRefusesUnknownNames) {
+  CLI::App app;
+  ReplayCommandOptions options;
+  SetupReplay(&app, &options);
+  app.parse("t.jsonl", false);
+  EXPECT_EQ(options.semantics, "v13");
+  app.parse("t.jsonl --semantics merged-fixed", false);
+  EXPECT_EQ(options.semantics, "merged-fixed");
+  EXPECT_THROW(app.parse("t.jsonl --semantics v15", false), CLI::ValidationError);
 }
 
 TEST(ReplayCommand, AnEmptyReportPathIsAUsageError) {

@@ -7,12 +7,13 @@
 namespace ttm {
 namespace {
 
-constexpr std::array<std::pair<Errno, std::string_view>, 5> kErrnoNames = {{
+constexpr std::array<std::pair<Errno, std::string_view>, 6> kErrnoNames = {{
     {kEINTR, "EINTR"},
     {kENOMEM, "ENOMEM"},
     {kEFAULT, "EFAULT"},
     {kEBUSY, "EBUSY"},
     {kEINVAL, "EINVAL"},
+    {kENOSPC, "ENOSPC"},
 }};
 
 constexpr std::array<std::string_view, 3> kCachingNames = {"cached", "wc", "uncached"};

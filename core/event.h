@@ -26,6 +26,7 @@ enum Errno : int {
   kEFAULT = -14,
   kEBUSY = -16,
   kEINVAL = -22,
+  kENOSPC = -28,
 };
 // "ENOMEM" for -12, "ok" for 0, the decimal value for anything else.
 std::string ErrnoName(int64_t ret);

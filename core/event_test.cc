@@ -6,8 +6,9 @@ namespace ttm {
 namespace {
 
 TEST(Event, ErrnoNamesRoundTripAndZeroIsOk) {
-  for (Errno e : {kEINTR, kENOMEM, kEFAULT, kEBUSY, kEINVAL})
+  for (Errno e : {kEINTR, kENOMEM, kEFAULT, kEBUSY, kEINVAL, kENOSPC})
     EXPECT_EQ(ErrnoFromName(ErrnoName(e)), e);
+  EXPECT_EQ(ErrnoName(-28), "ENOSPC");
   EXPECT_EQ(ErrnoName(0), "ok");
   EXPECT_EQ(ErrnoName(-12), "ENOMEM");
   EXPECT_EQ(ErrnoName(-99), "-99");

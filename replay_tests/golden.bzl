@@ -16,9 +16,13 @@ def replay_golden_tests(cases):
     """Declares one test per case.
 
     Args:
-      cases: dict from test name to the trace's path under traces/.
+      cases: dict from test name to the trace's path under traces/, or to a
+        list of that path and the replay options the case runs with (e.g.
+        ["scenarios/x.jsonl", "--semantics", "merged"]).
     """
-    for name, trace in cases.items():
+    for name, case in cases.items():
+        trace = case if type(case) == "string" else case[0]
+        options = [] if type(case) == "string" else case[1:]
         native.sh_test(
             name = name,
             size = "small",
@@ -28,7 +32,7 @@ def replay_golden_tests(cases):
                 "$(location :report_tool)",
                 "$(location //traces:%s)" % trace,
                 "replay_tests/expected/" + name,
-            ],
+            ] + options,
             data = [
                 ":report_tool",
                 "expected_violations.txt",

@@ -2,8 +2,9 @@
 # One golden case: replay TRACE and compare the report (without `run`), the
 # timeline, the summary, standard error and the exit status with
 # expected/NAME.*.
-# Usage: run_golden.sh BIN REPORT_TOOL TRACE EXPECTED_PREFIX [--write]
-# With --write the expectations are (re)written instead (./regenerate).
+# Usage: run_golden.sh BIN REPORT_TOOL TRACE EXPECTED_PREFIX [--write] [REPLAY_OPTION...]
+# With --write the expectations are (re)written instead (./regenerate). The
+# replay options (e.g. --semantics merged) are passed on to `replay`.
 #
 # Either way the report must first agree with the trace itself: every
 # `check` and `expect` event of the trace passes, and a scenario violates
@@ -11,12 +12,18 @@
 # (none when it is not listed). Otherwise nothing is written or compared:
 # a golden cannot freeze a wrong answer.
 set -u
-bin=$1 tool=$2 trace=$3 prefix=$4 mode=${5:-}
+bin=$1 tool=$2 trace=$3 prefix=$4
+shift 4
+mode=
+if [ "${1:-}" = "--write" ]; then
+  mode=--write
+  shift
+fi
 name=$(basename "$prefix")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-"$bin" replay "$trace" -o "$tmp/report.json" --timeline "$tmp/timeline.jsonl" >"$tmp/out" 2>"$tmp/err"
+"$bin" replay "$trace" "$@" -o "$tmp/report.json" --timeline "$tmp/timeline.jsonl" >"$tmp/out" 2>"$tmp/err"
 echo $? >"$tmp/exit"
 if [ -e "$tmp/report.json" ]; then
   "$tool" strip-run <"$tmp/report.json" >"$tmp/report.norun.json" || exit 2

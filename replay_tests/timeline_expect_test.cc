@@ -35,6 +35,10 @@ void CheckTrace(const std::string& path, int* compared_total) {
 
   std::vector<Json> lines;
   ReplayOptions options;
+  // A trace written for other semantics than V13 names them in its meta.
+  if (auto it = reader.header().meta.find("semantics");
+      it != reader.header().meta.end() && it->is_string())
+    options.semantics = it->get<std::string>();
   options.timeline = [&lines](std::string_view line) { lines.push_back(Json::parse(line)); };
   Replayer replayer(Resolve(reader.header().config), std::move(options));
 

@@ -118,6 +118,56 @@ void CheckPopulated(const TtmModel& m, const TtObject& tt, Findings& f) {
           S(m.store().live_pages(tt.backup)) + " backup page(s) held for a populated tt");
 }
 
+// The v6.15 reading of 3.2.4 and 3.4.3: committed pages [0, alloced_pages)
+// tile into blocks and sit at the snapshot's cursor; the pending chunk's
+// consumed slots hold the handle-0 marker; a staged block exists (owned by
+// the restore state) exactly while the restore is valid. Pages before the
+// snapshot's caching divide have the tt caching; pages after it may have it
+// already (v6.15 converts before it moves the divide, 5.3), so only WB or
+// the tt caching is accepted there. Returns the first slot not committed.
+uint64_t CheckMergedRestore(const TtmModel& m, const TtObject& tt, const RestoreState& r,
+                            Findings& f) {
+  const uint64_t chunk = uint64_t{1} << r.order;
+  const bool valid = r.restored_pages < chunk;
+  const AllocState& snap = r.snapshot_alloc;
+  if (r.alloced_pages > tt.num_pages)
+    f.Add(Invariant::kRestoreState, &tt,
+          "alloced_pages " + S(r.alloced_pages) + " exceeds num_pages " + S(tt.num_pages));
+  if (snap.pages != r.alloced_pages || snap.remaining_pages != tt.num_pages - std::min(snap.pages, tt.num_pages))
+    f.Add(Invariant::kRestoreState, &tt,
+          "snapshot_alloc is at slot " + S(snap.pages) + " with " + S(snap.remaining_pages) +
+              " page(s) remaining, but alloced_pages is " + S(r.alloced_pages));
+  if (snap.caching_divide > snap.pages)
+    f.Add(Invariant::kRestoreState, &tt, "the snapshot's caching divide lies beyond its slot cursor");
+  if (valid) {
+    for (uint64_t j = 0; j < chunk; ++j) {
+      const Page p = m.page(r.alloced_page + static_cast<Pfn>(j));
+      if (p.owner != Owner::kRestoreStaged || p.owner_id != tt.index || p.aux != j) {
+        f.Add(Invariant::kOwnership, &tt, "the staged block's page " + S(j) + " is not owned by the restore");
+        break;
+      }
+    }
+    for (uint64_t j = 0; j < r.restored_pages && r.alloced_pages + j < tt.num_pages; ++j) {
+      const Slot s = tt.pages.Get(r.alloced_pages + j);
+      if (!(s.is_handle() && s.handle() == 0))
+        f.Add(Invariant::kRestoreState, &tt,
+              "slot " + S(r.alloced_pages + j) + " was restored but holds " + Describe(s) +
+                  ", not the handle-0 marker");
+    }
+  }
+  const uint64_t end = std::min(r.alloced_pages, tt.num_pages);
+  const PageCaching want = ToPageCaching(tt.caching);
+  CheckTiling(m, tt, 0, end, Invariant::kRestoreState, f, [&](uint64_t i, const Page& p) {
+    const bool ok = i < snap.caching_divide ? p.caching == want
+                                            : p.caching == want || p.caching == PageCaching::kWB;
+    if (!ok)
+      f.Add(Invariant::kRestoreCaching, &tt,
+            "new page in slot " + S(i) + " has neither the tt caching nor write-back (caching_divide " +
+                S(snap.caching_divide) + ")");
+  });
+  return r.alloced_pages;
+}
+
 // Backed up: [start, N) holds handles (value i + 1, live) and retained
 // pages (owned, WB, unmapped); without a restore the handles form a prefix.
 void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
@@ -142,7 +192,9 @@ void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
   };
 
   uint64_t start = 0;
-  if (r) {
+  if (r && m.merged()) {
+    start = CheckMergedRestore(m, tt, *r, f);
+  } else if (r) {
     const uint64_t chunk = uint64_t{1} << r->order;
     start = r->alloced_pages;
     if (r->alloced_pages > tt.num_pages)
@@ -225,7 +277,8 @@ void CheckTt(const TtmModel& m, const TtObject& tt, Findings& f) {
   const bool populated = tt.populated(), backed_up = tt.backed_up();
   if (populated && backed_up) f.Add(Invariant::kFlags, &tt, "both PRIV_POPULATED and PRIV_BACKED_UP");
   if (tt.restore && !backed_up) f.Add(Invariant::kFlags, &tt, "a restore state without PRIV_BACKED_UP");
-  if (((tt.page_flags & kTtFlagSwapped) != 0) != backed_up)
+  // V13 sets and clears SWAPPED with PRIV_BACKED_UP; v6.15 never touches it.
+  if (!m.merged() && ((tt.page_flags & kTtFlagSwapped) != 0) != backed_up)
     f.Add(Invariant::kFlags, &tt, "SWAPPED and PRIV_BACKED_UP disagree");
 
   if (backed_up) {
@@ -260,7 +313,8 @@ std::vector<Violation> CheckInvariants(const TtmModel& m, const std::vector<cons
 
   const uint64_t used = m.allocator().used_pages();
   const uint64_t referenced = m.owner_count(Owner::kPool) + m.owner_count(Owner::kTt) +
-                              m.owner_count(Owner::kRestoreOld) + m.owner_count(Owner::kRestoreState);
+                              m.owner_count(Owner::kRestoreOld) + m.owner_count(Owner::kRestoreState) +
+                              m.owner_count(Owner::kRestoreStaged);
   const uint64_t unreferenced = m.owner_count(Owner::kOrphan) + m.owner_count(Owner::kKernel);
   if (used != referenced + unreferenced)
     f.Add(Invariant::kConservation, nullptr,

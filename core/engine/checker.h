@@ -59,6 +59,14 @@
 //                        back: broken when slots already restored are taken
 //                        back into old_pages (4.9), once per call [op]
 // kernel-crash           an operation the kernel would oops on [op]
+//
+// Under --semantics merged / merged-fixed (the code as merged in v6.15) some
+// invariants are read differently (docs/semantics-merged.md): 3.2.4 checks
+// the snapshot_alloc cursor, the handle-0 markers of consumed slots and the
+// staged block instead of old_pages; 3.4.3 accepts pages after the caching
+// divide that already have the tt caching (v6.15 converts before it moves
+// the divide); 3.2.5 drops SWAPPED <=> BACKED_UP (v6.15 never sets SWAPPED);
+// the 4.9 restart detection of 3.7.2 is V13's only.
 #ifndef TTM_CORE_ENGINE_CHECKER_H_
 #define TTM_CORE_ENGINE_CHECKER_H_
 

@@ -45,9 +45,25 @@ std::string_view InvariantName(Invariant inv) {
   return kNames[static_cast<int>(inv)];
 }
 
+std::string_view SemanticsName(Semantics s) {
+  switch (s) {
+    case Semantics::kV13: return "v13";
+    case Semantics::kMerged: return "merged";
+    case Semantics::kMergedFixed: return "merged-fixed";
+  }
+  return "v13";
+}
+
+std::optional<Semantics> SemanticsFromName(std::string_view name) {
+  for (Semantics s : {Semantics::kV13, Semantics::kMerged, Semantics::kMergedFixed})
+    if (SemanticsName(s) == name) return s;
+  return std::nullopt;
+}
+
 class EngineImpl {
  public:
-  EngineImpl(const MachineConfig& config, EngineOptions options) : model(config), options(options) {}
+  EngineImpl(const MachineConfig& config, Semantics semantics, EngineOptions options)
+      : model(config, semantics), options(options) {}
 
   Outcome Apply(const EventBody& event);
 
@@ -94,7 +110,8 @@ SlotCounts CountSlots(const TtmModel& m, const TtObject& tt) {
 // back (3.7.2) is seen by the allocation loop itself.
 int64_t EngineImpl::Populate(TtObject& tt, const PopulateEvent& e) {
   Counters& c = model.counters();
-  const bool restoring = tt.backed_up() && !tt.populated();
+  // v6.15 + xe: a purged tt is allocated afresh, not restored.
+  const bool restoring = tt.backed_up() && !tt.populated() && !(model.merged() && tt.purgeable);
   if (restoring) ++(tt.restore ? c.restore_restarts : c.restore_started);
   const bool fresh = !restoring && !tt.populated();
   const int ret = model.TtPopulate(tt, OperationCtx{e.interruptible, false});
@@ -206,8 +223,8 @@ Outcome EngineImpl::Apply(const EventBody& event) {
   return out;
 }
 
-Engine::Engine(const MachineConfig& config, EngineOptions options)
-    : impl_(std::make_unique<EngineImpl>(config, options)) {}
+Engine::Engine(const MachineConfig& config, Semantics semantics, EngineOptions options)
+    : impl_(std::make_unique<EngineImpl>(config, semantics, options)) {}
 Engine::~Engine() = default;
 
 Outcome Engine::Apply(const EventBody& event) { return impl_->Apply(event); }
@@ -271,6 +288,7 @@ GlobalStatus Engine::Global() const {
 
 const Counters& Engine::counters() const { return impl_->model.counters(); }
 const MachineConfig& Engine::config() const { return impl_->model.config(); }
+Semantics Engine::semantics() const { return impl_->model.semantics(); }
 
 LeakReport Engine::Teardown() {
   LeakReport leaks;

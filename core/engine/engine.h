@@ -61,6 +61,13 @@ enum class Invariant : uint8_t {
 inline constexpr int kNumInvariants = 27;
 std::string_view InvariantName(Invariant inv);  // e.g. "3.5.3 dma-unmap-once"
 
+// Which kernel code the engine models: the V13 patch (the default), the code
+// as merged in Linux v6.15, or v6.15 plus "drm/ttm: Drop tt->restore after
+// successful restore" (the fix of 4.8).
+enum class Semantics : uint8_t { kV13, kMerged, kMergedFixed };
+std::string_view SemanticsName(Semantics s);  // "v13", "merged", "merged-fixed"
+std::optional<Semantics> SemanticsFromName(std::string_view name);
+
 struct Violation {
   Invariant invariant;
   std::optional<uint64_t> tt;  // trace id of the object, when one is concerned
@@ -153,7 +160,8 @@ class TtmModel;
 
 class Engine {
  public:
-  explicit Engine(const MachineConfig& config, EngineOptions options = {});
+  explicit Engine(const MachineConfig& config, Semantics semantics = Semantics::kV13,
+                  EngineOptions options = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -176,6 +184,7 @@ class Engine {
   GlobalStatus Global() const;
   const Counters& counters() const;
   const MachineConfig& config() const;
+  Semantics semantics() const;
 
   // For `inspect` (inspection.h): the live objects' ids in increasing
   // order, one object in full, the non-empty pool types in shrinker-list

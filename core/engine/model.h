@@ -11,6 +11,12 @@
 // restore), pool_backup.cc (backup and release) and tt.cc (the ttm_tt_*
 // wrappers).
 //
+// The same model also holds the code as merged in Linux v6.15 (chosen by
+// Semantics): the functions that changed are modelled again, under their
+// v6.15 names, in pool_alloc_merged.cc, pool_backup_merged.cc and
+// tt_merged.cc; everything else (the machine, the pool primitives, the
+// checker) is shared.
+//
 // Deliberate differences from the kernel, everywhere:
 // - x86-64 only: caching transitions are real page attributes, no highmem.
 // - Where the kernel would oops or walk off an array, the model records a
@@ -52,9 +58,26 @@ inline constexpr uint32_t kTtFlagExternal = 1u << 2;         // TTM_TT_FLAG_EXTE
 inline constexpr uint32_t kTtFlagExternalMappable = 1u << 3; // TTM_TT_FLAG_EXTERNAL_MAPPABLE
 inline constexpr uint32_t kTtFlagPrivPopulated = 1u << 5;    // TTM_TT_FLAG_PRIV_POPULATED
 inline constexpr uint32_t kTtFlagPrivBackedUp = 1u << 6;     // TTM_TT_FLAG_PRIV_BACKED_UP
+// TTM_TT_FLAG_BACKED_UP of v6.15: the same fact under its merged name. The
+// merged code swaps the bit numbers of POPULATED and BACKED_UP; nothing
+// observable depends on them, so the model keeps one set.
+inline constexpr uint32_t kTtFlagBackedUp = kTtFlagPrivBackedUp;
 
-// struct ttm_pool_tt_restore (V13). Cursors that are page pointers in the
-// kernel are slot indices here.
+// struct ttm_pool_alloc_state (v6.15): the allocation cursors, which the
+// merged restore snapshots. Pointers into tt->pages and tt->dma_address are
+// slot indices here.
+struct AllocState {
+  uint64_t pages = 0;            // next slot to fill
+  uint64_t caching_divide = 0;   // first slot whose caching change is still pending
+  uint64_t dma_addr = 0;         // next dma_address entry (used when the tt has one)
+  uint64_t remaining_pages = 0;  // pages still to allocate
+  Caching tt_caching = Caching::kCached;
+};
+
+// struct ttm_pool_tt_restore, V13 and (below) v6.15 fields: one struct
+// so that everything that only asks "is there a restore state" (flags,
+// leaks, teardown) is shared. Cursors that are page pointers in the kernel
+// are slot indices here.
 struct RestoreState {
   uint64_t alloced_pages = 0;   // slots [0, alloced_pages) hold new pages
   uint64_t restored_pages = 0;  // progress inside the current chunk
@@ -63,6 +86,12 @@ struct RestoreState {
   bool pool_set = false;        // restore->pool (there is one device pool)
   uint32_t order = 0;           // order of the current chunk
   std::vector<Slot> old_pages;  // capacity 2^min(MAX_PAGE_ORDER, fls(N))
+  // v6.15 only (alloced_pages, restored_pages and order above keep their
+  // meaning; old_pages, first_page and caching_divide are unused):
+  AllocState snapshot_alloc;    // the cursors as of the last commit or staging
+  Pfn alloced_page = 0;         // the staged block, not yet in the slots
+  uint64_t first_dma = 0;       // its bus address
+  Caching page_caching = Caching::kCached;  // its caching (WB from the system)
   // The system pages the struct itself occupies (kvzalloc): it is counted
   // in system_used_pages and can fail to be allocated like any page.
   std::vector<Pfn> memory;
@@ -83,6 +112,10 @@ struct TtObject {
   // the tt is populated or unpopulated again. A populated non-WB tt with
   // WB pages and this flag is 4.6 (3.4.4), without it something else (3.4.2).
   bool wb_by_backup = false;
+  // v6.15 + xe: the driver's xe_ttm_tt::purgeable, set by a purge. xe's
+  // populate clears BACKED_UP and allocates afresh for such a tt instead of
+  // restoring it.
+  bool purgeable = false;
   SparseArray<Slot> pages;           // tt->pages[]
   SparseArray<uint64_t> dma_address; // tt->dma_address[] (size 0 without)
   std::unique_ptr<RestoreState> restore;  // tt->restore
@@ -125,7 +158,7 @@ struct KernelCrash {};
 
 class TtmModel {
  public:
-  explicit TtmModel(const MachineConfig& config);
+  explicit TtmModel(const MachineConfig& config, Semantics semantics = Semantics::kV13);
 
   // ---- ttm_tt.c -------------------------------------------------------
   TtObject& TtInit(uint64_t id, const AllocateEvent& e);
@@ -146,6 +179,18 @@ class TtmModel {
   PoolType* PoolSelectType(Caching caching, uint32_t order);
   void PoolFini();  // ttm_pool_fini + ttm_pool_mgr_fini: drain every type
 
+  // ---- v6.15 (pool_alloc_merged.cc, pool_backup_merged.cc, tt_merged.cc) --
+  int PoolAllocMerged(TtObject& tt, const OperationCtx& ctx);        // ttm_pool_alloc
+  int PoolRestoreAndAlloc(TtObject& tt, const OperationCtx& ctx);    // ttm_pool_restore_and_alloc
+  int64_t PoolBackup(TtObject& tt, const BackupFlags& flags);        // ttm_pool_backup
+  void PoolDropBackedUp(TtObject& tt);                               // ttm_pool_drop_backed_up
+  void PoolFreeRangeMerged(bool with_pool, TtObject& tt, Caching caching,
+                           uint64_t start_page, uint64_t end_page);  // ttm_pool_free_range
+  int TtPopulateMerged(TtObject& tt, const OperationCtx& ctx);
+  int TtRestore(TtObject& tt, const OperationCtx& ctx);
+  int64_t TtBackupMerged(TtObject& tt, const BackupFlags& flags);
+  void TtFiniMerged(TtObject& tt);
+
   // ---- the GPU and the harness -----------------------------------------
   void Write(TtObject& tt, uint64_t first, uint64_t count);
   void ArmFault(const FailEvent& e);
@@ -154,6 +199,8 @@ class TtmModel {
 
   // ---- state for the checker and the queries ---------------------------
   const MachineConfig& config() const { return config_; }
+  Semantics semantics() const { return semantics_; }
+  bool merged() const { return semantics_ != Semantics::kV13; }
   const PageAllocator& allocator() const { return allocator_; }
   const BackupStore& store() const { return store_; }
   const FaultInjector& faults() const { return faults_; }
@@ -220,11 +267,13 @@ class TtmModel {
   void PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt);
   std::optional<Pfn> PoolTypeTake(PoolType& pt);
   int PoolMap(TtObject& tt, uint32_t order, Pfn p, uint64_t& dma_cursor);
+  int PoolMapBlock(TtObject& tt, uint32_t order, Pfn p);
   void PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pages);
   int PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching);
   void SetPagesWb(Pfn p, uint64_t num_pages);
   void SetPagesArrayWb(TtObject& tt);
   void PoolSplitForSwap(Pfn p);
+  uint64_t PoolBackupUnmapOrPurge(TtObject& tt, const BackupFlags& flags);
   void UpdatePeaks();
 
   // ---- restore (pool_alloc.cc) -------------------------------------------
@@ -234,12 +283,29 @@ class TtmModel {
   bool AllocRestore(TtObject& tt, uint32_t order);
   void FreeRestore(TtObject& tt);
 
+  // ---- v6.15 restore (pool_alloc_merged.cc) -------------------------------
+  int PoolAllocInner(TtObject& tt, const OperationCtx& ctx, AllocState& alloc,
+                     RestoreState* restore);                        // __ttm_pool_alloc
+  int PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocState& alloc);
+  int PoolApplyCachingMerged(TtObject& tt, AllocState& alloc);
+  void PoolAllocatedPageCommit(TtObject& tt, Pfn allocated, uint64_t first_dma,
+                               AllocState& alloc, uint64_t nr);
+  uint64_t PoolUnmapAndFree(bool with_pool, TtObject& tt, Pfn page,
+                            const uint64_t* dma_addr, Caching caching);
+  int PoolPageAllocatedMerged(TtObject& tt, uint32_t order, Pfn p, Caching page_caching,
+                              AllocState& alloc, RestoreState* restore);
+  void PoolPageAllocatedRestore(TtObject& tt, uint32_t order, Pfn p, Caching page_caching,
+                                uint64_t first_dma, RestoreState& restore,
+                                const AllocState& alloc);
+  AllocState AllocStateInit(const TtObject& tt) const;
+
   MachineConfig config_;
+  Semantics semantics_;
   PageAllocator allocator_;
   BackupStore store_;
   FaultInjector faults_;
   SparseArray<Page> pages_;
-  std::array<uint64_t, 7> owner_count_{};
+  std::array<uint64_t, kNumOwners> owner_count_{};
 
   std::vector<PoolType> types_;           // in shrinker_list registration order
   std::vector<int> global_index_;         // [kind * (MAXO+1) + order] -> types_ index

@@ -39,7 +39,9 @@ enum class Owner : uint8_t {
   kRestoreOld,  // in ttm_pool_tt_restore::old_pages (id = tt index, aux = j)
   kRestoreState,  // memory of a tt's struct ttm_pool_tt_restore (id = tt index)
   kOrphan,      // allocated but referenced by nothing any more: a leak
+  kRestoreStaged,  // v6.15 restore->alloced_page, not yet committed (id = tt index, aux = j)
 };
+inline constexpr int kNumOwners = 8;
 
 // struct page, for one frame of the simulated machine. 16 bytes.
 struct Page {

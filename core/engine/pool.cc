@@ -27,8 +27,9 @@ std::string Hex(uint64_t v) {
 //   pool, WC and UC for a pool with a NUMA node).
 // Our Caching enum is ordered differently (cached first), so the kernel's
 // order is spelled out here.
-TtmModel::TtmModel(const MachineConfig& config)
+TtmModel::TtmModel(const MachineConfig& config, Semantics semantics)
     : config_(config),
+      semantics_(semantics),
       allocator_(config.system_pages, config.dma32_pages, config.max_order),
       store_(config.swap_pages),
       pages_(config.system_pages),
@@ -96,7 +97,8 @@ void TtmModel::SetOwner(Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
   Page& p = P(pfn);
   --owner_count_[static_cast<int>(p.owner)];
   auto tt_owned = [](Owner o) {
-    return o == Owner::kTt || o == Owner::kRestoreOld || o == Owner::kRestoreState;
+    return o == Owner::kTt || o == Owner::kRestoreOld || o == Owner::kRestoreState ||
+           o == Owner::kRestoreStaged;
   };
   if (tt_owned(p.owner)) {
     if (TtObject* t = tt(p.owner_id)) --t->owned_pages;
@@ -289,18 +291,27 @@ PoolType* TtmModel::PoolSelectType(Caching caching, uint32_t order) {
 // dma_address[] entries are written from the caller's dma cursor.
 int TtmModel::PoolMap(TtObject& tt, uint32_t order, Pfn p, uint64_t& dma_cursor) {
   const uint64_t n = uint64_t{1} << order;
-  if (!config_.use_dma_alloc) {
-    if (faults_.Call(FaultSite::kDmaMap, order) != 0) return kEFAULT;
-    for (uint64_t j = 0; j < n; ++j) {
-      Page& pg = P(p + j);
-      if (pg.mapped)
-        Report(Invariant::kDmaUnmapOnce, &tt, "pfn " + std::to_string(p + j) + " mapped twice");
-      pg.mapped = true;
-    }
-  }
+  if (const int r = PoolMapBlock(tt, order, p)) return r;
   if (dma_cursor + n > tt.num_pages)
     Crash(Invariant::kKernelCrash, &tt, "dma cursor walks off the dma_address array");
   for (uint64_t j = 0; j < n; ++j) tt.dma_address.Set(dma_cursor++, BusAddress(p) + j * kPageSize);
+  return 0;
+}
+
+// Models the mapping half of ttm_pool_map(): dma_map_page() of the whole
+// block for pools that are not coherent-DMA (the bus address is then
+// BusAddress(p)); v6.15's ttm_pool_map() is exactly this, its caller
+// writes dma_address[] at commit.
+int TtmModel::PoolMapBlock(TtObject& tt, uint32_t order, Pfn p) {
+  if (config_.use_dma_alloc) return 0;
+  if (faults_.Call(FaultSite::kDmaMap, order) != 0) return kEFAULT;
+  const uint64_t n = uint64_t{1} << order;
+  for (uint64_t j = 0; j < n; ++j) {
+    Page& pg = P(p + j);
+    if (pg.mapped)
+      Report(Invariant::kDmaUnmapOnce, &tt, "pfn " + std::to_string(p + j) + " mapped twice");
+    pg.mapped = true;
+  }
   return 0;
 }
 
@@ -375,6 +386,7 @@ void TtmModel::PoolSplitForSwap(Pfn p) {
 // recorded order. Slots keep their stale contents.
 void TtmModel::PoolFreeRange(bool with_pool, TtObject& tt, Caching caching,
                              uint64_t start_page, uint64_t end_page) {
+  if (merged()) return PoolFreeRangeMerged(with_pool, tt, caching, start_page, end_page);
   uint64_t nr = 1;
   for (uint64_t i = start_page; i < end_page; i += nr) {
     if (i >= tt.num_pages)

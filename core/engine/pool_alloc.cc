@@ -25,11 +25,12 @@ bool TtmModel::RestoreValid(const RestoreState* restore) {
 // Models the kvzalloc() of struct ttm_pool_tt_restore with room for
 // 2^order old_pages pointers: 48 bytes of fields plus 8 per pointer, taken
 // from the system as order-0 pages (a model of kmalloc/vmalloc backing).
-// Fails when the fault site fires or the system has no page left.
+// v6.15 kzalloc()s a fixed-size struct: one page. Fails when the fault site
+// fires or the system has no page left.
 bool TtmModel::AllocRestore(TtObject& tt, uint32_t order) {
   if (faults_.Call(FaultSite::kAllocRestore) != 0) return false;
   const uint64_t bytes = 48 + 8 * (uint64_t{1} << order);
-  const uint64_t num = (bytes + kPageSize - 1) / kPageSize;
+  const uint64_t num = merged() ? 1 : (bytes + kPageSize - 1) / kPageSize;
   auto restore = std::make_unique<RestoreState>();
   for (uint64_t i = 0; i < num; ++i) {
     std::optional<Pfn> pfn = allocator_.Alloc(0, false);
@@ -43,7 +44,7 @@ bool TtmModel::AllocRestore(TtObject& tt, uint32_t order) {
     SetOwner(*pfn, Owner::kRestoreState, tt.index);
     restore->memory.push_back(*pfn);
   }
-  restore->old_pages.assign(uint64_t{1} << order, Slot());
+  if (!merged()) restore->old_pages.assign(uint64_t{1} << order, Slot());
   tt.restore = std::move(restore);
   UpdatePeaks();
   return true;
@@ -80,12 +81,19 @@ std::optional<uint64_t> TtmModel::FirstLostSlot(const TtObject& tt) const {
   const RestoreState* r = tt.restore.get();
   const uint64_t chunk = r ? uint64_t{1} << r->order : 0;
   const bool pending = r && r->restored_pages < chunk;
+  // Where the pending chunk's content is: V13 keeps the old entries in
+  // old_pages from restored_pages on; v6.15 has the restored part in the
+  // staged block and the rest still in the slots.
+  const uint64_t chunk_start = !pending ? 0 : merged() ? r->snapshot_alloc.pages : r->first_page;
+  const uint64_t lo = chunk_start + (merged() || !pending ? 0 : r->restored_pages);
+  const uint64_t hi = chunk_start + (!pending ? 0 : merged() ? r->restored_pages : chunk);
   std::optional<uint64_t> lost;
   tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t gen) {
     for (uint64_t i = first; i < end && !lost; ++i) {
       Slot holder = tt.pages.Get(i);
-      if (pending && i >= r->first_page + r->restored_pages && i < r->first_page + chunk)
-        holder = r->old_pages[i - r->first_page];
+      if (pending && i >= lo && i < hi)
+        holder = merged() ? Slot::Page(r->alloced_page + static_cast<Pfn>(i - chunk_start))
+                          : r->old_pages[i - chunk_start];
       std::optional<uint64_t> have;
       if (holder.is_page()) have = page(holder.pfn()).token;
       if (holder.is_handle()) have = store_.Peek(tt.backup, holder.handle());
@@ -123,6 +131,10 @@ std::optional<std::pair<uint64_t, uint64_t>> TtmModel::FirstContentNotHeldOnceBy
       const Page p = page(s.pfn());
       if (p.owner == Owner::kRestoreOld && p.owner_id == tt.index && p.aux == j) held.push_back(p.token);
     }
+    // v6.15: the restored part of a staged block.
+    const RestoreState& r = *tt.restore;
+    if (merged() && r.restored_pages < (uint64_t{1} << r.order))
+      for (uint64_t j = 0; j < r.restored_pages; ++j) held.push_back(page(r.alloced_page + j).token);
   }
   std::sort(held.begin(), held.end());
   // Tokens are 32-bit hashes, so two slots of a big object may share one

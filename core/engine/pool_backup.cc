@@ -27,27 +27,7 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
     tt.wb_by_backup = true;
   }
 
-  uint64_t shrunken = 0;
-  if (tt.has_dma || flags.purge) {
-    uint64_t nr = 1;
-    for (uint64_t i = 0; i < tt.num_pages; i += nr) {
-      const Slot s = tt.pages.Get(i);
-      if (s.is_null()) {
-        nr = 1;
-        continue;
-      }
-      const Pfn p = OwnedPage(tt, i, s, "ttm_pool_page_order");
-      const uint32_t order = page(p).private_order;
-      nr = uint64_t{1} << order;
-      if (tt.has_dma) PoolUnmap(tt, tt.dma_address.Get(i), nr);
-      if (flags.purge) {
-        shrunken += nr;
-        P(p).private_order = 0;
-        FreeToSystem(p, order, &tt);
-        for (uint64_t j = 0; j < nr && i + j < tt.num_pages; ++j) tt.pages.Set(i + j, Slot());
-      }
-    }
-  }
+  uint64_t shrunken = PoolBackupUnmapOrPurge(tt, flags);
   if (flags.purge) return static_cast<int64_t>(shrunken);
 
   uint64_t num_pages = tt.num_pages;
@@ -78,6 +58,34 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
 
   if (shrunken) tt.page_flags |= kTtFlagPrivBackedUp | kTtFlagSwapped;
   return shrunken ? static_cast<int64_t>(shrunken) : ret;
+}
+
+// Models the block walk of ttm_pool_backup_tt() (V13), the same in
+// v6.15's ttm_pool_backup(): with a dma array or for a purge, unmap every
+// block and, for a purge, free it whole to the system and clear its slots.
+// Returns the pages purged.
+uint64_t TtmModel::PoolBackupUnmapOrPurge(TtObject& tt, const BackupFlags& flags) {
+  uint64_t shrunken = 0;
+  if (!tt.has_dma && !flags.purge) return 0;
+  uint64_t nr = 1;
+  for (uint64_t i = 0; i < tt.num_pages; i += nr) {
+    const Slot s = tt.pages.Get(i);
+    if (s.is_null()) {
+      nr = 1;
+      continue;
+    }
+    const Pfn p = OwnedPage(tt, i, s, "ttm_pool_page_order");
+    const uint32_t order = page(p).private_order;
+    nr = uint64_t{1} << order;
+    if (tt.has_dma) PoolUnmap(tt, tt.dma_address.Get(i), nr);
+    if (flags.purge) {
+      shrunken += nr;
+      P(p).private_order = 0;
+      FreeToSystem(p, order, &tt);
+      for (uint64_t j = 0; j < nr && i + j < tt.num_pages; ++j) tt.pages.Set(i + j, Slot());
+    }
+  }
+  return shrunken;
 }
 
 // Models ttm_pool_release_backed_up() (V13): give back everything a

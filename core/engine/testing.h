@@ -164,6 +164,57 @@ inline size_t PoolEntries(Engine& engine, Caching caching, uint32_t order, bool 
     return o_.ret;                                                            \
   }())
 
+// A replay in miniature under one semantics: applies events, collects
+// every violation the operations and a full check after each event found.
+class SemanticsRun {
+ public:
+  explicit SemanticsRun(Semantics semantics, Config config = {})
+      : engine_(SmallMachine(config), semantics) {}
+
+  Outcome Do(const EventBody& event) {
+    Outcome out = engine_.Apply(event);
+    for (const Violation& v : out.violations) seen_.push_back(v);
+    for (const Violation& v : engine_.Check(true)) seen_.push_back(v);
+    return out;
+  }
+  int64_t Populate(uint64_t tt, bool interruptible = true) { return Do(PopulateEvent{tt, interruptible}).ret; }
+  int64_t Shrink(uint64_t tt, bool purge = false) { return Do(ShrinkEvent{tt, purge, false}).ret; }
+  void Allocate(uint64_t tt, uint64_t pages, Caching caching = Caching::kCached, bool dma = false) {
+    Do(::ttm::testing::Allocate(tt, pages, caching, dma));
+  }
+  void Write(uint64_t tt) { Do(WriteEvent{tt, std::nullopt, std::nullopt}); }
+  void Free(uint64_t tt) { Do(FreeEvent{tt}); }
+  void Unpopulate(uint64_t tt) { Do(UnpopulateEvent{tt}); }
+  void Fail(FaultSite site, uint64_t after = 0, uint64_t count = 1,
+            std::optional<Errno> error = std::nullopt) {
+    FailEvent e = ::ttm::testing::Fail(site, after, count);
+    e.error = error;
+    Do(e);
+  }
+  void Eintr(uint64_t after) { Fail(FaultSite::kCopyPage, after, 1, kEINTR); }
+
+  // The violated invariants so far, each once, and forgets them.
+  std::vector<std::string> TakeInvariants() {
+    std::vector<std::string> out = Invariants(seen_);
+    seen_.clear();
+    return out;
+  }
+  LeakReport Teardown() { return engine_.Teardown(); }
+
+  Engine& engine() { return engine_; }
+  TtmModel& model() { return engine_.model_for_test(); }
+  TtObject& tt(uint64_t id) { return Tt(engine_, id); }
+  std::string Layout(uint64_t id) { return SlotLayout(engine_, id); }
+  TtStatus Status(uint64_t id) { return *engine_.Inspect(id); }
+  GlobalStatus Global() { return engine_.Global(); }
+
+ private:
+  Engine engine_;
+  std::vector<Violation> seen_;
+};
+
+inline const std::vector<std::string> kNone{};
+
 }  // namespace ttm::testing
 
 #endif  // TTM_CORE_ENGINE_TESTING_H_

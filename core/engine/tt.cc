@@ -40,6 +40,7 @@ TtObject& TtmModel::TtInit(uint64_t id, const AllocateEvent& e) {
 // Models ttm_tt_populate(): nothing when populated, else ttm_pool_alloc()
 // (which restores a backed-up tt in V13) and PRIV_POPULATED on success.
 int TtmModel::TtPopulate(TtObject& tt, const OperationCtx& ctx) {
+  if (merged()) return TtPopulateMerged(tt, ctx);
   if (tt.populated()) return 0;
   const int ret = PoolAlloc(tt, ctx);
   if (ret) return ret;
@@ -61,6 +62,7 @@ void TtmModel::TtUnpopulate(TtObject& tt) {
 // Models ttm_tt_backup() (V13): ttm_pool_backup_tt(), and PRIV_POPULATED
 // cleared whenever it returns > 0 (purge and partial backup included).
 int64_t TtmModel::TtBackup(TtObject& tt, const BackupFlags& flags) {
+  if (merged()) return TtBackupMerged(tt, flags);
   if (!tt.has_backup) return 0;  // WARN_ON(IS_ERR_OR_NULL(tt->backup))
   const int64_t ret = PoolBackupTt(tt, flags);
   if (ret > 0) {
@@ -73,6 +75,7 @@ int64_t TtmModel::TtBackup(TtObject& tt, const BackupFlags& flags) {
 // Models ttm_tt_fini() (V13): ttm_pool_release_backed_up() (gated inside
 // by PRIV_BACKED_UP), then the rest of the teardown (TtDestroy()).
 void TtmModel::TtFini(TtObject& tt) {
+  if (merged()) return TtFiniMerged(tt);
   PoolReleaseBackedUp(tt);
   TtDestroy(tt);
 }
@@ -112,6 +115,13 @@ void TtmModel::TtDestroy(TtObject& tt) {
         if (s.is_page() && page(s.pfn()).owner == Owner::kRestoreOld &&
             page(s.pfn()).owner_id == tt.index)
           SetOwner(s.pfn(), Owner::kOrphan);
+      // v6.15: a staged block that was never committed.
+      const RestoreState& r = *tt.restore;
+      if (merged() && r.restored_pages < (uint64_t{1} << r.order))
+        for (uint64_t j = 0; j < (uint64_t{1} << r.order); ++j)
+          if (page(r.alloced_page + j).owner == Owner::kRestoreStaged &&
+              page(r.alloced_page + j).owner_id == tt.index)
+            SetOwner(r.alloced_page + j, Owner::kOrphan);
     }
   }
   ids_.erase(tt.id);

@@ -278,10 +278,21 @@ TEST(Importer, AZeroProgressBackupFailureFailsTheFirstPage) {
 
 TEST(Importer, ABackupErrorNoSiteRaisesIsCountedAndReplayedWithoutAFault) {
   Imported r = Import(Calls(std::string(kPopulated) +
+                            "3 1 ttm_tt_backup tt=0xa000 purge=0 writeback=0 depth=0 ret=-5 backups=0 backup_err=-5\n"));
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(Tail(r, 4), (Events{R"({"op":"shrink","tt":1})", R"({"op":"expect","ret":-5})"}));
+  EXPECT_EQ(r.stats.failures_without_fault.at("-5"), 1u);
+}
+
+TEST(Importer, ABackupFailingWithEnospcIsReplayedAsABackupPageFault) {
+  // ENOSPC is one of backup_page's errors (the merged backend returns it).
+  Imported r = Import(Calls(std::string(kPopulated) +
                             "3 1 ttm_tt_backup tt=0xa000 purge=0 writeback=0 depth=0 ret=-28 backups=0 backup_err=-28\n"));
   ASSERT_TRUE(r.status.ok());
-  EXPECT_EQ(Tail(r, 4), (Events{R"({"op":"shrink","tt":1})", R"({"op":"expect","ret":-28})"}));
-  EXPECT_EQ(r.stats.failures_without_fault.at("-28"), 1u);
+  EXPECT_EQ(Tail(r, 4), (Events{R"({"op":"fail","site":"backup_page","error":"ENOSPC"})",
+                                R"({"op":"shrink","tt":1})", R"({"op":"expect","ret":"ENOSPC"})",
+                                R"({"op":"fail","site":"backup_page","count":0})"}));
+  EXPECT_TRUE(r.stats.failures_without_fault.empty());
 }
 
 TEST(Importer, ABackupOfAPopulatedTtThatReturnsZeroHadNoBackupObjectAndIsCounted) {

@@ -13,7 +13,9 @@ constexpr uint64_t kNoTt = ~uint64_t{0};
 }  // namespace
 
 Replayer::Replayer(const MachineConfig& config, ReplayOptions options)
-    : engine_(config, options.engine), options_(std::move(options)) {
+    : engine_(config, SemanticsFromName(options.semantics).value_or(Semantics::kV13),
+              options.engine),
+      options_(std::move(options)) {
   if (options_.check_every == 0) options_.check_every = 1;
   report_.config = config;
   report_.options = Report::Options{.semantics = options_.semantics, .check_every = options_.check_every};

@@ -30,8 +30,8 @@ struct ReplayOptions {
   // everything that changed; only violations that appear and heal between
   // two checks go unseen. `check` events always run the full checker.
   uint64_t check_every = 1;
-  // The modelled code, as the report's options.semantics names it. "v13"
-  // is the only engine so far; this is the one place that says so.
+  // The modelled code (`--semantics`): "v13", "merged" or "merged-fixed"
+  // (SemanticsName()); an unknown name replays as v13.
   std::string semantics = "v13";
   // Receives each timeline event line (with its newline) as the replay
   // goes; unset: no timeline is written. The behaviour digest is computed

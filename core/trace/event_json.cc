@@ -194,8 +194,8 @@ std::string OpNames() {
   return OneOf(names);
 }
 
-const std::array<std::string_view, 5> kErrnoNames = {"EINTR", "ENOMEM", "EFAULT", "EBUSY",
-                                                     "EINVAL"};
+const std::array<std::string_view, 6> kErrnoNames = {"EINTR", "ENOMEM", "EFAULT", "EBUSY",
+                                                     "EINVAL", "ENOSPC"};
 
 // ---- per-op parsing ------------------------------------------------------
 // Each returns a message without the op prefix; EventFromJson adds it.
@@ -408,8 +408,10 @@ std::span<const Errno> FaultSiteErrors(FaultSite site) {
   static constexpr Errno kNoMem[] = {kENOMEM};
   static constexpr Errno kFault[] = {kEFAULT};
   static constexpr Errno kCopy[] = {kENOMEM, kEINTR};
+  static constexpr Errno kBackup[] = {kENOMEM, kENOSPC};
   switch (site) {
     case FaultSite::kDmaMap: return kFault;
+    case FaultSite::kBackupPage: return kBackup;
     case FaultSite::kBackupHalf: return {};
     case FaultSite::kCopyPage: return kCopy;
     default: return kNoMem;

@@ -205,6 +205,10 @@ TEST(TraceReader, FailRulesAreChecked) {
   EXPECT_EQ(EventError("{\"op\":\"fail\",\"site\":\"copy_page\",\"error\":\"EINTR\"}\n"), "");
   EXPECT_EQ(EventError("{\"op\":\"fail\",\"site\":\"copy_page\",\"error\":\"EFAULT\"}\n"),
             "t.jsonl:2: fail: site copy_page raises ENOMEM or EINTR, not EFAULT");
+  EXPECT_EQ(EventError("{\"op\":\"fail\",\"site\":\"backup_page\",\"error\":\"ENOSPC\"}\n"), "");
+  EXPECT_EQ(EventError("{\"op\":\"fail\",\"site\":\"backup_page\",\"error\":-28}\n"), "");
+  EXPECT_EQ(EventError("{\"op\":\"fail\",\"site\":\"alloc_page\",\"error\":\"ENOSPC\"}\n"),
+            "t.jsonl:2: fail: site alloc_page raises ENOMEM, not ENOSPC");
   EXPECT_EQ(EventError("{\"op\":\"fail\",\"site\":\"backup_half\",\"error\":\"ENOMEM\"}\n"),
             "t.jsonl:2: fail: site backup_half raises no error, not ENOMEM");
   EXPECT_EQ(EventError("{\"op\":\"fail\",\"site\":\"dma_map\",\"min_order\":1}\n"),
