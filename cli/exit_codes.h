@@ -1,5 +1,5 @@
 // Exit statuses of ttm-replay, pinned here and in the README; scripts and
-// acceptance suites depend on them (see shared/spec/cli.md).
+// acceptance suites depend on them (see docs/cli.md).
 #ifndef TTM_CLI_EXIT_CODES_H_
 #define TTM_CLI_EXIT_CODES_H_
 

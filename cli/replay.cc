@@ -7,53 +7,19 @@
 
 #include "cli/build_info.h"
 #include "cli/exit_codes.h"
+#include "cli/help_text.h"
 #include "cli/option_checks.h"
 #include "cli/output.h"
 #include "cli/timeline_file.h"
+#include "cli/progress.h"
 #include "cli/version.h"
 #include "core/replay/replayer.h"
 #include "core/report/report.h"
 #include "core/trace/trace_reader.h"
 
 namespace ttm::cli {
-namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// One line on a terminal, rewritten in place: events, rate, bytes read.
-class Progress {
- public:
-  Progress(bool enabled, std::ostream& err) : enabled_(enabled), err_(err), start_(Clock::now()) {}
-
-  void Update(const trace::TraceReader& reader) {
-    if (!enabled_ || (reader.event_count() & 0xffff) != 0) return;
-    const Clock::time_point now = Clock::now();
-    if (now - last_ < std::chrono::milliseconds(250)) return;
-    last_ = now;
-    const double secs = std::chrono::duration<double>(now - start_).count();
-    char line[160];
-    int n = snprintf(line, sizeof line, "\r%llu events, %.0f events/s",
-                     static_cast<unsigned long long>(reader.event_count()),
-                     secs > 0 ? reader.event_count() / secs : 0.0);
-    if (std::optional<uint64_t> total = reader.total_bytes(); total && *total > 0)
-      snprintf(line + n, sizeof line - n, ", %.1f of %.1f MB read (%.0f%%)",
-               reader.bytes_consumed() / 1e6, *total / 1e6, 100.0 * reader.bytes_consumed() / *total);
-    err_ << line << std::flush;
-    shown_ = true;
-  }
-
-  void Clear() {
-    if (shown_) err_ << "\r\033[K" << std::flush;
-  }
-
- private:
-  bool enabled_;
-  std::ostream& err_;
-  Clock::time_point start_, last_;
-  bool shown_ = false;
-};
-
-}  // namespace
 
 void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options) {
   cmd->add_option("TRACE", options->trace, "trace file, or - for standard input")->required();
@@ -78,7 +44,10 @@ void SetupReplay(CLI::App* cmd, ReplayCommandOptions* options) {
         return SemanticsFromName(value) ? std::string()
                                         : "must be v13, merged or merged-fixed, not " + value;
       });
+  cmd->add_flag("--strict", options->strict,
+                "reject fields the format does not define (default: warn once per name)");
   cmd->add_flag("--quiet", options->quiet, "print neither progress nor the summary");
+  cmd->footer(TraceVocabularyHelp());
   options->progress = isatty(STDERR_FILENO);
 }
 
@@ -95,7 +64,16 @@ std::string SemanticsNote(const trace::Json& meta, const std::string& semantics)
 
 Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
   const Clock::time_point start = Clock::now();
-  Result<std::unique_ptr<trace::TraceReader>> opened = trace::TraceReader::Open(options.trace);
+  Progress progress(options.progress && !options.quiet, io.err);
+  trace::ReaderOptions reader_options{
+      .strict = options.strict,
+      .warn = [&io, &progress](const std::string& message) {
+        progress.Clear();
+        io.err << "ttm-replay: warning: " << message << " (--strict rejects it)\n";
+      },
+  };
+  Result<std::unique_ptr<trace::TraceReader>> opened =
+      trace::TraceReader::Open(options.trace, reader_options);
   if (!opened.ok()) return opened.status();
   trace::TraceReader& reader = **opened;
 
@@ -111,7 +89,6 @@ Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
     replay_options.timeline = [&timeline](std::string_view line) { timeline.Write(line); };
   }
   Replayer replayer(Resolve(reader.header().config), std::move(replay_options));
-  Progress progress(options.progress && !options.quiet, io.err);
   Event event;
   for (;;) {
     Result<bool> more = reader.Next(&event);
@@ -121,7 +98,7 @@ Result<int> RunReplay(const ReplayCommandOptions& options, Io io) {
     }
     if (!*more) break;
     replayer.Apply(event);
-    progress.Update(reader);
+    progress.Update(reader.event_count(), reader.bytes_consumed(), reader.total_bytes());
   }
   progress.Clear();
 

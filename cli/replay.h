@@ -1,7 +1,7 @@
 // `ttm-replay replay TRACE [-o REPORT.json] [--timeline TIMELINE.jsonl]
-//                   [--semantics v13|merged|merged-fixed] [--check-every N] [--quiet]`:
+//                   [--semantics v13|merged|merged-fixed] [--check-every N] [--strict] [--quiet]`:
 // the tool's main job. Streams the trace through the engine, writes the
-// JSON report (report-format.md) atomically and prints a short summary.
+// JSON report (docs/report-format.md) atomically and prints a short summary.
 #ifndef TTM_CLI_REPLAY_H_
 #define TTM_CLI_REPLAY_H_
 
@@ -28,6 +28,10 @@ struct ReplayCommandOptions {
   uint64_t check_every = 1;
   // The modelled kernel code: "v13" (default), "merged", "merged-fixed".
   std::string semantics = "v13";
+  // Reject fields the format does not define, as `validate --strict` does.
+  // Without it, each unknown field name is warned about once on io.err, at
+  // the first line where it appears, and ignored.
+  bool strict = false;
   // No progress and no summary; the exit status and the report only.
   bool quiet = false;
   // Show progress on standard error (set by main when it is a terminal).

@@ -18,12 +18,13 @@ struct Captured {
 };
 
 Captured Replay(const std::string& trace, const std::string& report,
-                const std::string& semantics = "v13") {
+                const std::string& semantics = "v13", bool strict = false) {
   std::ostringstream out, err;
   ReplayCommandOptions options;
   options.trace = trace;
   options.report = report;
   options.semantics = semantics;
+  options.strict = strict;
   Result<int> r = RunReplay(options, Io{out, err});
   return Captured{std::move(r), out.str(), err.str()};
 }
@@ -69,6 +70,35 @@ TEST(Replay, AnExistingReportIsLeftAloneWhenTheTraceIsInvalid) {
   EXPECT_EQ(text, "old");
 }
 
+// A typo such as "cuont" silently armed a single fault.
+const char kTypo[] =
+    "{\"format\":\"ttm-trace\",\"version\":1}\n"
+    "{\"op\":\"allocate\",\"tt\":1,\"pages\":4,\"caching\":\"cached\"}\n"
+    "{\"op\":\"fail\",\"site\":\"alloc_page\",\"cuont\":3}\n"
+    "{\"op\":\"fail\",\"site\":\"alloc_page\",\"cuont\":5}\n"
+    "{\"op\":\"free\",\"tt\":1}\n";
+
+TEST(Replay, StrictRejectsAnUnknownFieldWithFileAndLineAndWritesNoReport) {
+  const std::string trace = TempPath("typo-strict.jsonl");
+  std::ofstream(trace) << kTypo;
+  const std::string report = TempPath("typo-strict.json");
+  Captured c = Replay(trace, report, "v13", /*strict=*/true);
+  ASSERT_FALSE(c.status.ok());
+  EXPECT_EQ(c.status.status().message(), trace + ":3: fail: unknown field \"cuont\"");
+  EXPECT_FALSE(Exists(report));
+  EXPECT_EQ(c.out, "");
+}
+
+TEST(Replay, WithoutStrictAnUnknownFieldIsWarnedAboutOnceWithItsFirstLine) {
+  const std::string trace = TempPath("typo.jsonl");
+  std::ofstream(trace) << kTypo;
+  Captured c = Replay(trace, "");
+  ASSERT_TRUE(c.status.ok());
+  EXPECT_EQ(*c.status, kExitOk);
+  EXPECT_EQ(c.err, "ttm-replay: warning: " + trace +
+                       ":3: fail: unknown field \"cuont\" ignored (--strict rejects it)\n");
+}
+
 TEST(Replay, FindingsExitOne) {
   Captured c = Replay("traces/scenarios/4.06-zero-progress-backup-failure.jsonl", "");
   ASSERT_TRUE(c.status.ok());
@@ -92,7 +122,7 @@ TEST(Replay, SemanticsChoosesTheModelledKernelCode) {
   Captured v13 = Replay(trace, "", "v13");
   ASSERT_TRUE(v13.status.ok());
   EXPECT_EQ(*v13.status, kExitFindings);
-  EXPECT_NE(v13.out.find("ret: expected -22, found -16"), std::string::npos) << v13.out;
+  EXPECT_NE(v13.out.find("ret: expected EINVAL, found EBUSY"), std::string::npos) << v13.out;
 }
 
 TEST(Replay, SemanticsIsV13ByDefaultAndRefusesUnknownNames) {

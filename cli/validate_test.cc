@@ -16,9 +16,10 @@ struct Captured {
   std::string out, err;
 };
 
-Captured Validate(const std::string& path, bool strict = false) {
+Captured Validate(const std::string& path, bool strict = false, bool all_errors = false) {
   std::ostringstream out, err;
-  Result<int> r = RunValidate(ValidateOptions{.trace = path, .strict = strict}, Io{out, err});
+  Result<int> r = RunValidate(
+      ValidateOptions{.trace = path, .strict = strict, .all_errors = all_errors}, Io{out, err});
   EXPECT_TRUE(r.ok());
   return Captured{r.ok() ? *r : -1, out.str(), err.str()};
 }
@@ -60,6 +61,76 @@ TEST(Validate, StrictRejectsAnUnknownFieldThatTheDefaultModeIgnores) {
   Captured c = Validate(path, /*strict=*/true);
   EXPECT_EQ(c.status, kExitInvalidInput);
   EXPECT_EQ(c.err, "ttm-replay: " + path + ":2: check: unknown field \"colour\"\n");
+}
+
+TEST(Validate, WithoutStrictEachUnknownFieldNameIsWarnedAboutOnceAtItsFirstLine) {
+  std::string path = WriteTemp("typo.jsonl",
+                               "{\"format\":\"ttm-trace\",\"version\":1,\"confg\":{}}\n"
+                               "{\"op\":\"fail\",\"site\":\"alloc_page\",\"cuont\":3}\n"
+                               "{\"op\":\"fail\",\"site\":\"alloc_page\",\"cuont\":4}\n"
+                               "{\"op\":\"check\",\"cuont\":1,\"colour\":2}\n");
+  Captured c = Validate(path);
+  EXPECT_EQ(c.status, kExitOk);
+  EXPECT_EQ(c.err,
+            "ttm-replay: warning: " + path + ":1: unknown field \"confg\" ignored (--strict rejects it)\n"
+            "ttm-replay: warning: " + path + ":2: fail: unknown field \"cuont\" ignored (--strict rejects it)\n"
+            "ttm-replay: warning: " + path + ":4: check: unknown field \"colour\" ignored (--strict rejects it)\n");
+}
+
+TEST(Validate, AnUnknownConfigFieldIsWarnedAboutUnderItsConfigName) {
+  std::string path = WriteTemp("config-typo.jsonl",
+                               "{\"format\":\"ttm-trace\",\"version\":1,"
+                               "\"config\":{\"sytem_pages\":8}}\n");
+  Captured c = Validate(path);
+  EXPECT_EQ(c.status, kExitOk);
+  EXPECT_EQ(c.err, "ttm-replay: warning: " + path +
+                       ":1: unknown field \"config.sytem_pages\" ignored (--strict rejects it)\n");
+}
+
+TEST(Validate, AllErrorsReportsEveryBadLineAndTheirCount) {
+  std::string path = WriteTemp("many.jsonl",
+                               "{\"format\":\"ttm-trace\",\"version\":1}\n"
+                               "{\"op\":\"nope\"}\n"
+                               "{\"op\":\"allocate\",\"tt\":1,\"pages\":4,\"caching\":\"wc\"}\n"
+                               "{bad\n"
+                               "{\"op\":\"free\",\"tt\":2}\n"
+                               "{\"op\":\"free\",\"tt\":1}\n");
+  Captured first = Validate(path);
+  EXPECT_EQ(first.status, kExitInvalidInput);
+  EXPECT_EQ(first.err, "ttm-replay: " + path +
+                           ":2: unknown op \"nope\" (expected allocate, populate, write, shrink, "
+                           "unpopulate, free, pool_shrink, fail, set, check or expect)\n");
+  Captured all = Validate(path, false, /*all_errors=*/true);
+  EXPECT_EQ(all.status, kExitInvalidInput);
+  EXPECT_EQ(all.out, "");
+  EXPECT_EQ(all.err, first.err +
+                         "ttm-replay: " + path + ":4: malformed JSON at byte 2\n"
+                         "ttm-replay: " + path + ":5: free: tt 2 is not live\n"
+                         "ttm-replay: " + path + ": 3 errors\n");
+}
+
+TEST(Validate, AllErrorsStopsAtTheCap) {
+  std::string text = "{\"format\":\"ttm-trace\",\"version\":1}\n";
+  for (int i = 0; i < 150; ++i) text += "{\"op\":\"free\",\"tt\":9}\n";
+  std::string path = WriteTemp("capped.jsonl", text);
+  Captured c = Validate(path, false, true);
+  EXPECT_EQ(c.status, kExitInvalidInput);
+  size_t lines = 0;
+  for (char ch : c.err) lines += ch == '\n';
+  EXPECT_EQ(lines, kMaxValidateErrors + 1);
+  EXPECT_NE(c.err.find(":101: free: tt 9 is not live\n"), std::string::npos);
+  EXPECT_EQ(c.err.find(":102: free"), std::string::npos);
+  EXPECT_NE(c.err.find(path + ": stopped after 100 errors\n"), std::string::npos);
+}
+
+TEST(Validate, AllErrorsStopsAtAnErrorOfTheStreamItself) {
+  // A corrupt zstd frame cannot be read past: one error, then the count.
+  Captured c = Validate("traces/bad/corrupt-second-frame.jsonl.zst", false, true);
+  EXPECT_EQ(c.status, kExitInvalidInput);
+  size_t lines = 0;
+  for (char ch : c.err) lines += ch == '\n';
+  EXPECT_EQ(lines, 2u) << c.err;
+  EXPECT_NE(c.err.find(": 1 error\n"), std::string::npos) << c.err;
 }
 
 TEST(Validate, AMissingFileIsOneLineNamingTheFile) {

@@ -2,9 +2,9 @@
 // and writes them), the engine (which applies them) and the workload
 // generators (which produce them).
 //
-// The contract is ../../shared/spec/trace-format.md, version 1, restated in
-// traces/FORMAT.md. This header depends on the standard library only, so
-// that the engine can take events without knowing anything about JSON.
+// The format is docs/trace-format.md, version 1. This header depends on the
+// standard library only, so that the engine can take events without knowing
+// anything about JSON.
 #ifndef TTM_CORE_EVENT_H_
 #define TTM_CORE_EVENT_H_
 

@@ -1,8 +1,8 @@
 // Backup and purge (ttm_tt_backup() -> ttm_pool_backup_tt(), V13), one test
-// per edge case of the semantics spec, section 4. Each test drives the
+// per edge case of docs/bugs.md (4.2-4.6, 4.13-4.15, 4.22-4.24). Each test drives the
 // engine with events, states the exact return values and slot layouts the
 // patch produces, and asserts the violations: none for the clean paths,
-// exactly the spec's for the buggy ones.
+// exactly those docs/invariants.md lists for the buggy ones.
 //
 // 4.16 (EINTR with a non-interruptible ctx) is restore-side and lives with
 // the restore tests.

@@ -1,6 +1,6 @@
 // The invariant checker.
 //
-// The invariants, numbered as in the semantics spec, section 3. Those
+// The invariants, numbered and explained in docs/invariants.md. Those
 // marked [op] are checked where the state cannot show them afterwards, by
 // the modelled operation itself as it runs (the page has already gone back
 // to the system, the copy has already been made); the rest are checked

@@ -27,7 +27,7 @@
 
 namespace ttm {
 
-// Invariants of the checker, numbered as in the semantics spec, section 3,
+// Invariants of the checker, numbered as in docs/invariants.md,
 // plus the crash-class findings of operations (kernel oops equivalents).
 enum class Invariant : uint8_t {
   kOwnership,            // 3.1.1 each page has exactly one owner
@@ -84,7 +84,7 @@ struct TtStatus {
   bool intact = true;
 };
 
-// Counters of report-format.md, kept by the engine as it goes.
+// Counters of docs/report-format.md, kept by the engine as it goes.
 struct Counters {
   // memory
   uint64_t backed_up_pages = 0;     // pages turned into handles by shrink

@@ -1,5 +1,5 @@
-// The engine's public API, end to end, on the happy path of spec 4.1 and
-// the contract's example trace.
+// The engine's public API, end to end, on the happy path (4.1 of
+// docs/bugs.md) and the example trace of docs/trace-format.md.
 #include "core/engine/engine.h"
 
 #include <gtest/gtest.h>
@@ -18,7 +18,7 @@ MachineConfig SmallMachine() {
   return Resolve(c);
 }
 
-// Every invariant of the semantics spec, section 3, under its own number
+// Every invariant of docs/invariants.md, section 3, under its own number
 // and name (3.4.4 apart from 3.4.2, 3.6.1 to 3.6.3 apart), each reported
 // by exactly one enumerator, plus the crash class.
 TEST(Engine, EveryInvariantOfSectionThreeHasItsOwnNumberAndName) {

@@ -6,7 +6,7 @@
 // populate, the copy that a signal interrupts). The trace names the site,
 // how many counted calls to let pass and how many to fail, so a fault is a
 // pure function of the call sequence and replays identically everywhere.
-// What counts as one call at each site is pinned by trace-format.md; the
+// What counts as one call at each site is pinned by docs/trace-format.md; the
 // engine calls Call() exactly there.
 #ifndef TTM_CORE_ENGINE_FAULT_INJECTOR_H_
 #define TTM_CORE_ENGINE_FAULT_INJECTOR_H_
@@ -30,7 +30,7 @@ struct FaultSpec {
 };
 
 // The error a site raises when a `fail` event names none: the first of the
-// site's list in trace-format.md (kENOMEM for backup_half, whose firing is
+// site's list in docs/trace-format.md (kENOMEM for backup_half, whose firing is
 // only a marker).
 Errno DefaultFaultError(FaultSite site);
 

@@ -1,5 +1,6 @@
-// The kernel's KUnit suites for ttm_pool and ttm_tt (semantics spec,
-// section 6), replayed against the model where they apply.
+// The kernel's KUnit suites for ttm_pool (6.1) and ttm_tt (6.2), replayed
+// against the model where they apply (traces/scenarios/README.md lists
+// which, and why the others do not).
 //
 // ttm_pool (6.1): 1-6 and 8 apply. 7 (ttm_pool_free_no_dma_alloc) does
 // not: the BASE-era version asserted on the pool's own order-2 UC type,

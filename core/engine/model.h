@@ -329,7 +329,7 @@ class TtmModel {
 };
 
 // __fls(), defined as 0 for 0: the kernel evaluates __fls(0) only where the
-// result is never used (see the semantics spec, section 0).
+// result is never used (docs/scope.md).
 inline uint32_t Fls(uint64_t x) { return x == 0 ? 0 : 63 - __builtin_clzll(x); }
 
 }  // namespace ttm

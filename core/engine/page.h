@@ -30,7 +30,7 @@ inline PageCaching ToPageCaching(Caching c) {
   return PageCaching::kWB;
 }
 
-// Who holds a page (semantics spec, section 3: owners).
+// Who holds a page (docs/invariants.md: the model of a page).
 enum class Owner : uint8_t {
   kSystem,      // free in the page allocator
   kKernel,      // allocated, held by a local variable of the running function

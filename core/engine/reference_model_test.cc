@@ -9,7 +9,7 @@
 // with it on the state, on every vouched page's content, on backup return
 // values, and on page conservation; and the checker must find nothing.
 //
-// Which faults are allowed, and why (semantics spec, section 4): the
+// Which faults are allowed, and why (docs/bugs.md): the
 // sequences avoid every known V13 bug trigger, so that any violation is an
 // engine bug.
 // - copy_page EINTR: an interrupted restore resumes correctly (4.7, 4.8),

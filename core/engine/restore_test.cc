@@ -1,4 +1,4 @@
-// The V13 restore path, scenario by scenario (semantics spec, section 4:
+// The V13 restore path, scenario by scenario (docs/bugs.md:
 // 4.7 to 4.12, 4.16, 4.17, 4.21 and the copy_page fault rules).
 //
 // Every scenario asserts exact return values, slot layouts and restore

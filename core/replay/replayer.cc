@@ -34,13 +34,15 @@ void Replayer::RunChecker(uint64_t line, bool full, bool from_check_event) {
   std::sort(touched_.begin(), touched_.end());
   touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
   std::set<std::pair<int, uint64_t>> now;
+  std::vector<Report::CheckFailure> findings;
   for (const Violation& v : found) {
     const auto key = std::make_pair(static_cast<int>(v.invariant), v.tt.value_or(kNoTt));
     now.insert(key);
     if (!standing_.count(key)) AddViolation(line, v);
     if (from_check_event)
-      report_.checks.Fail(Report::CheckFailure{line, std::string(InvariantName(v.invariant)), v.what});
+      findings.push_back(Report::CheckFailure{line, std::string(InvariantName(v.invariant)), v.what});
   }
+  if (!findings.empty()) report_.checks.Fail(std::move(findings));
   for (auto it = standing_.begin(); it != standing_.end();) {
     const bool checked = full || it->second == kNoTt || std::binary_search(touched_.begin(), touched_.end(), it->second);
     it = checked && !now.count(*it) ? standing_.erase(it) : std::next(it);

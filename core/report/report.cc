@@ -1,5 +1,6 @@
 #include "core/report/report.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -173,6 +174,38 @@ std::string ByInvariantText(const std::map<std::string, uint64_t>& counts) {
 // all (up to its own cap).
 constexpr size_t kSummaryListed = 3;
 
+// "1 restart", "2 restarts".
+std::string Counted(uint64_t n, const char* one, const char* many) {
+  return Format("%" PRIu64 " %s", n, n == 1 ? one : many);
+}
+
+// A value an `expect` assertion compared, as a trace would write it: a
+// return value with an errno name is shown by that name ("ENOMEM", not -12).
+std::string AssertedText(const std::string& assertion, const ReportValue& v) {
+  if (assertion == "ret") {
+    if (const int64_t* ret = std::get_if<int64_t>(&v); ret && *ret < 0) {
+      const std::string name = ErrnoName(*ret);
+      if (ErrnoFromName(name)) return name;
+    }
+  }
+  return ValueText(v);
+}
+
+// Failure entries of consecutive equal lines joined into one summary line,
+// "  line N: a; b", in list order: one line per failed event.
+template <class Failure, class Describe>
+std::vector<std::string> GroupByLine(const std::vector<Failure>& failures, Describe describe) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < failures.size(); ++i) {
+    if (i > 0 && failures[i].line == failures[i - 1].line) {
+      out.back() += "; " + describe(failures[i]);
+    } else {
+      out.push_back(Format("  line %" PRIu64 ": ", failures[i].line) + describe(failures[i]));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 bool ResultKeyLess::operator()(const std::string& a,
@@ -196,9 +229,14 @@ void Report::Violations::Add(ViolationEntry v) {
   if (first.size() < kMaxFirstViolations) first.push_back(std::move(v));
 }
 
-void Report::Checks::Fail(CheckFailure f) {
+void Report::Checks::Fail(CheckFailure f) { Fail(std::vector<CheckFailure>{std::move(f)}); }
+
+void Report::Checks::Fail(std::vector<CheckFailure> findings) {
   ++failed;
-  if (failures.size() < kMaxListedFailures) failures.push_back(std::move(f));
+  for (CheckFailure& f : findings) {
+    if (failures.size() >= kMaxListedFailures) break;
+    failures.push_back(std::move(f));
+  }
 }
 
 void Report::Expectations::Fail(std::vector<ExpectationFailure> assertions) {
@@ -219,6 +257,10 @@ std::string RenderReportJson(const Report& report) {
 std::string RenderSummary(const Report& r) {
   std::string out;
   auto line = [&out](const std::string& s) { out += s + "\n"; };
+  // After a list cut to kSummaryListed entries of `total`.
+  auto more = [&line](uint64_t total, uint64_t shown) {
+    if (total > shown) line(Format("  \u2026 %" PRIu64 " more", total - shown));
+  };
 
   const Report::Memory& m = r.memory;
   line(Format("memory freed: %" PRIu64 " pages (%.1f MiB): %" PRIu64
@@ -229,9 +271,10 @@ std::string RenderSummary(const Report& r) {
               m.backed_up_pages, m.purged_pages, m.pool_shrunk_pages));
 
   const Report::Restore& rs = r.restore;
-  line(Format("restore: %" PRIu64 " started, %" PRIu64 " completed, %" PRIu64
-              " restarts, %" PRIu64 " failed",
-              rs.started, rs.completed, rs.restarts, rs.failed));
+  line("restore: " + Counted(rs.started, "started", "started") + ", " +
+       Counted(rs.completed, "completed", "completed") + ", " +
+       Counted(rs.failed, "failed attempt", "failed attempts") + ", " +
+       Counted(rs.restarts, "restart", "restarts"));
 
   const Report::Leaks& lk = r.leaks;
   if (lk.ok()) {
@@ -244,13 +287,16 @@ std::string RenderSummary(const Report& r) {
                 lk.pages, lk.handles, lk.restore_states));
   }
 
+  // pages_verified counts comparisons, one each time a page is brought back
+  // from a backup: a page restored twice counts twice.
   if (r.integrity.ok()) {
-    line(Format("integrity: ok (%" PRIu64 " pages verified)",
-                r.integrity.pages_verified));
+    line("integrity: ok (" +
+         Counted(r.integrity.pages_verified, "page restore", "page restores") +
+         " compared with the last write)");
   } else {
-    line(Format("integrity: DATA LOSS: %" PRIu64 " of %" PRIu64
-                " verified pages differ",
-                r.integrity.mismatches, r.integrity.pages_verified));
+    line(Format("integrity: DATA LOSS: %" PRIu64 " of %s did not bring back the last write",
+                r.integrity.mismatches,
+                Counted(r.integrity.pages_verified, "page restore", "page restores").c_str()));
   }
 
   if (r.violations.count == 0) {
@@ -258,13 +304,14 @@ std::string RenderSummary(const Report& r) {
   } else {
     line(Format("violations: %" PRIu64 " (%s)", r.violations.count,
                 ByInvariantText(r.violations.by_invariant).c_str()));
-    for (size_t i = 0; i < r.violations.first.size() && i < kSummaryListed;
-         ++i) {
-      const Report::ViolationEntry& v = r.violations.first[i];
+    size_t shown = 0;
+    for (; shown < r.violations.first.size() && shown < kSummaryListed; ++shown) {
+      const Report::ViolationEntry& v = r.violations.first[shown];
       std::string tt = v.tt ? Format(" tt %" PRIu64, *v.tt) : "";
       line(Format("  line %" PRIu64 "%s: %s: %s", v.line, tt.c_str(),
                   v.invariant.c_str(), v.what.c_str()));
     }
+    more(r.violations.count, shown);
   }
 
   if (r.options.check_every > 1)
@@ -273,23 +320,24 @@ std::string RenderSummary(const Report& r) {
                 " have been missed",
                 r.options.check_every));
 
-  line(Format("checks: %" PRIu64 " passed, %" PRIu64 " failed",
-              r.checks.passed, r.checks.failed));
-  for (size_t i = 0; i < r.checks.failures.size() && i < kSummaryListed; ++i) {
-    const Report::CheckFailure& f = r.checks.failures[i];
-    line(Format("  line %" PRIu64 ": %s: %s", f.line, f.invariant.c_str(),
-                f.what.c_str()));
-  }
+  // One line per failed check event: what it found.
+  line(Format("checks: %" PRIu64 " passed, %" PRIu64 " failed", r.checks.passed,
+              r.checks.failed));
+  const std::vector<std::string> checks = GroupByLine(
+      r.checks.failures, [](const Report::CheckFailure& f) { return f.invariant + ": " + f.what; });
+  for (size_t i = 0; i < checks.size() && i < kSummaryListed; ++i) line(checks[i]);
+  more(r.checks.failed, std::min<uint64_t>(checks.size(), kSummaryListed));
 
+  // One line per failed expect event: each assertion that failed.
   line(Format("expectations: %" PRIu64 " passed, %" PRIu64 " failed",
               r.expectations.passed, r.expectations.failed));
-  for (size_t i = 0; i < r.expectations.failures.size() && i < kSummaryListed;
-       ++i) {
-    const Report::ExpectationFailure& f = r.expectations.failures[i];
-    line(Format("  line %" PRIu64 ": %s: expected %s, found %s", f.line,
-                f.assertion.c_str(), ValueText(f.expected).c_str(),
-                ValueText(f.found).c_str()));
-  }
+  const std::vector<std::string> expectations =
+      GroupByLine(r.expectations.failures, [](const Report::ExpectationFailure& f) {
+        return f.assertion + ": expected " + AssertedText(f.assertion, f.expected) + ", found " +
+               AssertedText(f.assertion, f.found);
+      });
+  for (size_t i = 0; i < expectations.size() && i < kSummaryListed; ++i) line(expectations[i]);
+  more(r.expectations.failed, std::min<uint64_t>(expectations.size(), kSummaryListed));
 
   if (ReportExitStatus(r) == 0) {
     line("verdict: clean");

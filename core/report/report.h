@@ -1,5 +1,5 @@
 // The replay report: what one replay of one trace found, in the nesting of
-// the report format's contract (version 2: version 1 plus `options` and
+// docs/report-format.md (version 2: version 1 plus `options` and
 // `behaviour`).
 //
 // Why plain structs and not the engine's own types: the report is a contract
@@ -137,12 +137,16 @@ struct Report {
     std::string invariant;  // what failed: an invariant name or "leaks"
     std::string what;       // one line
   };
+  // Counted per `check` event, as expectations are: a check that finds three
+  // broken invariants is one failed check with three failure entries.
   struct Checks {
     uint64_t passed = 0;
-    uint64_t failed = 0;
+    uint64_t failed = 0;                 // check events that found something
     std::vector<CheckFailure> failures;  // at most kMaxListedFailures
     void Pass() { ++passed; }
-    void Fail(CheckFailure f);
+    // Counts one failed `check` event with what it found.
+    void Fail(std::vector<CheckFailure> findings);
+    void Fail(CheckFailure f);  // a failed check with one finding
   };
   // One failed assertion of an `expect` event. An event with several failed
   // assertions adds several entries but counts as one failed expectation.
@@ -199,7 +203,9 @@ std::string RenderReportJson(const Report& report);
 
 // A few lines for a human: memory freed, restores, leaks, integrity,
 // violations (with a warning when the checker was thinned), checks and
-// expectations, then a one-line verdict.
+// expectations, then a one-line verdict. Lists are cut after three entries
+// and then say how many more there are; a failed check or expect event is
+// one line (docs/report-format.md, "The summary").
 std::string RenderSummary(const Report& report);
 
 // Exit status of `replay` for a trace that ran: 0 clean; 1 when a leak, an

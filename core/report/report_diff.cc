@@ -26,7 +26,7 @@ struct Direction {
 
 // The one table of directions. Everything not listed is reported as a change
 // but never as a regression. leaks.live_tts is deliberately absent: objects
-// the trace leaves alive are not a leak (report-format.md, "leaks").
+// the trace leaves alive are not a leak (docs/report-format.md, "leaks").
 constexpr Direction kDirections[] = {
     {"leaks.ok", Worse::kTrueToFalse},
     {"leaks.pages", Worse::kHigher},

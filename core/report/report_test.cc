@@ -8,7 +8,7 @@
 namespace ttm {
 namespace {
 
-// The example of report-format.md, with one EINTR restore.
+// The example of docs/report-format.md, with one EINTR restore.
 Report ExampleReport() {
   Report r;
   r.trace.sha256 =
@@ -296,10 +296,13 @@ TEST(ReportSummary, CleanRunSaysWhatWasFreedAndEndsClean) {
   EXPECT_NE(s.find("memory freed: 300 pages (1.2 MiB): 300 backed up, 0 purged"),
             std::string::npos)
       << s;
-  EXPECT_NE(s.find("restore: 1 started, 1 completed, 1 restarts, 1 failed"),
-            std::string::npos);
+  EXPECT_NE(s.find("restore: 1 started, 1 completed, 1 failed attempt, 1 restart\n"),
+            std::string::npos)
+      << s;
   EXPECT_NE(s.find("leaks: ok"), std::string::npos);
-  EXPECT_NE(s.find("integrity: ok (300 pages verified)"), std::string::npos);
+  EXPECT_NE(s.find("integrity: ok (300 page restores compared with the last write)"),
+            std::string::npos)
+      << s;
   EXPECT_NE(s.find("violations: none"), std::string::npos);
   EXPECT_NE(s.find("expectations: 6 passed, 0 failed"), std::string::npos);
   EXPECT_NE(s.find("checks: 1 passed, 0 failed"), std::string::npos);
@@ -318,7 +321,9 @@ TEST(ReportSummary, FindingsAreNamedWithTheirTraceLines) {
   EXPECT_NE(s.find("leaks: LEAK: 0 pages, 2 backup handles, 0 restore states"),
             std::string::npos)
       << s;
-  EXPECT_NE(s.find("integrity: DATA LOSS: 1 of 300"), std::string::npos);
+  EXPECT_NE(s.find("integrity: DATA LOSS: 1 of 300 page restores did not bring back the last "
+                   "write\n"),
+            std::string::npos);
   EXPECT_NE(s.find("violations: 2 (2 x 3.5.3 dma-unmap-once)"),
             std::string::npos);
   EXPECT_NE(s.find("  line 12 tt 3: 3.5.3 dma-unmap-once: page 0 unmapped twice"),
@@ -326,10 +331,85 @@ TEST(ReportSummary, FindingsAreNamedWithTheirTraceLines) {
   EXPECT_NE(s.find("  line 14: 3.5.3 dma-unmap-once: again"), std::string::npos);
   EXPECT_NE(s.find("  line 20: leaks: 2 handles held"), std::string::npos);
   EXPECT_NE(s.find("  line 31: ret: expected 0, found \"EINTR\""),
-            std::string::npos);
+            std::string::npos)
+      << s;
   EXPECT_TRUE(s.ends_with(
       "verdict: FINDINGS: leak, integrity mismatch, invariant violations, "
       "failed checks, failed expectations\n"))
+      << s;
+}
+
+TEST(ReportSummary, ACutViolationListSaysHowManyMoreThereAre) {
+  Report r = ExampleReport();
+  for (uint64_t i = 1; i <= 5; ++i) r.violations.Add({i, 1, "3.5.3 dma-unmap-once", "twice"});
+  std::string s = RenderSummary(r);
+  EXPECT_NE(s.find("  line 3 tt 1: 3.5.3 dma-unmap-once: twice\n  \u2026 2 more\nchecks:"),
+            std::string::npos)
+      << s;
+  EXPECT_EQ(s.find("  line 4 "), std::string::npos);
+}
+
+TEST(ReportSummary, MoreCountsViolationsBeyondTheReportsOwnList) {
+  Report r = ExampleReport();
+  for (uint64_t i = 1; i <= 50; ++i) r.violations.Add({i, 1, "inv", "w"});
+  EXPECT_NE(RenderSummary(r).find("  \u2026 47 more\n"), std::string::npos);
+}
+
+TEST(ReportSummary, AnUncutListHasNoMoreLine) {
+  Report r = ExampleReport();
+  for (uint64_t i = 1; i <= 3; ++i) r.violations.Add({i, 1, "inv", "w"});
+  EXPECT_EQ(RenderSummary(r).find("more"), std::string::npos);
+}
+
+TEST(ReportSummary, ExpectedErrnosAreShownByNameNotNumber) {
+  Report r = ExampleReport();
+  r.expectations.Fail({{31, "ret", int64_t{-12}, int64_t{-4}}});
+  r.expectations.Fail({{32, "ret", int64_t{8}, int64_t{-99}}});
+  std::string s = RenderSummary(r);
+  EXPECT_NE(s.find("  line 31: ret: expected ENOMEM, found EINTR\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("  line 32: ret: expected 8, found -99\n"), std::string::npos) << s;
+  EXPECT_EQ(s.find("-12"), std::string::npos);
+}
+
+TEST(ReportSummary, TheExpectationsLineCountsTheLinesThatFollowIt) {
+  // Two failed expect events, one with two failed assertions: two lines.
+  Report r = ExampleReport();
+  r.expectations.passed = 2;
+  r.expectations.Fail({{12, "state", std::string("backed_up"), std::string("populated")},
+                       {12, "resident", uint64_t{0}, uint64_t{8}}});
+  r.expectations.Fail({{15, "intact", true, false}});
+  std::string s = RenderSummary(r);
+  EXPECT_NE(s.find("expectations: 2 passed, 2 failed\n"
+                   "  line 12: state: expected \"backed_up\", found \"populated\"; resident: "
+                   "expected 0, found 8\n"
+                   "  line 15: intact: expected true, found false\n"
+                   "verdict:"),
+            std::string::npos)
+      << s;
+}
+
+TEST(ReportSummary, FailedExpectationsBeyondThreeSayHowManyMore) {
+  Report r = ExampleReport();
+  for (uint64_t i = 1; i <= 5; ++i)
+    r.expectations.Fail({{i, "live_tts", uint64_t{0}, uint64_t{1}},
+                         {i, "pool_pages", uint64_t{0}, uint64_t{1}}});
+  std::string s = RenderSummary(r);
+  EXPECT_NE(s.find("  line 3: live_tts: expected 0, found 1; pool_pages: expected 0, found 1\n"
+                   "  \u2026 2 more\nverdict:"),
+            std::string::npos)
+      << s;
+}
+
+TEST(ReportChecks, ACheckThatFindsSeveralThingsIsOneFailedCheck) {
+  Report r;
+  r.checks.Fail({{40, "3.5.3 dma-unmap-once", "a"}, {40, "3.4.1 pool-caching", "b"}});
+  EXPECT_EQ(r.checks.failed, 1u);
+  EXPECT_EQ(r.checks.failures.size(), 2u);
+  std::string s = RenderSummary(r);
+  EXPECT_NE(s.find("checks: 0 passed, 1 failed\n"
+                   "  line 40: 3.5.3 dma-unmap-once: a; 3.4.1 pool-caching: b\n"
+                   "expectations:"),
+            std::string::npos)
       << s;
 }
 

@@ -151,12 +151,18 @@ class Fields {
     return s;
   }
 
-  // In strict mode, the first key (in the object's order) not in `known`.
-  Status Unknown(std::initializer_list<std::string_view> known) const {
+  // The keys not in `known`, in the object's order: with `strict`, an error
+  // for the first; otherwise each is appended to *unknown (when set), with
+  // its prefix.
+  Status Unknown(std::initializer_list<std::string_view> known, bool strict,
+                 std::vector<std::string>* unknown) const {
+    if (!strict && unknown == nullptr) return Status::Ok();
     for (auto it = obj_.begin(); it != obj_.end(); ++it) {
       bool found = false;
       for (std::string_view k : known) found = found || k == it.key();
-      if (!found) return Status::InvalidInput("unknown field " + Name(it.key()));
+      if (found) continue;
+      if (strict) return Status::InvalidInput("unknown field " + Name(it.key()));
+      unknown->push_back(prefix_ + it.key());
     }
     return Status::Ok();
   }
@@ -339,21 +345,25 @@ Status ParseExpect(const Fields& f, ExpectEvent* e) {
   return Status::Ok();
 }
 
-// The fields each op defines, "op" and "t" included, for --strict.
-Status CheckKnownFields(const Fields& f, int op) {
+// The fields each op defines, "op" and "t" included: an error for the
+// first other one with --strict, else each other one reported to `unknown`.
+Status CheckKnownFields(const Fields& f, int op, bool strict, std::vector<std::string>* unknown) {
+  auto u = [&](std::initializer_list<std::string_view> known) {
+    return f.Unknown(known, strict, unknown);
+  };
   switch (op) {
-    case 0: return f.Unknown({"op", "t", "tt", "pages", "caching", "flags"});
-    case 1: return f.Unknown({"op", "t", "tt", "interruptible"});
-    case 2: return f.Unknown({"op", "t", "tt", "first", "count"});
-    case 3: return f.Unknown({"op", "t", "tt", "purge", "writeback"});
+    case 0: return u({"op", "t", "tt", "pages", "caching", "flags"});
+    case 1: return u({"op", "t", "tt", "interruptible"});
+    case 2: return u({"op", "t", "tt", "first", "count"});
+    case 3: return u({"op", "t", "tt", "purge", "writeback"});
     case 4:
-    case 5: return f.Unknown({"op", "t", "tt"});
-    case 6: return f.Unknown({"op", "t", "pages"});
-    case 7: return f.Unknown({"op", "t", "site", "after", "count", "error", "order", "min_order"});
-    case 8: return f.Unknown({"op", "t", "swap_pages", "pool_limit_pages"});
-    case 9: return f.Unknown({"op", "t"});
+    case 5: return u({"op", "t", "tt"});
+    case 6: return u({"op", "t", "pages"});
+    case 7: return u({"op", "t", "site", "after", "count", "error", "order", "min_order"});
+    case 8: return u({"op", "t", "swap_pages", "pool_limit_pages"});
+    case 9: return u({"op", "t"});
     default:
-      return f.Unknown({"op", "t", "ret", "tt", "state", "resident", "backed_up", "empty",
+      return u({"op", "t", "ret", "tt", "state", "resident", "backed_up", "empty",
                         "restore_pending", "intact", "system_used_pages", "pool_pages",
                         "backup_pages", "live_tts", "violations"});
   }
@@ -425,7 +435,8 @@ Result<Json> ParseJsonObject(std::string_view text, bool strict) {
   return j;
 }
 
-Result<TraceHeader> HeaderFromJson(const Json& obj, bool strict) {
+Result<TraceHeader> HeaderFromJson(const Json& obj, bool strict,
+                                   std::vector<std::string>* unknown) {
   TraceHeader h;
   Fields f(obj);
   const Json* format = f.Find("format");
@@ -445,10 +456,8 @@ Result<TraceHeader> HeaderFromJson(const Json& obj, bool strict) {
                                 std::to_string(kOldestSupportedVersion) + ".." +
                                 std::to_string(kCurrentVersion) + ")");
   h.version = static_cast<int>(version->get<int64_t>());
-  if (strict) {
-    Status s = f.Unknown({"format", "version", "config", "meta"});
-    if (!s.ok()) return s;
-  }
+  if (Status s = f.Unknown({"format", "version", "config", "meta"}, strict, unknown); !s.ok())
+    return s;
   if (const Json* meta = f.Find("meta")) h.meta = *meta;
 
   const Json* config = f.Find("config");
@@ -469,9 +478,10 @@ Result<TraceHeader> HeaderFromJson(const Json& obj, bool strict) {
   if (s.ok()) s = c.Bool("use_dma_alloc", &cfg.use_dma_alloc);
   if (s.ok()) s = c.Bool("use_dma32", &cfg.use_dma32);
   if (s.ok()) s = c.Bool("numa_node", &cfg.numa_node);
-  if (s.ok() && strict)
+  if (s.ok())
     s = c.Unknown({"system_pages", "dma32_pages", "swap_pages", "max_order", "pool_limit_pages",
-                   "use_dma_alloc", "use_dma32", "numa_node"});
+                   "use_dma_alloc", "use_dma32", "numa_node"},
+                  strict, unknown);
   if (!s.ok()) return s;
   return h;
 }
@@ -487,10 +497,8 @@ Status EventFromJson(const Json& obj, const ParseOptions& options, Event* out) {
   if (op < 0) return Unknown("op", *op_name, OpNames());
 
   std::string_view prefix = OpNameByIndex(op);
-  if (options.strict) {
-    s = CheckKnownFields(f, op);
-    if (!s.ok()) return WithPrefix(prefix, s);
-  }
+  s = CheckKnownFields(f, op, options.strict, options.unknown);
+  if (!s.ok()) return WithPrefix(prefix, s);
   out->t.reset();
   int64_t t = 0;
   bool has_t = false;

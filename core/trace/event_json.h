@@ -1,5 +1,5 @@
 // The JSON side of one trace line: a header or an event object to and from
-// its typed form, with every field checked against traces/FORMAT.md.
+// its typed form, with every field checked against docs/trace-format.md.
 //
 // These functions see one line at a time and know nothing about which ids
 // are live; TraceReader adds that, and the "FILE:LINE: " prefix.
@@ -10,6 +10,7 @@
 #include <string>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +31,9 @@ struct TraceHeader {
 struct ParseOptions {
   bool strict = false;     // reject fields this version does not define
   uint32_t max_order = 10;  // of the trace's config: bounds a fail's order
+  // Without `strict`: when set, receives the name of every field the format
+  // does not define ("cuont", "config.sytem_pages"), in the object's order.
+  std::vector<std::string>* unknown = nullptr;
 };
 
 // Parses one line's text as a JSON object, with the limits of
@@ -40,7 +44,10 @@ Result<Json> ParseJsonObject(std::string_view text, bool strict = false);
 
 // Checks and converts a header object. Error messages name the field
 // ("\"config.max_order\" is 21, must be in 0..20") and carry no op prefix.
-Result<TraceHeader> HeaderFromJson(const Json& obj, bool strict);
+// Without strict, `unknown` (when set) receives the fields the format does
+// not define, as in ParseOptions.
+Result<TraceHeader> HeaderFromJson(const Json& obj, bool strict,
+                                   std::vector<std::string>* unknown = nullptr);
 
 // Checks and converts an event object; out->line is left alone. Error
 // messages start with "OP: " once the op is known.

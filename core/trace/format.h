@@ -1,6 +1,6 @@
 // The trace format's identity, in one place: its name, the version this
 // code writes and the range of versions it reads. A reader rejects anything
-// else with one clear line rather than guessing (see traces/FORMAT.md).
+// else with one clear line rather than guessing (see docs/trace-format.md).
 #ifndef TTM_CORE_TRACE_FORMAT_H_
 #define TTM_CORE_TRACE_FORMAT_H_
 

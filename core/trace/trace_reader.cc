@@ -37,10 +37,24 @@ Status TraceReader::ReadHeader() {
   if (!*got) return Error(lines_.line_number() + 1, "empty trace: no header");
   Result<Json> obj = ParseJsonObject(text, options_.strict);
   if (!obj.ok()) return Error(lines_.line_number(), obj.status().message());
-  Result<TraceHeader> header = HeaderFromJson(*obj, options_.strict);
+  unknown_.clear();
+  Result<TraceHeader> header =
+      HeaderFromJson(*obj, options_.strict, options_.warn ? &unknown_ : nullptr);
   if (!header.ok()) return Error(lines_.line_number(), header.status().message());
   header_ = std::move(*header);
+  WarnUnknown(lines_.line_number(), "");
   return Status::Ok();
+}
+
+void TraceReader::WarnUnknown(uint64_t line, std::string_view op) {
+  for (const std::string& name : unknown_) {
+    if (warned_.size() >= kMaxUnknownFieldNames) break;
+    if (!warned_.insert(name).second) continue;
+    options_.warn(name_ + ":" + std::to_string(line) + ": " +
+                  (op.empty() ? "" : std::string(op) + ": ") + "unknown field \"" + name +
+                  "\" ignored");
+  }
+  unknown_.clear();
 }
 
 Status TraceReader::CheckIds(const Event& event) {
@@ -83,27 +97,31 @@ Result<bool> TraceReader::Next(Event* out) {
   }
   std::string_view text;
   Result<bool> got = lines_.Next(&text);
-  Status s;
   if (!got.ok()) {
-    s = Error(lines_.line_number(), got.status().message());
-  } else if (!*got) {
+    done_ = Error(lines_.line_number(), got.status().message());
+    return *done_;
+  }
+  if (!*got) {
     done_ = Status::Ok();
     return false;
+  }
+  uint64_t line = lines_.line_number();
+  Status s;
+  Result<Json> obj = ParseJsonObject(text, options_.strict);
+  if (!obj.ok()) {
+    s = Error(line, obj.status().message());
   } else {
-    uint64_t line = lines_.line_number();
-    Result<Json> obj = ParseJsonObject(text, options_.strict);
-    if (!obj.ok()) {
-      s = Error(line, obj.status().message());
-    } else {
-      ParseOptions parse{options_.strict, header_.config.max_order};
-      s = EventFromJson(*obj, parse, out);
-      if (s.ok()) s = CheckIds(*out);
-      if (!s.ok()) s = Error(line, s.message());
-      out->line = line;
-    }
+    ParseOptions parse{options_.strict, header_.config.max_order,
+                       options_.warn ? &unknown_ : nullptr};
+    s = EventFromJson(*obj, parse, out);
+    if (s.ok()) s = CheckIds(*out);
+    if (!s.ok()) s = Error(line, s.message());
+    out->line = line;
+    if (s.ok() && !unknown_.empty()) WarnUnknown(line, OpName(out->body));
+    unknown_.clear();
   }
   if (!s.ok()) {
-    done_ = s;
+    if (!options_.keep_going) done_ = s;
     return s;
   }
   ++events_;

@@ -11,9 +11,13 @@
 #define TTM_CORE_TRACE_TRACE_READER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <set>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "core/event.h"
 #include "core/status.h"
@@ -28,7 +32,20 @@ struct ReaderOptions {
   // Reject fields the format does not define (in events, the header and its
   // config) instead of ignoring them. `meta` stays free-form.
   bool strict = false;
+  // Without `strict`: called once per unknown field name, at the first line
+  // where it appears, with "FILE:LINE: OP: unknown field \"NAME\" ignored"
+  // (no OP for the header). At most kMaxUnknownFieldNames names are
+  // reported, so that a trace of random keys cannot grow the reader.
+  std::function<void(const std::string& message)> warn = nullptr;
+  // After an error confined to one line (malformed JSON, a bad field, an id
+  // rule), go on with the next line instead of stopping: Next() returns the
+  // error and the following call reads on. Errors of the stream itself (a
+  // corrupt or truncated zstd frame, a read error, an overlong line) and of
+  // the header still end the trace. A line in error changes no id.
+  bool keep_going = false;
 };
+
+inline constexpr size_t kMaxUnknownFieldNames = 100;
 
 class TraceReader {
  public:
@@ -46,7 +63,8 @@ class TraceReader {
 
   // The next event, with out->line set. Return: true, false at the end of
   // the trace, or the first error ("FILE:LINE: OP: message", one line).
-  // After false or an error, further calls repeat that answer.
+  // After false or an error, further calls repeat that answer (except after
+  // a one-line error with keep_going, see ReaderOptions).
   Result<bool> Next(Event* out);
 
   // The name used in messages: the path as given, "<stdin>" for "-".
@@ -61,6 +79,9 @@ class TraceReader {
   std::string text_sha256() { return lines_.TextSha256(); }
   // Events returned so far.
   uint64_t event_count() const { return events_; }
+  // Whether the trace is over: Next() returned false, or an error that ends
+  // it (every error, unless keep_going lets the reader go on past it).
+  bool ended() const { return done_.has_value(); }
   // Heap bytes of the live-id set, and how many ids it holds (for tests and
   // benchmarks of the reader's memory).
   size_t live_id_bytes() const { return live_.memory_bytes(); }
@@ -73,6 +94,8 @@ class TraceReader {
   // The id rules and the bounds that depend on an object's size.
   Status CheckIds(const Event& event);
   Status Error(uint64_t line, const std::string& message) const;
+  // Reports the names in unknown_ not reported before, at `line`.
+  void WarnUnknown(uint64_t line, std::string_view op);
 
   std::string name_;
   ReaderOptions options_;
@@ -81,6 +104,8 @@ class TraceReader {
   // Live tt ids and their page counts.
   LiveIds live_;
   uint64_t events_ = 0;
+  std::vector<std::string> unknown_;         // of the line being parsed
+  std::set<std::string, std::less<>> warned_;  // unknown names reported so far
   std::optional<Status> done_;  // set after the end or the first error
 };
 

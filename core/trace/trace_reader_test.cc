@@ -5,6 +5,7 @@
 
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace ttm::trace {
 namespace {
@@ -291,6 +292,77 @@ TEST(TraceReader, AFaultErrorMayBeANumberLikeAReturnValue) {
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().message(),
             "t.jsonl:4: fail: site copy_page raises ENOMEM or EINTR, not EFAULT");
+}
+
+// Every message a reader with `options` produces for `text`: warnings as
+// "warning: ...", errors as they are; reading goes on while it can.
+std::vector<std::string> Messages(const std::string& text, ReaderOptions options) {
+  std::vector<std::string> out;
+  options.warn = [&out](const std::string& m) { out.push_back("warning: " + m); };
+  std::istringstream in(text);
+  auto reader = TraceReader::FromSource(IstreamSource(in), "t.jsonl", options);
+  if (!reader.ok()) return {reader.status().message()};
+  Event e;
+  for (int guard = 0; guard < 1000; ++guard) {
+    Result<bool> more = (*reader)->Next(&e);
+    if (!more.ok()) {
+      out.push_back(more.status().message());
+      if ((*reader)->ended()) break;
+      continue;
+    }
+    if (!*more) break;
+  }
+  return out;
+}
+
+TEST(TraceReader, AnUnknownFieldNameIsReportedOnceAtItsFirstLine) {
+  const std::vector<std::string> got =
+      Messages(std::string(kHeader) + "{\"op\":\"check\",\"why\":1}\n{\"op\":\"check\",\"why\":2}\n",
+               ReaderOptions{});
+  EXPECT_EQ(got, std::vector<std::string>{"warning: t.jsonl:2: check: unknown field \"why\" ignored"});
+}
+
+TEST(TraceReader, UnknownFieldNamesReportedAreCapped) {
+  std::string text = kHeader;
+  for (size_t i = 0; i < kMaxUnknownFieldNames + 20; ++i)
+    text += "{\"op\":\"check\",\"k" + std::to_string(i) + "\":1}\n";
+  EXPECT_EQ(Messages(text, ReaderOptions{}).size(), kMaxUnknownFieldNames);
+}
+
+TEST(TraceReader, StrictRejectsWhatTheDefaultModeWarnsAbout) {
+  const std::string text = std::string(kHeader) + "{\"op\":\"check\",\"why\":1}\n";
+  EXPECT_EQ(Messages(text, ReaderOptions{.strict = true}),
+            std::vector<std::string>{"t.jsonl:2: check: unknown field \"why\""});
+}
+
+TEST(TraceReader, KeepGoingReadsOnAfterAnErrorConfinedToOneLine) {
+  const std::string text = std::string(kHeader) + "{\"op\":\"free\",\"tt\":1}\n" +
+                           "nonsense\n" + "{\"op\":\"check\"}\n" + "{\"op\":\"free\",\"tt\":2}\n";
+  EXPECT_EQ(Messages(text, ReaderOptions{.keep_going = true}),
+            (std::vector<std::string>{"t.jsonl:2: free: tt 1 is not live",
+                                      "t.jsonl:3: malformed JSON at byte 2",
+                                      "t.jsonl:5: free: tt 2 is not live"}));
+  EXPECT_EQ(Messages(text, ReaderOptions{}),
+            std::vector<std::string>{"t.jsonl:2: free: tt 1 is not live"});
+}
+
+TEST(TraceReader, ALineInErrorChangesNoId) {
+  // The bad allocate does not make tt 1 live; the good one then can.
+  const std::string text = std::string(kHeader) +
+                           "{\"op\":\"allocate\",\"tt\":1,\"pages\":0,\"caching\":\"wc\"}\n" +
+                           "{\"op\":\"allocate\",\"tt\":1,\"pages\":4,\"caching\":\"wc\"}\n" +
+                           "{\"op\":\"free\",\"tt\":1}\n";
+  const std::vector<std::string> got = Messages(text, ReaderOptions{.keep_going = true});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_NE(got[0].find("t.jsonl:2: allocate: \"pages\""), std::string::npos) << got[0];
+}
+
+TEST(TraceReader, KeepGoingStillStopsAtAnErrorOfTheStream) {
+  std::string z = Zstd(std::string(kHeader) + "{\"op\":\"check\"}\n");
+  z.resize(z.size() - 3);
+  const std::vector<std::string> got = Messages(z, ReaderOptions{.keep_going = true});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_NE(got[0].find("zstd"), std::string::npos) << got[0];
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // TraceWriter: typed events out as a canonical trace, plain or zstd.
 //
 // Canonical means one spelling per trace: keys in the format's order ("op",
-// then "t", then the op's fields as traces/FORMAT.md lists them), optional
+// then "t", then the op's fields as docs/trace-format.md lists them), optional
 // fields omitted when absent or equal to their defaults, compact JSON. So
 // read -> write -> read -> write gives the same bytes, and two producers of
 // the same events produce the same file.

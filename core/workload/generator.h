@@ -169,7 +169,7 @@ class Generator : public Workload {
   void EmitPurge(Obj& o);
   void EmitUnpopulate(Obj& o);
   void EmitFree(uint64_t id);
-  // Arms a fault at `site` (see trace-format.md for what counts as a call).
+  // Arms a fault at `site` (see docs/trace-format.md for what counts as a call).
   void EmitFail(FaultSite site, uint64_t after, uint64_t count = 1,
                 std::optional<Errno> error = std::nullopt,
                 std::optional<uint32_t> min_order = std::nullopt);

@@ -29,7 +29,7 @@ constexpr std::string_view kFragmented[] = {"order_fallbacks", "pool_hits", "no_
 constexpr std::string_view kXeKunit[] = {"purges", "backups", "restore_restarts",
                                          "all_restored_intact"};
 
-// The one table of workloads. The names are a contract (cli.md, issue 5).
+// The one table of workloads. The names are a contract (docs/cli.md, issue 5).
 const std::array<Entry, 6> kTable = {{
     {{"steady",
       "allocate/populate/write/unpopulate/free churn, pools reused, no memory pressure",
