@@ -19,6 +19,12 @@ const char* BuildCommit();
 // "git 1a2b3c4d5e6f" (or "git unknown"): the `run.build` of a report.
 std::string BuildId();
 
+// How the binary was compiled: "opt" (optimised, assertions off: what
+// `bazel build` gives with the repository's .bazelrc) or "unoptimised"
+// (fastbuild or dbg, several times slower). The `run.mode` of a report,
+// so that a timing in it can be judged.
+const char* BuildMode();
+
 }  // namespace ttm::cli
 
 #endif  // TTM_CLI_BUILD_INFO_H_

@@ -22,5 +22,15 @@ TEST(BuildInfo, BuildIdNamesGitAndTheCommit) {
   EXPECT_EQ(BuildId(), std::string("git ") + BuildCommit());
 }
 
+// The test is compiled like the binary (same flags), so it can tell which
+// answer is right from the same macros the compiler sets.
+TEST(BuildInfo, BuildModeSaysWhetherTheBinaryIsOptimised) {
+#if defined(__OPTIMIZE__) && defined(NDEBUG)
+  EXPECT_STREQ(BuildMode(), "opt");
+#else
+  EXPECT_STREQ(BuildMode(), "unoptimised");
+#endif
+}
+
 }  // namespace
 }  // namespace ttm::cli

@@ -135,6 +135,7 @@ Result<ReplayOutcome> ReplayOneTrace(const ReplayCommandOptions& options, std::o
   const double secs = std::chrono::duration<double>(Clock::now() - start).count();
   report.run.tool = "ttm-replay " + std::string(kVersion);
   report.run.build = BuildId();
+  report.run.extras.emplace_back("mode", ReportValue(std::string(BuildMode())));
   report.run.wall_ms = static_cast<uint64_t>(secs * 1000);
   report.run.extras.emplace_back("events_per_second",
                                  ReportValue(static_cast<uint64_t>(secs > 0 ? report.trace.events / secs : 0)));

@@ -23,7 +23,7 @@ BackupId BackupStore::Create(uint64_t num_pages) {
 Handle BackupStore::BackupPage(BackupId id, uint64_t idx, uint64_t token,
                                bool writeback) {
   Object* object = Find(id);
-  if (object == nullptr || idx >= object->num_pages) return 0;
+  if (object == nullptr || idx >= object->num_pages()) return 0;
   if (!LiveBit(*object, idx)) {
     // A new shmem page: this is where swap space runs out.
     if (held_pages_ >= swap_pages_) return 0;
@@ -38,14 +38,14 @@ Handle BackupStore::BackupPage(BackupId id, uint64_t idx, uint64_t token,
 
 std::optional<uint64_t> BackupStore::Peek(BackupId id, Handle h) const {
   const Object* object = Find(id);
-  if (object == nullptr || h == 0 || h > object->num_pages) return std::nullopt;
+  if (object == nullptr || h == 0 || h > object->num_pages()) return std::nullopt;
   if (!LiveBit(*object, h - 1)) return std::nullopt;
   return object->tokens.Get(h - 1);
 }
 
 bool BackupStore::Drop(BackupId id, Handle h) {
   Object* object = Find(id);
-  if (object == nullptr || h == 0 || h > object->num_pages) return false;
+  if (object == nullptr || h == 0 || h > object->num_pages()) return false;
   const uint64_t idx = h - 1;
   if (!LiveBit(*object, idx)) return false;
   object->live.Mutable(idx / 64) &= ~(uint64_t{1} << (idx % 64));
@@ -72,7 +72,7 @@ uint64_t BackupStore::Fini(BackupId id) {
 
 bool BackupStore::IsLive(BackupId id, uint64_t idx) const {
   const Object* object = Find(id);
-  return object != nullptr && idx < object->num_pages && LiveBit(*object, idx);
+  return object != nullptr && idx < object->num_pages() && LiveBit(*object, idx);
 }
 
 uint64_t BackupStore::live_pages(BackupId id) const {
@@ -82,7 +82,7 @@ uint64_t BackupStore::live_pages(BackupId id) const {
 
 uint64_t BackupStore::num_pages(BackupId id) const {
   const Object* object = Find(id);
-  return object == nullptr ? 0 : object->num_pages;
+  return object == nullptr ? 0 : object->num_pages();
 }
 
 uint64_t BackupStore::memory_bytes() const {

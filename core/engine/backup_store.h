@@ -105,8 +105,8 @@ class BackupStore {
   // One shmem file: the tokens, and a bit per index saying which are live
   // (a token may legitimately be any value, including 0).
   struct Object {
-    explicit Object(uint64_t n) : num_pages(n), tokens(n), live((n + 63) / 64) {}
-    uint64_t num_pages;
+    explicit Object(uint64_t n) : tokens(n), live((n + 63) / 64) {}
+    uint64_t num_pages() const { return tokens.size(); }
     uint64_t live_pages = 0;
     SparseArray<uint64_t> tokens;
     SparseArray<uint64_t> live;

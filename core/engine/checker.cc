@@ -31,6 +31,16 @@ bool OwnedBySlot(const Page& p, const TtObject& tt, uint64_t i) {
   return p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i;
 }
 
+// Names a slot ("slot 5") or an old_pages entry ("old_pages[5]"); the string
+// is built only when a finding needs it (the checker runs after every event).
+struct Where {
+  const char* kind;  // "slot" or "old_pages"
+  uint64_t index;
+  std::string str() const {
+    return kind[0] == 's' ? "slot " + S(index) : std::string(kind) + "[" + S(index) + "]";
+  }
+};
+
 std::string Describe(Slot s) {
   if (s.is_null()) return "NULL";
   if (s.is_handle()) return "handle " + S(s.handle());
@@ -165,20 +175,20 @@ void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
   // Live handles referenced; sorted and checked for duplicates at the end
   // (a vector: this runs after every event on every touched backed-up tt).
   std::vector<uint64_t> handles;
-  auto note_handle = [&](uint64_t handle, uint64_t want, const std::string& where) {
+  auto note_handle = [&](uint64_t handle, uint64_t want, const Where& where) {
     if (handle == 0) return;  // 4.11: the kernel skips handle 0
     if (handle != want)
-      f.Add(Invariant::kHandleValue, &tt, where + " holds handle " + S(handle) + ", expected " + S(want));
+      f.Add(Invariant::kHandleValue, &tt, where.str() + " holds handle " + S(handle) + ", expected " + S(want));
     if (!m.store().IsLive(tt.backup, handle - 1))
-      f.Add(Invariant::kHandleReferences, &tt, where + " holds handle " + S(handle) + ", which is not live");
+      f.Add(Invariant::kHandleReferences, &tt, where.str() + " holds handle " + S(handle) + ", which is not live");
     else
       handles.push_back(handle);
   };
-  auto check_retained = [&](const Page& p, const std::string& where) {
+  auto check_retained = [&](const Page& p, const Where& where) {
     if (p.caching != PageCaching::kWB)
-      f.Add(Invariant::kBackedUpLayout, &tt, where + " holds a retained page that is not write-back");
+      f.Add(Invariant::kBackedUpLayout, &tt, where.str() + " holds a retained page that is not write-back");
     if (tt.has_dma && p.mapped)
-      f.Add(Invariant::kDmaUnmapped, &tt, where + " holds a retained page that is still dma-mapped");
+      f.Add(Invariant::kDmaUnmapped, &tt, where.str() + " holds a retained page that is still dma-mapped");
   };
 
   uint64_t start = 0;
@@ -207,13 +217,13 @@ void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
           f.Add(Invariant::kRestoreState, &tt, "old_pages[" + S(j) + "] is handled but not NULL");
         continue;
       }
-      const std::string where = "old_pages[" + S(j) + "]";
+      const Where where{"old_pages", j};
       if (e.is_handle()) {
         note_handle(e.handle(), r->first_page + j + 1, where);
       } else {
         const Page p = m.page(e.pfn());
         if (p.owner != Owner::kRestoreOld || p.owner_id != tt.index || p.aux != j)
-          f.Add(Invariant::kOwnership, &tt, where + " refers to a page it does not own");
+          f.Add(Invariant::kOwnership, &tt, where.str() + " refers to a page it does not own");
         check_retained(p, where);
       }
     }
@@ -234,10 +244,10 @@ void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
     if (i < start) {
       // New pages are checked by the tiling above; a handle here (4.9's
       // restart counts slots twice) is still a reference to a live page.
-      if (s.is_handle()) note_handle(s.handle(), i + 1, "slot " + S(i));
+      if (s.is_handle()) note_handle(s.handle(), i + 1, Where{"slot", i});
       return;
     }
-    const std::string where = "slot " + S(i);
+    const Where where{"slot", i};
     if (s.is_handle()) {
       if (seen_page && !r)
         f.Add(Invariant::kBackedUpLayout, &tt, "handle in slot " + S(i) + " after a retained page");
@@ -247,7 +257,7 @@ void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
     seen_page = true;
     const Page p = m.page(s.pfn());
     if (!OwnedBySlot(p, tt, i)) {
-      f.Add(Invariant::kOwnership, &tt, where + " refers to a page it does not own");
+      f.Add(Invariant::kOwnership, &tt, where.str() + " refers to a page it does not own");
       return;
     }
     check_retained(p, where);

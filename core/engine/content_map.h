@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <iterator>
 #include <map>
+#include <memory>
 
 namespace ttm {
 
@@ -24,54 +25,70 @@ inline constexpr Token kPoisonToken = 0x9e3779b9;
 
 class ContentMap {
  public:
+  ContentMap() = default;
+  ContentMap(const ContentMap& other)
+      : starts_(other.starts_ ? std::make_unique<Starts>(*other.starts_) : nullptr) {}
+  ContentMap& operator=(const ContentMap& other) {
+    if (this != &other) starts_ = other.starts_ ? std::make_unique<Starts>(*other.starts_) : nullptr;
+    return *this;
+  }
+  ContentMap(ContentMap&&) noexcept = default;
+  ContentMap& operator=(ContentMap&&) noexcept = default;
+
   // Forgets everything: every page is unvouched.
-  void Reset() { starts_.clear(); }
+  void Reset() { starts_.reset(); }
   // True when nothing was written since the last Reset() (a fast path).
-  bool empty() const { return starts_.empty(); }
+  bool empty() const { return !starts_ || starts_->empty(); }
 
   // Pages [first, first + count) were written with generation gen.
   void Assign(uint64_t first, uint64_t count, uint64_t gen) {
     if (count == 0) return;
+    if (!starts_) starts_ = std::make_unique<Starts>();
+    Starts& starts = *starts_;
     const uint64_t end = first + count;
     const uint64_t after = Get(end);  // generation that resumes at end
-    auto lo = starts_.lower_bound(first);
-    auto hi = starts_.lower_bound(end);
-    starts_.erase(lo, hi);
-    starts_[first] = gen;
-    if (starts_.find(end) == starts_.end()) starts_[end] = after;
+    auto lo = starts.lower_bound(first);
+    auto hi = starts.lower_bound(end);
+    starts.erase(lo, hi);
+    starts[first] = gen;
+    if (starts.find(end) == starts.end()) starts[end] = after;
     Coalesce(first);
     Coalesce(end);
   }
 
   // The generation of page i (0: unvouched).
   uint64_t Get(uint64_t i) const {
-    auto it = starts_.upper_bound(i);
-    if (it == starts_.begin()) return 0;
+    if (!starts_) return 0;
+    auto it = starts_->upper_bound(i);
+    if (it == starts_->begin()) return 0;
     return std::prev(it)->second;
   }
 
-  size_t ranges() const { return starts_.size(); }
+  size_t ranges() const { return starts_ ? starts_->size() : 0; }
 
   // Calls f(first, end, gen) for every vouched range [first, end), in
   // increasing order, clipped to [0, limit).
   template <typename F>
   void ForEachVouched(uint64_t limit, F f) const {
-    for (auto it = starts_.begin(); it != starts_.end(); ++it) {
+    if (!starts_) return;
+    for (auto it = starts_->begin(); it != starts_->end(); ++it) {
       const auto next = std::next(it);
-      const uint64_t end = next == starts_.end() ? limit : std::min(next->first, limit);
+      const uint64_t end = next == starts_->end() ? limit : std::min(next->first, limit);
       if (it->second != 0 && it->first < end) f(it->first, end, it->second);
     }
   }
 
  private:
   void Coalesce(uint64_t at) {
-    auto it = starts_.find(at);
-    if (it == starts_.end()) return;
-    const uint64_t before = it == starts_.begin() ? 0 : std::prev(it)->second;
-    if (it->second == before) starts_.erase(it);
+    auto it = starts_->find(at);
+    if (it == starts_->end()) return;
+    const uint64_t before = it == starts_->begin() ? 0 : std::prev(it)->second;
+    if (it->second == before) starts_->erase(it);
   }
 
-  std::map<uint64_t, uint64_t> starts_;  // range start -> generation
+  using Starts = std::map<uint64_t, uint64_t>;  // range start -> generation
+  // Null until the first write: an object never written costs 8 bytes here.
+  std::unique_ptr<Starts> starts_;
 };
 
 // The content token of a written page: a mix of the object, the slot and

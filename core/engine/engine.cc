@@ -2,6 +2,7 @@
 // answers the replayer's queries and tears everything down at the end.
 #include "core/engine/engine.h"
 
+#include <algorithm>
 #include <array>
 #include <set>
 #include <string>
@@ -68,7 +69,10 @@ class EngineImpl {
 
   TtmModel model;
   EngineOptions options;
-  std::set<uint64_t> dirty;  // trace ids touched since the last Check()
+  // Trace ids touched since the last Check(), with repeats; sorted and
+  // deduplicated by Check(). A vector that keeps its capacity: no
+  // allocation per event (a std::set allocated a node per insert).
+  std::vector<uint64_t> dirty;
 
  private:
   int64_t Populate(TtObject& tt, const PopulateEvent& e);
@@ -165,7 +169,7 @@ Outcome EngineImpl::Apply(const EventBody& event) {
   const bool creates = std::holds_alternative<AllocateEvent>(event);
   model.CountCallsOf(tt);
   out.has_ret = std::holds_alternative<PopulateEvent>(event) || std::holds_alternative<ShrinkEvent>(event);
-  if (id) dirty.insert(*id);
+  if (id) dirty.push_back(*id);
   if (id && (creates == (tt != nullptr))) {
     // The trace layer enforces the id rules; a caller that did not gets
     // EINVAL and no change.
@@ -191,7 +195,6 @@ Outcome EngineImpl::Apply(const EventBody& event) {
           } else if constexpr (std::is_same_v<T, UnpopulateEvent>) {
             model.TtUnpopulate(*tt);
           } else if constexpr (std::is_same_v<T, FreeEvent>) {
-            dirty.erase(e.tt);
             try {
               model.TtUnpopulate(*tt);
               model.TtFini(*tt);
@@ -240,7 +243,11 @@ std::vector<Violation> Engine::Check(CheckScope scope) {
   if (scope == CheckScope::kFull) {
     impl_->model.ForEachTt([&](const TtObject& tt) { tts.push_back(&tt); });
   } else {
-    for (uint64_t id : impl_->dirty)
+    // In id order, as before; an id freed since (and not reused) is gone.
+    std::vector<uint64_t>& dirty = impl_->dirty;
+    std::sort(dirty.begin(), dirty.end());
+    dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
+    for (uint64_t id : dirty)
       if (const TtObject* tt = impl_->model.FindTt(id)) tts.push_back(tt);
   }
   impl_->dirty.clear();
@@ -293,7 +300,8 @@ uint64_t Engine::FaultCalls(FaultSite site, Errno error) const {
 std::optional<uint64_t> Engine::FaultCalls(FaultSite site, Errno error, uint64_t id) const {
   const TtObject* tt = impl_->model.FindTt(id);
   if (!tt) return std::nullopt;
-  return tt->fault_calls[static_cast<size_t>(site)].Counted(error);
+  if (!tt->fault_calls) return 0;
+  return (*tt->fault_calls)[static_cast<size_t>(site)].Counted(error);
 }
 
 uint64_t Engine::FaultsFired(FaultSite site) const { return impl_->model.faults().fired(site); }

@@ -1,5 +1,7 @@
 #include "core/engine/fault_injector.h"
 
+#include <memory>
+
 namespace ttm {
 
 Errno DefaultFaultError(FaultSite site) {
@@ -37,7 +39,8 @@ void FaultInjector::Arm(const FaultSpec& spec) {
 }
 
 int FaultInjector::Call(FaultSite which, uint32_t order, bool interruptible) {
-  for (CallCounts* counts : {&calls_, object_calls_}) {
+  if (object_calls_ && !*object_calls_) *object_calls_ = std::make_unique<CallCounts>();
+  for (CallCounts* counts : {&calls_, object_calls_ ? object_calls_->get() : nullptr}) {
     if (counts == nullptr) continue;
     CallCount& n = (*counts)[static_cast<size_t>(which)];
     ++n.all;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "core/engine/clone_ptr.h"
 #include "core/event.h"
 
 namespace ttm {
@@ -75,7 +76,9 @@ class FaultInjector {
   const CallCount& calls(FaultSite site) const { return calls_[static_cast<size_t>(site)]; }
   // Calls are also counted into *object (the calls of the object whose
   // operation runs) until this is set back to nullptr.
-  void set_object_calls(CallCounts* object) { object_calls_ = object; }
+  // The object whose calls are also counted (its counts are made on its
+  // first call, so an object that never calls a site costs a pointer).
+  void set_object_calls(ClonePtr<CallCounts>* object) { object_calls_ = object; }
   // How many times the site fired since construction (re-arming does not
   // reset it).
   uint64_t fired(FaultSite site) const { return SiteOf(site).fired; }
@@ -96,7 +99,7 @@ class FaultInjector {
 
   std::array<Site, kNumFaultSites> sites_{};
   CallCounts calls_{};
-  CallCounts* object_calls_ = nullptr;
+  ClonePtr<CallCounts>* object_calls_ = nullptr;
 };
 
 }  // namespace ttm

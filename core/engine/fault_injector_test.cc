@@ -167,13 +167,14 @@ TEST(FaultInjectorCallCountTest, CountsEveryCallArmedOrNotAndTheInterruptibleOne
 
 TEST(FaultInjectorCallCountTest, CountsIntoTheObjectWhoseOperationRunsUntilUnset) {
   FaultInjector f;
-  CallCounts object{};
+  ClonePtr<CallCounts> object;
   Calls(f, FaultSite::kAllocPage, 2);
   f.set_object_calls(&object);
   Calls(f, FaultSite::kAllocPage, 3, 2);
   f.set_object_calls(nullptr);
   Calls(f, FaultSite::kAllocPage, 1);
-  EXPECT_EQ(object[static_cast<size_t>(FaultSite::kAllocPage)].all, 3u);
+  ASSERT_TRUE(object) << "made on the object's first call";
+  EXPECT_EQ((*object)[static_cast<size_t>(FaultSite::kAllocPage)].all, 3u);
   EXPECT_EQ(f.calls(FaultSite::kAllocPage).all, 6u);
 }
 

@@ -28,6 +28,7 @@
 #ifndef TTM_CORE_ENGINE_MODEL_H_
 #define TTM_CORE_ENGINE_MODEL_H_
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -35,6 +36,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/engine/backup_store.h"
@@ -98,20 +101,17 @@ struct RestoreState {
 // struct ttm_tt, with the model's bookkeeping beside it.
 struct TtObject {
   uint64_t id = 0;         // the trace's name for it
-  uint32_t index = 0;      // the model's dense index (Page::owner_id)
   uint64_t uid = 0;        // never reused: seeds content tokens
   uint64_t num_pages = 0;
-  Caching caching = Caching::kCached;
+  uint32_t index = 0;      // the model's dense index (Page::owner_id)
   uint32_t page_flags = 0;
-  bool has_dma = false;              // tt->dma_address != NULL
-  SparseArray<Slot> pages;           // tt->pages[]
-  SparseArray<uint64_t> dma_address; // tt->dma_address[] (size 0 without)
-  bool has_backup = true;            // tt->backup != NULL
   BackupId backup = 0;
-  ClonePtr<RestoreState> restore;    // tt->restore
-  ContentMap expected;               // what was last written, per slot
-  uint64_t owned_pages = 0;          // pages whose owner is this tt
-  CallCounts fault_calls{};          // calls its operations made at each fault site
+  // Pages whose owner is this tt: at most num_pages < 2^31, and 32 bits
+  // here keep a live object within 200 bytes.
+  uint32_t owned_pages = 0;
+  Caching caching = Caching::kCached;
+  bool has_dma = false;              // tt->dma_address != NULL
+  bool has_backup = true;            // tt->backup != NULL
   // Set when ttm_pool_backup_tt() switched the pages to WB; cleared when
   // the tt is populated or unpopulated again. A populated non-WB tt with
   // WB pages and this flag is 4.6 (3.4.4), without it something else (3.4.2).
@@ -120,6 +120,11 @@ struct TtObject {
   // populate clears BACKED_UP and allocates afresh for such a tt instead of
   // restoring it.
   bool purgeable = false;
+  SparseArray<Slot> pages;           // tt->pages[]
+  SparseArray<uint64_t> dma_address; // tt->dma_address[] (size 0 without)
+  ClonePtr<RestoreState> restore;    // tt->restore
+  ContentMap expected;               // what was last written, per slot
+  ClonePtr<CallCounts> fault_calls;  // calls its operations made at each fault site (from the first)
 
   bool populated() const { return page_flags & kTtFlagPrivPopulated; }
   bool backed_up() const { return page_flags & kTtFlagPrivBackedUp; }
@@ -212,9 +217,12 @@ class TtmModel {
   uint64_t owner_count(Owner o) const { return owner_count_[static_cast<int>(o)]; }
   TtObject* tt(uint32_t index) const;
   TtObject* FindTt(uint64_t id) const;
+  // Calls f(tt) for every live tt, in increasing trace id order.
   template <typename F>
   void ForEachTt(F f) const {
-    for (const auto& [id, index] : ids_) f(*tts_[index]);
+    std::vector<std::pair<uint64_t, uint32_t>> live(ids_.begin(), ids_.end());
+    std::sort(live.begin(), live.end());
+    for (const auto& [id, index] : live) f(*tts_[index]);
   }
   uint64_t live_tts() const { return ids_.size(); }
   Counters& counters() { return counters_; }
@@ -229,6 +237,13 @@ class TtmModel {
   // exist exactly once among the tt's pages (slots, old_pages) and its
   // backup copies, with the number of copies found; nullopt when none.
   std::optional<std::pair<uint64_t, uint64_t>> FirstContentNotHeldOnce(const TtObject& tt) const;
+  // The linear fast path of FirstContentNotHeldOnce(): true when every
+  // written page's content is held once, at its own position.
+  bool EveryContentHeldInPlace(const TtObject& tt) const;
+  // The exact comparison FirstContentNotHeldOnce() falls back on (public
+  // for the test that holds the fast path to it).
+  std::optional<std::pair<uint64_t, uint64_t>> FirstContentNotHeldOnceByCounting(
+      const TtObject& tt) const;
   uint64_t leaked_handles() const { return leaked_handles_; }
   uint64_t leaked_restore_states() const { return leaked_restore_states_; }
 
@@ -306,7 +321,9 @@ class TtmModel {
   uint64_t page_pool_size_ = 0;
 
   std::vector<ClonePtr<TtObject>> tts_;  // by index; null when free
-  std::map<uint64_t, uint32_t> ids_;            // trace id -> index
+  // trace id -> index: a hash table, O(1) per event (a std::map cost a
+  // tree walk per event); ForEachTt() sorts when order matters.
+  std::unordered_map<uint64_t, uint32_t> ids_;
   std::set<uint32_t> free_indices_;             // null entries of tts_, lowest reused first
   uint64_t next_uid_ = 1;
   uint64_t write_generation_ = 0;

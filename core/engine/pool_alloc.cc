@@ -108,6 +108,14 @@ std::optional<uint64_t> TtmModel::FirstLostSlot(const TtObject& tt) const {
 // that it exists once: a copy lost or duplicated is data lost or forked.
 std::optional<std::pair<uint64_t, uint64_t>> TtmModel::FirstContentNotHeldOnce(
     const TtObject& tt) const {
+  if (tt.expected.empty() || EveryContentHeldInPlace(tt)) return std::nullopt;
+  return FirstContentNotHeldOnceByCounting(tt);
+}
+
+// Integrity bookkeeping, no kernel counterpart: the exact multiset
+// comparison behind FirstContentNotHeldOnce(), O(n log n).
+std::optional<std::pair<uint64_t, uint64_t>> TtmModel::FirstContentNotHeldOnceByCounting(
+    const TtObject& tt) const {
   if (tt.expected.empty()) return std::nullopt;
   std::vector<uint64_t> held;
   store_.ForEachLive(tt.backup, [&](uint64_t, uint64_t token) { held.push_back(token); });
@@ -154,6 +162,60 @@ std::optional<std::pair<uint64_t, uint64_t>> TtmModel::FirstContentNotHeldOnce(
     }
   });
   return bad;
+}
+
+// Integrity bookkeeping, no kernel counterpart: the linear fast path of
+// FirstContentNotHeldOnce(). True when every copy held (backup entry idx,
+// page owned by slot i, old_pages[j] of the pending chunk) either holds a
+// fresh token (zero or poison, which no written content equals) or holds
+// exactly the content last written to its own position, and every vouched
+// slot is matched so once. Then every written value is held exactly as
+// many times as it is expected, which is what the multiset comparison
+// would find; when this says false, that comparison decides.
+bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
+  uint64_t lo = ~uint64_t{0}, hi = 0, vouched = 0;
+  tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t) {
+    lo = std::min(lo, first);
+    hi = end;
+    vouched += end - first;
+  });
+  if (vouched == 0) return true;
+  std::vector<uint64_t> matched((hi - lo + 63) / 64);
+  uint64_t matches = 0;
+  bool ok = true;
+  auto hold = [&](uint64_t pos, uint64_t token) {
+    if (!ok || token == kZeroToken || token == kPoisonToken) return;
+    if (pos < lo || pos >= hi) {
+      ok = false;
+      return;
+    }
+    const uint64_t gen = tt.expected.Get(pos);
+    const uint64_t bit = uint64_t{1} << ((pos - lo) & 63);
+    uint64_t& word = matched[(pos - lo) >> 6];
+    if (gen == 0 || token != ContentToken(tt.uid, pos, gen) || (word & bit) != 0) {
+      ok = false;
+      return;
+    }
+    word |= bit;
+    ++matches;
+  };
+  store_.ForEachLive(tt.backup, [&](uint64_t idx, uint64_t token) { hold(idx, token); });
+  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
+    if (!ok || !s.is_page()) return;
+    const Page p = page(s.pfn());
+    if (p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i) hold(i, p.token);
+  });
+  if (tt.restore) {
+    const RestoreState& r = *tt.restore;
+    for (uint64_t j = 0; ok && j < r.old_pages.size(); ++j) {
+      const Slot s = r.old_pages[j];
+      if (!s.is_page()) continue;
+      const Page p = page(s.pfn());
+      if (p.owner == Owner::kRestoreOld && p.owner_id == tt.index && p.aux == j)
+        hold(r.first_page + j, p.token);
+    }
+  }
+  return ok && matches == vouched;
 }
 
 // Models ttm_pool_restore_tt(): copy the pending chunk's old entries, from

@@ -10,11 +10,12 @@
 #ifndef TTM_CORE_ENGINE_SPARSE_ARRAY_H_
 #define TTM_CORE_ENGINE_SPARSE_ARRAY_H_
 
+#include <algorithm>
 #include <cassert>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <utility>
+#include <vector>
 
 namespace ttm {
 
@@ -25,38 +26,30 @@ namespace ttm {
 // last one only what remains of size(), so a one-page tt costs one entry,
 // not 4096). Reads of never-written indices return T{} without allocating.
 //
-// Lookups remember the last chunk they touched, which makes the engine's
-// slot-by-slot walks O(1) per step; that cache makes a const SparseArray
-// unsafe to read from two threads at once (the engine is single-threaded).
+// Chunks are found through a flat directory, O(1) per access; a const
+// SparseArray may be read from several threads at once.
 // T must be default-constructible, copyable and equality-comparable.
 template <typename T>
 class SparseArray {
  public:
   static constexpr unsigned kChunkShift = 12;
   static constexpr uint64_t kChunkEntries = uint64_t{1} << kChunkShift;
+  // Chunks per directory leaf: a leaf covers 2^21 entries.
+  static constexpr unsigned kLeafShift = 9;
 
   explicit SparseArray(uint64_t size = 0) : size_(size) {}
+  ~SparseArray() = default;
 
   SparseArray(const SparseArray& other) : size_(other.size_) { CopyFrom(other); }
   SparseArray& operator=(const SparseArray& other) {
     if (this != &other) {
-      chunks_.clear();
       size_ = other.size_;
       CopyFrom(other);
     }
     return *this;
   }
-  SparseArray(SparseArray&& other) noexcept { *this = std::move(other); }
-  SparseArray& operator=(SparseArray&& other) noexcept {
-    if (this != &other) {
-      size_ = other.size_;
-      chunks_ = std::move(other.chunks_);
-      other.chunks_.clear();
-      other.ForgetCache();
-      ForgetCache();
-    }
-    return *this;
-  }
+  SparseArray(SparseArray&& other) noexcept = default;
+  SparseArray& operator=(SparseArray&& other) noexcept = default;
 
   uint64_t size() const { return size_; }
 
@@ -73,23 +66,29 @@ class SparseArray {
   // until Clear() or the array is destroyed (chunks never move).
   T& Mutable(uint64_t i) {
     assert(i < size_);
-    return EnsureChunk(i >> kChunkShift)[i & (kChunkEntries - 1)];
+    const uint64_t c = i >> kChunkShift;
+    T* chunk = const_cast<T*>(FindChunk(c));
+    if (chunk == nullptr) [[unlikely]]
+      chunk = EnsureChunk(c);
+    return chunk[i & (kChunkEntries - 1)];
   }
 
   // Releases every chunk; size() is unchanged and every entry reads T{}.
-  void Clear() {
-    chunks_.clear();
-    ForgetCache();
-  }
+  void Clear() { dir_.reset(); }
 
-  uint64_t allocated_chunks() const { return chunks_.size(); }
+  uint64_t allocated_chunks() const { return dir_ ? dir_->live_chunks : 0; }
 
-  // Approximate heap bytes held (entries plus map nodes), for benchmarks.
+  // Approximate heap bytes held (entries plus the chunk directory), for
+  // benchmarks.
   uint64_t memory_bytes() const {
-    constexpr uint64_t kNodeOverhead = 48;  // rb-tree node of libstdc++
-    uint64_t bytes = 0;
-    for (const auto& [index, chunk] : chunks_) {
-      bytes += ChunkLength(index) * sizeof(T) + kNodeOverhead;
+    if (!dir_) return 0;
+    uint64_t bytes = sizeof(Dir) + dir_->leaves.capacity() * sizeof(Leaf);
+    for (uint64_t t = 0; t < dir_->leaves.size(); ++t) {
+      const Leaf& leaf = dir_->leaves[t];
+      bytes += leaf.capacity() * sizeof(leaf[0]);
+      for (uint64_t l = 0; l < leaf.size(); ++l) {
+        if (leaf[l]) bytes += ChunkLength((t << kLeafShift) + l) * sizeof(T);
+      }
     }
     return bytes;
   }
@@ -98,68 +97,85 @@ class SparseArray {
   // not T{}, in increasing index order.
   template <typename F>
   void ForEachNonDefault(F f) const {
+    if (!dir_) return;
     const T kDefault{};
-    for (const auto& [index, chunk] : chunks_) {
-      const uint64_t base = index << kChunkShift;
-      const uint64_t len = ChunkLength(index);
-      for (uint64_t j = 0; j < len; ++j) {
-        if (!(chunk[j] == kDefault)) f(base + j, chunk[j]);
+    for (uint64_t t = 0; t < dir_->leaves.size(); ++t) {
+      const Leaf& leaf = dir_->leaves[t];
+      for (uint64_t l = 0; l < leaf.size(); ++l) {
+        const T* chunk = leaf[l].get();
+        if (chunk == nullptr) continue;
+        const uint64_t c = (t << kLeafShift) + l;
+        const uint64_t base = c << kChunkShift;
+        const uint64_t len = ChunkLength(c);
+        for (uint64_t j = 0; j < len; ++j) {
+          if (!(chunk[j] == kDefault)) f(base + j, chunk[j]);
+        }
       }
     }
   }
 
  private:
+  // One directory leaf: chunk pointers, grown to the highest chunk written.
+  using Leaf = std::vector<std::unique_ptr<T[]>>;
+  struct Dir {
+    std::vector<Leaf> leaves;
+    uint64_t live_chunks = 0;
+  };
+
   uint64_t ChunkLength(uint64_t chunk_index) const {
     const uint64_t base = chunk_index << kChunkShift;
     const uint64_t rest = size_ - base;
     return rest < kChunkEntries ? rest : kChunkEntries;
   }
 
-  const T* FindChunk(uint64_t chunk_index) const {
-    if (cache_valid_ && cache_index_ == chunk_index) return cache_chunk_;
-    auto it = chunks_.find(chunk_index);
-    cache_valid_ = true;
-    cache_index_ = chunk_index;
-    cache_chunk_ = it == chunks_.end() ? nullptr : it->second.get();
-    return cache_chunk_;
+  const T* FindChunk(uint64_t c) const {
+    const uint64_t t = c >> kLeafShift, l = c & ((uint64_t{1} << kLeafShift) - 1);
+    if (!dir_ || t >= dir_->leaves.size()) return nullptr;
+    const Leaf& leaf = dir_->leaves[t];
+    return l < leaf.size() ? leaf[l].get() : nullptr;
   }
 
-  T* EnsureChunk(uint64_t chunk_index) {
-    if (cache_valid_ && cache_index_ == chunk_index && cache_chunk_ != nullptr) {
-      return cache_chunk_;
+  T* EnsureChunk(uint64_t c) {
+    // The directory grows to the highest chunk written, never to size(): an
+    // object of 2^31 slots written at its start costs one pointer, written
+    // at its end a few kilobytes.
+    const uint64_t t = c >> kLeafShift, l = c & ((uint64_t{1} << kLeafShift) - 1);
+    if (!dir_) dir_ = std::make_unique<Dir>();
+    if (t >= dir_->leaves.size()) dir_->leaves.resize(t + 1);
+    Leaf& leaf = dir_->leaves[t];
+    if (l >= leaf.size()) leaf.resize(l + 1);
+    std::unique_ptr<T[]>& slot = leaf[l];
+    if (!slot) {
+      slot = std::make_unique<T[]>(ChunkLength(c));
+      ++dir_->live_chunks;
     }
-    std::unique_ptr<T[]>& slot = chunks_[chunk_index];
-    if (!slot) slot = std::make_unique<T[]>(ChunkLength(chunk_index));
-    cache_valid_ = true;
-    cache_index_ = chunk_index;
-    cache_chunk_ = slot.get();
-    return cache_chunk_;
+    return slot.get();
   }
 
   void CopyFrom(const SparseArray& other) {
-    ForgetCache();
-    for (const auto& [index, chunk] : other.chunks_) {
-      const uint64_t len = other.ChunkLength(index);
-      auto copy = std::make_unique<T[]>(len);
-      for (uint64_t j = 0; j < len; ++j) copy[j] = chunk[j];
-      chunks_.emplace(index, std::move(copy));
+    dir_.reset();
+    if (!other.dir_) return;
+    dir_ = std::make_unique<Dir>();
+    dir_->live_chunks = other.dir_->live_chunks;
+    dir_->leaves.resize(other.dir_->leaves.size());
+    for (uint64_t t = 0; t < other.dir_->leaves.size(); ++t) {
+      const Leaf& from_leaf = other.dir_->leaves[t];
+      dir_->leaves[t].resize(from_leaf.size());
+      for (uint64_t l = 0; l < from_leaf.size(); ++l) {
+        const T* from = from_leaf[l].get();
+        if (from == nullptr) continue;
+        const uint64_t len = other.ChunkLength((t << kLeafShift) + l);
+        dir_->leaves[t][l] = std::make_unique<T[]>(len);
+        std::copy(from, from + len, dir_->leaves[t][l].get());
+      }
     }
   }
 
-  void ForgetCache() const {
-    cache_valid_ = false;
-    cache_chunk_ = nullptr;
-  }
-
   uint64_t size_ = 0;
-  // Ordered, so that ForEachNonDefault walks indices in increasing order.
-  std::map<uint64_t, std::unique_ptr<T[]>> chunks_;
-  // The last chunk looked up; cache_chunk_ is nullptr when that chunk was
-  // absent. Every chunk insertion goes through EnsureChunk, which refreshes
-  // it, so a cached "absent" can never hide a chunk.
-  mutable bool cache_valid_ = false;
-  mutable uint64_t cache_index_ = 0;
-  mutable T* cache_chunk_ = nullptr;
+  // A two-level chunk directory, O(1) per access (a std::map of chunks
+  // cost a tree walk on every page access); null until the first write,
+  // so that a never-written array costs 16 bytes.
+  std::unique_ptr<Dir> dir_;
 };
 
 }  // namespace ttm

@@ -1,5 +1,7 @@
 #include "core/replay/replayer.h"
 
+#include <algorithm>
+
 #include <utility>
 #include <vector>
 
@@ -29,6 +31,8 @@ void Replayer::AddViolation(uint64_t line, const Violation& v) {
 // before for them; new ones are reported.
 void Replayer::RunChecker(uint64_t line, CheckScope scope, bool from_check_event) {
   const std::vector<Violation> found = engine_.Check(scope);
+  std::sort(touched_.begin(), touched_.end());
+  touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
   std::set<std::pair<int, uint64_t>> now;
   std::vector<Report::CheckFailure> findings;
   for (const Violation& v : found) {
@@ -40,7 +44,8 @@ void Replayer::RunChecker(uint64_t line, CheckScope scope, bool from_check_event
   }
   if (!findings.empty()) report_.checks.Fail(std::move(findings));
   for (auto it = standing_.begin(); it != standing_.end();) {
-    const bool checked = scope == CheckScope::kFull || it->second == kNoTt || touched_.count(it->second);
+    const bool checked = scope == CheckScope::kFull || it->second == kNoTt ||
+                         std::binary_search(touched_.begin(), touched_.end(), it->second);
     it = checked && !now.count(*it) ? standing_.erase(it) : std::next(it);
   }
   standing_.insert(now.begin(), now.end());
@@ -61,7 +66,7 @@ void Replayer::Apply(const Event& event) {
     RunChecker(event.line, CheckScope::kFull, /*from_check_event=*/true);
     return;
   }
-  if (std::optional<uint64_t> id = EventTt(event.body)) touched_.insert(*id);
+  if (std::optional<uint64_t> id = EventTt(event.body)) touched_.push_back(*id);
   const Outcome out = engine_.Apply(event.body);
   if (out.has_ret) {
     last_ret_ = out.ret;

@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/engine/engine.h"
 #include "core/event.h"
@@ -90,7 +91,9 @@ class Replayer {
   // State violations currently standing, by (invariant, tt): each is
   // reported once when it appears, not again after every event.
   std::set<std::pair<int, uint64_t>> standing_;
-  std::set<uint64_t> touched_;  // tt ids touched since the last check
+  // tt ids touched since the last check, with repeats until the checker
+  // sorts them (a vector keeps its capacity: no allocation per event).
+  std::vector<uint64_t> touched_;
   // Invariant names of the violations reported since the current event
   // began (for its timeline line).
   std::vector<std::string_view> new_violations_;
