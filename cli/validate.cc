@@ -27,33 +27,26 @@ Result<int> RunValidate(const ValidateOptions& options, Io io) {
   };
   Result<std::unique_ptr<trace::TraceReader>> reader =
       OpenTrace(options.trace, reader_options);
-  if (!reader.ok()) {
-    io.err << "ttm-replay: " << reader.status().message() << '\n';
-    return kExitInvalidInput;
-  }
+  if (!reader.ok()) return reader.status();
   Event event;
   uint64_t errors = 0;
   for (;;) {
     Result<bool> more = (*reader)->Next(&event);
-    if (!more.ok()) {
-      io.err << "ttm-replay: " << more.status().message() << '\n';
-      if (!options.all_errors) return kExitInvalidInput;
-      ++errors;
-      if ((*reader)->ended()) break;
-      if (errors == kMaxValidateErrors) {
-        io.err << "ttm-replay: " << (*reader)->name() << ": stopped after " << errors
-               << " errors\n";
-        return kExitInvalidInput;
-      }
+    if (more.ok()) {
+      if (!*more) break;
       continue;
     }
-    if (!*more) break;
+    if (!options.all_errors) return more.status();
+    io.err << "ttm-replay: " << more.status().message() << '\n';
+    ++errors;
+    if ((*reader)->ended()) break;
+    if (errors == kMaxValidateErrors)
+      return Status::InvalidInput((*reader)->name() + ": stopped after " +
+                                  std::to_string(errors) + " errors");
   }
-  if (errors > 0) {
-    io.err << "ttm-replay: " << (*reader)->name() << ": " << errors
-           << (errors == 1 ? " error\n" : " errors\n");
-    return kExitInvalidInput;
-  }
+  if (errors > 0)
+    return Status::InvalidInput((*reader)->name() + ": " + std::to_string(errors) +
+                                (errors == 1 ? " error" : " errors"));
   io.out << (*reader)->name() << ": valid, " << (*reader)->event_count() << " events\n";
   return kExitOk;
 }

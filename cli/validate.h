@@ -28,11 +28,12 @@ inline constexpr uint64_t kMaxValidateErrors = 100;
 
 void SetupValidate(CLI::App* cmd, ValidateOptions* options);
 
-// Prints "FILE: valid, N events" to io.out and returns kExitOk, or prints the
-// first error, "ttm-replay: FILE:LINE: OP: message" (the same line `replay`
-// prints for that trace), to io.err and returns kExitInvalidInput. With
-// all_errors, prints every error and then "ttm-replay: FILE: N errors" (or
-// "FILE: stopped after 100 errors"). Unknown fields without strict: one
+// Prints "FILE: valid, N events" to io.out and returns kExitOk, or returns
+// the first error (main prints it as "ttm-replay: FILE:LINE: OP: message",
+// the same line `replay` prints for that trace, and exits 2). With
+// all_errors, prints every error as "ttm-replay: MESSAGE" to io.err (they are
+// the command's output) and returns the error "FILE: N errors" (or "FILE:
+// stopped after 100 errors"). Unknown fields without strict: one
 // "ttm-replay: warning: FILE:LINE: OP: unknown field "NAME" ignored" per name.
 Result<int> RunValidate(const ValidateOptions& options, Io io);
 

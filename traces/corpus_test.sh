@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the built ttm-replay over traces/examples (each must validate, also
 # with --strict) and traces/bad (each must fail exactly as bad/EXPECTED says:
-# filename, exit status and stderr line, tab-separated).
+# filename, exit status and stderr line, tab-separated), and validate
+# --all-errors on a trace with several errors (exact stderr and exit status).
 set -u
 bin="$1"
 dir="traces"
@@ -38,6 +39,26 @@ done < "$dir/bad/EXPECTED"
 
 present=$(ls "$dir/bad" | grep -vc '^EXPECTED$')
 [ "$present" -eq "$listed" ] || fail "bad/ holds $present traces but EXPECTED lists $listed"
+
+# validate --all-errors through the binary: every error is the command's
+# output, and the count is the one error line main prints (docs/cli.md).
+tmp="${TEST_TMPDIR:-$(mktemp -d)}/all-errors"
+mkdir -p "$tmp"
+printf '%s\n' '{"format":"ttm-trace","version":1}' '{"op":"nope"}' \
+  '{"op":"allocate","tt":1,"pages":4,"caching":"wc"}' '{bad' '{"op":"free","tt":2}' \
+  '{"op":"free","tt":1}' >"$tmp/many.jsonl"
+want_err='ttm-replay: many.jsonl:2: unknown op "nope" (expected allocate, populate, write, shrink, unpopulate, free, pool_shrink, fail, set, check or expect)
+ttm-replay: many.jsonl:4: malformed JSON at byte 2
+ttm-replay: many.jsonl:5: free: tt 2 is not live
+ttm-replay: many.jsonl: 3 errors'
+out=$(cd "$tmp" && "$OLDPWD/$bin" validate many.jsonl --all-errors 2>"$tmp/stderr")
+status=$?
+err=$(cat "$tmp/stderr")
+[ "$status" -eq 2 ] || fail "validate --all-errors: exit $status, want 2"
+[ -z "$out" ] || fail "validate --all-errors: standard output not empty: $out"
+[ "$err" == "$want_err" ] || fail "validate --all-errors: stderr
+   got: $err
+  want: $want_err"
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures failure(s)"

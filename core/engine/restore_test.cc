@@ -78,33 +78,8 @@ class Scenario {
   TtmModel& model() { return EngineTestPeer::Model(engine_); }
   Engine& engine() { return engine_; }
 
-  // One word per slot: P<k> a block head of order k, "t" its tail, "p" a
-  // split (order-0) page, H<h> a handle, "-" NULL, "?" a page the slot does
-  // not own.
-  std::string Layout(uint64_t id) {
-    const TtObject& t = tt(id);
-    std::string s;
-    for (uint64_t i = 0; i < t.num_pages; ++i) {
-      if (!s.empty()) s += ' ';
-      const Slot slot = t.pages.Get(i);
-      if (slot.is_null()) {
-        s += '-';
-      } else if (slot.is_handle()) {
-        s += "H" + std::to_string(slot.handle());
-      } else {
-        const Page p = model().page(slot.pfn());
-        if (p.owner != Owner::kTt || p.owner_id != t.index || p.aux != i)
-          s += '?';
-        else if (p.tail)
-          s += 't';
-        else if (p.private_order == 0)
-          s += 'p';
-        else
-          s += "P" + std::to_string(p.private_order);
-      }
-    }
-    return s;
-  }
+  // The tt's slots in testing.h's one picture format.
+  std::string Layout(uint64_t id) { return testing::SlotLayout(engine_, id); }
 
  private:
   Engine engine_;
@@ -411,7 +386,7 @@ TEST(Restore, ReleaseAfterTheRestartDoubleUnmapsRetainedPagesItMistakesForNewOne
   s.Write(1);
   s.Fail(FaultSite::kBackupPage, 4, 1);
   ASSERT_EQ(s.Shrink(1), 4);
-  ASSERT_EQ(s.Layout(1), "H1 H2 H3 H4 p p p p");
+  ASSERT_EQ(s.Layout(1), "H1 H2 H3 H4 P0 P0 P0 P0");
   EXPECT_EQ(PopulateWithOneBlock(s), kENOMEM);
   EXPECT_EQ(PopulateWithOneBlock(s), kENOMEM);
   EXPECT_EQ(s.restore(1)->alloced_pages, 8u);
@@ -567,7 +542,7 @@ TEST(Restore, CopyPageFaultsCountOnlyHandlesNotRetainedPages) {
   s.Write(1);
   s.Fail(FaultSite::kBackupPage, 2, 1);
   ASSERT_EQ(s.Shrink(1), 2);
-  ASSERT_EQ(s.Layout(1), "H1 H2 p p p p p p");
+  ASSERT_EQ(s.Layout(1), "H1 H2 P0 P0 P0 P0 P0 P0");
   // Two handles pass; there is no third handle to fail.
   s.Fail(FaultSite::kCopyPage, 2, 1, kEINTR);
   EXPECT_EQ(s.Populate(1), 0);
@@ -610,12 +585,12 @@ TEST(Restore, RestoringAtOrderZeroSplitsTheRetainedBlocksAsItReachesThem) {
   s.Write(1);
   s.Fail(FaultSite::kBackupPage, 6, 1);
   ASSERT_EQ(s.Shrink(1), 6);
-  EXPECT_EQ(s.Layout(1), "H1 H2 H3 H4 H5 H6 p p p p p p p p p p P3 t t t t t t t");
+  EXPECT_EQ(s.Layout(1), "H1 H2 H3 H4 H5 H6 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P3 t t t t t t t");
   EXPECT_EQ(s.TakeViolations(), std::multiset<Invariant>{}) << s.Describe();
 
   s.Fail(FaultSite::kAllocPage, 0, 100000, std::nullopt, 1);
   EXPECT_EQ(s.Populate(1), 0);
-  EXPECT_EQ(s.Layout(1), "p p p p p p p p p p p p p p p p p p p p p p p p");
+  EXPECT_EQ(s.Layout(1), "P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0");
   EXPECT_TRUE(s.engine().Inspect(1)->intact);
   EXPECT_EQ(s.engine().counters().pages_from_backup, 6u);
   EXPECT_EQ(s.engine().counters().pages_from_retained, 18u);
