@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/trace/event_scan.h"
+
 namespace ttm::trace {
 
 TraceReader::TraceReader(std::unique_ptr<ByteSource> source, std::string name,
@@ -99,6 +101,19 @@ Result<bool> TraceReader::Next(Event* out) {
   }
   uint64_t line = lines_.line_number();
   Status s;
+  if (ScanEvent(text, out)) {
+    // A canonical line: the scanner's event is the one the general path
+    // would give (event_scan.h), without a JSON document.
+    out->line = line;
+    s = CheckIds(*out);
+    if (!s.ok()) s = Error(line, s.message());
+    if (!s.ok()) {
+      if (!options_.keep_going) done_ = s;
+      return s;
+    }
+    ++events_;
+    return true;
+  }
   Result<Json> obj = ParseJsonObject(text, options_.strict);
   if (!obj.ok()) {
     s = Error(line, obj.status().message());
