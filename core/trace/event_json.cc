@@ -407,7 +407,7 @@ Status ParseBody(const Fields& f, int op, const ParseOptions& options, EventBody
     case kSetOp: return ParseSet(f, &body->emplace<SetEvent>());
     case kExpectOp: return ParseExpect(f, &body->emplace<ExpectEvent>());
     default:
-      *body = DefaultBody(op);
+      ResetBody(op, body);
       return ParseFields(f, op, body);
   }
 }

@@ -194,15 +194,22 @@ constexpr std::string_view kConfig[] = {"system_pages",     "dma32_pages",   "sw
                                         "use_dma_alloc",    "use_dma32",     "numa_node"};
 
 template <size_t... I>
-EventBody DefaultBodyOf(int op, std::index_sequence<I...>) {
-  static const EventBody kBodies[] = {EventBody(std::in_place_index<I>)...};
-  return kBodies[op];
+void ResetBodyOf(int op, EventBody* body, std::index_sequence<I...>) {
+  using Reset = void (*)(EventBody*);
+  static constexpr Reset kReset[] = {[](EventBody* b) { b->emplace<I>(); }...};
+  kReset[op](body);
 }
 
 }  // namespace
 
+void ResetBody(int op, EventBody* body) {
+  ResetBodyOf(op, body, std::make_index_sequence<std::variant_size_v<EventBody>>());
+}
+
 EventBody DefaultBody(int op) {
-  return DefaultBodyOf(op, std::make_index_sequence<std::variant_size_v<EventBody>>());
+  EventBody body;
+  ResetBody(op, &body);
+  return body;
 }
 
 std::span<const Errno> FaultSiteErrors(FaultSite site) {

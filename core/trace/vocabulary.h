@@ -70,8 +70,10 @@ const OpSpec& OpSpecOf(int op);
 // The op's field called `name`, or null ("op" and "t" are not in the table).
 const FieldSpec* FindField(const OpSpec& op, std::string_view name);
 
-// The body of op `op` (an EventBody index) with every field at its default.
+// The body of op `op` (an EventBody index) with every field at its default;
+// ResetBody makes *body that in place.
 EventBody DefaultBody(int op);
+void ResetBody(int op, EventBody* body);
 
 // The errors a fault site may raise, the default first; empty for
 // backup_half, which raises none.
