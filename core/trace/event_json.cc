@@ -71,22 +71,21 @@ class Fields {
 
   Status IntValue(const Json& v, std::string_view key, int64_t lo, int64_t hi,
                   int64_t* out) const {
-    std::string range = std::to_string(lo) + ".." + std::to_string(hi);
     if (v.is_number_unsigned()) {
       uint64_t u = v.get<uint64_t>();
       if (u > static_cast<uint64_t>(hi) || (lo > 0 && u < static_cast<uint64_t>(lo)))
-        return OutOfRange(key, v, range);
+        return OutOfRange(key, v, lo, hi);
       *out = static_cast<int64_t>(u);
     } else if (v.is_number_integer()) {
       int64_t i = v.get<int64_t>();
-      if (i < lo || i > hi) return OutOfRange(key, v, range);
+      if (i < lo || i > hi) return OutOfRange(key, v, lo, hi);
       *out = i;
     } else if (v.is_number_float()) {
       // Integers too large for 64 bits arrive as floating point; say
       // "out of range" for them rather than "not an integer".
       double d = v.get<double>();
       if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) >= 9.2e18)
-        return OutOfRange(key, v, range);
+        return OutOfRange(key, v, lo, hi);
       return Status::InvalidInput(Name(key) + " must be an integer, not " + Shown(v));
     } else {
       return Status::InvalidInput(Name(key) + " must be an integer, not " + TypeName(v));
@@ -94,8 +93,11 @@ class Fields {
     return Status::Ok();
   }
 
-  Status OutOfRange(std::string_view key, const Json& v, const std::string& range) const {
-    return Status::InvalidInput(Name(key) + " is " + Shown(v) + ", must be in " + range);
+  // The range is written out only for the message, not for every value
+  // that passes.
+  Status OutOfRange(std::string_view key, const Json& v, int64_t lo, int64_t hi) const {
+    return Status::InvalidInput(Name(key) + " is " + Shown(v) + ", must be in " +
+                                std::to_string(lo) + ".." + std::to_string(hi));
   }
 
   // Leaves *out (the default) alone when the field is absent.
