@@ -79,12 +79,14 @@ struct AllocateEvent {
   Caching caching = Caching::kCached;
   bool zero_alloc = false;  // TTM_TT_FLAG_ZERO_ALLOC
   bool dma = false;         // the tt has a dma_address array
+  bool operator==(const AllocateEvent&) const = default;
 };
 
 // populate: ttm_tt_populate.
 struct PopulateEvent {
   uint64_t tt = 0;
   bool interruptible = true;
+  bool operator==(const PopulateEvent&) const = default;
 };
 
 // write: the GPU writes new content into [first, first + count).
@@ -92,6 +94,7 @@ struct WriteEvent {
   uint64_t tt = 0;
   std::optional<uint64_t> first;  // default 0
   std::optional<uint64_t> count;  // default: to the end of the object
+  bool operator==(const WriteEvent&) const = default;
 };
 
 // shrink: ttm_tt_backup with struct ttm_backup_flags.
@@ -99,21 +102,25 @@ struct ShrinkEvent {
   uint64_t tt = 0;
   bool purge = false;
   bool writeback = false;
+  bool operator==(const ShrinkEvent&) const = default;
 };
 
 // unpopulate: ttm_tt_unpopulate.
 struct UnpopulateEvent {
   uint64_t tt = 0;
+  bool operator==(const UnpopulateEvent&) const = default;
 };
 
 // free: ttm_tt_unpopulate if populated, then ttm_tt_fini.
 struct FreeEvent {
   uint64_t tt = 0;
+  bool operator==(const FreeEvent&) const = default;
 };
 
 // pool_shrink: the pool shrinker's scan with nr_to_scan = pages.
 struct PoolShrinkEvent {
   uint64_t pages = 0;
+  bool operator==(const PoolShrinkEvent&) const = default;
 };
 
 enum class FaultSite : uint8_t {
@@ -137,16 +144,20 @@ struct FailEvent {
   std::optional<Errno> error;  // default: the site's first error (none for backup_half)
   std::optional<uint32_t> order;      // alloc_page only: exactly this order
   std::optional<uint32_t> min_order;  // alloc_page only: this order or higher
+  bool operator==(const FailEvent&) const = default;
 };
 
 // set: change limits from here on.
 struct SetEvent {
   std::optional<uint64_t> swap_pages;
   std::optional<uint64_t> pool_limit_pages;
+  bool operator==(const SetEvent&) const = default;
 };
 
 // check: run every invariant and the leak accounting now.
-struct CheckEvent {};
+struct CheckEvent {
+  bool operator==(const CheckEvent&) const = default;
+};
 
 enum class TtState : uint8_t { kUnpopulated, kPopulated, kBackedUp };
 std::string_view TtStateName(TtState s);
@@ -167,6 +178,7 @@ struct ExpectEvent {
   std::optional<uint64_t> backup_pages;
   std::optional<uint64_t> live_tts;
   std::optional<uint64_t> violations;
+  bool operator==(const ExpectEvent&) const = default;
 };
 
 using EventBody =
@@ -183,6 +195,7 @@ struct Event {
   uint64_t line = 0;           // line of the decompressed trace text, from 1
   std::optional<int64_t> t;    // informational timestamp, nanoseconds
   EventBody body;
+  bool operator==(const Event&) const = default;
 };
 
 // The tt an event names, if it names one (allocate .. free).

@@ -12,6 +12,7 @@
 #include "core/engine/engine.h"
 #include "core/event.h"
 #include "core/trace/event_json.h"
+#include "core/trace/vocabulary.h"
 
 namespace ttm {
 namespace {
@@ -45,6 +46,42 @@ TEST(TraceFormat, DocumentsEveryOp) {
     const std::string op(OpNameByIndex(i));
     EXPECT_NE(Row(page, op), "") << "op " << op << " has no row in docs/trace-format.md";
   }
+}
+
+// The part of a page from `heading` to the next heading.
+std::string Section(const std::string& page, const std::string& heading) {
+  const size_t at = page.find("\n" + heading + "\n");
+  if (at == std::string::npos) return "";
+  const size_t end = page.find("\n#", at + heading.size() + 1);
+  return page.substr(at, end == std::string::npos ? std::string::npos : end - at);
+}
+
+TEST(TraceFormat, DocumentsEveryFieldOfEveryOpWithItsDefault) {
+  const std::string page = Read("docs/trace-format.md");
+  for (const trace::OpSpec& op : trace::Ops()) {
+    // expect's fields have a section of their own.
+    const std::string where = op.name == "expect" ? Section(page, "### `expect`")
+                                                  : Row(page, std::string(op.name));
+    ASSERT_NE(where, "") << op.name;
+    for (const trace::FieldSpec& field : op.fields) {
+      const std::string name = "`" + std::string(field.name) + "`";
+      EXPECT_NE(where.find(name), std::string::npos)
+          << op.name << ": field " << field.name << " is not in docs/trace-format.md";
+      if (!field.default_text.empty()) {
+        EXPECT_NE(where.find(name + " " + std::string(field.default_text)), std::string::npos)
+            << op.name << ": docs/trace-format.md does not give " << field.name << " the default "
+            << field.default_text;
+      }
+    }
+  }
+}
+
+TEST(TraceFormat, DocumentsEveryConfigField) {
+  const std::string page = Read("docs/trace-format.md");
+  for (std::string_view field : trace::ConfigFields())
+    EXPECT_NE(Row(page, std::string(field)), "") << "config." << field;
+  for (std::string_view field : trace::HeaderFields())
+    EXPECT_NE(Row(page, std::string(field)), "") << field;
 }
 
 TEST(TraceFormat, DocumentsEveryFaultSiteWithTheErrorsItMayRaise) {

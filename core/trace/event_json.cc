@@ -71,22 +71,21 @@ class Fields {
 
   Status IntValue(const Json& v, std::string_view key, int64_t lo, int64_t hi,
                   int64_t* out) const {
-    std::string range = std::to_string(lo) + ".." + std::to_string(hi);
     if (v.is_number_unsigned()) {
       uint64_t u = v.get<uint64_t>();
       if (u > static_cast<uint64_t>(hi) || (lo > 0 && u < static_cast<uint64_t>(lo)))
-        return OutOfRange(key, v, range);
+        return OutOfRange(key, v, lo, hi);
       *out = static_cast<int64_t>(u);
     } else if (v.is_number_integer()) {
       int64_t i = v.get<int64_t>();
-      if (i < lo || i > hi) return OutOfRange(key, v, range);
+      if (i < lo || i > hi) return OutOfRange(key, v, lo, hi);
       *out = i;
     } else if (v.is_number_float()) {
       // Integers too large for 64 bits arrive as floating point; say
       // "out of range" for them rather than "not an integer".
       double d = v.get<double>();
       if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) >= 9.2e18)
-        return OutOfRange(key, v, range);
+        return OutOfRange(key, v, lo, hi);
       return Status::InvalidInput(Name(key) + " must be an integer, not " + Shown(v));
     } else {
       return Status::InvalidInput(Name(key) + " must be an integer, not " + TypeName(v));
@@ -94,16 +93,13 @@ class Fields {
     return Status::Ok();
   }
 
-  Status OutOfRange(std::string_view key, const Json& v, const std::string& range) const {
-    return Status::InvalidInput(Name(key) + " is " + Shown(v) + ", must be in " + range);
+  // The range is written out only for the message, not for every value
+  // that passes.
+  Status OutOfRange(std::string_view key, const Json& v, int64_t lo, int64_t hi) const {
+    return Status::InvalidInput(Name(key) + " is " + Shown(v) + ", must be in " +
+                                std::to_string(lo) + ".." + std::to_string(hi));
   }
 
-  Status Uint(std::string_view key, uint64_t lo, uint64_t hi, uint64_t* out) const {
-    int64_t i = 0;
-    Status s = Int(key, static_cast<int64_t>(lo), static_cast<int64_t>(hi), &i);
-    if (s.ok()) *out = static_cast<uint64_t>(i);
-    return s;
-  }
   // Leaves *out (the default) alone when the field is absent.
   Status UintOr(std::string_view key, uint64_t lo, uint64_t hi, uint64_t* out) const {
     std::optional<uint64_t> v;
@@ -154,13 +150,12 @@ class Fields {
   // The keys not in `known`, in the object's order: with `strict`, an error
   // for the first; otherwise each is appended to *unknown (when set), with
   // its prefix.
-  Status Unknown(std::initializer_list<std::string_view> known, bool strict,
-                 std::vector<std::string>* unknown) const {
+  // `is_known(key)` says whether the format defines the key.
+  template <class IsKnown>
+  Status Unknown(IsKnown is_known, bool strict, std::vector<std::string>* unknown) const {
     if (!strict && unknown == nullptr) return Status::Ok();
     for (auto it = obj_.begin(); it != obj_.end(); ++it) {
-      bool found = false;
-      for (std::string_view k : known) found = found || k == it.key();
-      if (found) continue;
+      if (is_known(std::string_view(it.key()))) continue;
       if (strict) return Status::InvalidInput("unknown field " + Name(it.key()));
       unknown->push_back(prefix_ + it.key());
     }
@@ -206,32 +201,84 @@ const std::array<std::string_view, 6> kErrnoNames = {"EINTR", "ENOMEM", "EFAULT"
 // ---- per-op parsing ------------------------------------------------------
 // Each returns a message without the op prefix; EventFromJson adds it.
 
-Status ParseAllocate(const Fields& f, AllocateEvent* e) {
-  Status s = f.Uint("tt", 0, kMaxCount, &e->tt);
-  if (s.ok()) s = f.Uint("pages", 1, kMaxTtPages, &e->pages);
-  const std::string* caching = nullptr;
-  if (s.ok()) s = f.String("caching", &caching);
-  if (!s.ok()) return s;
-  std::optional<Caching> c = CachingFromName(*caching);
-  if (!c) return Unknown("caching", *caching, CachingNames());
-  e->caching = *c;
-  if (const Json* flags = f.Find("flags")) {
-    if (!flags->is_array())
-      return Status::InvalidInput("\"flags\" must be a list, not " + TypeName(*flags));
-    for (const Json& flag : *flags) {
-      if (!flag.is_string())
-        return Status::InvalidInput("\"flags\" must hold strings, not " + TypeName(flag));
-      const std::string& name = flag.get_ref<const std::string&>();
-      if (name == "zero_alloc")
-        e->zero_alloc = true;
-      else if (name == "dma")
-        e->dma = true;
-      else
-        return Unknown("flag", name, "zero_alloc or dma");
+// One field of an op without cross-field rules, checked against its entry
+// in the vocabulary and stored into *body. Absent: *body keeps the default.
+Status ParseField(const Fields& f, const FieldSpec& spec, EventBody* body) {
+  const Json* v = f.Find(spec.name);
+  if (v == nullptr) return spec.required ? f.Missing(spec.name) : Status::Ok();
+  FieldValue value = 0;
+  switch (spec.kind) {
+    case FieldKind::kCount: {
+      int64_t i = 0;
+      Status s = f.IntValue(*v, spec.name, static_cast<int64_t>(spec.lo),
+                            static_cast<int64_t>(spec.hi), &i);
+      if (!s.ok()) return s;
+      value = static_cast<FieldValue>(i);
+      break;
     }
+    case FieldKind::kBool:
+      if (!v->is_boolean())
+        return Status::InvalidInput(f.Name(spec.name) + " must be true or false, not " +
+                                    TypeName(*v));
+      value = v->get<bool>() ? 1 : 0;
+      break;
+    case FieldKind::kCaching: {
+      if (!v->is_string())
+        return Status::InvalidInput(f.Name(spec.name) + " must be a string, not " + TypeName(*v));
+      const std::string& name = v->get_ref<const std::string&>();
+      std::optional<Caching> c = CachingFromName(name);
+      if (!c) return Unknown("caching", name, CachingNames());
+      value = static_cast<FieldValue>(*c);
+      break;
+    }
+    case FieldKind::kFlags:
+      if (!v->is_array())
+        return Status::InvalidInput("\"flags\" must be a list, not " + TypeName(*v));
+      for (const Json& flag : *v) {
+        if (!flag.is_string())
+          return Status::InvalidInput("\"flags\" must hold strings, not " + TypeName(flag));
+        const std::string& name = flag.get_ref<const std::string&>();
+        if (name == "zero_alloc")
+          value |= kFlagZeroAlloc;
+        else if (name == "dma")
+          value |= kFlagDma;
+        else
+          return Unknown("flag", name, "zero_alloc or dma");
+      }
+      break;
+    default:  // the other kinds belong to ops with cross-field rules
+      return Status::Usage("field \"" + std::string(spec.name) + "\" has no generic parser");
   }
+  spec.set(*body, value);
   return Status::Ok();
 }
+
+// An op without cross-field rules: its fields in the table's order, the
+// first error stopping it.
+Status ParseFields(const Fields& f, int op, EventBody* body) {
+  for (const FieldSpec& spec : OpSpecOf(op).fields)
+    if (Status s = ParseField(f, spec, body); !s.ok()) return s;
+  return Status::Ok();
+}
+
+// A count field of an op with cross-field rules, with its table's range.
+template <class T>
+Status OptCount(const Fields& f, int op, std::string_view name, std::optional<T>* out) {
+  const FieldSpec* spec = FindField(OpSpecOf(op), name);
+  return f.OptUint(name, spec->lo, spec->hi, out);
+}
+Status CountOr(const Fields& f, int op, std::string_view name, uint64_t* out) {
+  const FieldSpec* spec = FindField(OpSpecOf(op), name);
+  return f.UintOr(name, spec->lo, spec->hi, out);
+}
+
+template <class E>
+constexpr int OpIndex() {
+  return static_cast<int>(EventBody(E{}).index());
+}
+constexpr int kFailOp = OpIndex<FailEvent>();
+constexpr int kSetOp = OpIndex<SetEvent>();
+constexpr int kExpectOp = OpIndex<ExpectEvent>();
 
 Status ParseFail(const Fields& f, const ParseOptions& options, FailEvent* e) {
   const std::string* site = nullptr;
@@ -240,8 +287,8 @@ Status ParseFail(const Fields& f, const ParseOptions& options, FailEvent* e) {
   std::optional<FaultSite> fs = FaultSiteFromName(*site);
   if (!fs) return Unknown("site", *site, SiteNames());
   e->site = *fs;
-  s = f.UintOr("after", 0, kMaxCount, &e->after);
-  if (s.ok()) s = f.UintOr("count", 0, kMaxCount, &e->count);
+  s = CountOr(f, kFailOp, "after", &e->after);
+  if (s.ok()) s = CountOr(f, kFailOp, "count", &e->count);
   if (!s.ok()) return s;
   // Like a return value, the error may be a name ("EINTR") or a number (-4).
   std::optional<std::string> error;
@@ -285,8 +332,8 @@ Status ParseFail(const Fields& f, const ParseOptions& options, FailEvent* e) {
 }
 
 Status ParseSet(const Fields& f, SetEvent* e) {
-  Status s = f.OptUint("swap_pages", 0, kMaxCount, &e->swap_pages);
-  if (s.ok()) s = f.OptUint("pool_limit_pages", 0, kMaxCount, &e->pool_limit_pages);
+  Status s = OptCount(f, kSetOp, "swap_pages", &e->swap_pages);
+  if (s.ok()) s = OptCount(f, kSetOp, "pool_limit_pages", &e->pool_limit_pages);
   if (s.ok() && !e->swap_pages && !e->pool_limit_pages)
     return Status::InvalidInput("needs \"swap_pages\" or \"pool_limit_pages\"");
   return s;
@@ -309,7 +356,7 @@ Status ParseExpect(const Fields& f, ExpectEvent* e) {
                                   TypeName(*ret));
     }
   }
-  Status s = f.OptUint("tt", 0, kMaxCount, &e->tt);
+  Status s = OptCount(f, kExpectOp, "tt", &e->tt);
   const std::string* state = nullptr;
   if (s.ok()) s = f.OptString("state", &state);
   if (!s.ok()) return s;
@@ -317,16 +364,16 @@ Status ParseExpect(const Fields& f, ExpectEvent* e) {
     e->state = TtStateFromName(*state);
     if (!e->state) return Unknown("state", *state, "unpopulated, populated or backed_up");
   }
-  s = f.OptUint("resident", 0, kMaxCount, &e->resident);
-  if (s.ok()) s = f.OptUint("backed_up", 0, kMaxCount, &e->backed_up);
-  if (s.ok()) s = f.OptUint("empty", 0, kMaxCount, &e->empty);
+  s = OptCount(f, kExpectOp, "resident", &e->resident);
+  if (s.ok()) s = OptCount(f, kExpectOp, "backed_up", &e->backed_up);
+  if (s.ok()) s = OptCount(f, kExpectOp, "empty", &e->empty);
   if (s.ok()) s = f.OptBool("restore_pending", &e->restore_pending);
   if (s.ok()) s = f.OptBool("intact", &e->intact);
-  if (s.ok()) s = f.OptUint("system_used_pages", 0, kMaxCount, &e->system_used_pages);
-  if (s.ok()) s = f.OptUint("pool_pages", 0, kMaxCount, &e->pool_pages);
-  if (s.ok()) s = f.OptUint("backup_pages", 0, kMaxCount, &e->backup_pages);
-  if (s.ok()) s = f.OptUint("live_tts", 0, kMaxCount, &e->live_tts);
-  if (s.ok()) s = f.OptUint("violations", 0, kMaxCount, &e->violations);
+  if (s.ok()) s = OptCount(f, kExpectOp, "system_used_pages", &e->system_used_pages);
+  if (s.ok()) s = OptCount(f, kExpectOp, "pool_pages", &e->pool_pages);
+  if (s.ok()) s = OptCount(f, kExpectOp, "backup_pages", &e->backup_pages);
+  if (s.ok()) s = OptCount(f, kExpectOp, "live_tts", &e->live_tts);
+  if (s.ok()) s = OptCount(f, kExpectOp, "violations", &e->violations);
   if (!s.ok()) return s;
 
   bool per_tt = e->state || e->resident || e->backed_up || e->empty || e->restore_pending ||
@@ -348,58 +395,32 @@ Status ParseExpect(const Fields& f, ExpectEvent* e) {
 // The fields each op defines, "op" and "t" included: an error for the
 // first other one with --strict, else each other one reported to `unknown`.
 Status CheckKnownFields(const Fields& f, int op, bool strict, std::vector<std::string>* unknown) {
-  auto u = [&](std::initializer_list<std::string_view> known) {
-    return f.Unknown(known, strict, unknown);
-  };
-  switch (op) {
-    case 0: return u({"op", "t", "tt", "pages", "caching", "flags"});
-    case 1: return u({"op", "t", "tt", "interruptible"});
-    case 2: return u({"op", "t", "tt", "first", "count"});
-    case 3: return u({"op", "t", "tt", "purge", "writeback"});
-    case 4:
-    case 5: return u({"op", "t", "tt"});
-    case 6: return u({"op", "t", "pages"});
-    case 7: return u({"op", "t", "site", "after", "count", "error", "order", "min_order"});
-    case 8: return u({"op", "t", "swap_pages", "pool_limit_pages"});
-    case 9: return u({"op", "t"});
-    default:
-      return u({"op", "t", "ret", "tt", "state", "resident", "backed_up", "empty",
-                        "restore_pending", "intact", "system_used_pages", "pool_pages",
-                        "backup_pages", "live_tts", "violations"});
-  }
+  const OpSpec& spec = OpSpecOf(op);
+  return f.Unknown(
+      [&spec](std::string_view key) {
+        return key == kOpField || key == kTimeField || FindField(spec, key) != nullptr;
+      },
+      strict, unknown);
 }
 
 Status ParseBody(const Fields& f, int op, const ParseOptions& options, EventBody* body) {
   switch (op) {
-    case 0: return ParseAllocate(f, &body->emplace<AllocateEvent>());
-    case 1: {
-      auto& e = body->emplace<PopulateEvent>();
-      Status s = f.Uint("tt", 0, kMaxCount, &e.tt);
-      if (s.ok()) s = f.Bool("interruptible", &e.interruptible);
-      return s;
-    }
-    case 2: {
-      auto& e = body->emplace<WriteEvent>();
-      Status s = f.Uint("tt", 0, kMaxCount, &e.tt);
-      if (s.ok()) s = f.OptUint("first", 0, kMaxCount, &e.first);
-      if (s.ok()) s = f.OptUint("count", 0, kMaxCount, &e.count);
-      return s;
-    }
-    case 3: {
-      auto& e = body->emplace<ShrinkEvent>();
-      Status s = f.Uint("tt", 0, kMaxCount, &e.tt);
-      if (s.ok()) s = f.Bool("purge", &e.purge);
-      if (s.ok()) s = f.Bool("writeback", &e.writeback);
-      return s;
-    }
-    case 4: return f.Uint("tt", 0, kMaxCount, &body->emplace<UnpopulateEvent>().tt);
-    case 5: return f.Uint("tt", 0, kMaxCount, &body->emplace<FreeEvent>().tt);
-    case 6: return f.Uint("pages", 0, kMaxCount, &body->emplace<PoolShrinkEvent>().pages);
-    case 7: return ParseFail(f, options, &body->emplace<FailEvent>());
-    case 8: return ParseSet(f, &body->emplace<SetEvent>());
-    case 9: body->emplace<CheckEvent>(); return Status::Ok();
-    default: return ParseExpect(f, &body->emplace<ExpectEvent>());
+    case kFailOp: return ParseFail(f, options, &body->emplace<FailEvent>());
+    case kSetOp: return ParseSet(f, &body->emplace<SetEvent>());
+    case kExpectOp: return ParseExpect(f, &body->emplace<ExpectEvent>());
+    default:
+      ResetBody(op, body);
+      return ParseFields(f, op, body);
   }
+}
+
+// A predicate: whether a key is one of `names`.
+auto IsOneOf(std::span<const std::string_view> names) {
+  return [names](std::string_view key) {
+    for (std::string_view n : names)
+      if (n == key) return true;
+    return false;
+  };
 }
 
 Status WithPrefix(std::string_view prefix, const Status& s) {
@@ -413,20 +434,6 @@ bool HasErrnoName(int64_t ret) {
 }
 
 }  // namespace
-
-std::span<const Errno> FaultSiteErrors(FaultSite site) {
-  static constexpr Errno kNoMem[] = {kENOMEM};
-  static constexpr Errno kFault[] = {kEFAULT};
-  static constexpr Errno kCopy[] = {kENOMEM, kEINTR};
-  static constexpr Errno kBackup[] = {kENOMEM, kENOSPC};
-  switch (site) {
-    case FaultSite::kDmaMap: return kFault;
-    case FaultSite::kBackupPage: return kBackup;
-    case FaultSite::kBackupHalf: return {};
-    case FaultSite::kCopyPage: return kCopy;
-    default: return kNoMem;
-  }
-}
 
 Result<Json> ParseJsonObject(std::string_view text, bool strict) {
   Result<Json> j = ParseJsonText(text, {.reject_duplicate_keys = strict});
@@ -456,8 +463,7 @@ Result<TraceHeader> HeaderFromJson(const Json& obj, bool strict,
                                 std::to_string(kOldestSupportedVersion) + ".." +
                                 std::to_string(kCurrentVersion) + ")");
   h.version = static_cast<int>(version->get<int64_t>());
-  if (Status s = f.Unknown({"format", "version", "config", "meta"}, strict, unknown); !s.ok())
-    return s;
+  if (Status s = f.Unknown(IsOneOf(HeaderFields()), strict, unknown); !s.ok()) return s;
   if (const Json* meta = f.Find("meta")) h.meta = *meta;
 
   const Json* config = f.Find("config");
@@ -479,9 +485,7 @@ Result<TraceHeader> HeaderFromJson(const Json& obj, bool strict,
   if (s.ok()) s = c.Bool("use_dma32", &cfg.use_dma32);
   if (s.ok()) s = c.Bool("numa_node", &cfg.numa_node);
   if (s.ok())
-    s = c.Unknown({"system_pages", "dma32_pages", "swap_pages", "max_order", "pool_limit_pages",
-                   "use_dma_alloc", "use_dma32", "numa_node"},
-                  strict, unknown);
+    s = c.Unknown(IsOneOf(ConfigFields()), strict, unknown);
   if (!s.ok()) return s;
   return h;
 }
@@ -531,72 +535,28 @@ Json HeaderToJson(const TraceHeader& header) {
 
 namespace {
 
-struct BodyWriter {
-  Json& j;
-  void operator()(const AllocateEvent& e) {
-    j["tt"] = e.tt;
-    j["pages"] = e.pages;
-    j["caching"] = CachingName(e.caching);
-    if (e.zero_alloc || e.dma) {
+// A field's value as the canonical form writes it.
+Json FieldJson(const FieldSpec& spec, FieldValue v) {
+  switch (spec.kind) {
+    case FieldKind::kBool: return v != 0;
+    case FieldKind::kCaching: return CachingName(static_cast<Caching>(v));
+    case FieldKind::kSite: return FaultSiteName(static_cast<FaultSite>(v));
+    case FieldKind::kState: return TtStateName(static_cast<TtState>(v));
+    case FieldKind::kError: return ErrnoName(static_cast<int64_t>(v));
+    case FieldKind::kRet: {
+      const int64_t ret = static_cast<int64_t>(v);
+      if (HasErrnoName(ret)) return ErrnoName(ret);
+      return ret;
+    }
+    case FieldKind::kFlags: {
       Json flags = Json::array();
-      if (e.zero_alloc) flags.push_back("zero_alloc");
-      if (e.dma) flags.push_back("dma");
-      j["flags"] = std::move(flags);
+      if (v & kFlagZeroAlloc) flags.push_back("zero_alloc");
+      if (v & kFlagDma) flags.push_back("dma");
+      return flags;
     }
+    default: return v;  // kCount, kOrder
   }
-  void operator()(const PopulateEvent& e) {
-    j["tt"] = e.tt;
-    if (!e.interruptible) j["interruptible"] = false;
-  }
-  void operator()(const WriteEvent& e) {
-    j["tt"] = e.tt;
-    if (e.first.value_or(0) != 0) j["first"] = *e.first;
-    if (e.count) j["count"] = *e.count;
-  }
-  void operator()(const ShrinkEvent& e) {
-    j["tt"] = e.tt;
-    if (e.purge) j["purge"] = true;
-    if (e.writeback) j["writeback"] = true;
-  }
-  void operator()(const UnpopulateEvent& e) { j["tt"] = e.tt; }
-  void operator()(const FreeEvent& e) { j["tt"] = e.tt; }
-  void operator()(const PoolShrinkEvent& e) { j["pages"] = e.pages; }
-  void operator()(const FailEvent& e) {
-    j["site"] = FaultSiteName(e.site);
-    if (e.after != 0) j["after"] = e.after;
-    if (e.count != 1) j["count"] = e.count;
-    std::span<const Errno> errors = FaultSiteErrors(e.site);
-    if (e.error && (errors.empty() || *e.error != errors.front()))
-      j["error"] = ErrnoName(*e.error);
-    if (e.order) j["order"] = *e.order;
-    if (e.min_order) j["min_order"] = *e.min_order;
-  }
-  void operator()(const SetEvent& e) {
-    if (e.swap_pages) j["swap_pages"] = *e.swap_pages;
-    if (e.pool_limit_pages) j["pool_limit_pages"] = *e.pool_limit_pages;
-  }
-  void operator()(const CheckEvent&) {}
-  void operator()(const ExpectEvent& e) {
-    if (e.ret) {
-      if (HasErrnoName(*e.ret))
-        j["ret"] = ErrnoName(*e.ret);
-      else
-        j["ret"] = *e.ret;
-    }
-    if (e.tt) j["tt"] = *e.tt;
-    if (e.state) j["state"] = TtStateName(*e.state);
-    if (e.resident) j["resident"] = *e.resident;
-    if (e.backed_up) j["backed_up"] = *e.backed_up;
-    if (e.empty) j["empty"] = *e.empty;
-    if (e.restore_pending) j["restore_pending"] = *e.restore_pending;
-    if (e.intact) j["intact"] = *e.intact;
-    if (e.system_used_pages) j["system_used_pages"] = *e.system_used_pages;
-    if (e.pool_pages) j["pool_pages"] = *e.pool_pages;
-    if (e.backup_pages) j["backup_pages"] = *e.backup_pages;
-    if (e.live_tts) j["live_tts"] = *e.live_tts;
-    if (e.violations) j["violations"] = *e.violations;
-  }
-};
+}
 
 }  // namespace
 
@@ -604,7 +564,8 @@ Json EventToJson(const Event& event) {
   Json j;
   j["op"] = OpName(event.body);
   if (event.t) j["t"] = *event.t;
-  std::visit(BodyWriter{j}, event.body);
+  for (const FieldSpec& spec : OpSpecOf(static_cast<int>(event.body.index())).fields)
+    if (std::optional<FieldValue> v = spec.get(event.body)) j[spec.name] = FieldJson(spec, *v);
   return j;
 }
 

@@ -16,6 +16,7 @@
 
 #include "core/event.h"
 #include "core/status.h"
+#include "core/trace/vocabulary.h"
 
 namespace ttm::trace {
 
@@ -58,10 +59,6 @@ Status EventFromJson(const Json& obj, const ParseOptions& options, Event* out);
 Json HeaderToJson(const TraceHeader& header);
 Json EventToJson(const Event& event);
 std::string EventToJsonLine(const Event& event);
-
-// The errors a fault site may raise, the default first; empty for
-// backup_half, which raises none.
-std::span<const Errno> FaultSiteErrors(FaultSite site);
 
 }  // namespace ttm::trace
 

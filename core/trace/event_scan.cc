@@ -1,0 +1,202 @@
+#include "core/trace/event_scan.h"
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+
+#include "core/trace/vocabulary.h"
+
+namespace ttm::trace {
+namespace {
+
+// A cursor over the line. Every reader returns false for anything it does
+// not take; the caller then gives up on the line.
+class Cursor {
+ public:
+  explicit Cursor(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
+
+  bool AtEnd() const { return p_ == end_; }
+  bool Peek(char c) const { return p_ != end_ && *p_ == c; }
+  bool Take(char c) {
+    if (!Peek(c)) return false;
+    ++p_;
+    return true;
+  }
+
+  // A string without escapes or control characters, its quotes included;
+  // the bytes between them in *out. Names of the vocabulary need no more.
+  bool String(std::string_view* out) {
+    if (!Take('"')) return false;
+    const char* start = p_;
+    while (p_ != end_) {
+      const unsigned char c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        *out = std::string_view(start, static_cast<size_t>(p_ - start));
+        ++p_;
+        return true;
+      }
+      if (c == '\\' || c < 0x20) return false;
+      ++p_;
+    }
+    return false;
+  }
+
+  // A non-negative JSON integer of at most 19 digits (so that it fits a
+  // uint64 whatever its digits), not followed by a fraction or an exponent.
+  bool Unsigned(uint64_t* out) {
+    const char* start = p_;
+    uint64_t v = 0;
+    while (p_ != end_ && static_cast<unsigned>(*p_ - '0') < 10) {
+      v = v * 10 + static_cast<unsigned>(*p_ - '0');
+      ++p_;
+    }
+    const size_t digits = static_cast<size_t>(p_ - start);
+    if (digits == 0 || digits > 19 || (digits > 1 && *start == '0')) return false;
+    if (p_ != end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return false;
+    *out = v;
+    return true;
+  }
+
+  // Any int64, as the general path reads it.
+  bool Signed(int64_t* out) {
+    const bool negative = Take('-');
+    uint64_t v = 0;
+    if (!Unsigned(&v)) return false;
+    constexpr uint64_t kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+    if (v > kMax + (negative ? 1 : 0)) return false;
+    *out = negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
+    return true;
+  }
+
+  bool Literal(std::string_view word) {
+    if (static_cast<size_t>(end_ - p_) < word.size() ||
+        std::memcmp(p_, word.data(), word.size()) != 0)
+      return false;
+    p_ += word.size();
+    return true;
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
+// One value of a field of an op without cross-field rules.
+bool Value(Cursor& c, const FieldSpec& spec, FieldValue* out) {
+  switch (spec.kind) {
+    case FieldKind::kCount: {
+      uint64_t v = 0;
+      if (!c.Unsigned(&v) || v < spec.lo || v > spec.hi) return false;
+      *out = v;
+      return true;
+    }
+    case FieldKind::kBool:
+      if (c.Literal("true")) {
+        *out = 1;
+        return true;
+      }
+      *out = 0;
+      return c.Literal("false");
+    case FieldKind::kCaching: {
+      std::string_view name;
+      if (!c.String(&name)) return false;
+      std::optional<Caching> caching = CachingFromName(name);
+      if (!caching) return false;
+      *out = static_cast<FieldValue>(*caching);
+      return true;
+    }
+    case FieldKind::kFlags: {
+      if (!c.Take('[')) return false;
+      *out = 0;
+      if (c.Take(']')) return true;
+      do {
+        std::string_view name;
+        if (!c.String(&name)) return false;
+        if (name == "zero_alloc")
+          *out |= kFlagZeroAlloc;
+        else if (name == "dma")
+          *out |= kFlagDma;
+        else
+          return false;
+      } while (c.Take(','));
+      return c.Take(']');
+    }
+    default:  // kinds of ops with cross-field rules, which are not scanned
+      return false;
+  }
+}
+
+// String equality for the vocabulary's short names, inline: a call to
+// memcmp per comparison was a tenth of the scanner's time.
+bool Same(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+int OpIndexOf(std::string_view name) {
+  const std::span<const OpSpec> ops = Ops();
+  for (size_t i = 0; i < ops.size(); ++i)
+    if (Same(ops[i].name, name)) return static_cast<int>(i);
+  return -1;
+}
+
+// The index of field `key` in the op's table, or -1. Canonical lines give
+// the fields in the table's order, so the search starts after the field
+// found last (`from`).
+int FieldIndexOf(const OpSpec& spec, std::string_view key, size_t from) {
+  const size_t n = spec.fields.size();
+  for (size_t i = from; i < n; ++i)
+    if (Same(spec.fields[i].name, key)) return static_cast<int>(i);
+  for (size_t i = 0; i < from && i < n; ++i)
+    if (Same(spec.fields[i].name, key)) return static_cast<int>(i);
+  return -1;
+}
+
+}  // namespace
+
+bool ScanEvent(std::string_view line, Event* out) {
+  Cursor c(line);
+  std::string_view key;
+  std::string_view op_name;
+  if (!c.Take('{') || !c.String(&key) || !Same(key, kOpField) || !c.Take(':') ||
+      !c.String(&op_name))
+    return false;
+  const int op = OpIndexOf(op_name);
+  if (op < 0) return false;
+  const OpSpec& spec = OpSpecOf(op);
+  if (spec.cross_field_rules) return false;
+  ResetBody(op, &out->body);
+  out->t.reset();
+
+  uint32_t seen = 0;  // bit i: field i of the table; bit 31: "t"
+  size_t next = 0;    // where to look for the next field
+  constexpr uint32_t kTimeBit = uint32_t{1} << 31;
+  while (c.Take(',')) {
+    if (!c.String(&key) || !c.Take(':')) return false;
+    if (Same(key, kTimeField)) {
+      int64_t t = 0;
+      if ((seen & kTimeBit) != 0 || !c.Signed(&t)) return false;
+      seen |= kTimeBit;
+      out->t = t;
+      continue;
+    }
+    const int index = FieldIndexOf(spec, key, next);
+    if (index < 0) return false;  // unknown: the general path warns or rejects
+    const FieldSpec& field = spec.fields[static_cast<size_t>(index)];
+    const uint32_t bit = uint32_t{1} << index;
+    FieldValue v = 0;
+    if ((seen & bit) != 0 || !Value(c, field, &v)) return false;
+    seen |= bit;
+    next = static_cast<size_t>(index) + 1;
+    field.set(out->body, v);
+  }
+  if (!c.Take('}') || !c.AtEnd()) return false;
+  for (size_t i = 0; i < spec.fields.size(); ++i)
+    if (spec.fields[i].required && (seen & (uint32_t{1} << i)) == 0) return false;
+  return true;
+}
+
+}  // namespace ttm::trace
