@@ -27,10 +27,6 @@ class Findings {
   std::set<std::pair<int, uint64_t>> seen_;
 };
 
-bool OwnedBySlot(const Page& p, const TtObject& tt, uint64_t i) {
-  return p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i;
-}
-
 // Names a slot ("slot 5") or an old_pages entry ("old_pages[5]"); the string
 // is built only when a finding needs it (the checker runs after every event).
 struct Where {
@@ -142,7 +138,7 @@ uint64_t CheckMergedRestore(const TtmModel& m, const TtObject& tt, const Restore
   if (valid) {
     for (uint64_t j = 0; j < chunk; ++j) {
       const Page p = m.page(r.alloced_page + static_cast<Pfn>(j));
-      if (p.owner != Owner::kRestoreStaged || p.owner_id != tt.index || p.aux != j) {
+      if (!OwnedByStaged(p, tt, j)) {
         f.Add(Invariant::kOwnership, &tt, "the staged block's page " + S(j) + " is not owned by the restore");
         break;
       }
@@ -222,7 +218,7 @@ void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
         note_handle(e.handle(), r->first_page + j + 1, where);
       } else {
         const Page p = m.page(e.pfn());
-        if (p.owner != Owner::kRestoreOld || p.owner_id != tt.index || p.aux != j)
+        if (!OwnedByOldPage(p, tt, j))
           f.Add(Invariant::kOwnership, &tt, where.str() + " refers to a page it does not own");
         check_retained(p, where);
       }

@@ -96,7 +96,7 @@ SlotCounts CountSlots(const TtmModel& m, const TtObject& tt) {
       n.handles += s.handle() != 0;
     } else if (s.is_page()) {
       const Page p = m.page(s.pfn());
-      n.resident += p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i;
+      n.resident += OwnedBySlot(p, tt, i);
     }
   });
   return n;

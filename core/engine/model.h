@@ -130,6 +130,26 @@ struct TtObject {
   bool backed_up() const { return page_flags & kTtFlagPrivBackedUp; }
 };
 
+// Model bookkeeping, no kernel counterpart: the one definition of "page p
+// is held by tt in role `owner` at position `at`" (a slot for kTt, an
+// old_pages index for kRestoreOld, an index into the staged block for
+// kRestoreStaged). A page pointer in a slot that fails this is stale.
+inline bool HeldBy(const Page& p, Owner owner, const TtObject& tt, uint64_t at) {
+  return p.owner == owner && p.owner_id == tt.index && p.aux == at;
+}
+// The page in slot i of tt is owned by that slot.
+inline bool OwnedBySlot(const Page& p, const TtObject& tt, uint64_t slot) {
+  return HeldBy(p, Owner::kTt, tt, slot);
+}
+// The page in restore->old_pages[j] of tt is owned by that entry (V13).
+inline bool OwnedByOldPage(const Page& p, const TtObject& tt, uint64_t j) {
+  return HeldBy(p, Owner::kRestoreOld, tt, j);
+}
+// Page j of tt's staged block is owned by the restore (v6.15).
+inline bool OwnedByStaged(const Page& p, const TtObject& tt, uint64_t j) {
+  return HeldBy(p, Owner::kRestoreStaged, tt, j);
+}
+
 // enum ttm_caching in the kernel's order (ttm_uncached = 0,
 // ttm_write_combined = 1, ttm_cached = 2): the order in which
 // ttm_pool_init() walks the cachings.

@@ -116,7 +116,7 @@ void TtmModel::SetSlot(TtObject& tt, uint64_t i, Slot value) {
   const Slot old = tt.pages.Get(i);
   if (old.is_page()) {
     const Page p = page(old.pfn());
-    if (p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i && !(value == old))
+    if (OwnedBySlot(p, tt, i) && !(value == old))
       SetOwner(old.pfn(), Owner::kOrphan);
   }
   tt.pages.Set(i, value);
@@ -134,7 +134,7 @@ Pfn TtmModel::OwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who)
           std::string(who) + " treats the backup handle in slot " + std::to_string(i) +
               " as a page");
   const Page p = page(s.pfn());
-  if (p.owner != Owner::kTt || p.owner_id != tt.index || p.aux != i)
+  if (!OwnedBySlot(p, tt, i))
     Crash(Invariant::kOwnership, &tt,
           std::string(who) + " uses the stale page in slot " + std::to_string(i) +
               " (use after free)");

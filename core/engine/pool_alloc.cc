@@ -122,14 +122,14 @@ std::optional<std::pair<uint64_t, uint64_t>> TtmModel::FirstContentNotHeldOnceBy
   tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
     if (!s.is_page()) return;
     const Page p = page(s.pfn());
-    if (p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i) held.push_back(p.token);
+    if (OwnedBySlot(p, tt, i)) held.push_back(p.token);
   });
   if (tt.restore) {
     for (uint64_t j = 0; j < tt.restore->old_pages.size(); ++j) {
       const Slot s = tt.restore->old_pages[j];
       if (!s.is_page()) continue;
       const Page p = page(s.pfn());
-      if (p.owner == Owner::kRestoreOld && p.owner_id == tt.index && p.aux == j) held.push_back(p.token);
+      if (OwnedByOldPage(p, tt, j)) held.push_back(p.token);
     }
     // v6.15: the restored part of a staged block.
     const RestoreState& r = *tt.restore;
@@ -203,7 +203,7 @@ bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
   tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
     if (!ok || !s.is_page()) return;
     const Page p = page(s.pfn());
-    if (p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i) hold(i, p.token);
+    if (OwnedBySlot(p, tt, i)) hold(i, p.token);
   });
   if (tt.restore) {
     const RestoreState& r = *tt.restore;
@@ -211,7 +211,7 @@ bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
       const Slot s = r.old_pages[j];
       if (!s.is_page()) continue;
       const Page p = page(s.pfn());
-      if (p.owner == Owner::kRestoreOld && p.owner_id == tt.index && p.aux == j)
+      if (OwnedByOldPage(p, tt, j))
         hold(r.first_page + j, p.token);
     }
   }
@@ -252,7 +252,7 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
     } else if (e.is_page()) {
       const Pfn p = e.pfn();
       const Page old = page(p);
-      if (old.owner != Owner::kRestoreOld || old.owner_id != tt.index || old.aux != i)
+      if (!OwnedByOldPage(old, tt, i))
         Crash(Invariant::kOwnership, &tt,
               "old_pages[" + std::to_string(i) + "] refers to a page it does not own");
       const Pfn dst = OwnedPage(tt, slot, tt.pages.Get(slot), "copy_highpage");
@@ -311,14 +311,14 @@ class PoolAllocation {
         const Slot previous = restore->old_pages[j];
         if (previous.is_page()) {
           const Page pg = m_.page(previous.pfn());
-          if (pg.owner == Owner::kRestoreOld && pg.owner_id == tt_.index && pg.aux == j)
+          if (OwnedByOldPage(pg, tt_, j))
             m_.SetOwner(previous.pfn(), Owner::kOrphan);
         }
         const Slot s = tt_.pages.Get(c.pages + j);
         restore->old_pages[j] = s;
         if (s.is_page()) {
           const Page pg = m_.page(s.pfn());
-          if (pg.owner == Owner::kTt && pg.owner_id == tt_.index && pg.aux == c.pages + j)
+          if (OwnedBySlot(pg, tt_, c.pages + j))
             m_.SetOwner(s.pfn(), Owner::kRestoreOld, tt_.index, static_cast<uint32_t>(j));
         }
         tt_.pages.Set(c.pages + j, Slot());

@@ -109,7 +109,7 @@ void TtmModel::PoolReleaseBackedUp(TtObject& tt) {
                  "drop of handle " + std::to_string(e.handle()) + ", which is not live");
       } else if (e.is_page()) {
         const Page old = page(e.pfn());
-        if (old.owner != Owner::kRestoreOld || old.owner_id != tt.index || old.aux != i)
+        if (!OwnedByOldPage(old, tt, i))
           Crash(Invariant::kOwnership, &tt,
                 "old_pages[" + std::to_string(i) + "] refers to a page it does not own");
         PoolSplitForSwap(e.pfn());

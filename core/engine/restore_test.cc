@@ -93,7 +93,7 @@ class Scenario {
         s += "H" + std::to_string(slot.handle());
       } else {
         const Page p = model().page(slot.pfn());
-        if (p.owner != Owner::kTt || p.owner_id != t.index || p.aux != i)
+        if (!OwnedBySlot(p, t, i))
           s += '?';
         else if (p.tail)
           s += 't';

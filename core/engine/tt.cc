@@ -106,7 +106,7 @@ void TtmModel::TtDestroy(TtObject& tt) {
     tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
       if (!s.is_page()) return;
       const Page pg = page(s.pfn());
-      if (pg.owner == Owner::kTt && pg.owner_id == tt.index && pg.aux == i)
+      if (OwnedBySlot(pg, tt, i))
         SetOwner(s.pfn(), Owner::kOrphan);
     });
     if (tt.restore) {
@@ -140,7 +140,7 @@ void TtmModel::Write(TtObject& tt, uint64_t first, uint64_t count) {
   for (uint64_t i = first; i < first + count; ++i) {
     const Slot s = tt.pages.Get(i);
     const Page pg = s.is_page() ? page(s.pfn()) : Page{};
-    if (!s.is_page() || pg.owner != Owner::kTt || pg.owner_id != tt.index || pg.aux != i) {
+    if (!s.is_page() || !OwnedBySlot(pg, tt, i)) {
       all_resident = false;
       continue;
     }
