@@ -104,22 +104,29 @@ struct TtObject {
   uint64_t uid = 0;        // never reused: seeds content tokens
   uint64_t num_pages = 0;
   uint32_t index = 0;      // the model's dense index (Page::owner_id)
-  uint32_t page_flags = 0;
   BackupId backup = 0;
   // Pages whose owner is this tt: at most num_pages < 2^31, and 32 bits
   // here keep a live object within 200 bytes.
   uint32_t owned_pages = 0;
+  // Bookkeeping for the slot counts (Engine::Counts(), 3.7.1), kept as
+  // slots and owners change (TtmModel::StoreSlot(), SetOwner()): slots
+  // holding a page they own, and slots holding a handle other than 0.
+  uint32_t resident_slots = 0;
+  uint32_t handle_slots = 0;
+  // The kTtFlag* bits (all below bit 7); 16 bits and the one-bit flags
+  // below keep a live object within 200 bytes.
+  uint16_t page_flags = 0;
   Caching caching = Caching::kCached;
-  bool has_dma = false;              // tt->dma_address != NULL
-  bool has_backup = true;            // tt->backup != NULL
+  bool has_dma : 1 = false;          // tt->dma_address != NULL
+  bool has_backup : 1 = true;        // tt->backup != NULL
   // Set when ttm_pool_backup_tt() switched the pages to WB; cleared when
   // the tt is populated or unpopulated again. A populated non-WB tt with
   // WB pages and this flag is 4.6 (3.4.4), without it something else (3.4.2).
-  bool wb_by_backup = false;
+  bool wb_by_backup : 1 = false;
   // v6.15 + xe: the driver's xe_ttm_tt::purgeable, set by a purge. xe's
   // populate clears BACKED_UP and allocates afresh for such a tt instead of
   // restoring it.
-  bool purgeable = false;
+  bool purgeable : 1 = false;
   SparseArray<Slot> pages;           // tt->pages[]
   SparseArray<uint64_t> dma_address; // tt->dma_address[] (size 0 without)
   ClonePtr<RestoreState> restore;    // tt->restore
@@ -273,7 +280,7 @@ class TtmModel {
   [[noreturn]] void Crash(Invariant inv, const TtObject* tt, std::string what);
 
   // Test hook for 4.11: overwrite a slot without any ownership bookkeeping.
-  void PokeSlotForTest(TtObject& tt, uint64_t slot, Slot value) { tt.pages.Set(slot, value); }
+  void PokeSlotForTest(TtObject& tt, uint64_t slot, Slot value) { StoreSlot(tt, slot, value); }
   // Test hook for the checker's tests: a struct page to corrupt by hand.
   Page& PageForTest(Pfn pfn) { return P(pfn); }
   // Test hook for the checker's tests: the backup store, to lose a copy.
@@ -285,7 +292,10 @@ class TtmModel {
   // ---- page-level primitives (pool.cc) ---------------------------------
   Page& P(Pfn pfn) { return pages_.Mutable(pfn); }
   void SetOwner(Pfn pfn, Owner owner, uint32_t id = 0, uint32_t aux = 0);
+  void SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id = 0, uint32_t aux = 0);
   void SetSlot(TtObject& tt, uint64_t i, Slot value);
+  void StoreSlot(TtObject& tt, uint64_t i, Slot value);
+  void CountSlot(TtObject& tt, uint64_t i, Slot s, int delta);
   Pfn OwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who);
   std::optional<Pfn> PoolAllocPage(uint32_t order, bool zero);
   void FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt);

@@ -91,36 +91,93 @@ void TtmModel::UpdatePeaks() {
   counters_.peak_backup_pages = std::max(counters_.peak_backup_pages, store_.held_pages());
 }
 
+namespace {
+
+// Owners that are a tt's (owner_id is the tt index): they count in
+// TtObject::owned_pages.
+constexpr bool TtOwned(Owner o) {
+  return o == Owner::kTt || o == Owner::kRestoreOld || o == Owner::kRestoreState ||
+         o == Owner::kRestoreStaged;
+}
+
+}  // namespace
+
 // Model bookkeeping, no kernel counterpart: who holds a page (spec 3.1),
 // with the per-owner counts the conservation check uses.
 void TtmModel::SetOwner(Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
-  Page& p = P(pfn);
+  SetOwnerOf(P(pfn), pfn, owner, id, aux);
+}
+
+// SetOwner() on the struct page of frame pfn, already at hand. A page
+// owned by a slot that holds it counts as resident for that tt
+// (TtObject::resident_slots), before and after.
+void TtmModel::SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
   --owner_count_[static_cast<int>(p.owner)];
-  auto tt_owned = [](Owner o) {
-    return o == Owner::kTt || o == Owner::kRestoreOld || o == Owner::kRestoreState ||
-           o == Owner::kRestoreStaged;
-  };
-  if (tt_owned(p.owner)) {
-    if (TtObject* t = tt(p.owner_id)) --t->owned_pages;
+  if (TtOwned(p.owner)) {
+    if (TtObject* t = tt(p.owner_id)) {
+      --t->owned_pages;
+      if (p.owner == Owner::kTt && p.aux < t->num_pages && t->pages.Get(p.aux) == Slot::Page(pfn))
+        --t->resident_slots;
+    }
   }
   p.owner = owner;
   p.owner_id = id;
   p.aux = aux;
   ++owner_count_[static_cast<int>(owner)];
-  if (tt_owned(owner)) ++tts_[id]->owned_pages;
+  if (TtOwned(owner)) {
+    TtObject& t = *tts_[id];
+    ++t.owned_pages;
+    if (owner == Owner::kTt && aux < t.num_pages && t.pages.Get(aux) == Slot::Page(pfn))
+      ++t.resident_slots;
+  }
 }
 
 // Stores a slot value. A page that was owned by this very slot and is
 // overwritten becomes an orphan: nothing refers to it any more (a leak).
 void TtmModel::SetSlot(TtObject& tt, uint64_t i, Slot value) {
-  const Slot old = tt.pages.Get(i);
+  Slot& slot = tt.pages.Mutable(i);  // chunks never move
+  const Slot old = slot;
   if (old.is_page()) {
-    const Page p = page(old.pfn());
+    Page& p = P(old.pfn());
+    // Orphaned while the slot still holds it, it stops counting as
+    // resident; re-stored, it is counted out here and back in below.
     if (OwnedBySlot(p, tt, i) && !(value == old))
-      SetOwner(old.pfn(), Owner::kOrphan);
+      SetOwnerOf(p, old.pfn(), Owner::kOrphan);
+    else if (OwnedBySlot(p, tt, i))
+      --tt.resident_slots;
+  } else {
+    CountSlot(tt, i, old, -1);
   }
-  tt.pages.Set(i, value);
-  if (value.is_page()) SetOwner(value.pfn(), Owner::kTt, tt.index, static_cast<uint32_t>(i));
+  slot = value;
+  if (value.is_page()) {
+    Page& p = P(value.pfn());
+    // The counts follow the slot first (a page it already owns is now
+    // held by it), then SetOwnerOf() moves the page to its new owner.
+    if (OwnedBySlot(p, tt, i)) ++tt.resident_slots;
+    SetOwnerOf(p, value.pfn(), Owner::kTt, tt.index, static_cast<uint32_t>(i));
+  } else {
+    CountSlot(tt, i, value, +1);
+  }
+}
+
+// Model bookkeeping, no kernel counterpart: every other write to
+// tt->pages[] goes through here, so that tt.resident_slots and
+// tt.handle_slots follow the slots.
+void TtmModel::StoreSlot(TtObject& tt, uint64_t i, Slot value) {
+  Slot& slot = tt.pages.Mutable(i);
+  CountSlot(tt, i, slot, -1);
+  slot = value;
+  CountSlot(tt, i, value, +1);
+}
+
+// Model bookkeeping, no kernel counterpart: what slot i holding s adds to
+// the slot counts (a page it owns: resident; a handle but 0: backed up).
+void TtmModel::CountSlot(TtObject& tt, uint64_t i, Slot s, int delta) {
+  if (s.is_handle()) {
+    if (s.handle() != 0) tt.handle_slots += delta;
+  } else if (s.is_page() && OwnedBySlot(page(s.pfn()), tt, i)) {
+    tt.resident_slots += delta;
+  }
 }
 
 // Dereferences slot i, which must hold a page this slot owns. Anything else

@@ -321,7 +321,7 @@ class PoolAllocation {
           if (OwnedBySlot(pg, tt_, c.pages + j))
             m_.SetOwner(s.pfn(), Owner::kRestoreOld, tt_.index, static_cast<uint32_t>(j));
         }
-        tt_.pages.Set(c.pages + j, Slot());
+        m_.StoreSlot(tt_, c.pages + j, Slot());
       }
       restore->order = order;
       restore->restored_pages = 0;

@@ -118,7 +118,7 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
       FreeToSystem(old, 0, &tt);
     }
     ++restore.restored_pages;
-    tt.pages.Set(slot, Slot::Handle(0));
+    StoreSlot(tt, slot, Slot::Handle(0));
   }
 
   if (ret) {

@@ -45,7 +45,7 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
       handle = store_.BackupPage(tt.backup, i, page(p).token, flags.writeback);
     if (handle) {
       FreeToSystem(p, 0, &tt);  // put_page()
-      tt.pages.Set(i, Slot::Handle(handle));
+      StoreSlot(tt, i, Slot::Handle(handle));
       ++shrunken;
       UpdatePeaks();
     } else {
@@ -82,7 +82,7 @@ uint64_t TtmModel::PoolBackupUnmapOrPurge(TtObject& tt, const BackupFlags& flags
       shrunken += nr;
       P(p).private_order = 0;
       FreeToSystem(p, order, &tt);
-      for (uint64_t j = 0; j < nr && i + j < tt.num_pages; ++j) tt.pages.Set(i + j, Slot());
+      for (uint64_t j = 0; j < nr && i + j < tt.num_pages; ++j) StoreSlot(tt, i + j, Slot());
     }
   }
   return shrunken;

@@ -105,7 +105,7 @@ int64_t TtmModel::PoolBackup(TtObject& tt, const BackupFlags& flags) {
       ret = shandle;
       break;
     }
-    tt.pages.Set(i, Slot::Handle(static_cast<Handle>(shandle)));
+    StoreSlot(tt, i, Slot::Handle(static_cast<Handle>(shandle)));
     FreeToSystem(p, 0, &tt);  // put_page()
     ++shrunken;
     UpdatePeaks();
