@@ -205,16 +205,15 @@ std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
   if (faults_.Call(FaultSite::kAllocPage, order) != 0) return std::nullopt;
   std::optional<Pfn> pfn = allocator_.Alloc(order, config_.use_dma32);
   if (!pfn) return std::nullopt;
-  const uint64_t n = uint64_t{1} << order;
-  for (uint64_t j = 0; j < n; ++j) {
-    Page& p = P(*pfn + j);
+  const Pfn head = *pfn;
+  pages_.MutateRange(head, uint64_t{1} << order, [&](uint64_t f, Page& p) {
     p.token = zero ? kZeroToken : kPoisonToken;
-    p.private_order = j == 0 ? order : 0;
+    p.private_order = f == head ? order : 0;
     p.caching = PageCaching::kWB;
     p.mapped = false;
-    p.tail = j != 0;
-    SetOwner(*pfn + j, Owner::kKernel);
-  }
+    p.tail = f != head;
+    SetOwnerOf(p, static_cast<Pfn>(f), Owner::kKernel);
+  });
   ++counters_.pool_misses;
   UpdatePeaks();
   return pfn;
@@ -227,11 +226,10 @@ std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
 void TtmModel::FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
   const uint64_t n = uint64_t{1} << order;
   uint64_t mapped = 0, uncached = 0;
-  for (uint64_t j = 0; j < n; ++j) {
-    const Page p = page(pfn + j);
+  pages_.ReadRange(pfn, n, [&](uint64_t, const Page& p) {
     mapped += p.mapped;
     uncached += p.caching != PageCaching::kWB;
-  }
+  });
   const Page head = page(pfn);
   if (order == 0 && head.tail)
     Report(Invariant::kSplit, tt,
@@ -253,25 +251,23 @@ void TtmModel::FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
       Crash(Invariant::kKernelCrash, tt,
             "bad free of pfn " + std::to_string(pfn) + " order " + std::to_string(order));
   }
-  for (uint64_t j = 0; j < n; ++j) {
-    Page& p = P(pfn + j);
+  pages_.MutateRange(pfn, n, [&](uint64_t f, Page& p) {
     p.mapped = false;
     p.caching = PageCaching::kWB;
     p.tail = false;
     p.private_order = 0;
-    SetOwner(pfn + j, Owner::kSystem);
-  }
+    SetOwnerOf(p, static_cast<Pfn>(f), Owner::kSystem);
+  });
 }
 
 // Models set_pages_wb() on a block.
 void TtmModel::SetPagesWb(Pfn p, uint64_t num_pages) {
-  for (uint64_t j = 0; j < num_pages; ++j) {
-    Page& pg = P(p + j);
+  pages_.MutateRange(p, num_pages, [&](uint64_t, Page& pg) {
     if (pg.caching != PageCaching::kWB) {
       pg.caching = PageCaching::kWB;
       ++counters_.caching_changes;
     }
-  }
+  });
 }
 
 // Models ttm_pool_free_page(): reset non-WB pages to WB (x86), then free to
@@ -292,13 +288,13 @@ void TtmModel::PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt) {
            "a block of order " + std::to_string(head.private_order) + (head.tail ? " (a tail)" : "") +
                " is pooled in an order-" + std::to_string(pt.order) + " pool type");
   uint64_t wrong_caching = 0, mapped = 0;
-  for (uint64_t j = 0; j < n; ++j) {
-    Page& pg = P(p + j);
-    wrong_caching += pg.caching != ToPageCaching(pt.caching);
+  const PageCaching want = ToPageCaching(pt.caching);
+  pages_.MutateRange(p, n, [&](uint64_t f, Page& pg) {
+    wrong_caching += pg.caching != want;
     mapped += pg.mapped;
     pg.token = kZeroToken;
-    SetOwner(p + j, Owner::kPool, static_cast<uint32_t>(type_index));
-  }
+    SetOwnerOf(pg, static_cast<Pfn>(f), Owner::kPool, static_cast<uint32_t>(type_index));
+  });
   if (wrong_caching) {
     // A pool entry of the wrong caching breaks both the pool's contract
     // (3.1.2) and the caching rule for pooled pages (3.4.1).
@@ -324,7 +320,7 @@ std::optional<Pfn> TtmModel::PoolTypeTake(PoolType& pt) {
   pt.pages.pop_back();
   const uint64_t n = uint64_t{1} << pt.order;
   allocated_pages_ -= n;
-  for (uint64_t j = 0; j < n; ++j) SetOwner(p + j, Owner::kKernel);
+  pages_.MutateRange(p, n, [&](uint64_t f, Page& pg) { SetOwnerOf(pg, static_cast<Pfn>(f), Owner::kKernel); });
   return p;
 }
 
@@ -362,13 +358,10 @@ int TtmModel::PoolMap(TtObject& tt, uint32_t order, Pfn p, uint64_t& dma_cursor)
 int TtmModel::PoolMapBlock(TtObject& tt, uint32_t order, Pfn p) {
   if (config_.use_dma_alloc) return 0;
   if (faults_.Call(FaultSite::kDmaMap, order) != 0) return kEFAULT;
-  const uint64_t n = uint64_t{1} << order;
-  for (uint64_t j = 0; j < n; ++j) {
-    Page& pg = P(p + j);
-    if (pg.mapped)
-      Report(Invariant::kDmaUnmapOnce, &tt, "pfn " + std::to_string(p + j) + " mapped twice");
+  pages_.MutateRange(p, uint64_t{1} << order, [&](uint64_t f, Page& pg) {
+    if (pg.mapped) Report(Invariant::kDmaUnmapOnce, &tt, "pfn " + std::to_string(f) + " mapped twice");
     pg.mapped = true;
-  }
+  });
   return 0;
 }
 
@@ -385,11 +378,10 @@ void TtmModel::PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pag
   }
   const Pfn first = static_cast<Pfn>((dma_addr - kDmaBase) / kPageSize);
   uint64_t unmapped = 0;
-  for (uint64_t j = 0; j < num_pages && first + j < config_.system_pages; ++j) {
-    Page& pg = P(first + j);
+  pages_.MutateRange(first, std::min<uint64_t>(num_pages, config_.system_pages - first), [&](uint64_t, Page& pg) {
     if (!pg.mapped) ++unmapped;
     pg.mapped = false;
-  }
+  });
   if (unmapped)
     Report(Invariant::kDmaUnmapOnce, &tt,
            "unmap of " + std::to_string(num_pages) + " page(s) at " + Hex(dma_addr) + ": " +
@@ -427,12 +419,10 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
 void TtmModel::PoolSplitForSwap(Pfn p) {
   const uint32_t order = page(p).private_order;
   if (order == 0) return;
-  const uint64_t n = uint64_t{1} << order;
-  for (uint64_t j = 0; j < n; ++j) {
-    Page& pg = P(p + j);
+  pages_.MutateRange(p, uint64_t{1} << order, [](uint64_t, Page& pg) {
     pg.private_order = 0;
     pg.tail = false;
-  }
+  });
   ++counters_.splits;
 }
 
