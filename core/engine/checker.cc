@@ -66,7 +66,25 @@ void CheckTiling(const TtmModel& m, const TtObject& tt, uint64_t first, uint64_t
     if (head.tail) f.Add(inv, &tt, "slot " + S(i) + " starts a block with a tail page");
     on_page(i, head);
     const uint64_t n = uint64_t{1} << head.private_order;
-    for (uint64_t j = 1; j < n && i + j < end; ++j) {
+    // The usual block: its tail slots hold the block's next frames, in
+    // order. Then the pages are read a chunk at a time, with the same
+    // findings in the same order as the slot-by-slot walk below.
+    const uint64_t tails = std::min(n, end - i) - 1;
+    bool in_order = tails > 0 && !m.reference();
+    tt.pages.ReadRange(i + 1, tails, [&](uint64_t k, const Slot& t) {
+      in_order = in_order && t == Slot::Page(s.pfn() + static_cast<Pfn>(k - i));
+    });
+    if (in_order) {
+      m.ForEachPage(s.pfn() + 1, tails, [&](uint64_t pfn, const Page& tail) {
+        const uint64_t k = i + (pfn - s.pfn());
+        if (!OwnedBySlot(tail, tt, k) || !tail.tail)
+          f.Add(inv, &tt, "slot " + S(k) + " breaks the order-" + S(head.private_order) +
+                              " block at slot " + S(i));
+        else
+          on_page(k, tail);
+      });
+    }
+    for (uint64_t j = 1; !in_order && j < n && i + j < end; ++j) {
       const Slot t = tt.pages.Get(i + j);
       const Page tail = t.is_page() ? m.page(t.pfn()) : Page{};
       if (!(t == Slot::Page(s.pfn() + static_cast<Pfn>(j))) || !OwnedBySlot(tail, tt, i + j) ||
@@ -259,7 +277,9 @@ void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
     check_retained(p, where);
   });
 
-  std::sort(handles.begin(), handles.end());
+  // Usually in order already (slot i holds handle i + 1).
+  if (m.reference() || !std::is_sorted(handles.begin(), handles.end()))
+    std::sort(handles.begin(), handles.end());
   if (auto dup = std::adjacent_find(handles.begin(), handles.end()); dup != handles.end())
     f.Add(Invariant::kHandleReferences, &tt, "handle " + S(*dup) + " is referenced twice");
   handles.erase(std::unique(handles.begin(), handles.end()), handles.end());

@@ -91,7 +91,9 @@ SlotCounts KeptSlotCounts(const TtObject& tt) { return SlotCounts{tt.resident_sl
 class EngineImpl {
  public:
   EngineImpl(const MachineConfig& config, Semantics semantics, EngineOptions options)
-      : model(config, semantics), options(options) {}
+      : model(config, semantics), options(options) {
+    model.set_reference(options.reference);
+  }
 
   Outcome Apply(const EventBody& event);
   SlotCounts Slots(const TtObject& tt) const;

@@ -231,6 +231,10 @@ class TtmModel {
   const MachineConfig& config() const { return config_; }
   Semantics semantics() const { return semantics_; }
   bool merged() const { return semantics_ != Semantics::kV13; }
+  // Test-only (EngineOptions::reference): the checker and the engine take
+  // their slow, obviously correct paths.
+  bool reference() const { return reference_; }
+  void set_reference(bool reference) { reference_ = reference; }
   const PageAllocator& allocator() const { return allocator_; }
   const BackupStore& store() const { return store_; }
   const FaultInjector& faults() const { return faults_; }
@@ -238,6 +242,10 @@ class TtmModel {
   // object's); Engine sets it around each operation.
   void CountCallsOf(TtObject* tt) { faults_.set_object_calls(tt ? &tt->fault_calls : nullptr); }
   Page page(Pfn pfn) const { return pages_.Get(pfn); }
+  // Calls f(pfn, page) for frames [first, first + n), finding each chunk
+  // of struct pages once.
+  template <typename F>
+  void ForEachPage(Pfn first, uint64_t n, F f) const { pages_.ReadRange(first, n, f); }
   const std::vector<PoolType>& pool_types() const { return types_; }
   uint64_t allocated_pages() const { return allocated_pages_; }
   uint64_t page_pool_size() const { return page_pool_size_; }
@@ -337,6 +345,7 @@ class TtmModel {
 
   MachineConfig config_;
   Semantics semantics_;
+  bool reference_ = false;
   PageAllocator allocator_;
   BackupStore store_;
   FaultInjector faults_;

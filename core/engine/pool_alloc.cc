@@ -108,7 +108,7 @@ std::optional<uint64_t> TtmModel::FirstLostSlot(const TtObject& tt) const {
 // that it exists once: a copy lost or duplicated is data lost or forked.
 std::optional<std::pair<uint64_t, uint64_t>> TtmModel::FirstContentNotHeldOnce(
     const TtObject& tt) const {
-  if (tt.expected.empty() || EveryContentHeldInPlace(tt)) return std::nullopt;
+  if (tt.expected.empty() || (!reference_ && EveryContentHeldInPlace(tt))) return std::nullopt;
   return FirstContentNotHeldOnceByCounting(tt);
 }
 
@@ -174,12 +174,26 @@ std::optional<std::pair<uint64_t, uint64_t>> TtmModel::FirstContentNotHeldOnceBy
 // would find; when this says false, that comparison decides.
 bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
   uint64_t lo = ~uint64_t{0}, hi = 0, vouched = 0;
-  tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t) {
+  // The vouched ranges, increasing: what tt.expected.Get() answers inside
+  // [lo, hi), without a tree walk per page.
+  struct Range {
+    uint64_t first, end, gen;
+  };
+  std::vector<Range> ranges;
+  tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t gen) {
     lo = std::min(lo, first);
     hi = end;
     vouched += end - first;
+    ranges.push_back(Range{first, end, gen});
   });
   if (vouched == 0) return true;
+  auto generation = [&](uint64_t pos) -> uint64_t {
+    auto it = std::upper_bound(ranges.begin(), ranges.end(), pos,
+                               [](uint64_t p, const Range& r) { return p < r.first; });
+    if (it == ranges.begin()) return 0;
+    --it;
+    return pos < it->end ? it->gen : 0;
+  };
   std::vector<uint64_t> matched((hi - lo + 63) / 64);
   uint64_t matches = 0;
   bool ok = true;
@@ -189,7 +203,7 @@ bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
       ok = false;
       return;
     }
-    const uint64_t gen = tt.expected.Get(pos);
+    const uint64_t gen = generation(pos);
     const uint64_t bit = uint64_t{1} << ((pos - lo) & 63);
     uint64_t& word = matched[(pos - lo) >> 6];
     if (gen == 0 || token != ContentToken(tt.uid, pos, gen) || (word & bit) != 0) {

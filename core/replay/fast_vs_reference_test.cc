@@ -53,7 +53,7 @@ std::string FirstDifference(const Replayed& fast, const Replayed& ref) {
 workload::WorkloadOptions SmallOptions(uint64_t seed) {
   workload::WorkloadOptions o;
   o.seed = seed;
-  o.events = 120 + seed % 5 * 40;
+  o.events = 200 + seed % 5 * 100;
   o.system_pages = uint64_t{6144} << (seed % 2);
   o.max_order = static_cast<uint32_t>(seed % 3 == 0 ? 3 : 10);
   o.max_object_pages = uint64_t{1} << (5 + seed % 5);
@@ -61,7 +61,7 @@ workload::WorkloadOptions SmallOptions(uint64_t seed) {
 }
 
 TEST(FastVsReference, EveryWorkloadUnderEverySemanticsGivesTheSameReportAndTimeline) {
-  constexpr uint64_t kSeeds = 40;
+  constexpr uint64_t kSeeds = 120;
   uint64_t traces = 0, violations = 0;
   for (const workload::WorkloadInfo& info : workload::Workloads()) {
     for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
