@@ -304,7 +304,22 @@ class TtmModel {
   void SetSlot(TtObject& tt, uint64_t i, Slot value);
   void StoreSlot(TtObject& tt, uint64_t i, Slot value);
   void CountSlot(TtObject& tt, uint64_t i, Slot s, int delta);
-  Pfn OwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who);
+  // Dereferences slot i, which must hold a page this slot owns. Anything
+  // else is what the kernel would do with a stale or bogus pointer: a crash.
+  Pfn OwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who) {
+    if (!s.is_page() || !OwnedBySlot(page(s.pfn()), tt, i)) [[unlikely]]
+      NotOwnedPage(tt, i, s, who);
+    return s.pfn();
+  }
+  // OwnedPage() with the struct page itself, for a caller that changes it.
+  std::pair<Page*, Pfn> OwnedPageRef(const TtObject& tt, uint64_t i, Slot s, const char* who) {
+    if (s.is_page()) [[likely]] {
+      Page& p = P(s.pfn());
+      if (OwnedBySlot(p, tt, i)) [[likely]] return {&p, s.pfn()};
+    }
+    NotOwnedPage(tt, i, s, who);
+  }
+  [[noreturn]] void NotOwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who);
   std::optional<Pfn> PoolAllocPage(uint32_t order, bool zero);
   void FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
   void PoolFreePage(Caching caching, uint32_t order, Pfn p, const TtObject* tt);

@@ -180,9 +180,9 @@ void TtmModel::CountSlot(TtObject& tt, uint64_t i, Slot s, int delta) {
   }
 }
 
-// Dereferences slot i, which must hold a page this slot owns. Anything else
-// is what the kernel would do with a stale or bogus pointer: a crash.
-Pfn TtmModel::OwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who) {
+// The crash behind OwnedPage(): what the kernel does with an empty slot, a
+// handle or a stale pointer where it expects its page.
+void TtmModel::NotOwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who) {
   if (s.is_null())
     Crash(Invariant::kKernelCrash, &tt,
           std::string(who) + " dereferences the empty slot " + std::to_string(i));
@@ -190,12 +190,8 @@ Pfn TtmModel::OwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who)
     Crash(Invariant::kKernelCrash, &tt,
           std::string(who) + " treats the backup handle in slot " + std::to_string(i) +
               " as a page");
-  const Page p = page(s.pfn());
-  if (!OwnedBySlot(p, tt, i))
-    Crash(Invariant::kOwnership, &tt,
-          std::string(who) + " uses the stale page in slot " + std::to_string(i) +
-              " (use after free)");
-  return s.pfn();
+  Crash(Invariant::kOwnership, &tt,
+        std::string(who) + " uses the stale page in slot " + std::to_string(i) + " (use after free)");
 }
 
 // Models ttm_pool_alloc_page() (and, for coherent-DMA pools, the
@@ -393,14 +389,14 @@ void TtmModel::PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pag
 int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching) {
   if (first >= last || caching == Caching::kCached) return 0;
   if (faults_.Call(FaultSite::kSetCaching) != 0) return kENOMEM;
-  for (uint64_t i = first; i < last; ++i) {
-    const Pfn p = OwnedPage(tt, i, tt.pages.Get(i), "set_pages_array_wc/uc");
-    Page& pg = P(p);
-    if (pg.caching != ToPageCaching(caching)) {
-      pg.caching = ToPageCaching(caching);
+  const PageCaching want = ToPageCaching(caching);
+  tt.pages.ReadRange(first, last - first, [&](uint64_t i, const Slot& s) {
+    Page& pg = *OwnedPageRef(tt, i, s, "set_pages_array_wc/uc").first;
+    if (pg.caching != want) {
+      pg.caching = want;
       ++counters_.caching_changes;
     }
-  }
+  });
   return 0;
 }
 
@@ -408,10 +404,13 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
 // calls it: every slot must hold a page (4.13: a NULL or handle slot is a
 // crash in the kernel).
 void TtmModel::SetPagesArrayWb(TtObject& tt) {
-  for (uint64_t i = 0; i < tt.num_pages; ++i) {
-    const Pfn p = OwnedPage(tt, i, tt.pages.Get(i), "set_pages_array_wb");
-    SetPagesWb(p, 1);
-  }
+  tt.pages.ReadRange(0, tt.num_pages, [&](uint64_t i, const Slot& s) {
+    Page& pg = *OwnedPageRef(tt, i, s, "set_pages_array_wb").first;
+    if (pg.caching != PageCaching::kWB) {  // set_pages_wb() of one page
+      pg.caching = PageCaching::kWB;
+      ++counters_.caching_changes;
+    }
+  });
 }
 
 // Models ttm_pool_split_for_swap(): split_page() of a multi-order block
