@@ -111,7 +111,7 @@ void TtmModel::SetOwner(Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
 // SetOwner() on the struct page of frame pfn, already at hand. A page
 // owned by a slot that holds it counts as resident for that tt
 // (TtObject::resident_slots), before and after.
-void TtmModel::SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
+inline void TtmModel::SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
   --owner_count_[static_cast<int>(p.owner)];
   if (TtOwned(p.owner)) {
     if (TtObject* t = tt(p.owner_id)) {
