@@ -222,11 +222,12 @@ std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
 void TtmModel::FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
   const uint64_t n = uint64_t{1} << order;
   uint64_t mapped = 0, uncached = 0;
-  pages_.ReadRange(pfn, n, [&](uint64_t, const Page& p) {
+  Page head;
+  pages_.ReadRange(pfn, n, [&](uint64_t f, const Page& p) {
+    if (f == pfn) head = p;
     mapped += p.mapped;
     uncached += p.caching != PageCaching::kWB;
   });
-  const Page head = page(pfn);
   if (order == 0 && head.tail)
     Report(Invariant::kSplit, tt,
            "tail page pfn " + std::to_string(pfn) + " of an unsplit block freed on its own");

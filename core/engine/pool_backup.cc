@@ -38,11 +38,11 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
   for (uint64_t i = 0; i < num_pages; ++i) {
     const Slot s = tt.pages.Get(i);
     if (s.is_null()) continue;
-    const Pfn p = OwnedPage(tt, i, s, "ttm_pool_split_for_swap");
+    const auto [pg, p] = OwnedPageRef(tt, i, s, "ttm_pool_split_for_swap");
     PoolSplitForSwap(p);
     Handle handle = 0;
     if (faults_.Call(FaultSite::kBackupPage) == 0)
-      handle = store_.BackupPage(tt.backup, i, page(p).token, flags.writeback);
+      handle = store_.BackupPage(tt.backup, i, pg->token, flags.writeback);
     if (handle) {
       FreeToSystem(p, 0, &tt);  // put_page()
       StoreSlot(tt, i, Slot::Handle(handle));
