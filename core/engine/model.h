@@ -338,7 +338,25 @@ class TtmModel {
   // ---- restore (pool_alloc.cc) -------------------------------------------
   static bool RestoreValid(const RestoreState* restore);
   int PoolRestoreTt(TtObject& tt, const OperationCtx& ctx);
-  void Verify(const TtObject& tt, uint64_t slot, uint64_t token);
+  // Integrity bookkeeping: ExpectedToken() for the slots of one restore
+  // call, a ContentMap run at a time (the content map does not change
+  // while a restore copies).
+  class ExpectedRuns {
+   public:
+    explicit ExpectedRuns(const TtmModel& m, const TtObject& tt) : m_(m), tt_(tt) {}
+    std::optional<uint64_t> At(uint64_t slot) {
+      if (m_.reference()) return m_.ExpectedToken(tt_, slot);
+      if (slot < run_.first || slot >= run_.end) run_ = tt_.expected.RunAt(slot);
+      if (run_.gen == 0) return std::nullopt;
+      return ContentToken(tt_.uid, slot, run_.gen);
+    }
+
+   private:
+    const TtmModel& m_;
+    const TtObject& tt_;
+    ContentMap::Run run_;  // empty: the first At() looks up
+  };
+  void Verify(const TtObject& tt, uint64_t slot, uint64_t token, ExpectedRuns& expected);
   bool AllocRestore(TtObject& tt, uint32_t order);
   void FreeRestore(TtObject& tt);
 

@@ -58,8 +58,8 @@ void TtmModel::FreeRestore(TtObject& tt) {
 
 // Integrity: content copied back into slot `slot` must be what was last
 // written there.
-void TtmModel::Verify(const TtObject& tt, uint64_t slot, uint64_t token) {
-  const std::optional<uint64_t> expected = ExpectedToken(tt, slot);
+void TtmModel::Verify(const TtObject& tt, uint64_t slot, uint64_t token, ExpectedRuns& runs) {
+  const std::optional<uint64_t> expected = runs.At(slot);
   if (!expected) return;
   ++counters_.pages_verified;
   if (token == *expected) return;
@@ -242,6 +242,7 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
   if (!RestoreValid(restore)) return 0;
   const uint64_t nr = uint64_t{1} << restore->order;
   int ret = 0;
+  ExpectedRuns expected(*this, tt);
   for (uint64_t i = restore->restored_pages; i < nr; ++i) {
     const Slot e = restore->old_pages[i];
     const uint64_t slot = restore->first_page + i;
@@ -259,7 +260,7 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
       }
       P(dst).token = *token;
       ++counters_.pages_from_backup;
-      Verify(tt, slot, *token);
+      Verify(tt, slot, *token, expected);
       if (!store_.Drop(tt.backup, handle))
         Report(Invariant::kHandleUse, &tt, "drop of handle " + std::to_string(handle) +
                                                ", which is not live");
@@ -273,7 +274,7 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
       PoolSplitForSwap(p);
       P(dst).token = old.token;
       ++counters_.pages_from_retained;
-      Verify(tt, slot, old.token);
+      Verify(tt, slot, old.token, expected);
       FreeToSystem(p, 0, &tt);
     }
     ++restore->restored_pages;

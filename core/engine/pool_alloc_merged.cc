@@ -84,6 +84,7 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
 
   if (first_page + nr > tt.num_pages)
     Crash(Invariant::kKernelCrash, &tt, "the staged block reaches beyond the slot array");
+  ExpectedRuns expected(*this, tt);
   for (uint64_t i = restore.restored_pages; i < nr; ++i) {
     const uint64_t slot = first_page + i;
     const Slot p = tt.pages.Get(slot);
@@ -104,7 +105,7 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
       }
       P(dst).token = *token;
       ++counters_.pages_from_backup;
-      Verify(tt, slot, *token);
+      Verify(tt, slot, *token, expected);
       if (!store_.Drop(tt.backup, handle))
         Report(Invariant::kHandleUse, &tt, "drop of handle " + std::to_string(handle) +
                                                ", which is not live");
@@ -114,7 +115,7 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
       const uint64_t token = page(old).token;
       P(dst).token = token;
       ++counters_.pages_from_retained;
-      Verify(tt, slot, token);
+      Verify(tt, slot, token, expected);
       FreeToSystem(old, 0, &tt);
     }
     ++restore.restored_pages;
