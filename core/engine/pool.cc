@@ -112,14 +112,7 @@ void TtmModel::SetOwner(Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
 // owned by a slot that holds it counts as resident for that tt
 // (TtObject::resident_slots), before and after.
 inline void TtmModel::SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
-  --owner_count_[static_cast<int>(p.owner)];
-  if (TtOwned(p.owner)) {
-    if (TtObject* t = tt(p.owner_id)) {
-      --t->owned_pages;
-      if (p.owner == Owner::kTt && p.aux < t->num_pages && t->pages.Get(p.aux) == Slot::Page(pfn))
-        --t->resident_slots;
-    }
-  }
+  Disown(p, pfn);
   p.owner = owner;
   p.owner_id = id;
   p.aux = aux;
@@ -132,10 +125,35 @@ inline void TtmModel::SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id, uin
   }
 }
 
+// Model bookkeeping, no kernel counterpart: the first half of
+// SetOwnerOf(), page p (frame pfn) stops counting for its owner.
+inline void TtmModel::Disown(const Page& p, Pfn pfn) {
+  --owner_count_[static_cast<int>(p.owner)];
+  if (TtOwned(p.owner)) {
+    if (TtObject* t = tt(p.owner_id)) {
+      --t->owned_pages;
+      if (p.owner == Owner::kTt && p.aux < t->num_pages && t->pages.Get(p.aux) == Slot::Page(pfn))
+        --t->resident_slots;
+    }
+  }
+}
+
 // Stores a slot value. A page that was owned by this very slot and is
 // overwritten becomes an orphan: nothing refers to it any more (a leak).
 void TtmModel::SetSlot(TtObject& tt, uint64_t i, Slot value) {
-  Slot& slot = tt.pages.Mutable(i);  // chunks never move
+  SetSlotAt(tt, i, tt.pages.Mutable(i), value);  // chunks never move
+}
+
+// SetSlot() of slots [first, first + n) to frames p, p + 1, ...: a block
+// placed in the slots, a chunk of slots at a time.
+void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
+  tt.pages.MutateRange(first, n, [&](uint64_t i, Slot& slot) {
+    SetSlotAt(tt, i, slot, Slot::Page(p + static_cast<Pfn>(i - first)));
+  });
+}
+
+// SetSlot() with the slot at hand.
+inline void TtmModel::SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value) {
   const Slot old = slot;
   if (old.is_page()) {
     Page& p = P(old.pfn());
@@ -152,9 +170,16 @@ void TtmModel::SetSlot(TtObject& tt, uint64_t i, Slot value) {
   if (value.is_page()) {
     Page& p = P(value.pfn());
     // The counts follow the slot first (a page it already owns is now
-    // held by it), then SetOwnerOf() moves the page to its new owner.
+    // held by it), then the page moves to its new owner: this slot, which
+    // holds it.
     if (OwnedBySlot(p, tt, i)) ++tt.resident_slots;
-    SetOwnerOf(p, value.pfn(), Owner::kTt, tt.index, static_cast<uint32_t>(i));
+    Disown(p, value.pfn());
+    p.owner = Owner::kTt;
+    p.owner_id = tt.index;
+    p.aux = static_cast<uint32_t>(i);
+    ++owner_count_[static_cast<int>(Owner::kTt)];
+    ++tt.owned_pages;
+    ++tt.resident_slots;
   } else {
     CountSlot(tt, i, value, +1);
   }

@@ -344,7 +344,7 @@ class PoolAllocation {
       restore->alloced_pages += n;
     }
     c.remaining -= n;
-    for (uint64_t j = 0; j < n; ++j) m_.SetSlot(tt_, c.pages + j, Slot::Page(p + static_cast<Pfn>(j)));
+    m_.SetSlots(tt_, c.pages, p, n);
     c.pages += n;
     return 0;
   }

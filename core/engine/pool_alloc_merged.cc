@@ -54,7 +54,8 @@ void TtmModel::PoolAllocatedPageCommit(TtObject& tt, Pfn allocated, uint64_t fir
                                        AllocState& alloc, uint64_t nr) {
   if (alloc.pages + nr > tt.num_pages)
     Crash(Invariant::kKernelCrash, &tt, "a block is committed beyond the slot array");
-  for (uint64_t i = 0; i < nr; ++i) SetSlot(tt, alloc.pages++, Slot::Page(allocated + static_cast<Pfn>(i)));
+  SetSlots(tt, alloc.pages, allocated, nr);
+  alloc.pages += nr;
   alloc.remaining_pages -= nr;
   if (!tt.has_dma) return;
   if (alloc.dma_addr + nr > tt.num_pages)
