@@ -197,7 +197,7 @@ void TtmModel::StoreSlot(TtObject& tt, uint64_t i, Slot value) {
 
 // Model bookkeeping, no kernel counterpart: what slot i holding s adds to
 // the slot counts (a page it owns: resident; a handle but 0: backed up).
-void TtmModel::CountSlot(TtObject& tt, uint64_t i, Slot s, int delta) {
+inline void TtmModel::CountSlot(TtObject& tt, uint64_t i, Slot s, int delta) {
   if (s.is_handle()) {
     if (s.handle() != 0) tt.handle_slots += delta;
   } else if (s.is_page() && OwnedBySlot(page(s.pfn()), tt, i)) {

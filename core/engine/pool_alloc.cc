@@ -187,11 +187,14 @@ bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
     ranges.push_back(Range{first, end, gen});
   });
   if (vouched == 0) return true;
+  size_t last = 0;  // the range of the previous lookup: positions mostly ascend
   auto generation = [&](uint64_t pos) -> uint64_t {
+    if (ranges[last].first <= pos && pos < ranges[last].end) return ranges[last].gen;
     auto it = std::upper_bound(ranges.begin(), ranges.end(), pos,
                                [](uint64_t p, const Range& r) { return p < r.first; });
     if (it == ranges.begin()) return 0;
     --it;
+    last = static_cast<size_t>(it - ranges.begin());
     return pos < it->end ? it->gen : 0;
   };
   std::vector<uint64_t> matched((hi - lo + 63) / 64);
