@@ -254,14 +254,14 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
       if (handle == 0) continue;
       ret = faults_.Call(FaultSite::kCopyPage, 0, ctx.interruptible);
       if (ret != 0) break;
-      const Pfn dst = OwnedPage(tt, slot, tt.pages.Get(slot), "ttm_backup_copy_page");
+      Page& dst = *OwnedPageRef(tt, slot, tt.pages.Get(slot), "ttm_backup_copy_page").first;
       std::optional<uint64_t> token = store_.Peek(tt.backup, handle);
       if (!token) {
         Report(Invariant::kHandleUse, &tt,
                "copy of handle " + std::to_string(handle) + ", which is not live");
         token = kZeroToken;
       }
-      P(dst).token = *token;
+      dst.token = *token;
       ++counters_.pages_from_backup;
       Verify(tt, slot, *token, expected);
       if (!store_.Drop(tt.backup, handle))
