@@ -108,9 +108,10 @@ void TtmModel::SetOwner(Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
   SetOwnerOf(P(pfn), pfn, owner, id, aux);
 }
 
-// SetOwner() on the struct page of frame pfn, already at hand. A page
-// owned by a slot that holds it counts as resident for that tt
-// (TtObject::resident_slots), before and after.
+// Model bookkeeping, no kernel counterpart: SetOwner() on the struct page
+// of frame pfn, already at hand. A page owned by a slot that holds it
+// counts as resident for that tt (TtObject::resident_slots), before and
+// after.
 inline void TtmModel::SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
   Disown(p, pfn);
   p.owner = owner;
@@ -138,21 +139,24 @@ inline void TtmModel::Disown(const Page& p, Pfn pfn) {
   }
 }
 
-// Stores a slot value. A page that was owned by this very slot and is
-// overwritten becomes an orphan: nothing refers to it any more (a leak).
+// Model bookkeeping, no kernel counterpart: stores a slot value (the
+// kernel's plain pointer store). A page that was owned by this very slot
+// and is overwritten becomes an orphan: nothing refers to it any more (a
+// leak).
 void TtmModel::SetSlot(TtObject& tt, uint64_t i, Slot value) {
   SetSlotAt(tt, i, tt.pages.Mutable(i), value);  // chunks never move
 }
 
-// SetSlot() of slots [first, first + n) to frames p, p + 1, ...: a block
-// placed in the slots, a chunk of slots at a time.
+// Model bookkeeping, no kernel counterpart: SetSlot() of slots
+// [first, first + n) to frames p, p + 1, ...: a block placed in the slots,
+// a chunk of slots at a time.
 void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
   tt.pages.MutateRange(first, n, [&](uint64_t i, Slot& slot) {
     SetSlotAt(tt, i, slot, Slot::Page(p + static_cast<Pfn>(i - first)));
   });
 }
 
-// SetSlot() with the slot at hand.
+// Model bookkeeping, no kernel counterpart: SetSlot() with the slot at hand.
 inline void TtmModel::SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value) {
   const Slot old = slot;
   if (old.is_page()) {
