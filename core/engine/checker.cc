@@ -27,10 +27,6 @@ class Findings {
   std::set<std::pair<int, uint64_t>> seen_;
 };
 
-bool OwnedBySlot(const Page& p, const TtObject& tt, uint64_t i) {
-  return p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i;
-}
-
 // Names a slot ("slot 5") or an old_pages entry ("old_pages[5]"); the string
 // is built only when a finding needs it (the checker runs after every event).
 struct Where {
@@ -70,7 +66,25 @@ void CheckTiling(const TtmModel& m, const TtObject& tt, uint64_t first, uint64_t
     if (head.tail) f.Add(inv, &tt, "slot " + S(i) + " starts a block with a tail page");
     on_page(i, head);
     const uint64_t n = uint64_t{1} << head.private_order;
-    for (uint64_t j = 1; j < n && i + j < end; ++j) {
+    // The usual block: its tail slots hold the block's next frames, in
+    // order. Then the pages are read a chunk at a time, with the same
+    // findings in the same order as the slot-by-slot walk below.
+    const uint64_t tails = std::min(n, end - i) - 1;
+    bool in_order = tails > 0 && !m.reference();
+    tt.pages.ReadRange(i + 1, tails, [&](uint64_t k, const Slot& t) {
+      in_order = in_order && t == Slot::Page(s.pfn() + static_cast<Pfn>(k - i));
+    });
+    if (in_order) {
+      m.ForEachPage(s.pfn() + 1, tails, [&](uint64_t pfn, const Page& tail) {
+        const uint64_t k = i + (pfn - s.pfn());
+        if (!OwnedBySlot(tail, tt, k) || !tail.tail)
+          f.Add(inv, &tt, "slot " + S(k) + " breaks the order-" + S(head.private_order) +
+                              " block at slot " + S(i));
+        else
+          on_page(k, tail);
+      });
+    }
+    for (uint64_t j = 1; !in_order && j < n && i + j < end; ++j) {
       const Slot t = tt.pages.Get(i + j);
       const Page tail = t.is_page() ? m.page(t.pfn()) : Page{};
       if (!(t == Slot::Page(s.pfn() + static_cast<Pfn>(j))) || !OwnedBySlot(tail, tt, i + j) ||
@@ -142,7 +156,7 @@ uint64_t CheckMergedRestore(const TtmModel& m, const TtObject& tt, const Restore
   if (valid) {
     for (uint64_t j = 0; j < chunk; ++j) {
       const Page p = m.page(r.alloced_page + static_cast<Pfn>(j));
-      if (p.owner != Owner::kRestoreStaged || p.owner_id != tt.index || p.aux != j) {
+      if (!OwnedByStaged(p, tt, j)) {
         f.Add(Invariant::kOwnership, &tt, "the staged block's page " + S(j) + " is not owned by the restore");
         break;
       }
@@ -222,7 +236,7 @@ void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
         note_handle(e.handle(), r->first_page + j + 1, where);
       } else {
         const Page p = m.page(e.pfn());
-        if (p.owner != Owner::kRestoreOld || p.owner_id != tt.index || p.aux != j)
+        if (!OwnedByOldPage(p, tt, j))
           f.Add(Invariant::kOwnership, &tt, where.str() + " refers to a page it does not own");
         check_retained(p, where);
       }
@@ -263,7 +277,9 @@ void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
     check_retained(p, where);
   });
 
-  std::sort(handles.begin(), handles.end());
+  // Usually in order already (slot i holds handle i + 1).
+  if (m.reference() || !std::is_sorted(handles.begin(), handles.end()))
+    std::sort(handles.begin(), handles.end());
   if (auto dup = std::adjacent_find(handles.begin(), handles.end()); dup != handles.end())
     f.Add(Invariant::kHandleReferences, &tt, "handle " + S(*dup) + " is referenced twice");
   handles.erase(std::unique(handles.begin(), handles.end()), handles.end());

@@ -290,5 +290,33 @@ TEST_F(CheckerCorruption, AWrongBusAddressBreaksDmaAddress) {
   EXPECT_EQ(Found(), Names({Invariant::kDmaAddress}));
 }
 
+// The checker reads the tail pages of a block whose slots are in order a
+// chunk at a time (the fast path) or slot by slot (EngineOptions::reference);
+// a tail page corrupted on its own is found at its own slot either way.
+TEST(CheckerTails, ACorruptedTailPageIsFoundAtItsSlotOnTheFastAndTheReferencePath) {
+  using Corrupt = void (*)(Page&);
+  const Corrupt corruptions[] = {
+      [](Page& p) { p.caching = PageCaching::kUC; },
+      [](Page& p) { p.tail = false; },
+      [](Page& p) { p.aux += 1; },
+  };
+  for (Corrupt corrupt : corruptions) {
+    std::vector<std::string> found[2];
+    for (bool reference : {false, true}) {
+      Engine engine(SmallMachine(), Semantics::kV13, EngineOptions{.reference = reference});
+      TTM_APPLY_CLEAN(engine, Allocate(1, 8, kWC, /*dma=*/true));
+      TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+      ASSERT_EQ(testing::SlotLayout(engine, 1), "P3 t t t t t t t");
+      TtmModel& m = EngineTestPeer::Model(engine);
+      corrupt(m.PageForTest(Tt(engine, 1).pages.Get(5).pfn()));
+      for (const Violation& v : engine.Check(CheckScope::kFull))
+        found[reference].push_back(std::string(InvariantName(v.invariant)) + ": " + v.what);
+    }
+    ASSERT_EQ(found[0].size(), 1u);
+    EXPECT_NE(found[0][0].find("slot 5"), std::string::npos) << found[0][0];
+    EXPECT_EQ(found[0], found[1]);
+  }
+}
+
 }  // namespace
 }  // namespace ttm

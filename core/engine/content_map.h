@@ -66,6 +66,20 @@ class ContentMap {
 
   size_t ranges() const { return starts_ ? starts_->size() : 0; }
 
+  // The run of equal generations holding page i: pages [first, end) all
+  // have generation gen (end is ~0 for the last run).
+  struct Run {
+    uint64_t first = 0, end = 0, gen = 0;
+  };
+  Run RunAt(uint64_t i) const {
+    if (!starts_) return Run{0, ~uint64_t{0}, 0};
+    auto it = starts_->upper_bound(i);
+    const uint64_t end = it == starts_->end() ? ~uint64_t{0} : it->first;
+    if (it == starts_->begin()) return Run{0, end, 0};
+    --it;
+    return Run{it->first, end, it->second};
+  }
+
   // Calls f(first, end, gen) for every vouched range [first, end), in
   // increasing order, clipped to [0, limit).
   template <typename F>

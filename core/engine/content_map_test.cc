@@ -97,5 +97,32 @@ TEST(ContentToken, TokensDependOnObjectSlotAndGenerationAndAreNeverZeroOrPoison)
   }
 }
 
+TEST(ContentMap, RunAtAgreesWithGetOnEveryPageAndSpansItsRun) {
+  ContentMap m;
+  m.Assign(10, 20, 3);
+  m.Assign(15, 2, 4);
+  m.Assign(40, 5, 5);
+  for (uint64_t i = 0; i < 60; ++i) {
+    const ContentMap::Run r = m.RunAt(i);
+    EXPECT_LE(r.first, i);
+    EXPECT_LT(i, r.end);
+    EXPECT_EQ(r.gen, m.Get(i)) << i;
+    EXPECT_EQ(m.Get(r.first), r.gen) << i;
+    if (r.end != ~uint64_t{0}) {
+      EXPECT_NE(m.Get(r.end), r.gen) << i;
+    }
+  }
+  EXPECT_EQ(m.RunAt(16).first, 15u);
+  EXPECT_EQ(m.RunAt(16).end, 17u);
+  EXPECT_EQ(m.RunAt(100).end, ~uint64_t{0});
+}
+
+TEST(ContentMap, RunAtOfAnEmptyMapIsOneUnvouchedRun) {
+  const ContentMap::Run r = ContentMap().RunAt(7);
+  EXPECT_EQ(r.first, 0u);
+  EXPECT_EQ(r.end, ~uint64_t{0});
+  EXPECT_EQ(r.gen, 0u);
+}
+
 }  // namespace
 }  // namespace ttm

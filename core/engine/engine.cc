@@ -60,12 +60,43 @@ std::optional<Semantics> SemanticsFromName(std::string_view name) {
   return std::nullopt;
 }
 
+namespace {
+
+// What the slots hold: pages the tt owns (stale pointers excluded) and
+// backup handles (the handle-0 marker excluded).
+struct SlotCounts {
+  uint64_t resident = 0;
+  uint64_t handles = 0;
+};
+
+// The reference: a walk over the slots.
+SlotCounts CountSlots(const TtmModel& m, const TtObject& tt) {
+  SlotCounts n;
+  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
+    if (s.is_handle()) {
+      n.handles += s.handle() != 0;
+    } else if (s.is_page()) {
+      const Page p = m.page(s.pfn());
+      n.resident += OwnedBySlot(p, tt, i);
+    }
+  });
+  return n;
+}
+
+// The fast path: the counts the model keeps as slots and owners change.
+SlotCounts KeptSlotCounts(const TtObject& tt) { return SlotCounts{tt.resident_slots, tt.handle_slots}; }
+
+}  // namespace
+
 class EngineImpl {
  public:
   EngineImpl(const MachineConfig& config, Semantics semantics, EngineOptions options)
-      : model(config, semantics), options(options) {}
+      : model(config, semantics), options(options) {
+    model.set_reference(options.reference);
+  }
 
   Outcome Apply(const EventBody& event);
+  SlotCounts Slots(const TtObject& tt) const;
 
   TtmModel model;
   EngineOptions options;
@@ -80,29 +111,10 @@ class EngineImpl {
   void CheckFreshContent(const TtObject& tt);
 };
 
-namespace {
-
-// What the slots hold: pages the tt owns (stale pointers excluded) and
-// backup handles (the handle-0 marker excluded).
-struct SlotCounts {
-  uint64_t resident = 0;
-  uint64_t handles = 0;
-};
-
-SlotCounts CountSlots(const TtmModel& m, const TtObject& tt) {
-  SlotCounts n;
-  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
-    if (s.is_handle()) {
-      n.handles += s.handle() != 0;
-    } else if (s.is_page()) {
-      const Page p = m.page(s.pfn());
-      n.resident += p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i;
-    }
-  });
-  return n;
+// Bookkeeping: the slot counts, kept or (EngineOptions::reference) counted.
+SlotCounts EngineImpl::Slots(const TtObject& tt) const {
+  return options.reference ? CountSlots(model, tt) : KeptSlotCounts(tt);
 }
-
-}  // namespace
 
 // The populate event: ttm_tt_populate() plus the restore counters. A
 // restart is any populate that finds a restore state (whether or not the
@@ -141,11 +153,11 @@ void EngineImpl::CheckFreshContent(const TtObject& tt) {
 // that a positive return equals the slots that gave up their page (3.7.1).
 int64_t EngineImpl::Shrink(TtObject& tt, const ShrinkEvent& e) {
   Counters& c = model.counters();
-  const uint64_t before = CountSlots(model, tt).resident;
+  const uint64_t before = Slots(tt).resident;
   const int64_t ret = model.TtBackup(tt, BackupFlags{e.purge, e.writeback});
   if (ret == kEBUSY) ++c.backup_ebusy;
   if (ret <= 0) return ret;
-  const uint64_t after = CountSlots(model, tt).resident;
+  const uint64_t after = Slots(tt).resident;
   if (static_cast<uint64_t>(ret) != before - after)
     model.Report(Invariant::kBackupReturn, &tt,
                  "backup returned " + std::to_string(ret) + " but " + std::to_string(before - after) +
@@ -265,7 +277,7 @@ std::optional<TtStatus> Engine::Counts(uint64_t id) const {
                                : TtState::kUnpopulated;
   st.restore_pending = tt->restore != nullptr;
   if (st.state != TtState::kUnpopulated) {
-    const SlotCounts n = CountSlots(m, *tt);
+    const SlotCounts n = impl_->Slots(*tt);
     st.resident = n.resident;
     st.backed_up = n.handles;
   }

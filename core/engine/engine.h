@@ -153,6 +153,11 @@ struct EngineOptions {
   // even out in every total, to prove that the behaviour digest and the
   // timeline diff see what totals cannot.
   bool pool_shrink_off_by_one = false;
+  // Test-only: the slow, obviously correct paths instead of the fast ones
+  // (slot counts recounted from the slots instead of kept as they change,
+  // the checker's full walks). Behaviour is the same either way; the
+  // fast-vs-reference test holds the fast paths to that.
+  bool reference = false;
 };
 
 // What a Check() looks at.

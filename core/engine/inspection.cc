@@ -46,7 +46,7 @@ std::vector<SlotRun> SlotRuns(const TtmModel& m, const TtObject& tt) {
     SlotRun run{SlotRun::Kind::kHandle, i, 1, 0, Caching::kCached};
     if (s.is_page()) {
       const Page p = m.page(s.pfn());
-      if (p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i) {
+      if (OwnedBySlot(p, tt, i)) {
         if (!p.tail) block_order = p.private_order;
         run = SlotRun{SlotRun::Kind::kResident, i, 1, block_order, FromPageCaching(p.caching)};
       } else {

@@ -104,22 +104,29 @@ struct TtObject {
   uint64_t uid = 0;        // never reused: seeds content tokens
   uint64_t num_pages = 0;
   uint32_t index = 0;      // the model's dense index (Page::owner_id)
-  uint32_t page_flags = 0;
   BackupId backup = 0;
   // Pages whose owner is this tt: at most num_pages < 2^31, and 32 bits
   // here keep a live object within 200 bytes.
   uint32_t owned_pages = 0;
+  // Bookkeeping for the slot counts (Engine::Counts(), 3.7.1), kept as
+  // slots and owners change (TtmModel::StoreSlot(), SetOwner()): slots
+  // holding a page they own, and slots holding a handle other than 0.
+  uint32_t resident_slots = 0;
+  uint32_t handle_slots = 0;
+  // The kTtFlag* bits (all below bit 7); 16 bits and the one-bit flags
+  // below keep a live object within 200 bytes.
+  uint16_t page_flags = 0;
   Caching caching = Caching::kCached;
-  bool has_dma = false;              // tt->dma_address != NULL
-  bool has_backup = true;            // tt->backup != NULL
+  bool has_dma : 1 = false;          // tt->dma_address != NULL
+  bool has_backup : 1 = true;        // tt->backup != NULL
   // Set when ttm_pool_backup_tt() switched the pages to WB; cleared when
   // the tt is populated or unpopulated again. A populated non-WB tt with
   // WB pages and this flag is 4.6 (3.4.4), without it something else (3.4.2).
-  bool wb_by_backup = false;
+  bool wb_by_backup : 1 = false;
   // v6.15 + xe: the driver's xe_ttm_tt::purgeable, set by a purge. xe's
   // populate clears BACKED_UP and allocates afresh for such a tt instead of
   // restoring it.
-  bool purgeable = false;
+  bool purgeable : 1 = false;
   SparseArray<Slot> pages;           // tt->pages[]
   SparseArray<uint64_t> dma_address; // tt->dma_address[] (size 0 without)
   ClonePtr<RestoreState> restore;    // tt->restore
@@ -129,6 +136,26 @@ struct TtObject {
   bool populated() const { return page_flags & kTtFlagPrivPopulated; }
   bool backed_up() const { return page_flags & kTtFlagPrivBackedUp; }
 };
+
+// Model bookkeeping, no kernel counterpart: the one definition of "page p
+// is held by tt in role `owner` at position `at`" (a slot for kTt, an
+// old_pages index for kRestoreOld, an index into the staged block for
+// kRestoreStaged). A page pointer in a slot that fails this is stale.
+inline bool HeldBy(const Page& p, Owner owner, const TtObject& tt, uint64_t at) {
+  return p.owner == owner && p.owner_id == tt.index && p.aux == at;
+}
+// The page in slot i of tt is owned by that slot.
+inline bool OwnedBySlot(const Page& p, const TtObject& tt, uint64_t slot) {
+  return HeldBy(p, Owner::kTt, tt, slot);
+}
+// The page in restore->old_pages[j] of tt is owned by that entry (V13).
+inline bool OwnedByOldPage(const Page& p, const TtObject& tt, uint64_t j) {
+  return HeldBy(p, Owner::kRestoreOld, tt, j);
+}
+// Page j of tt's staged block is owned by the restore (v6.15).
+inline bool OwnedByStaged(const Page& p, const TtObject& tt, uint64_t j) {
+  return HeldBy(p, Owner::kRestoreStaged, tt, j);
+}
 
 // enum ttm_caching in the kernel's order (ttm_uncached = 0,
 // ttm_write_combined = 1, ttm_cached = 2): the order in which
@@ -204,6 +231,10 @@ class TtmModel {
   const MachineConfig& config() const { return config_; }
   Semantics semantics() const { return semantics_; }
   bool merged() const { return semantics_ != Semantics::kV13; }
+  // Test-only (EngineOptions::reference): the checker and the engine take
+  // their slow, obviously correct paths.
+  bool reference() const { return reference_; }
+  void set_reference(bool reference) { reference_ = reference; }
   const PageAllocator& allocator() const { return allocator_; }
   const BackupStore& store() const { return store_; }
   const FaultInjector& faults() const { return faults_; }
@@ -211,6 +242,10 @@ class TtmModel {
   // object's); Engine sets it around each operation.
   void CountCallsOf(TtObject* tt) { faults_.set_object_calls(tt ? &tt->fault_calls : nullptr); }
   Page page(Pfn pfn) const { return pages_.Get(pfn); }
+  // Calls f(pfn, page) for frames [first, first + n), finding each chunk
+  // of struct pages once.
+  template <typename F>
+  void ForEachPage(Pfn first, uint64_t n, F f) const { pages_.ReadRange(first, n, f); }
   const std::vector<PoolType>& pool_types() const { return types_; }
   uint64_t allocated_pages() const { return allocated_pages_; }
   uint64_t page_pool_size() const { return page_pool_size_; }
@@ -253,7 +288,7 @@ class TtmModel {
   [[noreturn]] void Crash(Invariant inv, const TtObject* tt, std::string what);
 
   // Test hook for 4.11: overwrite a slot without any ownership bookkeeping.
-  void PokeSlotForTest(TtObject& tt, uint64_t slot, Slot value) { tt.pages.Set(slot, value); }
+  void PokeSlotForTest(TtObject& tt, uint64_t slot, Slot value) { StoreSlot(tt, slot, value); }
   // Test hook for the checker's tests: a struct page to corrupt by hand.
   Page& PageForTest(Pfn pfn) { return P(pfn); }
   // Test hook for the checker's tests: the backup store, to lose a copy.
@@ -265,8 +300,29 @@ class TtmModel {
   // ---- page-level primitives (pool.cc) ---------------------------------
   Page& P(Pfn pfn) { return pages_.Mutable(pfn); }
   void SetOwner(Pfn pfn, Owner owner, uint32_t id = 0, uint32_t aux = 0);
+  void SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id = 0, uint32_t aux = 0);
   void SetSlot(TtObject& tt, uint64_t i, Slot value);
-  Pfn OwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who);
+  void SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n);
+  void SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value);
+  void Disown(const Page& p, Pfn pfn);
+  void StoreSlot(TtObject& tt, uint64_t i, Slot value);
+  void CountSlot(TtObject& tt, uint64_t i, Slot s, int delta);
+  // Dereferences slot i, which must hold a page this slot owns. Anything
+  // else is what the kernel would do with a stale or bogus pointer: a crash.
+  Pfn OwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who) {
+    if (!s.is_page() || !OwnedBySlot(page(s.pfn()), tt, i)) [[unlikely]]
+      NotOwnedPage(tt, i, s, who);
+    return s.pfn();
+  }
+  // OwnedPage() with the struct page itself, for a caller that changes it.
+  std::pair<Page*, Pfn> OwnedPageRef(const TtObject& tt, uint64_t i, Slot s, const char* who) {
+    if (s.is_page()) [[likely]] {
+      Page& p = P(s.pfn());
+      if (OwnedBySlot(p, tt, i)) [[likely]] return {&p, s.pfn()};
+    }
+    NotOwnedPage(tt, i, s, who);
+  }
+  [[noreturn]] void NotOwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who);
   std::optional<Pfn> PoolAllocPage(uint32_t order, bool zero);
   void FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
   void PoolFreePage(Caching caching, uint32_t order, Pfn p, const TtObject* tt);
@@ -285,7 +341,25 @@ class TtmModel {
   // ---- restore (pool_alloc.cc) -------------------------------------------
   static bool RestoreValid(const RestoreState* restore);
   int PoolRestoreTt(TtObject& tt, const OperationCtx& ctx);
-  void Verify(const TtObject& tt, uint64_t slot, uint64_t token);
+  // Integrity bookkeeping: ExpectedToken() for the slots of one restore
+  // call, a ContentMap run at a time (the content map does not change
+  // while a restore copies).
+  class ExpectedRuns {
+   public:
+    explicit ExpectedRuns(const TtmModel& m, const TtObject& tt) : m_(m), tt_(tt) {}
+    std::optional<uint64_t> At(uint64_t slot) {
+      if (m_.reference()) return m_.ExpectedToken(tt_, slot);
+      if (slot < run_.first || slot >= run_.end) run_ = tt_.expected.RunAt(slot);
+      if (run_.gen == 0) return std::nullopt;
+      return ContentToken(tt_.uid, slot, run_.gen);
+    }
+
+   private:
+    const TtmModel& m_;
+    const TtObject& tt_;
+    ContentMap::Run run_;  // empty: the first At() looks up
+  };
+  void Verify(const TtObject& tt, uint64_t slot, uint64_t token, ExpectedRuns& expected);
   bool AllocRestore(TtObject& tt, uint32_t order);
   void FreeRestore(TtObject& tt);
 
@@ -307,6 +381,7 @@ class TtmModel {
 
   MachineConfig config_;
   Semantics semantics_;
+  bool reference_ = false;
   PageAllocator allocator_;
   BackupStore store_;
   FaultInjector faults_;

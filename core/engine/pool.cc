@@ -91,41 +91,127 @@ void TtmModel::UpdatePeaks() {
   counters_.peak_backup_pages = std::max(counters_.peak_backup_pages, store_.held_pages());
 }
 
+namespace {
+
+// Owners that are a tt's (owner_id is the tt index): they count in
+// TtObject::owned_pages.
+constexpr bool TtOwned(Owner o) {
+  return o == Owner::kTt || o == Owner::kRestoreOld || o == Owner::kRestoreState ||
+         o == Owner::kRestoreStaged;
+}
+
+}  // namespace
+
 // Model bookkeeping, no kernel counterpart: who holds a page (spec 3.1),
 // with the per-owner counts the conservation check uses.
 void TtmModel::SetOwner(Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
-  Page& p = P(pfn);
-  --owner_count_[static_cast<int>(p.owner)];
-  auto tt_owned = [](Owner o) {
-    return o == Owner::kTt || o == Owner::kRestoreOld || o == Owner::kRestoreState ||
-           o == Owner::kRestoreStaged;
-  };
-  if (tt_owned(p.owner)) {
-    if (TtObject* t = tt(p.owner_id)) --t->owned_pages;
-  }
+  SetOwnerOf(P(pfn), pfn, owner, id, aux);
+}
+
+// Model bookkeeping, no kernel counterpart: SetOwner() on the struct page
+// of frame pfn, already at hand. A page owned by a slot that holds it
+// counts as resident for that tt (TtObject::resident_slots), before and
+// after.
+inline void TtmModel::SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id, uint32_t aux) {
+  Disown(p, pfn);
   p.owner = owner;
   p.owner_id = id;
   p.aux = aux;
   ++owner_count_[static_cast<int>(owner)];
-  if (tt_owned(owner)) ++tts_[id]->owned_pages;
-}
-
-// Stores a slot value. A page that was owned by this very slot and is
-// overwritten becomes an orphan: nothing refers to it any more (a leak).
-void TtmModel::SetSlot(TtObject& tt, uint64_t i, Slot value) {
-  const Slot old = tt.pages.Get(i);
-  if (old.is_page()) {
-    const Page p = page(old.pfn());
-    if (p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i && !(value == old))
-      SetOwner(old.pfn(), Owner::kOrphan);
+  if (TtOwned(owner)) {
+    TtObject& t = *tts_[id];
+    ++t.owned_pages;
+    if (owner == Owner::kTt && aux < t.num_pages && t.pages.Get(aux) == Slot::Page(pfn))
+      ++t.resident_slots;
   }
-  tt.pages.Set(i, value);
-  if (value.is_page()) SetOwner(value.pfn(), Owner::kTt, tt.index, static_cast<uint32_t>(i));
 }
 
-// Dereferences slot i, which must hold a page this slot owns. Anything else
-// is what the kernel would do with a stale or bogus pointer: a crash.
-Pfn TtmModel::OwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who) {
+// Model bookkeeping, no kernel counterpart: the first half of
+// SetOwnerOf(), page p (frame pfn) stops counting for its owner.
+inline void TtmModel::Disown(const Page& p, Pfn pfn) {
+  --owner_count_[static_cast<int>(p.owner)];
+  if (TtOwned(p.owner)) {
+    if (TtObject* t = tt(p.owner_id)) {
+      --t->owned_pages;
+      if (p.owner == Owner::kTt && p.aux < t->num_pages && t->pages.Get(p.aux) == Slot::Page(pfn))
+        --t->resident_slots;
+    }
+  }
+}
+
+// Model bookkeeping, no kernel counterpart: stores a slot value (the
+// kernel's plain pointer store). A page that was owned by this very slot
+// and is overwritten becomes an orphan: nothing refers to it any more (a
+// leak).
+void TtmModel::SetSlot(TtObject& tt, uint64_t i, Slot value) {
+  SetSlotAt(tt, i, tt.pages.Mutable(i), value);  // chunks never move
+}
+
+// Model bookkeeping, no kernel counterpart: SetSlot() of slots
+// [first, first + n) to frames p, p + 1, ...: a block placed in the slots,
+// a chunk of slots at a time.
+void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
+  tt.pages.MutateRange(first, n, [&](uint64_t i, Slot& slot) {
+    SetSlotAt(tt, i, slot, Slot::Page(p + static_cast<Pfn>(i - first)));
+  });
+}
+
+// Model bookkeeping, no kernel counterpart: SetSlot() with the slot at hand.
+inline void TtmModel::SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value) {
+  const Slot old = slot;
+  if (old.is_page()) {
+    Page& p = P(old.pfn());
+    // Orphaned while the slot still holds it, it stops counting as
+    // resident; re-stored, it is counted out here and back in below.
+    if (OwnedBySlot(p, tt, i) && !(value == old))
+      SetOwnerOf(p, old.pfn(), Owner::kOrphan);
+    else if (OwnedBySlot(p, tt, i))
+      --tt.resident_slots;
+  } else {
+    CountSlot(tt, i, old, -1);
+  }
+  slot = value;
+  if (value.is_page()) {
+    Page& p = P(value.pfn());
+    // The counts follow the slot first (a page it already owns is now
+    // held by it), then the page moves to its new owner: this slot, which
+    // holds it.
+    if (OwnedBySlot(p, tt, i)) ++tt.resident_slots;
+    Disown(p, value.pfn());
+    p.owner = Owner::kTt;
+    p.owner_id = tt.index;
+    p.aux = static_cast<uint32_t>(i);
+    ++owner_count_[static_cast<int>(Owner::kTt)];
+    ++tt.owned_pages;
+    ++tt.resident_slots;
+  } else {
+    CountSlot(tt, i, value, +1);
+  }
+}
+
+// Model bookkeeping, no kernel counterpart: every other write to
+// tt->pages[] goes through here, so that tt.resident_slots and
+// tt.handle_slots follow the slots.
+void TtmModel::StoreSlot(TtObject& tt, uint64_t i, Slot value) {
+  Slot& slot = tt.pages.Mutable(i);
+  CountSlot(tt, i, slot, -1);
+  slot = value;
+  CountSlot(tt, i, value, +1);
+}
+
+// Model bookkeeping, no kernel counterpart: what slot i holding s adds to
+// the slot counts (a page it owns: resident; a handle but 0: backed up).
+inline void TtmModel::CountSlot(TtObject& tt, uint64_t i, Slot s, int delta) {
+  if (s.is_handle()) {
+    if (s.handle() != 0) tt.handle_slots += delta;
+  } else if (s.is_page() && OwnedBySlot(page(s.pfn()), tt, i)) {
+    tt.resident_slots += delta;
+  }
+}
+
+// The crash behind OwnedPage(): what the kernel does with an empty slot, a
+// handle or a stale pointer where it expects its page.
+void TtmModel::NotOwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who) {
   if (s.is_null())
     Crash(Invariant::kKernelCrash, &tt,
           std::string(who) + " dereferences the empty slot " + std::to_string(i));
@@ -133,12 +219,8 @@ Pfn TtmModel::OwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who)
     Crash(Invariant::kKernelCrash, &tt,
           std::string(who) + " treats the backup handle in slot " + std::to_string(i) +
               " as a page");
-  const Page p = page(s.pfn());
-  if (p.owner != Owner::kTt || p.owner_id != tt.index || p.aux != i)
-    Crash(Invariant::kOwnership, &tt,
-          std::string(who) + " uses the stale page in slot " + std::to_string(i) +
-              " (use after free)");
-  return s.pfn();
+  Crash(Invariant::kOwnership, &tt,
+        std::string(who) + " uses the stale page in slot " + std::to_string(i) + " (use after free)");
 }
 
 // Models ttm_pool_alloc_page() (and, for coherent-DMA pools, the
@@ -148,16 +230,15 @@ std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
   if (faults_.Call(FaultSite::kAllocPage, order) != 0) return std::nullopt;
   std::optional<Pfn> pfn = allocator_.Alloc(order, config_.use_dma32);
   if (!pfn) return std::nullopt;
-  const uint64_t n = uint64_t{1} << order;
-  for (uint64_t j = 0; j < n; ++j) {
-    Page& p = P(*pfn + j);
+  const Pfn head = *pfn;
+  pages_.MutateRange(head, uint64_t{1} << order, [&](uint64_t f, Page& p) {
     p.token = zero ? kZeroToken : kPoisonToken;
-    p.private_order = j == 0 ? order : 0;
+    p.private_order = f == head ? order : 0;
     p.caching = PageCaching::kWB;
     p.mapped = false;
-    p.tail = j != 0;
-    SetOwner(*pfn + j, Owner::kKernel);
-  }
+    p.tail = f != head;
+    SetOwnerOf(p, static_cast<Pfn>(f), Owner::kKernel);
+  });
   ++counters_.pool_misses;
   UpdatePeaks();
   return pfn;
@@ -170,12 +251,12 @@ std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
 void TtmModel::FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
   const uint64_t n = uint64_t{1} << order;
   uint64_t mapped = 0, uncached = 0;
-  for (uint64_t j = 0; j < n; ++j) {
-    const Page p = page(pfn + j);
+  Page head;
+  pages_.ReadRange(pfn, n, [&](uint64_t f, const Page& p) {
+    if (f == pfn) head = p;
     mapped += p.mapped;
     uncached += p.caching != PageCaching::kWB;
-  }
-  const Page head = page(pfn);
+  });
   if (order == 0 && head.tail)
     Report(Invariant::kSplit, tt,
            "tail page pfn " + std::to_string(pfn) + " of an unsplit block freed on its own");
@@ -196,25 +277,23 @@ void TtmModel::FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
       Crash(Invariant::kKernelCrash, tt,
             "bad free of pfn " + std::to_string(pfn) + " order " + std::to_string(order));
   }
-  for (uint64_t j = 0; j < n; ++j) {
-    Page& p = P(pfn + j);
+  pages_.MutateRange(pfn, n, [&](uint64_t f, Page& p) {
     p.mapped = false;
     p.caching = PageCaching::kWB;
     p.tail = false;
     p.private_order = 0;
-    SetOwner(pfn + j, Owner::kSystem);
-  }
+    SetOwnerOf(p, static_cast<Pfn>(f), Owner::kSystem);
+  });
 }
 
 // Models set_pages_wb() on a block.
 void TtmModel::SetPagesWb(Pfn p, uint64_t num_pages) {
-  for (uint64_t j = 0; j < num_pages; ++j) {
-    Page& pg = P(p + j);
+  pages_.MutateRange(p, num_pages, [&](uint64_t, Page& pg) {
     if (pg.caching != PageCaching::kWB) {
       pg.caching = PageCaching::kWB;
       ++counters_.caching_changes;
     }
-  }
+  });
 }
 
 // Models ttm_pool_free_page(): reset non-WB pages to WB (x86), then free to
@@ -235,13 +314,13 @@ void TtmModel::PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt) {
            "a block of order " + std::to_string(head.private_order) + (head.tail ? " (a tail)" : "") +
                " is pooled in an order-" + std::to_string(pt.order) + " pool type");
   uint64_t wrong_caching = 0, mapped = 0;
-  for (uint64_t j = 0; j < n; ++j) {
-    Page& pg = P(p + j);
-    wrong_caching += pg.caching != ToPageCaching(pt.caching);
+  const PageCaching want = ToPageCaching(pt.caching);
+  pages_.MutateRange(p, n, [&](uint64_t f, Page& pg) {
+    wrong_caching += pg.caching != want;
     mapped += pg.mapped;
     pg.token = kZeroToken;
-    SetOwner(p + j, Owner::kPool, static_cast<uint32_t>(type_index));
-  }
+    SetOwnerOf(pg, static_cast<Pfn>(f), Owner::kPool, static_cast<uint32_t>(type_index));
+  });
   if (wrong_caching) {
     // A pool entry of the wrong caching breaks both the pool's contract
     // (3.1.2) and the caching rule for pooled pages (3.4.1).
@@ -267,7 +346,7 @@ std::optional<Pfn> TtmModel::PoolTypeTake(PoolType& pt) {
   pt.pages.pop_back();
   const uint64_t n = uint64_t{1} << pt.order;
   allocated_pages_ -= n;
-  for (uint64_t j = 0; j < n; ++j) SetOwner(p + j, Owner::kKernel);
+  pages_.MutateRange(p, n, [&](uint64_t f, Page& pg) { SetOwnerOf(pg, static_cast<Pfn>(f), Owner::kKernel); });
   return p;
 }
 
@@ -305,13 +384,10 @@ int TtmModel::PoolMap(TtObject& tt, uint32_t order, Pfn p, uint64_t& dma_cursor)
 int TtmModel::PoolMapBlock(TtObject& tt, uint32_t order, Pfn p) {
   if (config_.use_dma_alloc) return 0;
   if (faults_.Call(FaultSite::kDmaMap, order) != 0) return kEFAULT;
-  const uint64_t n = uint64_t{1} << order;
-  for (uint64_t j = 0; j < n; ++j) {
-    Page& pg = P(p + j);
-    if (pg.mapped)
-      Report(Invariant::kDmaUnmapOnce, &tt, "pfn " + std::to_string(p + j) + " mapped twice");
+  pages_.MutateRange(p, uint64_t{1} << order, [&](uint64_t f, Page& pg) {
+    if (pg.mapped) Report(Invariant::kDmaUnmapOnce, &tt, "pfn " + std::to_string(f) + " mapped twice");
     pg.mapped = true;
-  }
+  });
   return 0;
 }
 
@@ -328,11 +404,10 @@ void TtmModel::PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pag
   }
   const Pfn first = static_cast<Pfn>((dma_addr - kDmaBase) / kPageSize);
   uint64_t unmapped = 0;
-  for (uint64_t j = 0; j < num_pages && first + j < config_.system_pages; ++j) {
-    Page& pg = P(first + j);
+  pages_.MutateRange(first, std::min<uint64_t>(num_pages, config_.system_pages - first), [&](uint64_t, Page& pg) {
     if (!pg.mapped) ++unmapped;
     pg.mapped = false;
-  }
+  });
   if (unmapped)
     Report(Invariant::kDmaUnmapOnce, &tt,
            "unmap of " + std::to_string(num_pages) + " page(s) at " + Hex(dma_addr) + ": " +
@@ -344,14 +419,14 @@ void TtmModel::PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pag
 int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching) {
   if (first >= last || caching == Caching::kCached) return 0;
   if (faults_.Call(FaultSite::kSetCaching) != 0) return kENOMEM;
-  for (uint64_t i = first; i < last; ++i) {
-    const Pfn p = OwnedPage(tt, i, tt.pages.Get(i), "set_pages_array_wc/uc");
-    Page& pg = P(p);
-    if (pg.caching != ToPageCaching(caching)) {
-      pg.caching = ToPageCaching(caching);
+  const PageCaching want = ToPageCaching(caching);
+  tt.pages.ReadRange(first, last - first, [&](uint64_t i, const Slot& s) {
+    Page& pg = *OwnedPageRef(tt, i, s, "set_pages_array_wc/uc").first;
+    if (pg.caching != want) {
+      pg.caching = want;
       ++counters_.caching_changes;
     }
-  }
+  });
   return 0;
 }
 
@@ -359,10 +434,13 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
 // calls it: every slot must hold a page (4.13: a NULL or handle slot is a
 // crash in the kernel).
 void TtmModel::SetPagesArrayWb(TtObject& tt) {
-  for (uint64_t i = 0; i < tt.num_pages; ++i) {
-    const Pfn p = OwnedPage(tt, i, tt.pages.Get(i), "set_pages_array_wb");
-    SetPagesWb(p, 1);
-  }
+  tt.pages.ReadRange(0, tt.num_pages, [&](uint64_t i, const Slot& s) {
+    Page& pg = *OwnedPageRef(tt, i, s, "set_pages_array_wb").first;
+    if (pg.caching != PageCaching::kWB) {  // set_pages_wb() of one page
+      pg.caching = PageCaching::kWB;
+      ++counters_.caching_changes;
+    }
+  });
 }
 
 // Models ttm_pool_split_for_swap(): split_page() of a multi-order block
@@ -370,12 +448,10 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
 void TtmModel::PoolSplitForSwap(Pfn p) {
   const uint32_t order = page(p).private_order;
   if (order == 0) return;
-  const uint64_t n = uint64_t{1} << order;
-  for (uint64_t j = 0; j < n; ++j) {
-    Page& pg = P(p + j);
+  pages_.MutateRange(p, uint64_t{1} << order, [](uint64_t, Page& pg) {
     pg.private_order = 0;
     pg.tail = false;
-  }
+  });
   ++counters_.splits;
 }
 

@@ -58,8 +58,8 @@ void TtmModel::FreeRestore(TtObject& tt) {
 
 // Integrity: content copied back into slot `slot` must be what was last
 // written there.
-void TtmModel::Verify(const TtObject& tt, uint64_t slot, uint64_t token) {
-  const std::optional<uint64_t> expected = ExpectedToken(tt, slot);
+void TtmModel::Verify(const TtObject& tt, uint64_t slot, uint64_t token, ExpectedRuns& runs) {
+  const std::optional<uint64_t> expected = runs.At(slot);
   if (!expected) return;
   ++counters_.pages_verified;
   if (token == *expected) return;
@@ -108,7 +108,7 @@ std::optional<uint64_t> TtmModel::FirstLostSlot(const TtObject& tt) const {
 // that it exists once: a copy lost or duplicated is data lost or forked.
 std::optional<std::pair<uint64_t, uint64_t>> TtmModel::FirstContentNotHeldOnce(
     const TtObject& tt) const {
-  if (tt.expected.empty() || EveryContentHeldInPlace(tt)) return std::nullopt;
+  if (tt.expected.empty() || (!reference_ && EveryContentHeldInPlace(tt))) return std::nullopt;
   return FirstContentNotHeldOnceByCounting(tt);
 }
 
@@ -122,14 +122,14 @@ std::optional<std::pair<uint64_t, uint64_t>> TtmModel::FirstContentNotHeldOnceBy
   tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
     if (!s.is_page()) return;
     const Page p = page(s.pfn());
-    if (p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i) held.push_back(p.token);
+    if (OwnedBySlot(p, tt, i)) held.push_back(p.token);
   });
   if (tt.restore) {
     for (uint64_t j = 0; j < tt.restore->old_pages.size(); ++j) {
       const Slot s = tt.restore->old_pages[j];
       if (!s.is_page()) continue;
       const Page p = page(s.pfn());
-      if (p.owner == Owner::kRestoreOld && p.owner_id == tt.index && p.aux == j) held.push_back(p.token);
+      if (OwnedByOldPage(p, tt, j)) held.push_back(p.token);
     }
     // v6.15: the restored part of a staged block.
     const RestoreState& r = *tt.restore;
@@ -174,12 +174,29 @@ std::optional<std::pair<uint64_t, uint64_t>> TtmModel::FirstContentNotHeldOnceBy
 // would find; when this says false, that comparison decides.
 bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
   uint64_t lo = ~uint64_t{0}, hi = 0, vouched = 0;
-  tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t) {
+  // The vouched ranges, increasing: what tt.expected.Get() answers inside
+  // [lo, hi), without a tree walk per page.
+  struct Range {
+    uint64_t first, end, gen;
+  };
+  std::vector<Range> ranges;
+  tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t gen) {
     lo = std::min(lo, first);
     hi = end;
     vouched += end - first;
+    ranges.push_back(Range{first, end, gen});
   });
   if (vouched == 0) return true;
+  size_t last = 0;  // the range of the previous lookup: positions mostly ascend
+  auto generation = [&](uint64_t pos) -> uint64_t {
+    if (ranges[last].first <= pos && pos < ranges[last].end) return ranges[last].gen;
+    auto it = std::upper_bound(ranges.begin(), ranges.end(), pos,
+                               [](uint64_t p, const Range& r) { return p < r.first; });
+    if (it == ranges.begin()) return 0;
+    --it;
+    last = static_cast<size_t>(it - ranges.begin());
+    return pos < it->end ? it->gen : 0;
+  };
   std::vector<uint64_t> matched((hi - lo + 63) / 64);
   uint64_t matches = 0;
   bool ok = true;
@@ -189,7 +206,7 @@ bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
       ok = false;
       return;
     }
-    const uint64_t gen = tt.expected.Get(pos);
+    const uint64_t gen = generation(pos);
     const uint64_t bit = uint64_t{1} << ((pos - lo) & 63);
     uint64_t& word = matched[(pos - lo) >> 6];
     if (gen == 0 || token != ContentToken(tt.uid, pos, gen) || (word & bit) != 0) {
@@ -203,7 +220,7 @@ bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
   tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
     if (!ok || !s.is_page()) return;
     const Page p = page(s.pfn());
-    if (p.owner == Owner::kTt && p.owner_id == tt.index && p.aux == i) hold(i, p.token);
+    if (OwnedBySlot(p, tt, i)) hold(i, p.token);
   });
   if (tt.restore) {
     const RestoreState& r = *tt.restore;
@@ -211,7 +228,7 @@ bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
       const Slot s = r.old_pages[j];
       if (!s.is_page()) continue;
       const Page p = page(s.pfn());
-      if (p.owner == Owner::kRestoreOld && p.owner_id == tt.index && p.aux == j)
+      if (OwnedByOldPage(p, tt, j))
         hold(r.first_page + j, p.token);
     }
   }
@@ -228,6 +245,7 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
   if (!RestoreValid(restore)) return 0;
   const uint64_t nr = uint64_t{1} << restore->order;
   int ret = 0;
+  ExpectedRuns expected(*this, tt);
   for (uint64_t i = restore->restored_pages; i < nr; ++i) {
     const Slot e = restore->old_pages[i];
     const uint64_t slot = restore->first_page + i;
@@ -236,30 +254,30 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
       if (handle == 0) continue;
       ret = faults_.Call(FaultSite::kCopyPage, 0, ctx.interruptible);
       if (ret != 0) break;
-      const Pfn dst = OwnedPage(tt, slot, tt.pages.Get(slot), "ttm_backup_copy_page");
+      Page& dst = *OwnedPageRef(tt, slot, tt.pages.Get(slot), "ttm_backup_copy_page").first;
       std::optional<uint64_t> token = store_.Peek(tt.backup, handle);
       if (!token) {
         Report(Invariant::kHandleUse, &tt,
                "copy of handle " + std::to_string(handle) + ", which is not live");
         token = kZeroToken;
       }
-      P(dst).token = *token;
+      dst.token = *token;
       ++counters_.pages_from_backup;
-      Verify(tt, slot, *token);
+      Verify(tt, slot, *token, expected);
       if (!store_.Drop(tt.backup, handle))
         Report(Invariant::kHandleUse, &tt, "drop of handle " + std::to_string(handle) +
                                                ", which is not live");
     } else if (e.is_page()) {
       const Pfn p = e.pfn();
       const Page old = page(p);
-      if (old.owner != Owner::kRestoreOld || old.owner_id != tt.index || old.aux != i)
+      if (!OwnedByOldPage(old, tt, i))
         Crash(Invariant::kOwnership, &tt,
               "old_pages[" + std::to_string(i) + "] refers to a page it does not own");
       const Pfn dst = OwnedPage(tt, slot, tt.pages.Get(slot), "copy_highpage");
       PoolSplitForSwap(p);
       P(dst).token = old.token;
       ++counters_.pages_from_retained;
-      Verify(tt, slot, old.token);
+      Verify(tt, slot, old.token, expected);
       FreeToSystem(p, 0, &tt);
     }
     ++restore->restored_pages;
@@ -311,17 +329,17 @@ class PoolAllocation {
         const Slot previous = restore->old_pages[j];
         if (previous.is_page()) {
           const Page pg = m_.page(previous.pfn());
-          if (pg.owner == Owner::kRestoreOld && pg.owner_id == tt_.index && pg.aux == j)
+          if (OwnedByOldPage(pg, tt_, j))
             m_.SetOwner(previous.pfn(), Owner::kOrphan);
         }
         const Slot s = tt_.pages.Get(c.pages + j);
         restore->old_pages[j] = s;
         if (s.is_page()) {
           const Page pg = m_.page(s.pfn());
-          if (pg.owner == Owner::kTt && pg.owner_id == tt_.index && pg.aux == c.pages + j)
+          if (OwnedBySlot(pg, tt_, c.pages + j))
             m_.SetOwner(s.pfn(), Owner::kRestoreOld, tt_.index, static_cast<uint32_t>(j));
         }
-        tt_.pages.Set(c.pages + j, Slot());
+        m_.StoreSlot(tt_, c.pages + j, Slot());
       }
       restore->order = order;
       restore->restored_pages = 0;
@@ -329,7 +347,7 @@ class PoolAllocation {
       restore->alloced_pages += n;
     }
     c.remaining -= n;
-    for (uint64_t j = 0; j < n; ++j) m_.SetSlot(tt_, c.pages + j, Slot::Page(p + static_cast<Pfn>(j)));
+    m_.SetSlots(tt_, c.pages, p, n);
     c.pages += n;
     return 0;
   }

@@ -54,7 +54,8 @@ void TtmModel::PoolAllocatedPageCommit(TtObject& tt, Pfn allocated, uint64_t fir
                                        AllocState& alloc, uint64_t nr) {
   if (alloc.pages + nr > tt.num_pages)
     Crash(Invariant::kKernelCrash, &tt, "a block is committed beyond the slot array");
-  for (uint64_t i = 0; i < nr; ++i) SetSlot(tt, alloc.pages++, Slot::Page(allocated + static_cast<Pfn>(i)));
+  SetSlots(tt, alloc.pages, allocated, nr);
+  alloc.pages += nr;
   alloc.remaining_pages -= nr;
   if (!tt.has_dma) return;
   if (alloc.dma_addr + nr > tt.num_pages)
@@ -84,6 +85,7 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
 
   if (first_page + nr > tt.num_pages)
     Crash(Invariant::kKernelCrash, &tt, "the staged block reaches beyond the slot array");
+  ExpectedRuns expected(*this, tt);
   for (uint64_t i = restore.restored_pages; i < nr; ++i) {
     const uint64_t slot = first_page + i;
     const Slot p = tt.pages.Get(slot);
@@ -104,7 +106,7 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
       }
       P(dst).token = *token;
       ++counters_.pages_from_backup;
-      Verify(tt, slot, *token);
+      Verify(tt, slot, *token, expected);
       if (!store_.Drop(tt.backup, handle))
         Report(Invariant::kHandleUse, &tt, "drop of handle " + std::to_string(handle) +
                                                ", which is not live");
@@ -114,11 +116,11 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
       const uint64_t token = page(old).token;
       P(dst).token = token;
       ++counters_.pages_from_retained;
-      Verify(tt, slot, token);
+      Verify(tt, slot, token, expected);
       FreeToSystem(old, 0, &tt);
     }
     ++restore.restored_pages;
-    tt.pages.Set(slot, Slot::Handle(0));
+    StoreSlot(tt, slot, Slot::Handle(0));
   }
 
   if (ret) {

@@ -38,14 +38,14 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
   for (uint64_t i = 0; i < num_pages; ++i) {
     const Slot s = tt.pages.Get(i);
     if (s.is_null()) continue;
-    const Pfn p = OwnedPage(tt, i, s, "ttm_pool_split_for_swap");
+    const auto [pg, p] = OwnedPageRef(tt, i, s, "ttm_pool_split_for_swap");
     PoolSplitForSwap(p);
     Handle handle = 0;
     if (faults_.Call(FaultSite::kBackupPage) == 0)
-      handle = store_.BackupPage(tt.backup, i, page(p).token, flags.writeback);
+      handle = store_.BackupPage(tt.backup, i, pg->token, flags.writeback);
     if (handle) {
       FreeToSystem(p, 0, &tt);  // put_page()
-      tt.pages.Set(i, Slot::Handle(handle));
+      StoreSlot(tt, i, Slot::Handle(handle));
       ++shrunken;
       UpdatePeaks();
     } else {
@@ -82,7 +82,7 @@ uint64_t TtmModel::PoolBackupUnmapOrPurge(TtObject& tt, const BackupFlags& flags
       shrunken += nr;
       P(p).private_order = 0;
       FreeToSystem(p, order, &tt);
-      for (uint64_t j = 0; j < nr && i + j < tt.num_pages; ++j) tt.pages.Set(i + j, Slot());
+      for (uint64_t j = 0; j < nr && i + j < tt.num_pages; ++j) StoreSlot(tt, i + j, Slot());
     }
   }
   return shrunken;
@@ -109,7 +109,7 @@ void TtmModel::PoolReleaseBackedUp(TtObject& tt) {
                  "drop of handle " + std::to_string(e.handle()) + ", which is not live");
       } else if (e.is_page()) {
         const Page old = page(e.pfn());
-        if (old.owner != Owner::kRestoreOld || old.owner_id != tt.index || old.aux != i)
+        if (!OwnedByOldPage(old, tt, i))
           Crash(Invariant::kOwnership, &tt,
                 "old_pages[" + std::to_string(i) + "] refers to a page it does not own");
         PoolSplitForSwap(e.pfn());

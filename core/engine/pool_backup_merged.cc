@@ -91,12 +91,12 @@ int64_t TtmModel::PoolBackup(TtObject& tt, const BackupFlags& flags) {
   for (uint64_t i = 0; i < num_pages; ++i) {
     const Slot s = tt.pages.Get(i);
     if (s.is_null()) continue;
-    const Pfn p = OwnedPage(tt, i, s, "ttm_pool_split_for_swap");
+    const auto [pg, p] = OwnedPageRef(tt, i, s, "ttm_pool_split_for_swap");
     PoolSplitForSwap(p);
     // ttm_backup_backup_page(): a handle, or a negative errno.
     int64_t shandle = faults_.Call(FaultSite::kBackupPage);
     if (shandle == 0) {
-      const Handle handle = store_.BackupPage(tt.backup, i, page(p).token, flags.writeback);
+      const Handle handle = store_.BackupPage(tt.backup, i, pg->token, flags.writeback);
       shandle = handle ? static_cast<int64_t>(handle) : int64_t{kENOMEM};
     }
     if (shandle < 0) {
@@ -105,7 +105,7 @@ int64_t TtmModel::PoolBackup(TtObject& tt, const BackupFlags& flags) {
       ret = shandle;
       break;
     }
-    tt.pages.Set(i, Slot::Handle(static_cast<Handle>(shandle)));
+    StoreSlot(tt, i, Slot::Handle(static_cast<Handle>(shandle)));
     FreeToSystem(p, 0, &tt);  // put_page()
     ++shrunken;
     UpdatePeaks();

@@ -73,6 +73,40 @@ class SparseArray {
     return chunk[i & (kChunkEntries - 1)];
   }
 
+  // Calls f(index, T&) for entries [first, first + n) in increasing
+  // order, finding each chunk once (and allocating it): the tight loop
+  // over a block of entries.
+  template <typename F>
+  void MutateRange(uint64_t first, uint64_t n, F f) {
+    assert(first + n <= size_);
+    while (n > 0) {
+      const uint64_t c = first >> kChunkShift, off = first & (kChunkEntries - 1);
+      T* chunk = const_cast<T*>(FindChunk(c));
+      if (chunk == nullptr) [[unlikely]]
+        chunk = EnsureChunk(c);
+      const uint64_t len = std::min(n, kChunkEntries - off);
+      for (uint64_t j = 0; j < len; ++j) f(first + j, chunk[off + j]);
+      first += len;
+      n -= len;
+    }
+  }
+
+  // Calls f(index, value) for entries [first, first + n) in increasing
+  // order (T{} where never written), finding each chunk once.
+  template <typename F>
+  void ReadRange(uint64_t first, uint64_t n, F f) const {
+    assert(first + n <= size_);
+    const T kDefault{};
+    while (n > 0) {
+      const uint64_t c = first >> kChunkShift, off = first & (kChunkEntries - 1);
+      const T* chunk = FindChunk(c);
+      const uint64_t len = std::min(n, kChunkEntries - off);
+      for (uint64_t j = 0; j < len; ++j) f(first + j, chunk ? chunk[off + j] : kDefault);
+      first += len;
+      n -= len;
+    }
+  }
+
   // Releases every chunk; size() is unchanged and every entry reads T{}.
   void Clear() { dir_.reset(); }
 

@@ -124,5 +124,31 @@ TEST(SparseArrayTest, WorksWithStructEntriesComparedByValue) {
   EXPECT_EQ(seen, std::vector<uint64_t>{4500});
 }
 
+TEST(SparseArrayTest, MutateRangeVisitsEveryIndexOnceAcrossChunks) {
+  constexpr uint64_t kChunk = SparseArray<uint64_t>::kChunkEntries;
+  SparseArray<uint64_t> a(3 * kChunk + 5);
+  a.MutateRange(kChunk - 3, kChunk + 10, [](uint64_t i, uint64_t& v) { v = i + 1; });
+  for (uint64_t i = 0; i < a.size(); ++i) {
+    const bool inside = i >= kChunk - 3 && i < 2 * kChunk + 7;
+    EXPECT_EQ(a.Get(i), inside ? i + 1 : 0) << i;
+  }
+  EXPECT_EQ(a.allocated_chunks(), 3u);
+}
+
+TEST(SparseArrayTest, ReadRangeReadsDefaultsWithoutAllocating) {
+  constexpr uint64_t kChunk = SparseArray<uint64_t>::kChunkEntries;
+  SparseArray<uint64_t> a(4 * kChunk);
+  a.Set(2 * kChunk + 1, 9);
+  Entries seen;
+  a.ReadRange(kChunk - 1, 2 * kChunk + 3, [&](uint64_t i, uint64_t v) {
+    if (v != 0 || i == kChunk - 1) seen.emplace_back(i, v);
+  });
+  EXPECT_EQ(seen, (Entries{{kChunk - 1, 0}, {2 * kChunk + 1, 9}}));
+  EXPECT_EQ(a.allocated_chunks(), 1u);
+  uint64_t calls = 0;
+  a.ReadRange(5, 0, [&](uint64_t, uint64_t) { ++calls; });
+  EXPECT_EQ(calls, 0u);
+}
+
 }  // namespace
 }  // namespace ttm

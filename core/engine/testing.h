@@ -89,7 +89,7 @@ inline std::string SlotLayout(const TtmModel& m, const TtObject& tt) {
       out += 'H' + std::to_string(s.handle());
     } else {
       const Page p = m.page(s.pfn());
-      if (p.owner != Owner::kTt || p.owner_id != tt.index || p.aux != i)
+      if (!OwnedBySlot(p, tt, i))
         out += 'S';
       else if (p.tail)
         out += 't';

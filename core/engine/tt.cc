@@ -106,7 +106,7 @@ void TtmModel::TtDestroy(TtObject& tt) {
     tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
       if (!s.is_page()) return;
       const Page pg = page(s.pfn());
-      if (pg.owner == Owner::kTt && pg.owner_id == tt.index && pg.aux == i)
+      if (OwnedBySlot(pg, tt, i))
         SetOwner(s.pfn(), Owner::kOrphan);
     });
     if (tt.restore) {
@@ -137,15 +137,14 @@ void TtmModel::Write(TtObject& tt, uint64_t first, uint64_t count) {
   if (!tt.populated() || count == 0) return;
   const uint64_t gen = ++write_generation_;
   bool all_resident = true;
-  for (uint64_t i = first; i < first + count; ++i) {
-    const Slot s = tt.pages.Get(i);
-    const Page pg = s.is_page() ? page(s.pfn()) : Page{};
-    if (!s.is_page() || pg.owner != Owner::kTt || pg.owner_id != tt.index || pg.aux != i) {
+  tt.pages.ReadRange(first, count, [&](uint64_t i, const Slot& s) {
+    Page* pg = s.is_page() ? &P(s.pfn()) : nullptr;
+    if (pg == nullptr || !OwnedBySlot(*pg, tt, i)) {
       all_resident = false;
-      continue;
+      return;
     }
-    P(s.pfn()).token = ContentToken(tt.uid, i, gen);
-  }
+    pg->token = ContentToken(tt.uid, i, gen);
+  });
   if (all_resident) {
     tt.expected.Assign(first, count, gen);
     return;
