@@ -121,7 +121,7 @@ struct TtObject {
   // restoring it.
   bool purgeable = false;
   SparseArray<Slot> pages;           // tt->pages[]
-  SparseArray<uint64_t> dma_address; // tt->dma_address[] (size 0 without)
+  BusAddressArray dma_address;       // tt->dma_address[] (size 0 without)
   ClonePtr<RestoreState> restore;    // tt->restore
   ContentMap expected;               // what was last written, per slot
   ClonePtr<CallCounts> fault_calls;  // calls its operations made at each fault site (from the first)
