@@ -1,5 +1,7 @@
 #include "core/engine/backup_store.h"
 
+#include <algorithm>
+
 #include "core/event.h"
 
 namespace ttm {
@@ -20,7 +22,7 @@ BackupId BackupStore::Create(uint64_t num_pages) {
   return static_cast<BackupId>(objects_.size() - 1);
 }
 
-Handle BackupStore::BackupPage(BackupId id, uint64_t idx, uint64_t token,
+Handle BackupStore::BackupPage(BackupId id, uint64_t idx, Token token,
                                bool writeback) {
   Object* object = Find(id);
   if (object == nullptr || idx >= object->num_pages()) return 0;
@@ -36,7 +38,7 @@ Handle BackupStore::BackupPage(BackupId id, uint64_t idx, uint64_t token,
   return idx + 1;
 }
 
-std::optional<uint64_t> BackupStore::Peek(BackupId id, Handle h) const {
+std::optional<Token> BackupStore::Peek(BackupId id, Handle h) const {
   const Object* object = Find(id);
   if (object == nullptr || h == 0 || h > object->num_pages()) return std::nullopt;
   if (!LiveBit(*object, h - 1)) return std::nullopt;
@@ -48,11 +50,35 @@ bool BackupStore::Drop(BackupId id, Handle h) {
   if (object == nullptr || h == 0 || h > object->num_pages()) return false;
   const uint64_t idx = h - 1;
   if (!LiveBit(*object, idx)) return false;
-  object->live.Mutable(idx / 64) &= ~(uint64_t{1} << (idx % 64));
+  uint64_t& word = object->live.Mutable(idx / 64);
+  word &= ~(uint64_t{1} << (idx % 64));
   object->tokens.Set(idx, 0);
   --object->live_pages;
   --held_pages_;
+  if (word == 0) ReleaseIfEmpty(*object, idx);
   return true;
+}
+
+// Model bookkeeping (shmem frees a truncated page's memory): checked when
+// a live word empties, so at most once per 64 drops.
+void BackupStore::ReleaseIfEmpty(Object& object, uint64_t idx) {
+  const uint64_t chunk = idx >> SparseArray<Token>::kChunkShift;
+  const uint64_t first_word = chunk * kWordsPerChunk;
+  const uint64_t end_word = std::min(first_word + kWordsPerChunk, object.live.size());
+  for (uint64_t w = first_word; w < end_word; ++w) {
+    if (object.live.Get(w) != 0) return;
+  }
+  object.tokens.ReleaseChunk(chunk);
+  // The live words of this chunk lie in one chunk of `live`, which covers
+  // 64 token chunks: release it too when none of those is left.
+  const uint64_t live_chunk = first_word >> SparseArray<uint64_t>::kChunkShift;
+  const uint64_t per_live_chunk = SparseArray<uint64_t>::kChunkEntries / kWordsPerChunk;
+  const uint64_t token_chunks = object.tokens.chunks();
+  for (uint64_t c = live_chunk * per_live_chunk;
+       c < std::min((live_chunk + 1) * per_live_chunk, token_chunks); ++c) {
+    if (object.tokens.HasChunk(c)) return;
+  }
+  object.live.ReleaseChunk(live_chunk);
 }
 
 uint64_t BackupStore::Fini(BackupId id) {

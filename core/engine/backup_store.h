@@ -10,8 +10,14 @@
 // object per tt and a single global count of held pages, compared with a
 // swap capacity that a trace can change at any time.
 //
-// Page content is a 64-bit token (the engine's content model); the store
-// only keeps and returns it.
+// Page content is a Token (content_map.h, 32 bits); the store only keeps
+// and returns it.
+//
+// Memory: a stored page costs its token (4 bytes) and a live bit, held in
+// chunks of 4096 indices that are released as soon as no index of the
+// chunk is live (the shmem pages of a truncated range are freed). A
+// dropped or restored range, or a finished object, therefore holds
+// nothing; an object costs what it holds, never its size.
 #ifndef TTM_CORE_ENGINE_BACKUP_STORE_H_
 #define TTM_CORE_ENGINE_BACKUP_STORE_H_
 
@@ -23,6 +29,7 @@
 #include <vector>
 
 #include "core/engine/clone_ptr.h"
+#include "core/engine/content_map.h"
 #include "core/engine/sparse_array.h"
 
 namespace ttm {
@@ -60,12 +67,12 @@ class BackupStore {
   // (the shmem page is reused). `writeback` only counts (4.23).
   // Return: the handle idx + 1, or 0 when the store holds swap_pages pages
   // already (or id/idx is invalid).
-  Handle BackupPage(BackupId id, uint64_t idx, uint64_t token, bool writeback);
+  Handle BackupPage(BackupId id, uint64_t idx, Token token, bool writeback);
 
   // The content side of ttm_backup_copy_page().
   // Return: the stored token; nullopt if the handle is not live (0, beyond
   // the object, or dropped).
-  std::optional<uint64_t> Peek(BackupId id, Handle h) const;
+  std::optional<Token> Peek(BackupId id, Handle h) const;
 
   // Models ttm_backup_drop(): truncates the shmem page of the handle.
   // Return: false if the handle was not live (e.g. a double drop).
@@ -84,7 +91,8 @@ class BackupStore {
   uint64_t writeback_pages() const { return writeback_pages_; }
   // Backup objects created and not yet Fini'd.
   uint64_t objects() const { return objects_.size() - free_ids_.size(); }
-  // Approximate heap bytes of the stored pages, for benchmarks.
+  // Heap bytes of the stored pages and the object table (the engine's
+  // memory accounting).
   uint64_t memory_bytes() const;
 
   // Calls f(idx, token) for every live index of the object, increasing.
@@ -103,14 +111,21 @@ class BackupStore {
 
  private:
   // One shmem file: the tokens, and a bit per index saying which are live
-  // (a token may legitimately be any value, including 0).
+  // (a token may legitimately be any value, including 0). A chunk of
+  // tokens and the live words covering it are released together when the
+  // last live index in them is dropped.
   struct Object {
     explicit Object(uint64_t n) : tokens(n), live((n + 63) / 64) {}
     uint64_t num_pages() const { return tokens.size(); }
     uint64_t live_pages = 0;
-    SparseArray<uint64_t> tokens;
+    SparseArray<Token> tokens;
     SparseArray<uint64_t> live;
   };
+  // Live words per token chunk.
+  static constexpr uint64_t kWordsPerChunk = SparseArray<Token>::kChunkEntries / 64;
+  static_assert(SparseArray<Token>::kChunkEntries % 64 == 0);
+  // Releases the chunk of idx once none of its indices is live.
+  static void ReleaseIfEmpty(Object& object, uint64_t idx);
 
   const Object* Find(BackupId id) const;
   Object* Find(BackupId id);

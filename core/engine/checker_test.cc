@@ -198,6 +198,21 @@ TEST_F(CheckerCorruption, SwappedHandlesBreakTheHandleValue) {
   EXPECT_EQ(Found(), Names({Invariant::kHandleValue}));
 }
 
+// Two handles referenced twice, the higher one met first: the finding
+// names the lowest, and counts each live handle once.
+TEST_F(CheckerCorruption, AHandleReferencedTwiceIsNamedLowestFirst) {
+  Populate(1, 8);
+  Apply(ShrinkEvent{1, false, false});
+  ASSERT_EQ(Found(), kNone);
+  m_.PokeSlotForTest(Tt(engine_, 1), 5, Slot::Handle(4));  // slot 3 holds 4
+  m_.PokeSlotForTest(Tt(engine_, 1), 6, Slot::Handle(2));  // slot 1 holds 2
+  std::vector<std::string> references;
+  for (const Violation& v : engine_.Check(CheckScope::kFull))
+    if (v.invariant == Invariant::kHandleReferences) references.push_back(v.what);
+  EXPECT_EQ(references, std::vector<std::string>{"handle 2 is referenced twice"});
+  EXPECT_EQ(Found(), Names({Invariant::kHandleValue, Invariant::kHandleReferences}));
+}
+
 // 3.1.2 asks the same of a pool entry as 3.4.1: the type's caching.
 TEST_F(CheckerCorruption, APooledWcBlockThatIsWriteBackBreaksPoolCaching) {
   Populate(1, 4, kWC);

@@ -128,7 +128,7 @@ struct TtObject {
   // restoring it.
   bool purgeable : 1 = false;
   SparseArray<Slot> pages;           // tt->pages[]
-  SparseArray<uint64_t> dma_address; // tt->dma_address[] (size 0 without)
+  BusAddressArray dma_address;       // tt->dma_address[] (size 0 without)
   ClonePtr<RestoreState> restore;    // tt->restore
   ContentMap expected;               // what was last written, per slot
   ClonePtr<CallCounts> fault_calls;  // calls its operations made at each fault site (from the first)
@@ -279,6 +279,12 @@ class TtmModel {
   // for the test that holds the fast path to it).
   std::optional<std::pair<uint64_t, uint64_t>> FirstContentNotHeldOnceByCounting(
       const TtObject& tt) const;
+  // The engine's own accounting of the heap bytes it holds (memory.cc):
+  // struct pages, the allocator, the backup store, every live tt with its
+  // arrays, restore state and content ranges, the pool lists and the id
+  // tables. Deterministic (no malloc overhead, no RSS), so that bounds on
+  // it can be tested; docs/limits.md states them.
+  uint64_t memory_bytes() const;
   uint64_t leaked_handles() const { return leaked_handles_; }
   uint64_t leaked_restore_states() const { return leaked_restore_states_; }
 

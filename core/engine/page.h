@@ -9,12 +9,14 @@
 #ifndef TTM_CORE_ENGINE_PAGE_H_
 #define TTM_CORE_ENGINE_PAGE_H_
 
+#include <cassert>
 #include <cstdint>
 
 #include "core/engine/backup_store.h"
 #include "core/engine/content_map.h"
 #include "core/event.h"
 #include "core/engine/page_allocator.h"
+#include "core/engine/sparse_array.h"
 
 namespace ttm {
 
@@ -58,12 +60,28 @@ struct Page {
 };
 static_assert(sizeof(Page) == 16, "struct page is the engine's cost per simulated page");
 
-// One entry of ttm_tt::pages[]: NULL, a page, or a backup handle.
+// The bus address the simulated IOMMU gives a frame.
+inline constexpr uint64_t kDmaBase = uint64_t{1} << 40;
+inline uint64_t BusAddress(Pfn pfn) { return kDmaBase + uint64_t{pfn} * kPageSize; }
+
+// One entry of ttm_tt::pages[]: NULL, a page, or a backup handle. 4 bytes:
+// the kernel's page pointer becomes a tag bit and 31 bits of value, enough
+// for a frame (pfn + 1 <= 2^28) and for a handle (shmem index + 1 <= 2^31 - 1,
+// the trace format's largest object). The tt's slot array is the engine's
+// second cost per populated page, after struct page.
 class Slot {
  public:
+  static constexpr uint64_t kMaxHandle = (uint64_t{1} << 31) - 1;
+
   Slot() = default;
-  static Slot Page(Pfn pfn) { return Slot((uint64_t{pfn} + 1) << 1); }
-  static Slot Handle(uint64_t handle) { return Slot((handle << 1) | 1); }
+  static Slot Page(Pfn pfn) {
+    assert(uint64_t{pfn} < kMaxHandle);
+    return Slot(static_cast<uint32_t>((uint64_t{pfn} + 1) << 1));
+  }
+  static Slot Handle(uint64_t handle) {
+    assert(handle <= kMaxHandle);
+    return Slot(static_cast<uint32_t>((handle << 1) | 1));
+  }
 
   bool is_null() const { return bits_ == 0; }
   bool is_handle() const { return (bits_ & 1) != 0; }
@@ -74,13 +92,40 @@ class Slot {
   bool operator==(const Slot&) const = default;
 
  private:
-  explicit Slot(uint64_t bits) : bits_(bits) {}
-  uint64_t bits_ = 0;
+  explicit Slot(uint32_t bits) : bits_(bits) {}
+  uint32_t bits_ = 0;
 };
+static_assert(sizeof(Slot) == 4, "a tt slot is the engine's cost per populated page after struct page");
 
-// The bus address the simulated IOMMU gives a frame.
-inline constexpr uint64_t kDmaBase = uint64_t{1} << 40;
-inline uint64_t BusAddress(Pfn pfn) { return kDmaBase + uint64_t{pfn} * kPageSize; }
+// tt->dma_address[]: a bus address per slot, 0 where nothing was written.
+// Every address the model writes is BusAddress() of a frame, so an entry
+// keeps the frame number + 1 (4 bytes, not the kernel's 8); Get() returns
+// the same 64-bit address that was Set().
+class BusAddressArray {
+ public:
+  explicit BusAddressArray(uint64_t size = 0) : frames_(size) {}
+  uint64_t size() const { return frames_.size(); }
+  uint64_t Get(uint64_t i) const { return Decode(frames_.Get(i)); }
+  void Set(uint64_t i, uint64_t address) { frames_.Set(i, Encode(address)); }
+  uint64_t memory_bytes() const { return frames_.memory_bytes(); }
+  // Calls f(index, address) for every written entry, in increasing order.
+  template <typename F>
+  void ForEachNonDefault(F f) const {
+    frames_.ForEachNonDefault([&](uint64_t i, uint32_t e) { f(i, Decode(e)); });
+  }
+
+ private:
+  static uint32_t Encode(uint64_t address) {
+    if (address == 0) return 0;
+    assert(address >= kDmaBase && (address - kDmaBase) % kPageSize == 0 &&
+           (address - kDmaBase) / kPageSize < 0xffffffffu);
+    return static_cast<uint32_t>((address - kDmaBase) / kPageSize + 1);
+  }
+  static uint64_t Decode(uint32_t e) {
+    return e == 0 ? 0 : kDmaBase + uint64_t{e - 1} * kPageSize;
+  }
+  SparseArray<uint32_t> frames_;
+};
 
 }  // namespace ttm
 

@@ -110,10 +110,24 @@ class SparseArray {
   // Releases every chunk; size() is unchanged and every entry reads T{}.
   void Clear() { dir_.reset(); }
 
+  // Chunks that size() spans, allocated or not.
+  uint64_t chunks() const { return (size_ + kChunkEntries - 1) >> kChunkShift; }
+  bool HasChunk(uint64_t c) const { return FindChunk(c) != nullptr; }
+  // Releases chunk c: its entries read T{} again. The caller knows they
+  // all hold T{} already (or wants them to). The last chunk released
+  // releases the directory too, so an emptied array costs what a
+  // never-written one does.
+  void ReleaseChunk(uint64_t c) {
+    const uint64_t t = c >> kLeafShift, l = c & ((uint64_t{1} << kLeafShift) - 1);
+    if (!dir_ || t >= dir_->leaves.size() || l >= dir_->leaves[t].size() || !dir_->leaves[t][l]) return;
+    dir_->leaves[t][l].reset();
+    if (--dir_->live_chunks == 0) dir_.reset();
+  }
+
   uint64_t allocated_chunks() const { return dir_ ? dir_->live_chunks : 0; }
 
-  // Approximate heap bytes held (entries plus the chunk directory), for
-  // benchmarks.
+  // Heap bytes held: the entries of allocated chunks plus the chunk
+  // directory (not malloc's own overhead). Walks the directory.
   uint64_t memory_bytes() const {
     if (!dir_) return 0;
     uint64_t bytes = sizeof(Dir) + dir_->leaves.capacity() * sizeof(Leaf);

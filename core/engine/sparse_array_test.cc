@@ -110,6 +110,27 @@ TEST(SparseArrayTest, CopiesAreDeepAndMovesLeaveTheSourceEmpty) {
   EXPECT_EQ(b.Get(7), 70u);
 }
 
+TEST(SparseArrayTest, AReleasedChunkReadsDefaultAndTheLastOneFreesEverything) {
+  SparseArray<uint64_t> a(3 * SparseArray<uint64_t>::kChunkEntries);
+  const uint64_t never = a.memory_bytes();
+  a.Set(1, 10);
+  a.Set(SparseArray<uint64_t>::kChunkEntries + 1, 20);
+  EXPECT_EQ(a.chunks(), 3u);
+  EXPECT_TRUE(a.HasChunk(1));
+  EXPECT_FALSE(a.HasChunk(2));
+  a.ReleaseChunk(0);
+  EXPECT_EQ(a.Get(1), 0u);
+  EXPECT_EQ(a.Get(SparseArray<uint64_t>::kChunkEntries + 1), 20u);
+  EXPECT_EQ(a.allocated_chunks(), 1u);
+  a.ReleaseChunk(2);  // never allocated: nothing happens
+  EXPECT_EQ(a.allocated_chunks(), 1u);
+  a.ReleaseChunk(1);
+  EXPECT_EQ(a.allocated_chunks(), 0u);
+  EXPECT_EQ(a.memory_bytes(), never);
+  a.Set(1, 30);
+  EXPECT_EQ(a.Get(1), 30u);
+}
+
 struct Slot {
   int kind = 0;
   uint64_t value = 0;

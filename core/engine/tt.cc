@@ -30,7 +30,7 @@ TtObject& TtmModel::TtInit(uint64_t id, const AllocateEvent& e) {
                    (e.zero_alloc ? kTtFlagZeroAlloc : 0);
   tt->has_dma = e.dma;
   tt->pages = SparseArray<Slot>(e.pages);
-  tt->dma_address = SparseArray<uint64_t>(e.dma ? e.pages : 0);
+  tt->dma_address = BusAddressArray(e.dma ? e.pages : 0);
   tt->backup = store_.Create(e.pages);
   tts_[index] = std::move(tt);
   ids_[id] = index;

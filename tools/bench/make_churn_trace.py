@@ -9,6 +9,10 @@ the same bytes on every run. Run it once; the trace is committed so that
 benchmark figures stay comparable whatever gen becomes.
 
     tools/bench/make_churn_trace.py | zstd -12 -q -o traces/bench/churn-1m.jsonl.zst
+
+An optional argument sets the number of events (tools/bench/scaling writes
+10 M and 100 M to /tmp that way); the first 1 000 000 events are the same
+whatever it is.
 """
 import sys
 
@@ -24,6 +28,7 @@ def pages(rnd):
 
 
 def main():
+    events = int(sys.argv[1]) if len(sys.argv) > 1 else EVENTS
     out = sys.stdout
     w = out.write
     w('{"format":"ttm-trace","version":1,"config":{"system_pages":1048576,'
@@ -43,7 +48,7 @@ def main():
     next_tt = 1
     cachings = ["cached", "wc", "uncached"]
     n = 0
-    while n < EVENTS:
+    while n < events:
         if rnd() % 200 == 0:
             w('{"op":"pool_shrink","pages":%d}\n' % (1 + rnd() % 4096))
             n += 1

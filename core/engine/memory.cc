@@ -1,0 +1,46 @@
+// The engine's accounting of its own memory (docs/limits.md): what each
+// part of the model holds on the heap, summed. No kernel counterpart.
+#include <cstdint>
+#include <map>
+
+#include "core/engine/model.h"
+
+namespace ttm {
+namespace {
+
+// A std::map / std::set node: the value and three pointers and a colour
+// word (libstdc++'s _Rb_tree_node_base), rounded as malloc rounds.
+template <typename Value>
+constexpr uint64_t kTreeNodeBytes = (sizeof(Value) + 4 * sizeof(void*) + 15) / 16 * 16;
+
+uint64_t TtBytes(const TtObject& tt) {
+  uint64_t bytes = sizeof(TtObject) + tt.pages.memory_bytes() + tt.dma_address.memory_bytes() +
+                   tt.expected.ranges() * kTreeNodeBytes<std::pair<const uint64_t, uint64_t>>;
+  if (tt.fault_calls) bytes += sizeof(CallCounts);
+  if (const RestoreState* r = tt.restore.get()) {
+    bytes += sizeof(RestoreState) + r->old_pages.capacity() * sizeof(Slot) +
+             r->memory.capacity() * sizeof(Pfn);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+// Bookkeeping, no kernel counterpart.
+uint64_t TtmModel::memory_bytes() const {
+  uint64_t bytes = pages_.memory_bytes() + allocator_.memory_bytes() + store_.memory_bytes();
+  for (const PoolType& pt : types_) bytes += sizeof(PoolType) + pt.pages.capacity() * sizeof(Pfn);
+  bytes += global_index_.capacity() * sizeof(int) + per_pool_index_.capacity() * sizeof(int);
+  bytes += tts_.capacity() * sizeof(tts_[0]);
+  for (const auto& tt : tts_) {
+    if (tt) bytes += TtBytes(*tt);
+  }
+  // The id table: its bucket array and one node (key, value, next pointer
+  // and cached hash) per live id.
+  bytes += ids_.bucket_count() * sizeof(void*) +
+           ids_.size() * (sizeof(std::pair<const uint64_t, uint32_t>) + 2 * sizeof(void*));
+  bytes += free_indices_.size() * kTreeNodeBytes<uint32_t>;
+  return bytes;
+}
+
+}  // namespace ttm
