@@ -34,7 +34,10 @@ struct LineReader::ZstdState {
   ~ZstdState() { ZSTD_freeDCtx(dctx); }
 };
 
-LineReader::LineReader(std::unique_ptr<ByteSource> source) : source_(std::move(source)) {}
+LineReader::LineReader(std::unique_ptr<ByteSource> source, bool hash_text)
+    : source_(std::move(source)) {
+  if (hash_text) sha256_.emplace();
+}
 LineReader::~LineReader() = default;
 
 Result<size_t> LineReader::ReadSource(char* buf, size_t n) {
@@ -61,7 +64,7 @@ Status LineReader::Detect() {
   } else {
     // Plain text: hand the probe bytes over as text.
     text_.append(in_.data(), in_len_);
-    sha256_.Update(in_.data(), in_len_);
+    Hash(in_.data(), in_len_);
     in_len_ = 0;
     std::vector<char>().swap(in_);
   }
@@ -73,7 +76,7 @@ Status LineReader::FillPlain() {
   text_.resize(old + kPlainChunk);
   Result<size_t> got = ReadSource(text_.data() + old, kPlainChunk);
   text_.resize(old + (got.ok() ? *got : 0));
-  sha256_.Update(text_.data() + old, text_.size() - old);
+  Hash(text_.data() + old, text_.size() - old);
   if (!got.ok()) return got.status();
   if (*got == 0) eof_ = true;
   return Status::Ok();
@@ -99,7 +102,7 @@ Status LineReader::FillZstd() {
     ZSTD_outBuffer out{text_.data() + old, out_chunk, 0};
     size_t ret = ZSTD_decompressStream(zstd_->dctx, &out, &in);
     text_.resize(old + out.pos);
-    sha256_.Update(text_.data() + old, out.pos);
+    Hash(text_.data() + old, out.pos);
     in_pos_ = in.pos;
     if (ZSTD_isError(ret)) return Status::InvalidInput("corrupt zstd stream");
     zstd_->last = ret;

@@ -14,7 +14,7 @@ constexpr size_t kIndexOf = EventBody(E{}).index();
 
 TraceReader::TraceReader(std::unique_ptr<ByteSource> source, std::string name,
                          ReaderOptions options)
-    : name_(std::move(name)), options_(options), lines_(std::move(source)) {}
+    : name_(std::move(name)), options_(options), lines_(std::move(source), options.hash_text) {}
 
 Result<std::unique_ptr<TraceReader>> TraceReader::FromSource(std::unique_ptr<ByteSource> source,
                                                              std::string name,
