@@ -125,7 +125,7 @@ Result<bool> TraceReader::Next(Event* out) {
   }
   uint64_t line = lines_.line_number();
   Status s;
-  if (ScanEvent(text, out)) {
+  if (ScanEvent(text, header_.config.max_order, out)) {
     // A canonical line: the scanner's event is the one the general path
     // would give (event_scan.h), without a JSON document.
     out->line = line;
