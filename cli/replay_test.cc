@@ -45,6 +45,11 @@ TEST(Replay, ACleanTraceExitsZeroWritesTheReportAndPrintsTheSummaryOnStdout) {
   text << in.rdbuf();
   EXPECT_NE(text.str().find("\"format\": \"ttm-replay-report\""), std::string::npos);
   EXPECT_NE(text.str().find("\"build\": \"git "), std::string::npos);
+  // The trace's digest (`sha256sum traces/examples/contract-example.jsonl`):
+  // replay asks its reader to hash, whatever validate does.
+  EXPECT_NE(text.str().find(
+                "\"sha256\": \"8c3d6b2396b441fca0e9fae9c70a87cd11eeac7893f2abe8d3b20ad0dffe2824\""),
+            std::string::npos);
 }
 
 TEST(Replay, AnInvalidTraceIsAnErrorNamingFileAndLineAndWritesNoReport) {

@@ -24,6 +24,7 @@ Result<int> RunValidate(const ValidateOptions& options, Io io) {
         io.err << "ttm-replay: warning: " << message << " (--strict rejects it)\n";
       },
       .keep_going = options.all_errors,
+      .hash_text = false,  // validate prints no digest
   };
   Result<std::unique_ptr<trace::TraceReader>> reader =
       OpenTrace(options.trace, reader_options);

@@ -34,17 +34,18 @@ namespace {
 constexpr uint64_t kMaxReplayedSystemPages = uint64_t{1} << 18;
 constexpr uint64_t kMaxEvents = 5000;
 
-// The scanner against the general path on one line (see above).
-void CheckScanner(std::string_view line) {
+// The scanner against the general path on one line (see above), with a
+// config.max_order of `max_order` (it bounds a fail's order).
+void CheckScanner(std::string_view line, uint32_t max_order) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   ttm::Event fast;
-  if (!ttm::trace::ScanEvent(line, &fast)) return;
+  if (!ttm::trace::ScanEvent(line, max_order, &fast)) return;
   for (bool strict : {false, true}) {
     auto obj = ttm::trace::ParseJsonObject(line, strict);
     if (!obj.ok()) __builtin_trap();
     std::vector<std::string> unknown;
     ttm::Event slow;
-    ttm::trace::ParseOptions options{strict, ttm::kMaxMaxOrder, strict ? nullptr : &unknown};
+    ttm::trace::ParseOptions options{strict, max_order, strict ? nullptr : &unknown};
     if (!ttm::trace::EventFromJson(*obj, options, &slow).ok()) __builtin_trap();
     if (!unknown.empty() || !(slow == fast)) __builtin_trap();
   }
@@ -56,7 +57,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   for (size_t start = 0; start < text.size();) {
     const size_t end = std::min(text.find('\n', start), text.size());
-    if (end - start <= ttm::trace::kMaxLineBytes) CheckScanner(text.substr(start, end - start));
+    if (end - start <= ttm::trace::kMaxLineBytes)
+      for (uint32_t max_order : {0u, 10u, ttm::kMaxMaxOrder})
+        CheckScanner(text.substr(start, end - start), max_order);
     start = end + 1;
   }
   const bool strict = size > 0 && (data[0] & 1) != 0;

@@ -308,9 +308,7 @@ Status ParseFail(const Fields& f, const ParseOptions& options, FailEvent* e) {
     std::optional<Errno> err = ErrnoFromName(*error);
     if (!err) return Unknown("error", *error, OneOf(kErrnoNames));
     std::span<const Errno> allowed = FaultSiteErrors(e->site);
-    bool ok = false;
-    for (Errno a : allowed) ok = ok || a == *err;
-    if (!ok) {
+    if (!FaultSiteRaises(e->site, *err)) {
       if (allowed.empty())
         return Status::InvalidInput("site " + *site + " raises no error, not " + *error);
       std::vector<std::string> names;
@@ -334,7 +332,7 @@ Status ParseFail(const Fields& f, const ParseOptions& options, FailEvent* e) {
 Status ParseSet(const Fields& f, SetEvent* e) {
   Status s = OptCount(f, kSetOp, "swap_pages", &e->swap_pages);
   if (s.ok()) s = OptCount(f, kSetOp, "pool_limit_pages", &e->pool_limit_pages);
-  if (s.ok() && !e->swap_pages && !e->pool_limit_pages)
+  if (s.ok() && !SetHasALimit(*e))
     return Status::InvalidInput("needs \"swap_pages\" or \"pool_limit_pages\"");
   return s;
 }
@@ -376,10 +374,8 @@ Status ParseExpect(const Fields& f, ExpectEvent* e) {
   if (s.ok()) s = OptCount(f, kExpectOp, "violations", &e->violations);
   if (!s.ok()) return s;
 
-  bool per_tt = e->state || e->resident || e->backed_up || e->empty || e->restore_pending ||
-                e->intact;
-  bool global = e->ret || e->system_used_pages || e->pool_pages || e->backup_pages ||
-                e->live_tts || e->violations;
+  const bool per_tt = ExpectHasPerTtAssertion(*e);
+  const bool global = ExpectHasGlobalAssertion(*e);
   if (per_tt && !e->tt) {
     for (std::string_view key :
          {"state", "resident", "backed_up", "empty", "restore_pending", "intact"})

@@ -82,8 +82,9 @@ class Cursor {
   const char* end_;
 };
 
-// One value of a field of an op without cross-field rules.
-bool Value(Cursor& c, const FieldSpec& spec, FieldValue* out) {
+// One value of a field, checked as the general path checks it on its own;
+// what ties it to other fields is checked after the line (vocabulary.h).
+bool Value(Cursor& c, const FieldSpec& spec, uint32_t max_order, FieldValue* out) {
   switch (spec.kind) {
     case FieldKind::kCount: {
       uint64_t v = 0;
@@ -122,9 +123,47 @@ bool Value(Cursor& c, const FieldSpec& spec, FieldValue* out) {
       } while (c.Take(','));
       return c.Take(']');
     }
-    default:  // kinds of ops with cross-field rules, which are not scanned
-      return false;
+    case FieldKind::kOrder: {
+      uint64_t v = 0;
+      if (!c.Unsigned(&v) || v > max_order) return false;
+      *out = v;
+      return true;
+    }
+    case FieldKind::kSite: {
+      std::string_view name;
+      if (!c.String(&name)) return false;
+      std::optional<FaultSite> site = FaultSiteFromName(name);
+      if (!site) return false;
+      *out = static_cast<FieldValue>(*site);
+      return true;
+    }
+    case FieldKind::kState: {
+      std::string_view name;
+      if (!c.String(&name)) return false;
+      std::optional<TtState> state = TtStateFromName(name);
+      if (!state) return false;
+      *out = static_cast<FieldValue>(*state);
+      return true;
+    }
+    case FieldKind::kError:
+    case FieldKind::kRet: {
+      // An errno name, or a number: any int64 for a ret, one with an errno
+      // name for an error (the general path reads it through its name).
+      std::optional<Errno> err;
+      if (c.Peek('"')) {
+        std::string_view name;
+        if (!c.String(&name) || !(err = ErrnoFromName(name))) return false;
+        *out = static_cast<FieldValue>(int64_t{*err});
+        return true;
+      }
+      int64_t v = 0;
+      if (!c.Signed(&v)) return false;
+      if (spec.kind == FieldKind::kError && !(err = ErrnoFromName(ErrnoName(v)))) return false;
+      *out = static_cast<FieldValue>(v);
+      return true;
+    }
   }
+  return false;
 }
 
 // String equality for the vocabulary's short names, inline: a call to
@@ -157,7 +196,7 @@ int FieldIndexOf(const OpSpec& spec, std::string_view key, size_t from) {
 
 }  // namespace
 
-bool ScanEvent(std::string_view line, Event* out) {
+bool ScanEvent(std::string_view line, uint32_t max_order, Event* out) {
   Cursor c(line);
   std::string_view key;
   std::string_view op_name;
@@ -167,7 +206,6 @@ bool ScanEvent(std::string_view line, Event* out) {
   const int op = OpIndexOf(op_name);
   if (op < 0) return false;
   const OpSpec& spec = OpSpecOf(op);
-  if (spec.cross_field_rules) return false;
   ResetBody(op, &out->body);
   out->t.reset();
 
@@ -188,7 +226,7 @@ bool ScanEvent(std::string_view line, Event* out) {
     const FieldSpec& field = spec.fields[static_cast<size_t>(index)];
     const uint32_t bit = uint32_t{1} << index;
     FieldValue v = 0;
-    if ((seen & bit) != 0 || !Value(c, field, &v)) return false;
+    if ((seen & bit) != 0 || !Value(c, field, max_order, &v)) return false;
     seen |= bit;
     next = static_cast<size_t>(index) + 1;
     field.set(out->body, v);
@@ -196,7 +234,7 @@ bool ScanEvent(std::string_view line, Event* out) {
   if (!c.Take('}') || !c.AtEnd()) return false;
   for (size_t i = 0; i < spec.fields.size(); ++i)
     if (spec.fields[i].required && (seen & (uint32_t{1} << i)) == 0) return false;
-  return true;
+  return !spec.cross_field_rules || CrossFieldRulesHold(out->body);
 }
 
 }  // namespace ttm::trace

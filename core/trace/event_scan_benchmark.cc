@@ -184,6 +184,6 @@ int main(int argc, char** argv) {
   Run("json", lines, reps, [](std::string_view, Event*) { return false; });
   Run("simdjson", lines, reps,
       [&simdjson](std::string_view l, Event* e) { return simdjson.Parse(l, e); });
-  Run("scan", lines, reps, [](std::string_view l, Event* e) { return ScanEvent(l, e); });
+  Run("scan", lines, reps, [](std::string_view l, Event* e) { return ScanEvent(l, kMaxMaxOrder, e); });
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/trace/format.h"
@@ -34,7 +35,32 @@ struct LineReader::ZstdState {
   ~ZstdState() { ZSTD_freeDCtx(dctx); }
 };
 
-LineReader::LineReader(std::unique_ptr<ByteSource> source) : source_(std::move(source)) {}
+char* LineReader::TextBuffer::Extend(size_t n) {
+  if (size_ + n > capacity_) {
+    const size_t capacity = std::max(size_ + n, 2 * capacity_);
+    std::unique_ptr<char[]> bytes = std::make_unique_for_overwrite<char[]>(capacity);
+    if (size_ > 0) std::memcpy(bytes.get(), bytes_.get(), size_);
+    bytes_ = std::move(bytes);
+    capacity_ = capacity;
+  }
+  char* start = bytes_.get() + size_;
+  size_ += n;
+  return start;
+}
+
+void LineReader::TextBuffer::Append(const char* data, size_t n) {
+  if (n > 0) std::memcpy(Extend(n), data, n);
+}
+
+void LineReader::TextBuffer::EraseFront(size_t n) {
+  if (n < size_) std::memmove(bytes_.get(), bytes_.get() + n, size_ - n);
+  size_ -= n;
+}
+
+LineReader::LineReader(std::unique_ptr<ByteSource> source, bool hash_text)
+    : source_(std::move(source)) {
+  if (hash_text) sha256_.emplace();
+}
 LineReader::~LineReader() = default;
 
 Result<size_t> LineReader::ReadSource(char* buf, size_t n) {
@@ -60,8 +86,8 @@ Status LineReader::Detect() {
     if (zstd_->dctx == nullptr) return Status::IoError("cannot allocate a zstd context");
   } else {
     // Plain text: hand the probe bytes over as text.
-    text_.append(in_.data(), in_len_);
-    sha256_.Update(in_.data(), in_len_);
+    text_.Append(in_.data(), in_len_);
+    Hash(in_.data(), in_len_);
     in_len_ = 0;
     std::vector<char>().swap(in_);
   }
@@ -70,10 +96,10 @@ Status LineReader::Detect() {
 
 Status LineReader::FillPlain() {
   size_t old = text_.size();
-  text_.resize(old + kPlainChunk);
-  Result<size_t> got = ReadSource(text_.data() + old, kPlainChunk);
-  text_.resize(old + (got.ok() ? *got : 0));
-  sha256_.Update(text_.data() + old, text_.size() - old);
+  char* chunk = text_.Extend(kPlainChunk);
+  Result<size_t> got = ReadSource(chunk, kPlainChunk);
+  text_.Truncate(old + (got.ok() ? *got : 0));
+  Hash(chunk, text_.size() - old);
   if (!got.ok()) return got.status();
   if (*got == 0) eof_ = true;
   return Status::Ok();
@@ -94,12 +120,12 @@ Status LineReader::FillZstd() {
       }
     }
     size_t old = text_.size();
-    text_.resize(old + out_chunk);
+    char* chunk = text_.Extend(out_chunk);
     ZSTD_inBuffer in{in_.data(), in_len_, in_pos_};
-    ZSTD_outBuffer out{text_.data() + old, out_chunk, 0};
+    ZSTD_outBuffer out{chunk, out_chunk, 0};
     size_t ret = ZSTD_decompressStream(zstd_->dctx, &out, &in);
-    text_.resize(old + out.pos);
-    sha256_.Update(text_.data() + old, out.pos);
+    text_.Truncate(old + out.pos);
+    Hash(chunk, out.pos);
     in_pos_ = in.pos;
     if (ZSTD_isError(ret)) return Status::InvalidInput("corrupt zstd stream");
     zstd_->last = ret;
@@ -112,7 +138,7 @@ Status LineReader::Fill() {
   // Drop the text already handed out before growing the buffer, so that it
   // only ever holds the current partial line plus one chunk.
   if (text_start_ > 0) {
-    text_.erase(0, text_start_);
+    text_.EraseFront(text_start_);
     text_start_ = 0;
   }
   return zstd_ ? FillZstd() : FillPlain();

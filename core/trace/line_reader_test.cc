@@ -194,5 +194,37 @@ TEST(LineReader, AnIstreamSourceReadsLikeAFile) {
   EXPECT_EQ(reader.total_bytes(), std::nullopt);
 }
 
+// The digest of all the text, through a reader, for plain and zstd input.
+std::string DigestThroughReader(const std::string& data, bool hash_text) {
+  LineReader reader(std::make_unique<ChunkedSource>(data, 1000), hash_text);
+  std::string_view line;
+  while (*reader.Next(&line)) {
+  }
+  return reader.TextSha256();
+}
+
+TEST(LineReader, HashesTheWholeTextPlainOrCompressedByDefault) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += "{\"op\":\"check\",\"t\":" + std::to_string(i) + "}\r\n\n";
+  Sha256 direct;
+  direct.Update(text);
+  const std::string expected = direct.HexDigest();
+  EXPECT_EQ(DigestThroughReader(text, true), expected);
+  EXPECT_EQ(DigestThroughReader(Zstd(text), true), expected);
+}
+
+TEST(LineReader, AReaderNotAskedToHashHasNoDigestButTheSameLines) {
+  const std::string text = "a\nb\n";
+  EXPECT_EQ(DigestThroughReader(text, false), "");
+  EXPECT_EQ(DigestThroughReader(Zstd(text), false), "");
+  LineReader reader(std::make_unique<ChunkedSource>(Zstd(text), 3), false);
+  std::string_view line;
+  ASSERT_TRUE(*reader.Next(&line));
+  EXPECT_EQ(line, "a");
+  ASSERT_TRUE(*reader.Next(&line));
+  EXPECT_EQ(line, "b");
+  EXPECT_FALSE(*reader.Next(&line));
+}
+
 }  // namespace
 }  // namespace ttm::trace

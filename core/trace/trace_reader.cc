@@ -14,7 +14,7 @@ constexpr size_t kIndexOf = EventBody(E{}).index();
 
 TraceReader::TraceReader(std::unique_ptr<ByteSource> source, std::string name,
                          ReaderOptions options)
-    : name_(std::move(name)), options_(options), lines_(std::move(source)) {}
+    : name_(std::move(name)), options_(options), lines_(std::move(source), options.hash_text) {}
 
 Result<std::unique_ptr<TraceReader>> TraceReader::FromSource(std::unique_ptr<ByteSource> source,
                                                              std::string name,
@@ -124,20 +124,20 @@ Result<bool> TraceReader::Next(Event* out) {
     return false;
   }
   uint64_t line = lines_.line_number();
-  Status s;
-  if (ScanEvent(text, out)) {
+  if (ScanEvent(text, header_.config.max_order, out)) {
     // A canonical line: the scanner's event is the one the general path
-    // would give (event_scan.h), without a JSON document.
+    // would give (event_scan.h), without a JSON document. The Status is
+    // made where it is needed, not assigned into: this runs for every line.
     out->line = line;
-    s = CheckIds(*out);
-    if (!s.ok()) s = Error(line, s.message());
-    if (!s.ok()) {
+    if (Status ids = CheckIds(*out); !ids.ok()) {
+      Status s = Error(line, ids.message());
       if (!options_.keep_going) done_ = s;
       return s;
     }
     ++events_;
     return true;
   }
+  Status s;
   Result<Json> obj = ParseJsonObject(text, options_.strict);
   if (!obj.ok()) {
     s = Error(line, obj.status().message());

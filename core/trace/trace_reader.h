@@ -43,6 +43,10 @@ struct ReaderOptions {
   // corrupt or truncated zstd frame, a read error, an overlong line) and of
   // the header still end the trace. A line in error changes no id.
   bool keep_going = false;
+  // Keep the SHA-256 of the decompressed text for text_sha256(). Off where
+  // nothing prints it (`validate`): the digest costs as much CPU as
+  // decompressing.
+  bool hash_text = true;
 };
 
 inline constexpr size_t kMaxUnknownFieldNames = 100;
@@ -72,7 +76,7 @@ class TraceReader {
   std::optional<uint64_t> total_bytes() const { return lines_.total_bytes(); }
   bool compressed() const { return lines_.compressed(); }
   // SHA-256 (hex) of the decompressed trace text, for the report. Call once,
-  // after Next() has returned false.
+  // after Next() has returned false. Empty when options.hash_text is off.
   std::string text_sha256() { return lines_.TextSha256(); }
   // Events returned so far.
   uint64_t event_count() const { return events_; }

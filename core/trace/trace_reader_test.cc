@@ -257,6 +257,28 @@ TEST(TraceReader, PlainCompressedAndStreamInputReadTheSame) {
   EXPECT_EQ(compressed, 2u);
 }
 
+// The digest a whole read of `data` leaves, with or without hash_text.
+std::string TextSha256Of(const std::string& data, bool hash_text) {
+  std::istringstream in(data);
+  auto reader = TraceReader::FromSource(IstreamSource(in), "t.jsonl", {.hash_text = hash_text});
+  EXPECT_TRUE(reader.ok());
+  Event e;
+  while (*(*reader)->Next(&e)) {
+  }
+  return (*reader)->text_sha256();
+}
+
+TEST(TraceReader, TheTextDigestIsThatOfTheDecompressedTextUnlessHashingIsOff) {
+  const std::string text = std::string(kHeader) + "{\"op\":\"check\"}\n";
+  Sha256 direct;
+  direct.Update(text);
+  const std::string expected = direct.HexDigest();
+  EXPECT_EQ(TextSha256Of(text, true), expected);
+  EXPECT_EQ(TextSha256Of(Zstd(text), true), expected);
+  EXPECT_EQ(TextSha256Of(text, false), "");
+  EXPECT_EQ(TextSha256Of(Zstd(text), false), "");
+}
+
 TEST(TraceReader, AnErrorIsStickyAndReportedAgain) {
   std::istringstream in(std::string(kHeader) + "{\"op\":\"free\",\"tt\":1}\n{\"op\":\"check\"}\n");
   auto reader = TraceReader::FromSource(IstreamSource(in), "t.jsonl");

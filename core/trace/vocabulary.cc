@@ -226,6 +226,37 @@ std::span<const Errno> FaultSiteErrors(FaultSite site) {
   }
 }
 
+bool FaultSiteRaises(FaultSite site, Errno error) {
+  for (Errno e : FaultSiteErrors(site))
+    if (e == error) return true;
+  return false;
+}
+
+bool SetHasALimit(const SetEvent& e) { return e.swap_pages || e.pool_limit_pages; }
+
+bool ExpectHasPerTtAssertion(const ExpectEvent& e) {
+  return e.state || e.resident || e.backed_up || e.empty || e.restore_pending || e.intact;
+}
+
+bool ExpectHasGlobalAssertion(const ExpectEvent& e) {
+  return e.ret || e.system_used_pages || e.pool_pages || e.backup_pages || e.live_tts ||
+         e.violations;
+}
+
+bool CrossFieldRulesHold(const EventBody& body) {
+  if (const auto* f = std::get_if<FailEvent>(&body)) {
+    if (f->error && !FaultSiteRaises(f->site, *f->error)) return false;
+    if ((f->order || f->min_order) && f->site != FaultSite::kAllocPage) return false;
+    return !(f->order && f->min_order);
+  }
+  if (const auto* s = std::get_if<SetEvent>(&body)) return SetHasALimit(*s);
+  if (const auto* x = std::get_if<ExpectEvent>(&body)) {
+    const bool per_tt = ExpectHasPerTtAssertion(*x);
+    return per_tt == x->tt.has_value() && (per_tt || ExpectHasGlobalAssertion(*x));
+  }
+  return true;
+}
+
 std::span<const OpSpec> Ops() { return kOps; }
 const OpSpec& OpSpecOf(int op) { return kOps[op]; }
 

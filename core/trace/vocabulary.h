@@ -7,8 +7,10 @@
 //
 // Rules that tie fields together (a fail's error must be one its site can
 // raise, an expect needs an assertion, a set needs a limit) are not in the
-// table; ops that have any are marked `cross_field_rules` and are parsed by
-// their own functions in event_json.cc.
+// table; ops that have any are marked `cross_field_rules`, and the rules
+// are stated once below (CrossFieldRulesHold and its pieces). The general
+// path (event_json.cc) parses those ops with their own functions, which say
+// which rule a line breaks; the scanner checks the rules after the fields.
 #ifndef TTM_CORE_TRACE_VOCABULARY_H_
 #define TTM_CORE_TRACE_VOCABULARY_H_
 
@@ -78,6 +80,20 @@ void ResetBody(int op, EventBody* body);
 // The errors a fault site may raise, the default first; empty for
 // backup_half, which raises none.
 std::span<const Errno> FaultSiteErrors(FaultSite site);
+
+// The cross-field rules, on an event whose fields each passed their own
+// checks (so a fail's order is already within the trace's max_order):
+// fail: an error the site raises (FaultSiteRaises); "order" and
+//   "min_order" only at alloc_page, and not both;
+// set: at least one limit (SetHasALimit);
+// expect: per-object assertions exactly when "tt" is given, and at least
+//   one assertion (ExpectHasPerTtAssertion, ExpectHasGlobalAssertion).
+// Every other op has none: true.
+bool CrossFieldRulesHold(const EventBody& body);
+bool FaultSiteRaises(FaultSite site, Errno error);
+bool SetHasALimit(const SetEvent& e);
+bool ExpectHasPerTtAssertion(const ExpectEvent& e);  // state, resident, ...
+bool ExpectHasGlobalAssertion(const ExpectEvent& e);  // ret, pool_pages, ...
 
 // Every event has these besides its own.
 inline constexpr std::string_view kOpField = "op";
