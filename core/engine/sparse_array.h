@@ -62,6 +62,14 @@ class SparseArray {
 
   void Set(uint64_t i, const T& v) { Mutable(i) = v; }
 
+  // The entry at i if its chunk was written, else nullptr (nothing is
+  // allocated): one lookup for a caller that reads and then may change it.
+  T* Find(uint64_t i) {
+    assert(i < size_);
+    T* chunk = const_cast<T*>(FindChunk(i >> kChunkShift));
+    return chunk == nullptr ? nullptr : chunk + (i & (kChunkEntries - 1));
+  }
+
   // Allocates the chunk holding i if needed; the reference stays valid
   // until Clear() or the array is destroyed (chunks never move).
   T& Mutable(uint64_t i) {

@@ -145,6 +145,23 @@ TEST(SparseArrayTest, WorksWithStructEntriesComparedByValue) {
   EXPECT_EQ(seen, std::vector<uint64_t>{4500});
 }
 
+TEST(SparseArrayTest, FindGivesAWrittenChunksEntryAndNullElsewhereWithoutAllocating) {
+  SparseArray<uint64_t> a(10000);
+  EXPECT_EQ(a.Find(5000), nullptr);
+  a.Set(5000, 7);
+  uint64_t* e = a.Find(5000);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(*e, 7u);
+  *e = 9;
+  EXPECT_EQ(a.Get(5000), 9u);
+  // An entry of the same chunk never written is there, as T{}.
+  ASSERT_NE(a.Find(5001), nullptr);
+  EXPECT_EQ(*a.Find(5001), 0u);
+  // A chunk never written stays absent.
+  EXPECT_EQ(a.Find(0), nullptr);
+  EXPECT_EQ(a.allocated_chunks(), 1u);
+}
+
 TEST(SparseArrayTest, MutateRangeVisitsEveryIndexOnceAcrossChunks) {
   constexpr uint64_t kChunk = SparseArray<uint64_t>::kChunkEntries;
   SparseArray<uint64_t> a(3 * kChunk + 5);
