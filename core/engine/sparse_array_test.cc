@@ -162,6 +162,27 @@ TEST(SparseArrayTest, FindGivesAWrittenChunksEntryAndNullElsewhereWithoutAllocat
   EXPECT_EQ(a.allocated_chunks(), 1u);
 }
 
+TEST(SparseArrayTest, WalkerReachesTheSameEntriesAsMutableInAnyOrder) {
+  constexpr uint64_t kChunk = SparseArray<uint64_t>::kChunkEntries;
+  SparseArray<uint64_t> a(3 * kChunk + 5);
+  SparseArray<uint64_t>::Walker w(a);
+  // Ascending across chunk boundaries (the last chunk short), then the
+  // same index twice, backwards, and a jump.
+  std::vector<uint64_t> order;
+  for (uint64_t i = kChunk - 3; i < 3 * kChunk + 5; ++i) order.push_back(i);
+  for (uint64_t i : {uint64_t{7}, uint64_t{7}, uint64_t{6}, uint64_t{2 * kChunk}, uint64_t{8}})
+    order.push_back(i);
+  for (uint64_t i : order) {
+    EXPECT_EQ(&w.At(i), &a.Mutable(i)) << i;
+    w.At(i) += 1;
+  }
+  EXPECT_EQ(a.Get(kChunk), 1u);
+  EXPECT_EQ(a.Get(3 * kChunk + 4), 1u);
+  EXPECT_EQ(a.Get(7), 2u);
+  EXPECT_EQ(a.Get(2 * kChunk), 2u);
+  EXPECT_EQ(a.Get(5), 0u);
+}
+
 TEST(SparseArrayTest, MutateRangeVisitsEveryIndexOnceAcrossChunks) {
   constexpr uint64_t kChunk = SparseArray<uint64_t>::kChunkEntries;
   SparseArray<uint64_t> a(3 * kChunk + 5);
