@@ -309,7 +309,7 @@ class TtmModel {
   void SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id = 0, uint32_t aux = 0);
   void SetSlot(TtObject& tt, uint64_t i, Slot value);
   void SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n);
-  void SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value);
+  void SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value, Page* value_page = nullptr);
   void Disown(const Page& p, Pfn pfn);
   void StoreSlot(TtObject& tt, uint64_t i, Slot value);
   void CountSlot(TtObject& tt, uint64_t i, Slot s, int delta);

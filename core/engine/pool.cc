@@ -151,13 +151,18 @@ void TtmModel::SetSlot(TtObject& tt, uint64_t i, Slot value) {
 // [first, first + n) to frames p, p + 1, ...: a block placed in the slots,
 // a chunk of slots at a time.
 void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
+  // The frames' struct pages are walked, not looked up one by one (the
+  // reference path looks them up).
+  SparseArray<Page>::Walker frames(pages_);
   tt.pages.MutateRange(first, n, [&](uint64_t i, Slot& slot) {
-    SetSlotAt(tt, i, slot, Slot::Page(p + static_cast<Pfn>(i - first)));
+    const Pfn f = p + static_cast<Pfn>(i - first);
+    SetSlotAt(tt, i, slot, Slot::Page(f), reference_ ? nullptr : &frames.At(f));
   });
 }
 
-// Model bookkeeping, no kernel counterpart: SetSlot() with the slot at hand.
-inline void TtmModel::SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value) {
+// Model bookkeeping, no kernel counterpart: SetSlot() with the slot at hand
+// (and, when the caller has it, the struct page of the value's frame).
+inline void TtmModel::SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value, Page* value_page) {
   const Slot old = slot;
   if (old.is_page()) {
     Page& p = P(old.pfn());
@@ -172,7 +177,7 @@ inline void TtmModel::SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value
   }
   slot = value;
   if (value.is_page()) {
-    Page& p = P(value.pfn());
+    Page& p = value_page != nullptr ? *value_page : P(value.pfn());
     // The counts follow the slot first (a page it already owns is now
     // held by it), then the page moves to its new owner: this slot, which
     // holds it.
