@@ -101,9 +101,11 @@ class BackupStore {
     const Object* object = Find(id);
     if (object == nullptr) return;
     object->live.ForEachNonDefault([&](uint64_t word_index, uint64_t word) {
+      // A live word's 64 indices lie in one chunk of tokens: found once.
+      const Token* tokens = object->tokens.Find(word_index * 64);
       while (word != 0) {
-        const uint64_t idx = word_index * 64 + static_cast<uint64_t>(std::countr_zero(word));
-        f(idx, object->tokens.Get(idx));
+        const uint64_t bit = static_cast<uint64_t>(std::countr_zero(word));
+        f(word_index * 64 + bit, tokens != nullptr ? tokens[bit] : Token{});
         word &= word - 1;
       }
     });

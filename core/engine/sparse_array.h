@@ -69,6 +69,7 @@ class SparseArray {
     T* chunk = const_cast<T*>(FindChunk(i >> kChunkShift));
     return chunk == nullptr ? nullptr : chunk + (i & (kChunkEntries - 1));
   }
+  const T* Find(uint64_t i) const { return const_cast<SparseArray*>(this)->Find(i); }
 
   // Allocates the chunk holding i if needed; the reference stays valid
   // until Clear() or the array is destroyed (chunks never move).
