@@ -255,7 +255,11 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
       ret = faults_.Call(FaultSite::kCopyPage, 0, ctx.interruptible);
       if (ret != 0) break;
       Page& dst = *OwnedPageRef(tt, slot, tt.pages.Get(slot), "ttm_backup_copy_page").first;
-      std::optional<uint64_t> token = store_.Peek(tt.backup, handle);
+      // Copy and drop find the entry once (the reference path calls both;
+      // nothing between them reads the store).
+      std::optional<uint64_t> token =
+          reference_ ? store_.Peek(tt.backup, handle) : store_.Take(tt.backup, handle);
+      const bool taken = !reference_ && token;
       if (!token) {
         Report(Invariant::kHandleUse, &tt,
                "copy of handle " + std::to_string(handle) + ", which is not live");
@@ -264,7 +268,7 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
       dst.token = *token;
       ++counters_.pages_from_backup;
       Verify(tt, slot, *token, expected);
-      if (!store_.Drop(tt.backup, handle))
+      if (!taken && !store_.Drop(tt.backup, handle))
         Report(Invariant::kHandleUse, &tt, "drop of handle " + std::to_string(handle) +
                                                ", which is not live");
     } else if (e.is_page()) {
