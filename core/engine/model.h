@@ -328,6 +328,16 @@ class TtmModel {
     }
     NotOwnedPage(tt, i, s, who);
   }
+  // OwnedPageRef() with the struct page reached through a walker over
+  // consecutive frames.
+  Page& OwnedPageAt(const TtObject& tt, uint64_t i, Slot s, SparseArray<Page>::Walker& frames,
+                    const char* who) {
+    if (s.is_page()) [[likely]] {
+      Page& p = frames.At(s.pfn());
+      if (OwnedBySlot(p, tt, i)) [[likely]] return p;
+    }
+    NotOwnedPage(tt, i, s, who);
+  }
   [[noreturn]] void NotOwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who);
   std::optional<Pfn> PoolAllocPage(uint32_t order, bool zero);
   void FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
