@@ -26,10 +26,13 @@ Handle BackupStore::BackupPage(BackupId id, uint64_t idx, Token token,
                                bool writeback) {
   Object* object = Find(id);
   if (object == nullptr || idx >= object->num_pages()) return 0;
-  if (!LiveBit(*object, idx)) {
+  const uint64_t bit = uint64_t{1} << (idx % 64);
+  uint64_t* word = object->live.Find(idx / 64);
+  if (word == nullptr || (*word & bit) == 0) {
     // A new shmem page: this is where swap space runs out.
     if (held_pages_ >= swap_pages_) return 0;
-    object->live.Mutable(idx / 64) |= uint64_t{1} << (idx % 64);
+    if (word == nullptr) word = &object->live.Mutable(idx / 64);
+    *word |= bit;
     ++object->live_pages;
     ++held_pages_;
   }
@@ -47,16 +50,35 @@ std::optional<Token> BackupStore::Peek(BackupId id, Handle h) const {
 
 bool BackupStore::Drop(BackupId id, Handle h) {
   Object* object = Find(id);
-  if (object == nullptr || h == 0 || h > object->num_pages()) return false;
-  const uint64_t idx = h - 1;
-  if (!LiveBit(*object, idx)) return false;
-  uint64_t& word = object->live.Mutable(idx / 64);
-  word &= ~(uint64_t{1} << (idx % 64));
-  object->tokens.Set(idx, 0);
-  --object->live_pages;
-  --held_pages_;
-  if (word == 0) ReleaseIfEmpty(*object, idx);
+  uint64_t* word = LiveWord(object, h);
+  if (word == nullptr) return false;
+  DropLive(*object, h - 1, word);
   return true;
+}
+
+std::optional<Token> BackupStore::Take(BackupId id, Handle h) {
+  Object* object = Find(id);
+  uint64_t* word = LiveWord(object, h);
+  if (word == nullptr) return std::nullopt;
+  const Token token = object->tokens.Get(h - 1);
+  DropLive(*object, h - 1, word);
+  return token;
+}
+
+uint64_t* BackupStore::LiveWord(Object* object, Handle h) {
+  if (object == nullptr || h == 0 || h > object->num_pages()) return nullptr;
+  const uint64_t idx = h - 1;
+  uint64_t* word = object->live.Find(idx / 64);
+  if (word == nullptr || (*word & (uint64_t{1} << (idx % 64))) == 0) return nullptr;
+  return word;
+}
+
+void BackupStore::DropLive(Object& object, uint64_t idx, uint64_t* word) {
+  *word &= ~(uint64_t{1} << (idx % 64));
+  object.tokens.Set(idx, 0);
+  --object.live_pages;
+  --held_pages_;
+  if (*word == 0) ReleaseIfEmpty(object, idx);
 }
 
 // Model bookkeeping (shmem frees a truncated page's memory): checked when

@@ -78,6 +78,13 @@ class BackupStore {
   // Return: false if the handle was not live (e.g. a double drop).
   bool Drop(BackupId id, Handle h);
 
+  // Models the restore's ttm_backup_copy_page() followed by
+  // ttm_backup_drop() of the same handle: Peek() then Drop(), finding the
+  // entry once.
+  // Return: the stored token, the handle then dropped; nullopt, with
+  // nothing changed, if the handle is not live (both calls would fail).
+  std::optional<Token> Take(BackupId id, Handle h);
+
   // Models ttm_backup_fini(): releases the object and every page it still
   // holds; the id becomes free.
   // Return: how many pages it held (0 for an unknown id).
@@ -101,9 +108,11 @@ class BackupStore {
     const Object* object = Find(id);
     if (object == nullptr) return;
     object->live.ForEachNonDefault([&](uint64_t word_index, uint64_t word) {
+      // A live word's 64 indices lie in one chunk of tokens: found once.
+      const Token* tokens = object->tokens.Find(word_index * 64);
       while (word != 0) {
-        const uint64_t idx = word_index * 64 + static_cast<uint64_t>(std::countr_zero(word));
-        f(idx, object->tokens.Get(idx));
+        const uint64_t bit = static_cast<uint64_t>(std::countr_zero(word));
+        f(word_index * 64 + bit, tokens != nullptr ? tokens[bit] : Token{});
         word &= word - 1;
       }
     });
@@ -126,6 +135,10 @@ class BackupStore {
   static_assert(SparseArray<Token>::kChunkEntries % 64 == 0);
   // Releases the chunk of idx once none of its indices is live.
   static void ReleaseIfEmpty(Object& object, uint64_t idx);
+  // The live word holding handle h's bit, or nullptr if h is not live.
+  static uint64_t* LiveWord(Object* object, Handle h);
+  // Drop() of the live index idx whose bit is in *word.
+  void DropLive(Object& object, uint64_t idx, uint64_t* word);
 
   const Object* Find(BackupId id) const;
   Object* Find(BackupId id);

@@ -111,6 +111,29 @@ TEST(BackupStoreTest, PeekOfADroppedOrForeignHandleFindsNothing) {
   EXPECT_EQ(store.Peek(a, h), std::nullopt);
 }
 
+TEST(BackupStoreTest, TakeIsPeekThenDropAndChangesNothingForAHandleNotLive) {
+  BackupStore store(10);
+  const BackupId a = store.Create(10);
+  const BackupId b = store.Create(10);
+  const Handle h = store.BackupPage(a, 2, 0, false);  // token 0 is a valid content
+  ASSERT_EQ(store.BackupPage(a, 3, 33, false), 4u);
+  const uint64_t memory = store.memory_bytes();
+  EXPECT_EQ(store.Take(b, h), std::nullopt);  // other object
+  EXPECT_EQ(store.Take(a, 0), std::nullopt);
+  EXPECT_EQ(store.Take(a, 11), std::nullopt);  // beyond the object
+  EXPECT_EQ(store.Take(7, h), std::nullopt);   // unknown id
+  EXPECT_EQ(store.held_pages(), 2u);
+  EXPECT_EQ(store.memory_bytes(), memory);
+  EXPECT_EQ(store.Take(a, h), Token{0});
+  EXPECT_EQ(store.Take(a, h), std::nullopt);  // dropped by the first Take
+  EXPECT_FALSE(store.Drop(a, h));
+  EXPECT_EQ(store.held_pages(), 1u);
+  EXPECT_EQ(store.live_pages(a), 1u);
+  EXPECT_EQ(store.Take(a, 4), Token{33});
+  EXPECT_EQ(store.held_pages(), 0u);
+  EXPECT_TRUE(LiveOf(store, a).empty());
+}
+
 TEST(BackupStoreTest, FiniReleasesEveryPageTheObjectHeld) {
   BackupStore store(100);
   const BackupId a = store.Create(10);

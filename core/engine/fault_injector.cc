@@ -38,16 +38,8 @@ void FaultInjector::Arm(const FaultSpec& spec) {
   site.armed = spec.count != 0;
 }
 
-int FaultInjector::Call(FaultSite which, uint32_t order, bool interruptible) {
-  if (object_calls_ && !*object_calls_) *object_calls_ = std::make_unique<CallCounts>();
-  for (CallCounts* counts : {&calls_, object_calls_ ? object_calls_->get() : nullptr}) {
-    if (counts == nullptr) continue;
-    CallCount& n = (*counts)[static_cast<size_t>(which)];
-    ++n.all;
-    n.interruptible += interruptible;
-  }
+int FaultInjector::CallArmed(FaultSite which, uint32_t order, bool interruptible) {
   Site& site = SiteOf(which);
-  if (!site.armed) return 0;
   const FaultSpec& spec = site.spec;
   if (which == FaultSite::kAllocPage) {
     if (spec.order && order != *spec.order) return 0;

@@ -12,7 +12,9 @@
 #define TTM_CORE_ENGINE_FAULT_INJECTOR_H_
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "core/engine/clone_ptr.h"
@@ -67,7 +69,17 @@ class FaultInjector {
   // counted calls fail, then the site disarms itself.
   // Return: the negative errno to inject, or 0. For kBackupHalf a firing
   // returns kENOMEM as a marker ("back up only the first half").
-  int Call(FaultSite site, uint32_t order = 0, bool interruptible = true);
+  int Call(FaultSite site, uint32_t order = 0, bool interruptible = true) {
+    const size_t s = static_cast<size_t>(site);
+    Count(calls_[s], interruptible);
+    if (object_calls_) {
+      if (!*object_calls_) [[unlikely]] *object_calls_ = std::make_unique<CallCounts>();
+      Count((**object_calls_)[s], interruptible);
+    }
+    // Nothing armed at the site, the common case: the call only counts.
+    if (!sites_[s].armed) [[likely]] return 0;
+    return CallArmed(site, order, interruptible);
+  }
 
   bool armed(FaultSite site) const { return SiteOf(site).armed; }
 
@@ -94,6 +106,12 @@ class FaultInjector {
   const Site& site(FaultSite s) const { return SiteOf(s); }
 
  private:
+  static void Count(CallCount& n, bool interruptible) {
+    ++n.all;
+    n.interruptible += interruptible;
+  }
+  // Call() at a site where a fault is armed.
+  int CallArmed(FaultSite site, uint32_t order, bool interruptible);
   Site& SiteOf(FaultSite site) { return sites_[static_cast<size_t>(site)]; }
   const Site& SiteOf(FaultSite site) const { return sites_[static_cast<size_t>(site)]; }
 

@@ -309,7 +309,7 @@ class TtmModel {
   void SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id = 0, uint32_t aux = 0);
   void SetSlot(TtObject& tt, uint64_t i, Slot value);
   void SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n);
-  void SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value);
+  void SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value, Page* value_page = nullptr);
   void Disown(const Page& p, Pfn pfn);
   void StoreSlot(TtObject& tt, uint64_t i, Slot value);
   void CountSlot(TtObject& tt, uint64_t i, Slot s, int delta);
@@ -328,9 +328,24 @@ class TtmModel {
     }
     NotOwnedPage(tt, i, s, who);
   }
+  // OwnedPageRef() with the struct page reached through a walker over
+  // consecutive frames.
+  Page& OwnedPageAt(const TtObject& tt, uint64_t i, Slot s, SparseArray<Page>::Walker& frames,
+                    const char* who) {
+    if (s.is_page()) [[likely]] {
+      Page& p = frames.At(s.pfn());
+      if (OwnedBySlot(p, tt, i)) [[likely]] return p;
+    }
+    NotOwnedPage(tt, i, s, who);
+  }
   [[noreturn]] void NotOwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who);
   std::optional<Pfn> PoolAllocPage(uint32_t order, bool zero);
   void FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
+  void ReportFreedPages(Pfn pfn, uint32_t order, bool head_tail, uint64_t mapped, uint64_t uncached,
+                        const TtObject* tt);
+  [[noreturn]] void FreeFailed(PageAllocator::FreeError error, Pfn pfn, uint32_t order,
+                               const TtObject* tt);
+  void ResetFreedPage(Page& p, Pfn pfn);
   void PoolFreePage(Caching caching, uint32_t order, Pfn p, const TtObject* tt);
   void PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt);
   std::optional<Pfn> PoolTypeTake(PoolType& pt);

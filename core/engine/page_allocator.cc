@@ -31,32 +31,6 @@ SummaryBitmap::SummaryBitmap(uint64_t n) : n_(n) {
   } while (bits > 1);
 }
 
-bool SummaryBitmap::Test(uint64_t i) const {
-  assert(i < n_);
-  return (levels_[0][i / kWordBits] >> (i % kWordBits)) & 1;
-}
-
-void SummaryBitmap::Set(uint64_t i) {
-  assert(i < n_);
-  for (auto& level : levels_) {
-    uint64_t& word = level[i / kWordBits];
-    const bool was_empty = word == 0;
-    word |= uint64_t{1} << (i % kWordBits);
-    if (!was_empty) return;
-    i /= kWordBits;
-  }
-}
-
-void SummaryBitmap::Clear(uint64_t i) {
-  assert(i < n_);
-  for (auto& level : levels_) {
-    uint64_t& word = level[i / kWordBits];
-    word &= ~(uint64_t{1} << (i % kWordBits));
-    if (word != 0) return;
-    i /= kWordBits;
-  }
-}
-
 uint64_t SummaryBitmap::FindFirstFrom(uint64_t from) const {
   if (from >= n_) return kNone;
   return Find(0, from);
@@ -160,9 +134,16 @@ PageAllocator::FreeError PageAllocator::Free(Pfn pfn_in, uint32_t order) {
   if ((pfn & (count - 1)) != 0 || SpansZoneBoundary(pfn, order)) {
     return FreeError::kMisaligned;
   }
-  if (!AllAllocated(pfn, count)) return FreeError::kNotAllocated;
-
-  MarkAllocated(pfn, count, false);
+  if (order == 0) {
+    // One frame (a split block freed page by page): its bit alone.
+    uint64_t& word = allocated_[pfn / kWordBits];
+    const uint64_t bit = uint64_t{1} << (pfn % kWordBits);
+    if ((word & bit) == 0) return FreeError::kNotAllocated;
+    word &= ~bit;
+  } else {
+    if (!AllAllocated(pfn, count)) return FreeError::kNotAllocated;
+    MarkAllocated(pfn, count, false);
+  }
   used_pages_ -= count;
   uint64_t block = pfn;
   uint32_t k = order;
@@ -195,16 +176,6 @@ uint64_t PageAllocator::memory_bytes() const {
                    free_.capacity() * sizeof(SummaryBitmap);
   for (const auto& bitmap : free_) bytes += bitmap.memory_bytes();
   return bytes;
-}
-
-void PageAllocator::AddFree(uint64_t pfn, uint32_t order) {
-  free_[order].Set(pfn >> order);
-  ++free_count_[order];
-}
-
-void PageAllocator::RemoveFree(uint64_t pfn, uint32_t order) {
-  free_[order].Clear(pfn >> order);
-  --free_count_[order];
 }
 
 bool PageAllocator::AllAllocated(uint64_t pfn, uint64_t count) const {

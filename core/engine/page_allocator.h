@@ -16,6 +16,7 @@
 #ifndef TTM_CORE_ENGINE_PAGE_ALLOCATOR_H_
 #define TTM_CORE_ENGINE_PAGE_ALLOCATOR_H_
 
+#include <cassert>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -35,14 +36,37 @@ class SummaryBitmap {
 
   explicit SummaryBitmap(uint64_t n = 0);
   uint64_t size() const { return n_; }
-  bool Test(uint64_t i) const;
-  void Set(uint64_t i);
-  void Clear(uint64_t i);
+  // Test, Set and Clear run once or twice per frame freed or allocated,
+  // hence inline.
+  bool Test(uint64_t i) const {
+    assert(i < n_);
+    return (levels_[0][i / kBits] >> (i % kBits)) & 1;
+  }
+  void Set(uint64_t i) {
+    assert(i < n_);
+    for (auto& level : levels_) {
+      uint64_t& word = level[i / kBits];
+      const bool was_empty = word == 0;
+      word |= uint64_t{1} << (i % kBits);
+      if (!was_empty) return;
+      i /= kBits;
+    }
+  }
+  void Clear(uint64_t i) {
+    assert(i < n_);
+    for (auto& level : levels_) {
+      uint64_t& word = level[i / kBits];
+      word &= ~(uint64_t{1} << (i % kBits));
+      if (word != 0) return;
+      i /= kBits;
+    }
+  }
   // The lowest set index >= from, or kNone.
   uint64_t FindFirstFrom(uint64_t from) const;
   uint64_t memory_bytes() const;
 
  private:
+  static constexpr uint64_t kBits = 64;
   uint64_t Find(size_t level, uint64_t from) const;
 
   uint64_t n_ = 0;
@@ -102,8 +126,14 @@ class PageAllocator {
   bool SpansZoneBoundary(uint64_t pfn, uint32_t order) const;
   // The lowest free block of exactly `order` in the zone, if any.
   std::optional<uint64_t> LowestFree(uint32_t order, bool dma32_zone) const;
-  void AddFree(uint64_t pfn, uint32_t order);
-  void RemoveFree(uint64_t pfn, uint32_t order);
+  void AddFree(uint64_t pfn, uint32_t order) {
+    free_[order].Set(pfn >> order);
+    ++free_count_[order];
+  }
+  void RemoveFree(uint64_t pfn, uint32_t order) {
+    free_[order].Clear(pfn >> order);
+    --free_count_[order];
+  }
   bool AllAllocated(uint64_t pfn, uint64_t count) const;
   void MarkAllocated(uint64_t pfn, uint64_t count, bool allocated);
 

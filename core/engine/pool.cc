@@ -151,13 +151,18 @@ void TtmModel::SetSlot(TtObject& tt, uint64_t i, Slot value) {
 // [first, first + n) to frames p, p + 1, ...: a block placed in the slots,
 // a chunk of slots at a time.
 void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
+  // The frames' struct pages are walked, not looked up one by one (the
+  // reference path looks them up).
+  SparseArray<Page>::Walker frames(pages_);
   tt.pages.MutateRange(first, n, [&](uint64_t i, Slot& slot) {
-    SetSlotAt(tt, i, slot, Slot::Page(p + static_cast<Pfn>(i - first)));
+    const Pfn f = p + static_cast<Pfn>(i - first);
+    SetSlotAt(tt, i, slot, Slot::Page(f), reference_ ? nullptr : &frames.At(f));
   });
 }
 
-// Model bookkeeping, no kernel counterpart: SetSlot() with the slot at hand.
-inline void TtmModel::SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value) {
+// Model bookkeeping, no kernel counterpart: SetSlot() with the slot at hand
+// (and, when the caller has it, the struct page of the value's frame).
+inline void TtmModel::SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value, Page* value_page) {
   const Slot old = slot;
   if (old.is_page()) {
     Page& p = P(old.pfn());
@@ -172,7 +177,7 @@ inline void TtmModel::SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value
   }
   slot = value;
   if (value.is_page()) {
-    Page& p = P(value.pfn());
+    Page& p = value_page != nullptr ? *value_page : P(value.pfn());
     // The counts follow the slot first (a page it already owns is now
     // held by it), then the page moves to its new owner: this slot, which
     // holds it.
@@ -249,6 +254,20 @@ std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
 // is still DMA-mapped or not write-back, a tail of an unsplit block freed
 // on its own. A double free is a crash.
 void TtmModel::FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
+  // One page (put_page() in the backup and restore loops): its struct page
+  // found once. The reference path walks it as a block of one.
+  if (order == 0 && !reference_) {
+    if (Page* p = pfn < pages_.size() ? pages_.Find(pfn) : nullptr) {
+      const bool uncached = p->caching != PageCaching::kWB;
+      if (p->tail || p->mapped || uncached) [[unlikely]]
+        ReportFreedPages(pfn, order, p->tail, p->mapped, uncached, tt);
+      const PageAllocator::FreeError error = allocator_.Free(pfn, order);
+      if (error != PageAllocator::FreeError::kNone) [[unlikely]]
+        FreeFailed(error, pfn, order, tt);
+      ResetFreedPage(*p, pfn);
+      return;
+    }
+  }
   const uint64_t n = uint64_t{1} << order;
   uint64_t mapped = 0, uncached = 0;
   Page head;
@@ -257,7 +276,19 @@ void TtmModel::FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
     mapped += p.mapped;
     uncached += p.caching != PageCaching::kWB;
   });
-  if (order == 0 && head.tail)
+  ReportFreedPages(pfn, order, head.tail, mapped, uncached, tt);
+  const PageAllocator::FreeError error = allocator_.Free(pfn, order);
+  if (error != PageAllocator::FreeError::kNone) FreeFailed(error, pfn, order, tt);
+  pages_.MutateRange(pfn, n, [&](uint64_t f, Page& p) { ResetFreedPage(p, static_cast<Pfn>(f)); });
+}
+
+// Report bookkeeping, no kernel counterpart: FreeToSystem()'s reports on
+// the 2^order frames at pfn reaching the system (head_tail: the first is a
+// tail page; mapped, uncached: how many are still dma-mapped, not
+// write-back).
+void TtmModel::ReportFreedPages(Pfn pfn, uint32_t order, bool head_tail, uint64_t mapped,
+                                uint64_t uncached, const TtObject* tt) {
+  if (order == 0 && head_tail)
     Report(Invariant::kSplit, tt,
            "tail page pfn " + std::to_string(pfn) + " of an unsplit block freed on its own");
   if (mapped)
@@ -268,22 +299,26 @@ void TtmModel::FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
     Report(Invariant::kPoolCaching, tt,
            std::to_string(uncached) + " page(s) at pfn " + std::to_string(pfn) +
                " reach the system without a write-back reset");
-  switch (allocator_.Free(pfn, order)) {
-    case PageAllocator::FreeError::kNone:
-      break;
-    case PageAllocator::FreeError::kNotAllocated:
-      Crash(Invariant::kOwnership, tt, "double free of pfn " + std::to_string(pfn));
-    default:
-      Crash(Invariant::kKernelCrash, tt,
-            "bad free of pfn " + std::to_string(pfn) + " order " + std::to_string(order));
-  }
-  pages_.MutateRange(pfn, n, [&](uint64_t f, Page& p) {
-    p.mapped = false;
-    p.caching = PageCaching::kWB;
-    p.tail = false;
-    p.private_order = 0;
-    SetOwnerOf(p, static_cast<Pfn>(f), Owner::kSystem);
-  });
+}
+
+// Models the oops of a bad __free_pages() in FreeToSystem(): a double free
+// or a block the allocator cannot take back.
+void TtmModel::FreeFailed(PageAllocator::FreeError error, Pfn pfn, uint32_t order,
+                          const TtObject* tt) {
+  if (error == PageAllocator::FreeError::kNotAllocated)
+    Crash(Invariant::kOwnership, tt, "double free of pfn " + std::to_string(pfn));
+  Crash(Invariant::kKernelCrash, tt,
+        "bad free of pfn " + std::to_string(pfn) + " order " + std::to_string(order));
+}
+
+// Models the struct page of frame pfn after __free_pages(): the system's,
+// write-back, unmapped, no order, no tail.
+inline void TtmModel::ResetFreedPage(Page& p, Pfn pfn) {
+  p.mapped = false;
+  p.caching = PageCaching::kWB;
+  p.tail = false;
+  p.private_order = 0;
+  SetOwnerOf(p, pfn, Owner::kSystem);
 }
 
 // Models set_pages_wb() on a block.

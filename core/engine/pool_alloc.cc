@@ -246,6 +246,9 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
   const uint64_t nr = uint64_t{1} << restore->order;
   int ret = 0;
   ExpectedRuns expected(*this, tt);
+  // The chunk's new pages are consecutive frames: walked, not looked up
+  // one by one (the reference path looks them up).
+  SparseArray<Page>::Walker frames(pages_);
   for (uint64_t i = restore->restored_pages; i < nr; ++i) {
     const Slot e = restore->old_pages[i];
     const uint64_t slot = restore->first_page + i;
@@ -254,8 +257,14 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
       if (handle == 0) continue;
       ret = faults_.Call(FaultSite::kCopyPage, 0, ctx.interruptible);
       if (ret != 0) break;
-      Page& dst = *OwnedPageRef(tt, slot, tt.pages.Get(slot), "ttm_backup_copy_page").first;
-      std::optional<uint64_t> token = store_.Peek(tt.backup, handle);
+      const Slot s = tt.pages.Get(slot);
+      Page& dst = reference_ ? *OwnedPageRef(tt, slot, s, "ttm_backup_copy_page").first
+                             : OwnedPageAt(tt, slot, s, frames, "ttm_backup_copy_page");
+      // Copy and drop find the entry once (the reference path calls both;
+      // nothing between them reads the store).
+      std::optional<uint64_t> token =
+          reference_ ? store_.Peek(tt.backup, handle) : store_.Take(tt.backup, handle);
+      const bool taken = !reference_ && token;
       if (!token) {
         Report(Invariant::kHandleUse, &tt,
                "copy of handle " + std::to_string(handle) + ", which is not live");
@@ -264,7 +273,7 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
       dst.token = *token;
       ++counters_.pages_from_backup;
       Verify(tt, slot, *token, expected);
-      if (!store_.Drop(tt.backup, handle))
+      if (!taken && !store_.Drop(tt.backup, handle))
         Report(Invariant::kHandleUse, &tt, "drop of handle " + std::to_string(handle) +
                                                ", which is not live");
     } else if (e.is_page()) {

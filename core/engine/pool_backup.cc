@@ -39,13 +39,23 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
     const Slot s = tt.pages.Get(i);
     if (s.is_null()) continue;
     const auto [pg, p] = OwnedPageRef(tt, i, s, "ttm_pool_split_for_swap");
-    PoolSplitForSwap(p);
+    // Past a block's head the pages are split already: nothing to do,
+    // seen on the page in hand (the reference path asks every time).
+    if (reference_ || pg->private_order != 0) PoolSplitForSwap(p);
     Handle handle = 0;
     if (faults_.Call(FaultSite::kBackupPage) == 0)
       handle = store_.BackupPage(tt.backup, i, pg->token, flags.writeback);
     if (handle) {
       FreeToSystem(p, 0, &tt);  // put_page()
-      StoreSlot(tt, i, Slot::Handle(handle));
+      if (reference_) {
+        StoreSlot(tt, i, Slot::Handle(handle));
+      } else {
+        // StoreSlot() with what it would find: the old page belongs to
+        // the system now (no resident slot to count out) and the handle
+        // is not 0 (one more handle slot).
+        tt.pages.Mutable(i) = Slot::Handle(handle);
+        ++tt.handle_slots;
+      }
       ++shrunken;
       UpdatePeaks();
     } else {

@@ -62,6 +62,15 @@ class SparseArray {
 
   void Set(uint64_t i, const T& v) { Mutable(i) = v; }
 
+  // The entry at i if its chunk was written, else nullptr (nothing is
+  // allocated): one lookup for a caller that reads and then may change it.
+  T* Find(uint64_t i) {
+    assert(i < size_);
+    T* chunk = const_cast<T*>(FindChunk(i >> kChunkShift));
+    return chunk == nullptr ? nullptr : chunk + (i & (kChunkEntries - 1));
+  }
+  const T* Find(uint64_t i) const { return const_cast<SparseArray*>(this)->Find(i); }
+
   // Allocates the chunk holding i if needed; the reference stays valid
   // until Clear() or the array is destroyed (chunks never move).
   T& Mutable(uint64_t i) {
@@ -72,6 +81,29 @@ class SparseArray {
       chunk = EnsureChunk(c);
     return chunk[i & (kChunkEntries - 1)];
   }
+
+  // Mutable() for indices that mostly go up one at a time (the frames of
+  // a block, slot after slot): the next index of the same chunk is reached
+  // without a directory lookup. Valid while the array's chunks are not
+  // released.
+  class Walker {
+   public:
+    explicit Walker(SparseArray& array) : array_(array) {}
+    T& At(uint64_t i) {
+      if (at_ != nullptr && i == last_ + 1 && (i & (kChunkEntries - 1)) != 0) {
+        ++at_;
+      } else if (at_ == nullptr || i != last_) {
+        at_ = &array_.Mutable(i);
+      }
+      last_ = i;
+      return *at_;
+    }
+
+   private:
+    SparseArray& array_;
+    T* at_ = nullptr;
+    uint64_t last_ = 0;
+  };
 
   // Calls f(index, T&) for entries [first, first + n) in increasing
   // order, finding each chunk once (and allocating it): the tight loop

@@ -145,6 +145,44 @@ TEST(SparseArrayTest, WorksWithStructEntriesComparedByValue) {
   EXPECT_EQ(seen, std::vector<uint64_t>{4500});
 }
 
+TEST(SparseArrayTest, FindGivesAWrittenChunksEntryAndNullElsewhereWithoutAllocating) {
+  SparseArray<uint64_t> a(10000);
+  EXPECT_EQ(a.Find(5000), nullptr);
+  a.Set(5000, 7);
+  uint64_t* e = a.Find(5000);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(*e, 7u);
+  *e = 9;
+  EXPECT_EQ(a.Get(5000), 9u);
+  // An entry of the same chunk never written is there, as T{}.
+  ASSERT_NE(a.Find(5001), nullptr);
+  EXPECT_EQ(*a.Find(5001), 0u);
+  // A chunk never written stays absent.
+  EXPECT_EQ(a.Find(0), nullptr);
+  EXPECT_EQ(a.allocated_chunks(), 1u);
+}
+
+TEST(SparseArrayTest, WalkerReachesTheSameEntriesAsMutableInAnyOrder) {
+  constexpr uint64_t kChunk = SparseArray<uint64_t>::kChunkEntries;
+  SparseArray<uint64_t> a(3 * kChunk + 5);
+  SparseArray<uint64_t>::Walker w(a);
+  // Ascending across chunk boundaries (the last chunk short), then the
+  // same index twice, backwards, and a jump.
+  std::vector<uint64_t> order;
+  for (uint64_t i = kChunk - 3; i < 3 * kChunk + 5; ++i) order.push_back(i);
+  for (uint64_t i : {uint64_t{7}, uint64_t{7}, uint64_t{6}, uint64_t{2 * kChunk}, uint64_t{8}})
+    order.push_back(i);
+  for (uint64_t i : order) {
+    EXPECT_EQ(&w.At(i), &a.Mutable(i)) << i;
+    w.At(i) += 1;
+  }
+  EXPECT_EQ(a.Get(kChunk), 1u);
+  EXPECT_EQ(a.Get(3 * kChunk + 4), 1u);
+  EXPECT_EQ(a.Get(7), 2u);
+  EXPECT_EQ(a.Get(2 * kChunk), 2u);
+  EXPECT_EQ(a.Get(5), 0u);
+}
+
 TEST(SparseArrayTest, MutateRangeVisitsEveryIndexOnceAcrossChunks) {
   constexpr uint64_t kChunk = SparseArray<uint64_t>::kChunkEntries;
   SparseArray<uint64_t> a(3 * kChunk + 5);

@@ -137,8 +137,11 @@ void TtmModel::Write(TtObject& tt, uint64_t first, uint64_t count) {
   if (!tt.populated() || count == 0) return;
   const uint64_t gen = ++write_generation_;
   bool all_resident = true;
+  // A block's slots hold consecutive frames: walk their struct pages (the
+  // reference path looks each one up).
+  SparseArray<Page>::Walker frames(pages_);
   tt.pages.ReadRange(first, count, [&](uint64_t i, const Slot& s) {
-    Page* pg = s.is_page() ? &P(s.pfn()) : nullptr;
+    Page* pg = !s.is_page() ? nullptr : reference_ ? &P(s.pfn()) : &frames.At(s.pfn());
     if (pg == nullptr || !OwnedBySlot(*pg, tt, i)) {
       all_resident = false;
       return;
