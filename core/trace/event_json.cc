@@ -238,12 +238,9 @@ Status ParseField(const Fields& f, const FieldSpec& spec, EventBody* body) {
         if (!flag.is_string())
           return Status::InvalidInput("\"flags\" must hold strings, not " + TypeName(flag));
         const std::string& name = flag.get_ref<const std::string&>();
-        if (name == "zero_alloc")
-          value |= kFlagZeroAlloc;
-        else if (name == "dma")
-          value |= kFlagDma;
-        else
-          return Unknown("flag", name, "zero_alloc or dma");
+        const std::optional<FieldValue> bit = FlagFromName(name);
+        if (!bit) return Unknown("flag", name, "zero_alloc or dma");
+        value |= *bit;
       }
       break;
     default:  // the other kinds belong to ops with cross-field rules
@@ -546,8 +543,8 @@ Json FieldJson(const FieldSpec& spec, FieldValue v) {
     }
     case FieldKind::kFlags: {
       Json flags = Json::array();
-      if (v & kFlagZeroAlloc) flags.push_back("zero_alloc");
-      if (v & kFlagDma) flags.push_back("dma");
+      for (const FlagName& f : kFlagNames)
+        if (v & f.bit) flags.push_back(f.name);
       return flags;
     }
     default: return v;  // kCount, kOrder

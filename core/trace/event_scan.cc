@@ -114,12 +114,9 @@ bool Value(Cursor& c, const FieldSpec& spec, uint32_t max_order, FieldValue* out
       do {
         std::string_view name;
         if (!c.String(&name)) return false;
-        if (name == "zero_alloc")
-          *out |= kFlagZeroAlloc;
-        else if (name == "dma")
-          *out |= kFlagDma;
-        else
-          return false;
+        const std::optional<FieldValue> bit = FlagFromName(name);
+        if (!bit) return false;
+        *out |= *bit;
       } while (c.Take(','));
       return c.Take(']');
     }

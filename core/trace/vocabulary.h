@@ -42,6 +42,20 @@ using FieldValue = uint64_t;
 inline constexpr FieldValue kFlagZeroAlloc = 1;
 inline constexpr FieldValue kFlagDma = 2;
 
+// The allocate flags by name, in the order the writer lists them.
+struct FlagName {
+  std::string_view name;
+  FieldValue bit;
+};
+inline constexpr FlagName kFlagNames[] = {{"zero_alloc", kFlagZeroAlloc}, {"dma", kFlagDma}};
+
+// The bit of a flag's name, or nullopt for a name the format does not define.
+inline std::optional<FieldValue> FlagFromName(std::string_view name) {
+  for (const FlagName& f : kFlagNames)
+    if (f.name == name) return f.bit;
+  return std::nullopt;
+}
+
 struct FieldSpec {
   std::string_view name;
   FieldKind kind;
