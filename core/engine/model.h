@@ -234,7 +234,10 @@ class TtmModel {
   // Test-only (EngineOptions::reference): the checker and the engine take
   // their slow, obviously correct paths.
   bool reference() const { return reference_; }
-  void set_reference(bool reference) { reference_ = reference; }
+  void set_reference(bool reference) {
+    reference_ = reference;
+    allocator_.set_merge_runs(!reference);
+  }
   const PageAllocator& allocator() const { return allocator_; }
   const BackupStore& store() const { return store_; }
   const FaultInjector& faults() const { return faults_; }

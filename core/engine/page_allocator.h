@@ -79,6 +79,14 @@ class SummaryBitmap {
 // allocated at, so the kernel's split_page() needs no call here: a block
 // allocated at order k may be freed as 2^k order-0 pages (or any aligned
 // pieces), and the pieces merge back with their free buddies.
+//
+// Order-0 frees of consecutive frames (a split block put page by page, as
+// the backup and restore loops do) are merged as one run. With maximal
+// merging the free lists are a function of the set of free frames alone,
+// so nothing can tell the run from the page-by-page merges: the allocated
+// bits and used_pages() follow every Free() at once, and the run is merged
+// into the free lists (as the largest aligned pieces it holds, each merged
+// like a Free() of that order) before anything reads or changes them.
 class PageAllocator {
  public:
   // Every frame starts free, in the largest naturally aligned blocks
@@ -108,6 +116,13 @@ class PageAllocator {
   // Return: kNone, or why nothing was changed.
   FreeError Free(Pfn pfn, uint32_t order);
 
+  // Test-only (EngineOptions::reference): false merges every order-0
+  // Free() on the spot, as the kernel does, instead of as a run.
+  void set_merge_runs(bool merge_runs) {
+    Settle();
+    merge_runs_ = merge_runs;
+  }
+
   bool IsAllocated(Pfn pfn) const;  // false for pfn >= system_pages
   uint64_t used_pages() const { return used_pages_; }
   uint64_t free_pages() const { return system_pages_ - used_pages_; }
@@ -115,7 +130,8 @@ class PageAllocator {
   uint64_t dma32_pages() const { return dma32_pages_; }
   uint32_t max_order() const { return max_order_; }
 
-  // Number of free blocks of exactly this order (0 above max_order).
+  // Number of free blocks of exactly this order (0 above max_order). With
+  // a run pending it merges the run in a copy (tests and benchmarks ask).
   uint64_t free_blocks(uint32_t order) const;
   // Heap bytes held by the allocator's bitmaps, for benchmarks.
   uint64_t memory_bytes() const;
@@ -134,6 +150,14 @@ class PageAllocator {
     free_[order].Clear(pfn >> order);
     --free_count_[order];
   }
+  // Puts the free block of 2^order frames at pfn (allocated bits already
+  // clear) on the free lists, merged with its free buddies: __free_one_page().
+  void MergeFree(uint64_t pfn, uint32_t order);
+  // Merges the pending run, if any, into the free lists.
+  void Settle() {
+    if (run_end_ != run_first_) SettleRun();
+  }
+  void SettleRun();
   bool AllAllocated(uint64_t pfn, uint64_t count) const;
   void MarkAllocated(uint64_t pfn, uint64_t count, bool allocated);
 
@@ -146,6 +170,11 @@ class PageAllocator {
   std::vector<uint64_t> free_count_;
   // One bit per frame: set while the frame is allocated.
   std::vector<uint64_t> allocated_;
+  // Frames [run_first_, run_end_) were freed at order 0, one after
+  // another, and are not yet on the free lists (Settle()).
+  uint64_t run_first_ = 0;
+  uint64_t run_end_ = 0;
+  bool merge_runs_ = true;
 };
 
 }  // namespace ttm
