@@ -125,7 +125,7 @@ std::optional<Pfn> PageAllocator::Alloc(uint32_t order, bool dma32_only) {
   return std::nullopt;
 }
 
-PageAllocator::FreeError PageAllocator::Free(Pfn pfn_in, uint32_t order) {
+PageAllocator::FreeError PageAllocator::FreeAt(Pfn pfn_in, uint32_t order) {
   const uint64_t pfn = pfn_in;
   if (order > max_order_) return FreeError::kOutOfRange;
   const uint64_t count = uint64_t{1} << order;

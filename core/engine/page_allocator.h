@@ -114,7 +114,21 @@ class PageAllocator {
   // must all be allocated, and merges the block with free buddies of the
   // same order inside its zone, up to max_order.
   // Return: kNone, or why nothing was changed.
-  FreeError Free(Pfn pfn, uint32_t order);
+  FreeError Free(Pfn pfn, uint32_t order) {
+    // The next page of the pending run (the backup loop's put_page() of a
+    // split block), inline: its allocated bit alone.
+    if (order == 0 && pfn == run_end_ && run_end_ != run_first_ && pfn < system_pages_) {
+      uint64_t& word = allocated_[pfn / 64];
+      const uint64_t bit = uint64_t{1} << (pfn % 64);
+      if ((word & bit) != 0) [[likely]] {
+        word &= ~bit;
+        --used_pages_;
+        ++run_end_;
+        return FreeError::kNone;
+      }
+    }
+    return FreeAt(pfn, order);
+  }
 
   // Test-only (EngineOptions::reference): false merges every order-0
   // Free() on the spot, as the kernel does, instead of as a run.
@@ -139,6 +153,8 @@ class PageAllocator {
  private:
   // The zone holding frame pfn: [0, dma32) or [dma32, system).
   bool InDma32(uint64_t pfn) const { return pfn < dma32_pages_; }
+  // Free() of anything but the next page of the pending run.
+  FreeError FreeAt(Pfn pfn, uint32_t order);
   bool SpansZoneBoundary(uint64_t pfn, uint32_t order) const;
   // The lowest free block of exactly `order` in the zone, if any.
   std::optional<uint64_t> LowestFree(uint32_t order, bool dma32_zone) const;
