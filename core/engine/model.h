@@ -309,11 +309,14 @@ class TtmModel {
   // ---- page-level primitives (pool.cc) ---------------------------------
   Page& P(Pfn pfn) { return pages_.Mutable(pfn); }
   void SetOwner(Pfn pfn, Owner owner, uint32_t id = 0, uint32_t aux = 0);
-  void SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id = 0, uint32_t aux = 0);
+  // `slots`, for a caller walking a block of frames: finds the owning
+  // slots' chunks once (nullptr: looked up one by one).
+  void SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id = 0, uint32_t aux = 0,
+                  SparseArray<Slot>::ReadCursor* slots = nullptr);
   void SetSlot(TtObject& tt, uint64_t i, Slot value);
   void SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n);
   void SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value, Page* value_page = nullptr);
-  void Disown(const Page& p, Pfn pfn);
+  void Disown(const Page& p, Pfn pfn, SparseArray<Slot>::ReadCursor* slots = nullptr);
   void StoreSlot(TtObject& tt, uint64_t i, Slot value);
   void CountSlot(TtObject& tt, uint64_t i, Slot s, int delta);
   // Dereferences slot i, which must hold a page this slot owns. Anything
@@ -348,7 +351,7 @@ class TtmModel {
                         const TtObject* tt);
   [[noreturn]] void FreeFailed(PageAllocator::FreeError error, Pfn pfn, uint32_t order,
                                const TtObject* tt);
-  void ResetFreedPage(Page& p, Pfn pfn);
+  void ResetFreedPage(Page& p, Pfn pfn, SparseArray<Slot>::ReadCursor* slots = nullptr);
   void PoolFreePage(Caching caching, uint32_t order, Pfn p, const TtObject* tt);
   void PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt);
   std::optional<Pfn> PoolTypeTake(PoolType& pt);
