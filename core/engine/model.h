@@ -318,6 +318,7 @@ class TtmModel {
   void SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value, Page* value_page = nullptr);
   void Disown(const Page& p, Pfn pfn, SparseArray<Slot>::ReadCursor* slots = nullptr);
   void StoreSlot(TtObject& tt, uint64_t i, Slot value);
+  void StoreSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value);
   void CountSlot(TtObject& tt, uint64_t i, Slot s, int delta);
   // Dereferences slot i, which must hold a page this slot owns. Anything
   // else is what the kernel would do with a stale or bogus pointer: a crash.

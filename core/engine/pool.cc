@@ -151,19 +151,6 @@ void TtmModel::SetSlot(TtObject& tt, uint64_t i, Slot value) {
   SetSlotAt(tt, i, tt.pages.Mutable(i), value);  // chunks never move
 }
 
-// Model bookkeeping, no kernel counterpart: SetSlot() of slots
-// [first, first + n) to frames p, p + 1, ...: a block placed in the slots,
-// a chunk of slots at a time.
-void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
-  // The frames' struct pages are walked, not looked up one by one (the
-  // reference path looks them up).
-  SparseArray<Page>::Walker frames(pages_);
-  tt.pages.MutateRange(first, n, [&](uint64_t i, Slot& slot) {
-    const Pfn f = p + static_cast<Pfn>(i - first);
-    SetSlotAt(tt, i, slot, Slot::Page(f), reference_ ? nullptr : &frames.At(f));
-  });
-}
-
 // Model bookkeeping, no kernel counterpart: SetSlot() with the slot at hand
 // (and, when the caller has it, the struct page of the value's frame).
 inline void TtmModel::SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value, Page* value_page) {
@@ -198,11 +185,29 @@ inline void TtmModel::SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value
   }
 }
 
+// Model bookkeeping, no kernel counterpart: SetSlot() of slots
+// [first, first + n) to frames p, p + 1, ...: a block placed in the slots,
+// a chunk of slots at a time.
+void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
+  // The frames' struct pages are walked, not looked up one by one (the
+  // reference path looks them up).
+  SparseArray<Page>::Walker frames(pages_);
+  tt.pages.MutateRange(first, n, [&](uint64_t i, Slot& slot) {
+    const Pfn f = p + static_cast<Pfn>(i - first);
+    SetSlotAt(tt, i, slot, Slot::Page(f), reference_ ? nullptr : &frames.At(f));
+  });
+}
+
 // Model bookkeeping, no kernel counterpart: every other write to
 // tt->pages[] goes through here, so that tt.resident_slots and
 // tt.handle_slots follow the slots.
 void TtmModel::StoreSlot(TtObject& tt, uint64_t i, Slot value) {
-  Slot& slot = tt.pages.Mutable(i);
+  StoreSlotAt(tt, i, tt.pages.Mutable(i), value);  // chunks never move
+}
+
+// Model bookkeeping, no kernel counterpart: StoreSlot() with the slot at
+// hand, for a caller walking the slots.
+void TtmModel::StoreSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value) {
   CountSlot(tt, i, slot, -1);
   slot = value;
   CountSlot(tt, i, value, +1);
