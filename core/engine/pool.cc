@@ -153,7 +153,9 @@ void TtmModel::SetSlot(TtObject& tt, uint64_t i, Slot value) {
 
 // Model bookkeeping, no kernel counterpart: SetSlot() with the slot at hand
 // (and, when the caller has it, the struct page of the value's frame).
-inline void TtmModel::SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value, Page* value_page) {
+// Always inlined: SetSlots() runs it for every page placed in a tt, and a
+// call cost a fifth of it.
+[[gnu::always_inline]] inline void TtmModel::SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value, Page* value_page) {
   const Slot old = slot;
   if (old.is_page()) {
     Page& p = P(old.pfn());
