@@ -265,20 +265,25 @@ std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
 // is still DMA-mapped or not write-back, a tail of an unsplit block freed
 // on its own. A double free is a crash.
 void TtmModel::FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
-  // One page (put_page() in the backup and restore loops): its struct page
-  // found once. The reference path walks it as a block of one.
+  // One clean page (put_page() in the backup and restore loops): its
+  // struct page found once, nothing to report. Anything else, or a free
+  // the allocator refuses (which changes nothing), takes the block path,
+  // which reports and crashes as it must. The reference path always does.
   if (order == 0 && !reference_) {
     if (Page* p = pfn < pages_.size() ? pages_.Find(pfn) : nullptr) {
-      const bool uncached = p->caching != PageCaching::kWB;
-      if (p->tail || p->mapped || uncached) [[unlikely]]
-        ReportFreedPages(pfn, order, p->tail, p->mapped, uncached, tt);
-      const PageAllocator::FreeError error = allocator_.Free(pfn, order);
-      if (error != PageAllocator::FreeError::kNone) [[unlikely]]
-        FreeFailed(error, pfn, order, tt);
-      ResetFreedPage(*p, pfn);
-      return;
+      if (!p->tail && !p->mapped && p->caching == PageCaching::kWB &&
+          allocator_.Free(pfn, 0) == PageAllocator::FreeError::kNone) [[likely]] {
+        ResetFreedPage(*p, pfn);
+        return;
+      }
     }
   }
+  FreeBlockToSystem(pfn, order, tt);
+}
+
+// Models __free_pages() as FreeToSystem() does, for any block: its struct
+// pages walked, what they show reported, then freed.
+void TtmModel::FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
   const uint64_t n = uint64_t{1} << order;
   uint64_t mapped = 0, uncached = 0;
   Page head;
