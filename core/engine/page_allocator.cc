@@ -162,7 +162,7 @@ PageAllocator::FreeError PageAllocator::FreeAt(Pfn pfn_in, uint32_t order) {
   return FreeError::kNone;
 }
 
-void PageAllocator::MergeFree(uint64_t pfn, uint32_t order) {
+void PageAllocator::MergeFree(uint64_t pfn, uint32_t order) const {
   uint64_t block = pfn;
   uint32_t k = order;
   while (k < max_order_) {
@@ -183,7 +183,7 @@ void PageAllocator::MergeFree(uint64_t pfn, uint32_t order) {
 // pieces (inside one zone, order <= max_order), each merged with its free
 // buddies, keeps them maximally merged, which is the one state that has
 // exactly these frames free: the state the page-by-page merges reach.
-void PageAllocator::SettleRun() {
+void PageAllocator::SettleRun() const {
   uint64_t pfn = run_first_;
   const uint64_t end = run_end_;
   run_first_ = run_end_ = 0;
@@ -202,11 +202,7 @@ bool PageAllocator::IsAllocated(Pfn pfn) const {
 
 uint64_t PageAllocator::free_blocks(uint32_t order) const {
   if (order > max_order_) return 0;
-  if (run_end_ != run_first_) {
-    PageAllocator settled = *this;
-    settled.Settle();
-    return settled.free_count_[order];
-  }
+  Settle();
   return free_count_[order];
 }
 

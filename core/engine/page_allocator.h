@@ -144,8 +144,10 @@ class PageAllocator {
   uint64_t dma32_pages() const { return dma32_pages_; }
   uint32_t max_order() const { return max_order_; }
 
-  // Number of free blocks of exactly this order (0 above max_order). With
-  // a run pending it merges the run in a copy (tests and benchmarks ask).
+  // Number of free blocks of exactly this order (0 above max_order). A
+  // pending run is merged first: the free lists are a cache of the free
+  // frames, so a const allocator may change them (and is not to be read
+  // from several threads at once while a run is pending).
   uint64_t free_blocks(uint32_t order) const;
   // Heap bytes held by the allocator's bitmaps, for benchmarks.
   uint64_t memory_bytes() const;
@@ -158,22 +160,22 @@ class PageAllocator {
   bool SpansZoneBoundary(uint64_t pfn, uint32_t order) const;
   // The lowest free block of exactly `order` in the zone, if any.
   std::optional<uint64_t> LowestFree(uint32_t order, bool dma32_zone) const;
-  void AddFree(uint64_t pfn, uint32_t order) {
+  void AddFree(uint64_t pfn, uint32_t order) const {
     free_[order].Set(pfn >> order);
     ++free_count_[order];
   }
-  void RemoveFree(uint64_t pfn, uint32_t order) {
+  void RemoveFree(uint64_t pfn, uint32_t order) const {
     free_[order].Clear(pfn >> order);
     --free_count_[order];
   }
   // Puts the free block of 2^order frames at pfn (allocated bits already
   // clear) on the free lists, merged with its free buddies: __free_one_page().
-  void MergeFree(uint64_t pfn, uint32_t order);
+  void MergeFree(uint64_t pfn, uint32_t order) const;
   // Merges the pending run, if any, into the free lists.
-  void Settle() {
+  void Settle() const {
     if (run_end_ != run_first_) SettleRun();
   }
-  void SettleRun();
+  void SettleRun() const;
   bool AllAllocated(uint64_t pfn, uint64_t count) const;
   void MarkAllocated(uint64_t pfn, uint64_t count, bool allocated);
 
@@ -181,15 +183,17 @@ class PageAllocator {
   uint64_t dma32_pages_;
   uint32_t max_order_;
   uint64_t used_pages_ = 0;
-  // free_[k] holds pfn >> k of every free block of order k.
-  std::vector<SummaryBitmap> free_;
-  std::vector<uint64_t> free_count_;
+  // free_[k] holds pfn >> k of every free block of order k. Mutable: the
+  // free lists follow from the free frames, and Settle() brings them up
+  // to date in const calls too.
+  mutable std::vector<SummaryBitmap> free_;
+  mutable std::vector<uint64_t> free_count_;
   // One bit per frame: set while the frame is allocated.
   std::vector<uint64_t> allocated_;
   // Frames [run_first_, run_end_) were freed at order 0, one after
   // another, and are not yet on the free lists (Settle()).
-  uint64_t run_first_ = 0;
-  uint64_t run_end_ = 0;
+  mutable uint64_t run_first_ = 0;
+  mutable uint64_t run_end_ = 0;
   bool merge_runs_ = true;
 };
 
