@@ -234,7 +234,10 @@ class TtmModel {
   // Test-only (EngineOptions::reference): the checker and the engine take
   // their slow, obviously correct paths.
   bool reference() const { return reference_; }
-  void set_reference(bool reference) { reference_ = reference; }
+  void set_reference(bool reference) {
+    reference_ = reference;
+    allocator_.set_merge_runs(!reference);
+  }
   const PageAllocator& allocator() const { return allocator_; }
   const BackupStore& store() const { return store_; }
   const FaultInjector& faults() const { return faults_; }
@@ -306,12 +309,16 @@ class TtmModel {
   // ---- page-level primitives (pool.cc) ---------------------------------
   Page& P(Pfn pfn) { return pages_.Mutable(pfn); }
   void SetOwner(Pfn pfn, Owner owner, uint32_t id = 0, uint32_t aux = 0);
-  void SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id = 0, uint32_t aux = 0);
+  // `slots`, for a caller walking a block of frames: finds the owning
+  // slots' chunks once (nullptr: looked up one by one).
+  void SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id = 0, uint32_t aux = 0,
+                  SparseArray<Slot>::ReadCursor* slots = nullptr);
   void SetSlot(TtObject& tt, uint64_t i, Slot value);
   void SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n);
   void SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value, Page* value_page = nullptr);
-  void Disown(const Page& p, Pfn pfn);
+  void Disown(const Page& p, Pfn pfn, SparseArray<Slot>::ReadCursor* slots = nullptr);
   void StoreSlot(TtObject& tt, uint64_t i, Slot value);
+  void StoreSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value);
   void CountSlot(TtObject& tt, uint64_t i, Slot s, int delta);
   // Dereferences slot i, which must hold a page this slot owns. Anything
   // else is what the kernel would do with a stale or bogus pointer: a crash.
@@ -341,11 +348,12 @@ class TtmModel {
   [[noreturn]] void NotOwnedPage(const TtObject& tt, uint64_t i, Slot s, const char* who);
   std::optional<Pfn> PoolAllocPage(uint32_t order, bool zero);
   void FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
+  void FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
   void ReportFreedPages(Pfn pfn, uint32_t order, bool head_tail, uint64_t mapped, uint64_t uncached,
                         const TtObject* tt);
   [[noreturn]] void FreeFailed(PageAllocator::FreeError error, Pfn pfn, uint32_t order,
                                const TtObject* tt);
-  void ResetFreedPage(Page& p, Pfn pfn);
+  void ResetFreedPage(Page& p, Pfn pfn, SparseArray<Slot>::ReadCursor* slots = nullptr);
   void PoolFreePage(Caching caching, uint32_t order, Pfn p, const TtObject* tt);
   void PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt);
   std::optional<Pfn> PoolTypeTake(PoolType& pt);

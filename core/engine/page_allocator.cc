@@ -105,6 +105,7 @@ std::optional<uint64_t> PageAllocator::LowestFree(uint32_t order,
 
 std::optional<Pfn> PageAllocator::Alloc(uint32_t order, bool dma32_only) {
   if (order > max_order_) return std::nullopt;
+  Settle();
   const bool zone_order[2] = {false, true};  // NORMAL, then DMA32
   for (bool dma32_zone : zone_order) {
     if (dma32_only && !dma32_zone) continue;
@@ -124,7 +125,7 @@ std::optional<Pfn> PageAllocator::Alloc(uint32_t order, bool dma32_only) {
   return std::nullopt;
 }
 
-PageAllocator::FreeError PageAllocator::Free(Pfn pfn_in, uint32_t order) {
+PageAllocator::FreeError PageAllocator::FreeAt(Pfn pfn_in, uint32_t order) {
   const uint64_t pfn = pfn_in;
   if (order > max_order_) return FreeError::kOutOfRange;
   const uint64_t count = uint64_t{1} << order;
@@ -140,11 +141,28 @@ PageAllocator::FreeError PageAllocator::Free(Pfn pfn_in, uint32_t order) {
     const uint64_t bit = uint64_t{1} << (pfn % kWordBits);
     if ((word & bit) == 0) return FreeError::kNotAllocated;
     word &= ~bit;
-  } else {
-    if (!AllAllocated(pfn, count)) return FreeError::kNotAllocated;
-    MarkAllocated(pfn, count, false);
+    used_pages_ -= 1;
+    if (merge_runs_) {
+      // The next frame of the run, or the first of a new one.
+      if (pfn != run_end_) {
+        Settle();
+        run_first_ = pfn;
+      }
+      run_end_ = pfn + 1;
+    } else {
+      MergeFree(pfn, 0);
+    }
+    return FreeError::kNone;
   }
+  if (!AllAllocated(pfn, count)) return FreeError::kNotAllocated;
+  MarkAllocated(pfn, count, false);
   used_pages_ -= count;
+  Settle();
+  MergeFree(pfn, order);
+  return FreeError::kNone;
+}
+
+void PageAllocator::MergeFree(uint64_t pfn, uint32_t order) const {
   uint64_t block = pfn;
   uint32_t k = order;
   while (k < max_order_) {
@@ -158,7 +176,23 @@ PageAllocator::FreeError PageAllocator::Free(Pfn pfn_in, uint32_t order) {
     ++k;
   }
   AddFree(block, k);
-  return FreeError::kNone;
+}
+
+// The run's frames were allocated, so no free block overlaps them, and the
+// free lists are maximally merged. Freeing the run as its largest aligned
+// pieces (inside one zone, order <= max_order), each merged with its free
+// buddies, keeps them maximally merged, which is the one state that has
+// exactly these frames free: the state the page-by-page merges reach.
+void PageAllocator::SettleRun() const {
+  uint64_t pfn = run_first_;
+  const uint64_t end = run_end_;
+  run_first_ = run_end_ = 0;
+  while (pfn < end) {
+    uint32_t k = std::min<uint32_t>(max_order_, static_cast<uint32_t>(std::countr_zero(pfn)));
+    while (k > 0 && (pfn + (uint64_t{1} << k) > end || SpansZoneBoundary(pfn, k))) --k;
+    MergeFree(pfn, k);
+    pfn += uint64_t{1} << k;
+  }
 }
 
 bool PageAllocator::IsAllocated(Pfn pfn) const {
@@ -167,7 +201,9 @@ bool PageAllocator::IsAllocated(Pfn pfn) const {
 }
 
 uint64_t PageAllocator::free_blocks(uint32_t order) const {
-  return order <= max_order_ ? free_count_[order] : 0;
+  if (order > max_order_) return 0;
+  Settle();
+  return free_count_[order];
 }
 
 uint64_t PageAllocator::memory_bytes() const {

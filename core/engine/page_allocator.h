@@ -79,6 +79,14 @@ class SummaryBitmap {
 // allocated at, so the kernel's split_page() needs no call here: a block
 // allocated at order k may be freed as 2^k order-0 pages (or any aligned
 // pieces), and the pieces merge back with their free buddies.
+//
+// Order-0 frees of consecutive frames (a split block put page by page, as
+// the backup and restore loops do) are merged as one run. With maximal
+// merging the free lists are a function of the set of free frames alone,
+// so nothing can tell the run from the page-by-page merges: the allocated
+// bits and used_pages() follow every Free() at once, and the run is merged
+// into the free lists (as the largest aligned pieces it holds, each merged
+// like a Free() of that order) before anything reads or changes them.
 class PageAllocator {
  public:
   // Every frame starts free, in the largest naturally aligned blocks
@@ -106,7 +114,28 @@ class PageAllocator {
   // must all be allocated, and merges the block with free buddies of the
   // same order inside its zone, up to max_order.
   // Return: kNone, or why nothing was changed.
-  FreeError Free(Pfn pfn, uint32_t order);
+  FreeError Free(Pfn pfn, uint32_t order) {
+    // The next page of the pending run (the backup loop's put_page() of a
+    // split block), inline: its allocated bit alone.
+    if (order == 0 && pfn == run_end_ && run_end_ != run_first_ && pfn < system_pages_) {
+      uint64_t& word = allocated_[pfn / 64];
+      const uint64_t bit = uint64_t{1} << (pfn % 64);
+      if ((word & bit) != 0) [[likely]] {
+        word &= ~bit;
+        --used_pages_;
+        ++run_end_;
+        return FreeError::kNone;
+      }
+    }
+    return FreeAt(pfn, order);
+  }
+
+  // Test-only (EngineOptions::reference): false merges every order-0
+  // Free() on the spot, as the kernel does, instead of as a run.
+  void set_merge_runs(bool merge_runs) {
+    Settle();
+    merge_runs_ = merge_runs;
+  }
 
   bool IsAllocated(Pfn pfn) const;  // false for pfn >= system_pages
   uint64_t used_pages() const { return used_pages_; }
@@ -115,7 +144,10 @@ class PageAllocator {
   uint64_t dma32_pages() const { return dma32_pages_; }
   uint32_t max_order() const { return max_order_; }
 
-  // Number of free blocks of exactly this order (0 above max_order).
+  // Number of free blocks of exactly this order (0 above max_order). A
+  // pending run is merged first: the free lists are a cache of the free
+  // frames, so a const allocator may change them (and is not to be read
+  // from several threads at once while a run is pending).
   uint64_t free_blocks(uint32_t order) const;
   // Heap bytes held by the allocator's bitmaps, for benchmarks.
   uint64_t memory_bytes() const;
@@ -123,17 +155,27 @@ class PageAllocator {
  private:
   // The zone holding frame pfn: [0, dma32) or [dma32, system).
   bool InDma32(uint64_t pfn) const { return pfn < dma32_pages_; }
+  // Free() of anything but the next page of the pending run.
+  FreeError FreeAt(Pfn pfn, uint32_t order);
   bool SpansZoneBoundary(uint64_t pfn, uint32_t order) const;
   // The lowest free block of exactly `order` in the zone, if any.
   std::optional<uint64_t> LowestFree(uint32_t order, bool dma32_zone) const;
-  void AddFree(uint64_t pfn, uint32_t order) {
+  void AddFree(uint64_t pfn, uint32_t order) const {
     free_[order].Set(pfn >> order);
     ++free_count_[order];
   }
-  void RemoveFree(uint64_t pfn, uint32_t order) {
+  void RemoveFree(uint64_t pfn, uint32_t order) const {
     free_[order].Clear(pfn >> order);
     --free_count_[order];
   }
+  // Puts the free block of 2^order frames at pfn (allocated bits already
+  // clear) on the free lists, merged with its free buddies: __free_one_page().
+  void MergeFree(uint64_t pfn, uint32_t order) const;
+  // Merges the pending run, if any, into the free lists.
+  void Settle() const {
+    if (run_end_ != run_first_) SettleRun();
+  }
+  void SettleRun() const;
   bool AllAllocated(uint64_t pfn, uint64_t count) const;
   void MarkAllocated(uint64_t pfn, uint64_t count, bool allocated);
 
@@ -141,11 +183,18 @@ class PageAllocator {
   uint64_t dma32_pages_;
   uint32_t max_order_;
   uint64_t used_pages_ = 0;
-  // free_[k] holds pfn >> k of every free block of order k.
-  std::vector<SummaryBitmap> free_;
-  std::vector<uint64_t> free_count_;
+  // free_[k] holds pfn >> k of every free block of order k. Mutable: the
+  // free lists follow from the free frames, and Settle() brings them up
+  // to date in const calls too.
+  mutable std::vector<SummaryBitmap> free_;
+  mutable std::vector<uint64_t> free_count_;
   // One bit per frame: set while the frame is allocated.
   std::vector<uint64_t> allocated_;
+  // Frames [run_first_, run_end_) were freed at order 0, one after
+  // another, and are not yet on the free lists (Settle()).
+  mutable uint64_t run_first_ = 0;
+  mutable uint64_t run_end_ = 0;
+  bool merge_runs_ = true;
 };
 
 }  // namespace ttm

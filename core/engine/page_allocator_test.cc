@@ -1,6 +1,7 @@
 #include "core/prng.h"
 #include "core/engine/page_allocator.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -176,6 +177,89 @@ TEST(PageAllocatorTest, SplitBlockFreedPageByPageMergesBack) {
   EXPECT_EQ(a.used_pages(), 0u);
 }
 
+TEST(PageAllocatorTest, PagesFreedInAscendingOrderMergeBackAsOneRun) {
+  PageAllocator a(64, 0, 4);
+  const std::vector<uint64_t> initial = FreeBlocks(a);
+  const std::optional<Pfn> p = a.Alloc(3, false);
+  ASSERT_TRUE(p);
+  for (Pfn off = 0; off < 8; ++off) {
+    EXPECT_EQ(a.Free(*p + off, 0), FreeError::kNone);
+    // The allocated bits and the count follow each page at once.
+    EXPECT_FALSE(a.IsAllocated(*p + off));
+    EXPECT_EQ(a.used_pages(), 7u - off);
+  }
+  EXPECT_EQ(FreeBlocks(a), initial);
+  EXPECT_EQ(a.Alloc(4, false), Pfn{0});
+}
+
+TEST(PageAllocatorTest, PendingRunIsMergedBeforeAnAllocationLooksAtTheFreeLists) {
+  PageAllocator a(16, 0, 2);
+  ASSERT_EQ(a.Alloc(2, false), Pfn{0});
+  ASSERT_EQ(a.Alloc(2, false), Pfn{4});
+  // Frames 0..3 put one by one: only their merge makes an order-2 block at 0.
+  for (Pfn f = 0; f < 4; ++f) ASSERT_EQ(a.Free(f, 0), FreeError::kNone);
+  EXPECT_EQ(a.Alloc(2, false), Pfn{0});
+}
+
+TEST(PageAllocatorTest, FrameOfThePendingRunFreedAgainIsADoubleFree) {
+  PageAllocator a(16, 0, 2);
+  ASSERT_EQ(a.Alloc(2, false), Pfn{0});
+  ASSERT_EQ(a.Free(0, 0), FreeError::kNone);
+  ASSERT_EQ(a.Free(1, 0), FreeError::kNone);
+  EXPECT_EQ(a.Free(0, 0), FreeError::kNotAllocated);
+  EXPECT_EQ(a.Free(0, 1), FreeError::kNotAllocated);
+  EXPECT_EQ(a.used_pages(), 2u);
+}
+
+TEST(PageAllocatorTest, RunAcrossTheZoneBoundaryMergesOnlyWithinEachZone) {
+  // DMA32 [0, 6), NORMAL [6, 16): frames 4..7 are one allocated run.
+  PageAllocator a(16, 6, 3);
+  const std::vector<uint64_t> initial = FreeBlocks(a);
+  std::vector<Pfn> got;
+  while (std::optional<Pfn> p = a.Alloc(0, false)) got.push_back(*p);
+  ASSERT_EQ(got.size(), 16u);
+  for (Pfn f = 0; f < 16; ++f) ASSERT_EQ(a.Free(f, 0), FreeError::kNone);
+  EXPECT_EQ(FreeBlocks(a), initial);
+}
+
+TEST(PageAllocatorTest, RunsAndPageByPageMergesGiveTheSameFreeLists) {
+  // The same ascending, descending and interleaved frees with runs merged
+  // as runs and page by page: every free list and every later allocation
+  // agree.
+  PageAllocator runs(512, 100, 5), pages(512, 100, 5);
+  pages.set_merge_runs(false);
+  Prng rng(11);
+  std::vector<Pfn> held;
+  for (int round = 0; round < 300; ++round) {
+    const uint32_t order = static_cast<uint32_t>(rng.Below(6));
+    const bool dma32 = rng.Below(4) == 0;
+    const std::optional<Pfn> p = runs.Alloc(order, dma32);
+    ASSERT_EQ(p, pages.Alloc(order, dma32)) << "round " << round;
+    if (p)
+      for (uint64_t j = 0; j < (uint64_t{1} << order); ++j) held.push_back(*p + static_cast<Pfn>(j));
+    if (rng.Below(3) == 0 && !held.empty()) {
+      // Put a stretch of held frames, ascending (runs) or not.
+      std::sort(held.begin(), held.end());
+      const size_t from = rng.Below(held.size());
+      const size_t n = std::min<size_t>(held.size() - from, 1 + rng.Below(70));
+      std::vector<Pfn> put(held.begin() + from, held.begin() + from + n);
+      held.erase(held.begin() + from, held.begin() + from + n);
+      if (rng.Below(4) == 0) std::reverse(put.begin(), put.end());
+      for (Pfn f : put) {
+        ASSERT_EQ(runs.Free(f, 0), FreeError::kNone);
+        ASSERT_EQ(pages.Free(f, 0), FreeError::kNone);
+      }
+      ASSERT_EQ(FreeBlocks(runs), FreeBlocks(pages)) << "round " << round;
+      ASSERT_EQ(AllocatedMap(runs), AllocatedMap(pages)) << "round " << round;
+      ASSERT_EQ(runs.used_pages(), pages.used_pages());
+    }
+  }
+  for (Pfn f : held) ASSERT_EQ(runs.Free(f, 0), pages.Free(f, 0));
+  const PageAllocator fresh(512, 100, 5);
+  EXPECT_EQ(FreeBlocks(runs), FreeBlocks(fresh));
+  EXPECT_EQ(FreeBlocks(pages), FreeBlocks(fresh));
+}
+
 TEST(PageAllocatorTest, FragmentationFailsHighOrdersWhileOrderZeroSucceeds) {
   PageAllocator a(256, 64, 4);
   std::vector<Pfn> pages;
@@ -313,7 +397,8 @@ TEST_P(PageAllocatorRandomTest, AgreesWithTheNaiveReferenceOnRandomOperations) {
       if (rng.Below(3) == 0) {
         // split_page() then free the pages one by one, in a scrambled order.
         const uint64_t n = uint64_t{1} << block.order;
-        const uint64_t stride = 2 * rng.Below(n) + 1;  // odd: a permutation
+        // Ascending (stride 1, merged as one run) half of the time.
+        const uint64_t stride = rng.Below(2) == 0 ? 1 : 2 * rng.Below(n) + 1;  // odd: a permutation
         for (uint64_t j = 0; j < n; ++j) {
           const Pfn p = static_cast<Pfn>(block.pfn + (j * stride) % n);
           ASSERT_EQ(real.Free(p, 0), ref.Free(p, 0)) << "step " << step;

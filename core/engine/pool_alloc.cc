@@ -333,7 +333,8 @@ class PoolAllocation {
                   "the restore starts again from slot " + std::to_string(c.pages) + " although " +
                       std::to_string(restore->alloced_pages) + " page(s) were already restored (4.9)");
       }
-      for (uint64_t j = 0; j < n; ++j) {
+      // Slot c.pages + j moves to old_pages[j] and is cleared.
+      auto move_to_old_pages = [&](uint64_t j, Slot& slot) {
         // An old entry still owning a page is overwritten: that page leaks.
         const Slot previous = restore->old_pages[j];
         if (previous.is_page()) {
@@ -341,14 +342,23 @@ class PoolAllocation {
           if (OwnedByOldPage(pg, tt_, j))
             m_.SetOwner(previous.pfn(), Owner::kOrphan);
         }
-        const Slot s = tt_.pages.Get(c.pages + j);
+        const Slot s = slot;
         restore->old_pages[j] = s;
         if (s.is_page()) {
           const Page pg = m_.page(s.pfn());
           if (OwnedBySlot(pg, tt_, c.pages + j))
             m_.SetOwner(s.pfn(), Owner::kRestoreOld, tt_.index, static_cast<uint32_t>(j));
         }
-        m_.StoreSlot(tt_, c.pages + j, Slot());
+        m_.StoreSlotAt(tt_, c.pages + j, slot, Slot());
+      };
+      // The slots are walked a chunk at a time (the reference path finds
+      // each one).
+      if (m_.reference()) {
+        for (uint64_t j = 0; j < n; ++j) move_to_old_pages(j, tt_.pages.Mutable(c.pages + j));
+      } else {
+        tt_.pages.MutateRange(c.pages, n, [&](uint64_t i, Slot& slot) {
+          move_to_old_pages(i - c.pages, slot);
+        });
       }
       restore->order = order;
       restore->restored_pages = 0;

@@ -105,6 +105,32 @@ class SparseArray {
     uint64_t last_ = 0;
   };
 
+  // Get() for a walk that mostly stays inside one chunk of one array (the
+  // slots that own a block's frames, one after another): a chunk is looked
+  // up when the walk leaves it. Only allocated chunks are remembered, so a
+  // cursor stays valid while entries are written and chunks allocated, not
+  // once a chunk it visited is released or its array destroyed.
+  class ReadCursor {
+   public:
+    T Get(const SparseArray& array, uint64_t i) {
+      assert(i < array.size_);
+      const uint64_t c = i >> kChunkShift;
+      if (&array != array_ || c != chunk_index_ || chunk_ == nullptr) {
+        const T* chunk = array.FindChunk(c);
+        if (chunk == nullptr) return T{};
+        array_ = &array;
+        chunk_index_ = c;
+        chunk_ = chunk;
+      }
+      return chunk_[i & (kChunkEntries - 1)];
+    }
+
+   private:
+    const SparseArray* array_ = nullptr;
+    uint64_t chunk_index_ = 0;
+    const T* chunk_ = nullptr;
+  };
+
   // Calls f(index, T&) for entries [first, first + n) in increasing
   // order, finding each chunk once (and allocating it): the tight loop
   // over a block of entries.
@@ -150,9 +176,9 @@ class SparseArray {
   // releases the directory too, so an emptied array costs what a
   // never-written one does.
   void ReleaseChunk(uint64_t c) {
-    const uint64_t t = c >> kLeafShift, l = c & ((uint64_t{1} << kLeafShift) - 1);
-    if (!dir_ || t >= dir_->leaves.size() || l >= dir_->leaves[t].size() || !dir_->leaves[t][l]) return;
-    dir_->leaves[t][l].reset();
+    const uint64_t t = c >> kLeafShift, l = c & (kLeafChunks - 1);
+    if (!dir_ || t >= dir_->leaves() || l >= dir_->leaf(t).size() || !dir_->leaf(t)[l]) return;
+    dir_->leaf(t)[l].reset();
     if (--dir_->live_chunks == 0) dir_.reset();
   }
 
@@ -162,9 +188,9 @@ class SparseArray {
   // directory (not malloc's own overhead). Walks the directory.
   uint64_t memory_bytes() const {
     if (!dir_) return 0;
-    uint64_t bytes = sizeof(Dir) + dir_->leaves.capacity() * sizeof(Leaf);
-    for (uint64_t t = 0; t < dir_->leaves.size(); ++t) {
-      const Leaf& leaf = dir_->leaves[t];
+    uint64_t bytes = sizeof(Dir) + dir_->rest.capacity() * sizeof(Leaf);
+    for (uint64_t t = 0; t < dir_->leaves(); ++t) {
+      const Leaf& leaf = dir_->leaf(t);
       bytes += leaf.capacity() * sizeof(leaf[0]);
       for (uint64_t l = 0; l < leaf.size(); ++l) {
         if (leaf[l]) bytes += ChunkLength((t << kLeafShift) + l) * sizeof(T);
@@ -179,8 +205,8 @@ class SparseArray {
   void ForEachNonDefault(F f) const {
     if (!dir_) return;
     const T kDefault{};
-    for (uint64_t t = 0; t < dir_->leaves.size(); ++t) {
-      const Leaf& leaf = dir_->leaves[t];
+    for (uint64_t t = 0; t < dir_->leaves(); ++t) {
+      const Leaf& leaf = dir_->leaf(t);
       for (uint64_t l = 0; l < leaf.size(); ++l) {
         const T* chunk = leaf[l].get();
         if (chunk == nullptr) continue;
@@ -197,9 +223,22 @@ class SparseArray {
  private:
   // One directory leaf: chunk pointers, grown to the highest chunk written.
   using Leaf = std::vector<std::unique_ptr<T[]>>;
+  static constexpr uint64_t kLeafChunks = uint64_t{1} << kLeafShift;
+  // Leaf t covers chunks [t << kLeafShift, (t + 1) << kLeafShift). Leaf 0
+  // is held in place: an array under 2^21 entries (every tt a machine can
+  // populate, the struct pages of a machine up to 8 GiB) finds a chunk
+  // through one vector, not two.
   struct Dir {
-    std::vector<Leaf> leaves;
+    Leaf first;
+    std::vector<Leaf> rest;  // leaves 1, 2, ...
     uint64_t live_chunks = 0;
+
+    uint64_t leaves() const { return 1 + rest.size(); }
+    Leaf& leaf(uint64_t t) { return t == 0 ? first : rest[t - 1]; }
+    const Leaf& leaf(uint64_t t) const { return t == 0 ? first : rest[t - 1]; }
+    void Grow(uint64_t leaves) {
+      if (leaves > 1 + rest.size()) rest.resize(leaves - 1);
+    }
   };
 
   uint64_t ChunkLength(uint64_t chunk_index) const {
@@ -209,20 +248,25 @@ class SparseArray {
   }
 
   const T* FindChunk(uint64_t c) const {
-    const uint64_t t = c >> kLeafShift, l = c & ((uint64_t{1} << kLeafShift) - 1);
-    if (!dir_ || t >= dir_->leaves.size()) return nullptr;
-    const Leaf& leaf = dir_->leaves[t];
-    return l < leaf.size() ? leaf[l].get() : nullptr;
+    if (!dir_) return nullptr;
+    const Leaf* leaf = &dir_->first;
+    if (c >= kLeafChunks) [[unlikely]] {
+      const uint64_t t = c >> kLeafShift;
+      if (t >= dir_->leaves()) return nullptr;
+      leaf = &dir_->rest[t - 1];
+    }
+    const uint64_t l = c & (kLeafChunks - 1);
+    return l < leaf->size() ? (*leaf)[l].get() : nullptr;
   }
 
   T* EnsureChunk(uint64_t c) {
     // The directory grows to the highest chunk written, never to size(): an
     // object of 2^31 slots written at its start costs one pointer, written
     // at its end a few kilobytes.
-    const uint64_t t = c >> kLeafShift, l = c & ((uint64_t{1} << kLeafShift) - 1);
+    const uint64_t t = c >> kLeafShift, l = c & (kLeafChunks - 1);
     if (!dir_) dir_ = std::make_unique<Dir>();
-    if (t >= dir_->leaves.size()) dir_->leaves.resize(t + 1);
-    Leaf& leaf = dir_->leaves[t];
+    dir_->Grow(t + 1);
+    Leaf& leaf = dir_->leaf(t);
     if (l >= leaf.size()) leaf.resize(l + 1);
     std::unique_ptr<T[]>& slot = leaf[l];
     if (!slot) {
@@ -237,16 +281,16 @@ class SparseArray {
     if (!other.dir_) return;
     dir_ = std::make_unique<Dir>();
     dir_->live_chunks = other.dir_->live_chunks;
-    dir_->leaves.resize(other.dir_->leaves.size());
-    for (uint64_t t = 0; t < other.dir_->leaves.size(); ++t) {
-      const Leaf& from_leaf = other.dir_->leaves[t];
-      dir_->leaves[t].resize(from_leaf.size());
+    dir_->Grow(other.dir_->leaves());
+    for (uint64_t t = 0; t < other.dir_->leaves(); ++t) {
+      const Leaf& from_leaf = other.dir_->leaf(t);
+      dir_->leaf(t).resize(from_leaf.size());
       for (uint64_t l = 0; l < from_leaf.size(); ++l) {
         const T* from = from_leaf[l].get();
         if (from == nullptr) continue;
         const uint64_t len = other.ChunkLength((t << kLeafShift) + l);
-        dir_->leaves[t][l] = std::make_unique<T[]>(len);
-        std::copy(from, from + len, dir_->leaves[t][l].get());
+        dir_->leaf(t)[l] = std::make_unique<T[]>(len);
+        std::copy(from, from + len, dir_->leaf(t)[l].get());
       }
     }
   }

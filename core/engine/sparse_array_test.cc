@@ -209,5 +209,55 @@ TEST(SparseArrayTest, ReadRangeReadsDefaultsWithoutAllocating) {
   EXPECT_EQ(calls, 0u);
 }
 
+TEST(SparseArrayTest, ReadCursorReadsWhatGetReadsAcrossChunksAndArrays) {
+  constexpr uint64_t kChunk = SparseArray<uint64_t>::kChunkEntries;
+  SparseArray<uint64_t> a(3 * kChunk + 5), b(2 * kChunk);
+  for (uint64_t i = kChunk + 1; i < 3 * kChunk + 5; i += 3) a.Set(i, i + 1);
+  b.Set(3, 33);
+  b.Set(kChunk + 3, 44);
+  SparseArray<uint64_t>::ReadCursor cursor;
+  // Ascending across chunks (the first one absent, the last one short),
+  // then back, then the same index of another array, then back to a.
+  for (uint64_t i = 0; i < 3 * kChunk + 5; ++i) ASSERT_EQ(cursor.Get(a, i), a.Get(i)) << i;
+  EXPECT_EQ(cursor.Get(a, kChunk + 1), a.Get(kChunk + 1));
+  EXPECT_EQ(cursor.Get(b, 3), 33u);
+  EXPECT_EQ(cursor.Get(b, kChunk + 3), 44u);
+  EXPECT_EQ(cursor.Get(a, kChunk + 3), a.Get(kChunk + 3));
+  EXPECT_EQ(a.allocated_chunks(), 3u);  // reading allocates nothing
+  EXPECT_EQ(b.allocated_chunks(), 2u);
+}
+
+TEST(SparseArrayTest, ReadCursorSeesAChunkWrittenAfterItReadTheChunkAsAbsent) {
+  constexpr uint64_t kChunk = SparseArray<uint64_t>::kChunkEntries;
+  SparseArray<uint64_t> a(2 * kChunk);
+  SparseArray<uint64_t>::ReadCursor cursor;
+  EXPECT_EQ(cursor.Get(a, kChunk + 1), 0u);
+  a.Set(kChunk + 1, 5);
+  EXPECT_EQ(cursor.Get(a, kChunk + 1), 5u);
+  a.Set(kChunk + 2, 6);  // a write to the chunk it holds
+  EXPECT_EQ(cursor.Get(a, kChunk + 2), 6u);
+}
+
+TEST(SparseArrayTest, EntriesOnEitherSideOfADirectoryLeafBoundaryAreKeptApart) {
+  // Leaf 0 (held in place) covers 2^21 entries; the next index is leaf 1's.
+  const uint64_t leaf = SparseArray<uint64_t>::kChunkEntries << SparseArray<uint64_t>::kLeafShift;
+  SparseArray<uint64_t> a(3 * leaf);
+  a.Set(leaf - 1, 1);
+  a.Set(leaf, 2);
+  a.Set(2 * leaf + 5, 3);
+  const SparseArray<uint64_t> copy = a;
+  EXPECT_EQ(NonDefault(copy), (Entries{{leaf - 1, 1}, {leaf, 2}, {2 * leaf + 5, 3}}));
+  EXPECT_EQ(copy.memory_bytes(), a.memory_bytes());
+  a.ReleaseChunk(leaf / SparseArray<uint64_t>::kChunkEntries);
+  EXPECT_EQ(a.Get(leaf), 0u);
+  EXPECT_EQ(a.Get(leaf - 1), 1u);
+  EXPECT_EQ(a.Find(leaf), nullptr);
+  EXPECT_EQ(copy.Get(leaf), 2u);
+  SparseArray<uint64_t>::ReadCursor cursor;
+  EXPECT_EQ(cursor.Get(copy, leaf - 1), 1u);
+  EXPECT_EQ(cursor.Get(copy, leaf), 2u);
+  EXPECT_EQ(cursor.Get(copy, 2 * leaf + 5), 3u);
+}
+
 }  // namespace
 }  // namespace ttm
