@@ -112,7 +112,47 @@ void CheckDma(const TtmModel& m, const TtObject& tt, uint64_t i, const Page& p, 
           "dma_address[" + S(i) + "] is not the bus address of the page in slot " + S(i));
 }
 
+// The verdict of CheckPopulated() when it finds nothing, in one tight pass:
+// true only when every block of [0, num_pages) is whole, in order and owned
+// (its head not a tail, its tails tails, none past the end), every page has
+// the tt caching (and, with a dma array, is mapped at its bus address), and
+// no backup page is held. The checker runs after every event, and a
+// populated tt is nearly always clean: it computes one "all ok" flag per
+// block without building a finding. When it says false, CheckPopulated()
+// walks again and says what and where, so the findings and their order are
+// the walk's alone. Conservative: a block it cannot read safely (frames
+// beyond the machine) is "not clean".
+bool PopulatedClean(const TtmModel& m, const TtObject& tt) {
+  if (m.store().live_pages(tt.backup)) return false;
+  const PageCaching want = ToPageCaching(tt.caching);
+  const bool dma = tt.has_dma, need_mapped = tt.has_dma && !m.config().use_dma_alloc;
+  const uint32_t index = tt.index;
+  const uint64_t frames = m.config().system_pages;
+  for (uint64_t i = 0; i < tt.num_pages;) {
+    const Slot s = tt.pages.Get(i);
+    if (!s.is_page() || s.pfn() >= frames) return false;
+    const Pfn first = s.pfn();
+    const uint64_t n = uint64_t{1} << m.page(first).private_order;
+    if (n > tt.num_pages - i || n > frames - first) return false;
+    // Branch-free: each comparison is folded into ok, read once per block.
+    bool ok = true;
+    tt.pages.ReadRange(i, n, [&](uint64_t k, const Slot& t) {
+      ok &= t == Slot::Page(first + static_cast<Pfn>(k - i));
+    });
+    m.ForEachPage(first, n, [&](uint64_t pfn, const Page& p) {
+      ok &= (p.owner == Owner::kTt) & (p.owner_id == index) & (uint64_t{p.aux} == i + (pfn - first)) &
+            (p.tail == (pfn != first)) & (p.caching == want) & (p.mapped | !need_mapped);
+    });
+    for (uint64_t k = 0; dma && k < n; ++k)
+      ok &= tt.dma_address.Get(i + k) == BusAddress(first + static_cast<Pfn>(k));
+    if (!ok) return false;
+    i += n;
+  }
+  return true;
+}
+
 void CheckPopulated(const TtmModel& m, const TtObject& tt, Findings& f) {
+  if (!m.reference() && PopulatedClean(m, tt)) return;
   const PageCaching want = ToPageCaching(tt.caching);
   CheckTiling(m, tt, 0, tt.num_pages, Invariant::kPopulatedLayout, f,
               [&](uint64_t i, const Page& p) {
@@ -182,9 +222,56 @@ uint64_t CheckMergedRestore(const TtmModel& m, const TtObject& tt, const Restore
   return r.alloced_pages;
 }
 
+// The verdict of CheckBackedUp() for a tt without a restore state when it
+// finds nothing: true only when no handle follows a retained page, every
+// handle but 0 is its slot + 1, every retained page is owned by its slot,
+// write-back and (with a dma array) unmapped, and the live backup pages
+// are exactly the handles' indices. That last one without a lookup per
+// handle: the handles are distinct (each is its slot + 1), every live
+// index's slot holds its handle, and there are as many live pages as
+// handles, so the two sets are one. As PopulatedClean(): when it says
+// false, CheckBackedUp() walks again and says what and where.
+bool BackedUpClean(const TtmModel& m, const TtObject& tt) {
+  if (tt.restore) return false;
+  const uint32_t index = tt.index;
+  const bool dma = tt.has_dma;
+  bool ok = true, seen_page = false;
+  uint64_t handles = 0;
+  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
+    if (s.is_handle()) {
+      const uint64_t h = s.handle();
+      ok &= (!seen_page) & ((h == 0) | (h == i + 1));
+      handles += h != 0;
+      return;
+    }
+    seen_page = true;
+    const Page p = m.page(s.pfn());
+    ok &= (p.owner == Owner::kTt) & (p.owner_id == index) & (uint64_t{p.aux} == i) &
+          (p.caching == PageCaching::kWB) & !(dma & p.mapped);
+  });
+  if (!ok || handles != m.store().live_pages(tt.backup)) return false;
+  // The slots of one live word of the store lie in one chunk of slots.
+  constexpr uint64_t kChunk = SparseArray<Slot>::kChunkEntries;
+  const Slot* chunk = nullptr;
+  uint64_t chunk_first = 0;
+  m.store().ForEachLive(tt.backup, [&](uint64_t idx, Token) {
+    if (!ok || idx >= tt.num_pages) {
+      ok = false;
+      return;
+    }
+    if (chunk == nullptr || idx - chunk_first >= kChunk) {
+      chunk_first = idx & ~(kChunk - 1);
+      chunk = tt.pages.Find(chunk_first);
+    }
+    ok = chunk != nullptr && chunk[idx - chunk_first] == Slot::Handle(idx + 1);
+  });
+  return ok;
+}
+
 // Backed up: [start, N) holds handles (value i + 1, live) and retained
 // pages (owned, WB, unmapped); without a restore the handles form a prefix.
 void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
+  if (!m.reference() && BackedUpClean(m, tt)) return;
   const RestoreState* r = tt.restore.get();
   // Live handles referenced, one bit each (a live handle is at most
   // num_pages): duplicates and the count are read at the end. A bitmap,
