@@ -138,10 +138,8 @@ int64_t EngineImpl::Populate(TtObject& tt, const PopulateEvent& e) {
 void EngineImpl::CheckFreshContent(const TtObject& tt) {
   const bool zero_alloc = tt.page_flags & kTtFlagZeroAlloc;
   std::optional<uint64_t> bad;
-  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
-    if (bad || !s.is_page()) return;
-    const uint64_t token = model.page(s.pfn()).token;
-    if (token != kZeroToken && (zero_alloc || token != kPoisonToken)) bad = i;
+  model.ForEachSlotPage(tt, [&](uint64_t i, const Page& p) {
+    if (!bad && p.token != kZeroToken && (zero_alloc || p.token != kPoisonToken)) bad = i;
   });
   if (bad)
     model.Report(Invariant::kFreshContent, &tt,

@@ -246,6 +246,11 @@ class TtmModel {
   // of struct pages once.
   template <typename F>
   void ForEachPage(Pfn first, uint64_t n, F f) const { pages_.ReadRange(first, n, f); }
+  // Calls f(slot, page) for every slot of tt that holds a page pointer
+  // (owned or not), in increasing slot order, reading the struct pages of
+  // consecutive frames in consecutive slots (a block) a run at a time.
+  template <typename F>
+  void ForEachSlotPage(const TtObject& tt, F f) const;
   const std::vector<PoolType>& pool_types() const { return types_; }
   uint64_t allocated_pages() const { return allocated_pages_; }
   uint64_t page_pool_size() const { return page_pool_size_; }
@@ -429,6 +434,27 @@ class TtmModel {
   Counters counters_;
   std::vector<Violation>* sink_ = nullptr;
 };
+
+template <typename F>
+void TtmModel::ForEachSlotPage(const TtObject& tt, F f) const {
+  uint64_t run_slot = 0, run_len = 0;
+  Pfn run_pfn = 0;
+  auto flush = [&] {
+    pages_.ReadRange(run_pfn, run_len, [&](uint64_t pfn, const Page& p) { f(run_slot + (pfn - run_pfn), p); });
+  };
+  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
+    if (!s.is_page()) return;
+    if (run_len > 0 && i == run_slot + run_len && uint64_t{s.pfn()} == uint64_t{run_pfn} + run_len) {
+      ++run_len;
+      return;
+    }
+    flush();
+    run_slot = i;
+    run_pfn = s.pfn();
+    run_len = 1;
+  });
+  flush();
+}
 
 // __fls(), defined as 0 for 0: the kernel evaluates __fls(0) only where the
 // result is never used (docs/scope.md).

@@ -200,7 +200,8 @@ bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
   std::vector<uint64_t> matched((hi - lo + 63) / 64);
   uint64_t matches = 0;
   bool ok = true;
-  auto hold = [&](uint64_t pos, uint64_t token) {
+  // Inlined into each walk below: it runs once per page held.
+  auto hold = [&](uint64_t pos, uint64_t token) __attribute__((always_inline)) {
     if (!ok || token == kZeroToken || token == kPoisonToken) return;
     if (pos < lo || pos >= hi) {
       ok = false;
@@ -217,9 +218,7 @@ bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
     ++matches;
   };
   store_.ForEachLive(tt.backup, [&](uint64_t idx, uint64_t token) { hold(idx, token); });
-  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
-    if (!ok || !s.is_page()) return;
-    const Page p = page(s.pfn());
+  ForEachSlotPage(tt, [&](uint64_t i, const Page& p) {
     if (OwnedBySlot(p, tt, i)) hold(i, p.token);
   });
   if (tt.restore) {
