@@ -89,8 +89,10 @@ std::optional<uint64_t> TtmModel::FirstLostSlot(const TtObject& tt) const {
   const uint64_t hi = chunk_start + (!pending ? 0 : merged() ? r->restored_pages : chunk);
   std::optional<uint64_t> lost;
   tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t gen) {
-    for (uint64_t i = first; i < end && !lost; ++i) {
-      Slot holder = tt.pages.Get(i);
+    if (lost) return;
+    // The range's slots a chunk at a time, not looked up one by one.
+    tt.pages.ReadRange(first, end - first, [&](uint64_t i, Slot holder) {
+      if (lost) return;
       if (pending && i >= lo && i < hi)
         holder = merged() ? Slot::Page(r->alloced_page + static_cast<Pfn>(i - chunk_start))
                           : r->old_pages[i - chunk_start];
@@ -98,7 +100,7 @@ std::optional<uint64_t> TtmModel::FirstLostSlot(const TtObject& tt) const {
       if (holder.is_page()) have = page(holder.pfn()).token;
       if (holder.is_handle()) have = store_.Peek(tt.backup, holder.handle());
       if (have != ContentToken(tt.uid, i, gen)) lost = i;
-    }
+    });
   });
   return lost;
 }
