@@ -201,6 +201,8 @@ bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
     range = it - 1;
     return pos < range->end ? range->gen : 0;
   };
+  // The usual case, one write over the whole object: one range is [lo, hi).
+  const uint64_t only_gen = ranges.size() == 1 ? ranges[0].gen : 0;
   std::vector<uint64_t> matched((span + 63) / 64);
   uint64_t* const words = matched.data();
   uint64_t matches = 0;
@@ -209,7 +211,7 @@ bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
   auto hold = [&](uint64_t pos, uint64_t token) __attribute__((always_inline)) {
     if (token == kZeroToken || token == kPoisonToken) return;
     const uint64_t at = pos - lo;  // wraps below lo: then at >= span
-    const uint64_t gen = at < span ? generation(pos) : 0;
+    const uint64_t gen = at >= span ? 0 : only_gen != 0 ? only_gen : generation(pos);
     const uint64_t bit = uint64_t{1} << (at & 63);
     if (gen == 0 || token != ContentToken(uid, pos, gen) || (words[at >> 6] & bit) != 0) {
       ok = false;
