@@ -178,28 +178,16 @@ bool PopulatedClean(const TtmModel& m, const TtObject& tt) {
       tt.has_dma && !m.config().use_dma_alloc ? std::optional<bool>(true) : std::nullopt;
   const PageMatcher head(Owner::kTt, tt.index, want, false, mapped);
   const PageMatcher tail(Owner::kTt, tt.index, want, true, mapped);
-  const uint64_t frames = m.config().system_pages;
-  for (uint64_t i = 0; i < tt.num_pages;) {
-    const Slot s = tt.pages.Get(i);
-    if (!s.is_page() || s.pfn() >= frames) return false;
-    const Pfn first = s.pfn();
-    const uint64_t n = uint64_t{1} << m.page(first).private_order;
-    if (n > tt.num_pages - i || n > frames - first) return false;
+  return m.ForEachInOrderBlock(tt, [&](uint64_t i, Pfn first, uint64_t n) {
     // Branch-free: each comparison is folded into ok, read once per block.
-    bool ok = true;
-    tt.pages.ReadRange(i, n, [&](uint64_t k, const Slot& t) {
-      ok &= t == Slot::Page(first + static_cast<Pfn>(k - i));
-    });
-    ok &= head.Matches(m.page(first), i);
+    bool ok = head.Matches(m.page(first), i);
     m.ForEachPage(first + 1, n - 1, [&](uint64_t pfn, const Page& p) {
       ok &= tail.Matches(p, i + (pfn - first));
     });
     for (uint64_t k = 0; dma && k < n; ++k)
       ok &= tt.dma_address.Get(i + k) == BusAddress(first + static_cast<Pfn>(k));
-    if (!ok) return false;
-    i += n;
-  }
-  return true;
+    return ok;
+  });
 }
 
 void CheckPopulated(const TtmModel& m, const TtObject& tt, Findings& f) {
