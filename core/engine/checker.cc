@@ -1,6 +1,10 @@
 #include "core/engine/checker.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstring>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -112,7 +116,82 @@ void CheckDma(const TtmModel& m, const TtObject& tt, uint64_t i, const Page& p, 
           "dma_address[" + S(i) + "] is not the bus address of the page in slot " + S(i));
 }
 
+// The fields of a struct page the clean verdicts below read (owner,
+// owner_id, aux, caching, and tail and mapped where they matter) compared
+// with what they should be as two masked 64-bit words, instead of one
+// comparison per field: the verdicts' step per page. The masks and the
+// expected words are built from Page values, so nothing is assumed of the
+// layout but that aux lies in the second word.
+class PageMatcher {
+ public:
+  PageMatcher(Owner owner, uint32_t owner_id, PageCaching caching, std::optional<bool> tail,
+              std::optional<bool> mapped) {
+    static_assert(offsetof(Page, aux) >= sizeof(uint64_t) && sizeof(Page) == 2 * sizeof(uint64_t));
+    Page want{}, mask{};  // value-initialized: padding bits are 0 in both
+    want.owner = owner;
+    want.owner_id = owner_id;
+    want.caching = caching;
+    mask.owner = static_cast<Owner>(0xff);
+    mask.owner_id = ~uint32_t{0};
+    mask.aux = ~uint32_t{0};
+    mask.caching = static_cast<PageCaching>(0xff);
+    if (tail) want.tail = *tail, mask.tail = true;
+    if (mapped) want.mapped = *mapped, mask.mapped = true;
+    want.token = mask.token = 0;
+    std::memcpy(want_, &want, sizeof want_);
+    std::memcpy(mask_, &mask, sizeof mask_);
+    Page one{};
+    one.aux = 1;
+    one.token = 0;
+    uint64_t words[2];
+    std::memcpy(words, &one, sizeof words);
+    aux_shift_ = std::countr_zero(words[1]);
+  }
+  // p has the expected fields, and aux `aux`.
+  bool Matches(const Page& p, uint64_t aux) const {
+    uint64_t w[2];
+    std::memcpy(w, &p, sizeof w);
+    return ((w[0] & mask_[0]) == want_[0]) & ((w[1] & mask_[1]) == (want_[1] | (aux << aux_shift_))) &
+           (aux <= ~uint32_t{0});
+  }
+
+ private:
+  uint64_t want_[2], mask_[2];
+  int aux_shift_ = 0;
+};
+
+// The verdict of CheckPopulated() when it finds nothing, in one tight pass:
+// true only when every block of [0, num_pages) is whole, in order and owned
+// (its head not a tail, its tails tails, none past the end), every page has
+// the tt caching (and, with a dma array, is mapped at its bus address), and
+// no backup page is held. The checker runs after every event, and a
+// populated tt is nearly always clean: it computes one "all ok" flag per
+// block without building a finding. When it says false, CheckPopulated()
+// walks again and says what and where, so the findings and their order are
+// the walk's alone. Conservative: a block it cannot read safely (frames
+// beyond the machine) is "not clean".
+bool PopulatedClean(const TtmModel& m, const TtObject& tt) {
+  if (m.store().live_pages(tt.backup)) return false;
+  const PageCaching want = ToPageCaching(tt.caching);
+  const bool dma = tt.has_dma;
+  const std::optional<bool> mapped =
+      tt.has_dma && !m.config().use_dma_alloc ? std::optional<bool>(true) : std::nullopt;
+  const PageMatcher head(Owner::kTt, tt.index, want, false, mapped);
+  const PageMatcher tail(Owner::kTt, tt.index, want, true, mapped);
+  return m.ForEachInOrderBlock(tt, [&](uint64_t i, Pfn first, uint64_t n) {
+    // Branch-free: each comparison is folded into ok, read once per block.
+    bool ok = head.Matches(m.page(first), i);
+    m.ForEachPage(first + 1, n - 1, [&](uint64_t pfn, const Page& p) {
+      ok &= tail.Matches(p, i + (pfn - first));
+    });
+    for (uint64_t k = 0; dma && k < n; ++k)
+      ok &= tt.dma_address.Get(i + k) == BusAddress(first + static_cast<Pfn>(k));
+    return ok;
+  });
+}
+
 void CheckPopulated(const TtmModel& m, const TtObject& tt, Findings& f) {
+  if (!m.reference() && PopulatedClean(m, tt)) return;
   const PageCaching want = ToPageCaching(tt.caching);
   CheckTiling(m, tt, 0, tt.num_pages, Invariant::kPopulatedLayout, f,
               [&](uint64_t i, const Page& p) {
@@ -182,9 +261,54 @@ uint64_t CheckMergedRestore(const TtmModel& m, const TtObject& tt, const Restore
   return r.alloced_pages;
 }
 
+// The verdict of CheckBackedUp() for a tt without a restore state when it
+// finds nothing: true only when no handle follows a retained page, every
+// handle but 0 is its slot + 1, every retained page is owned by its slot,
+// write-back and (with a dma array) unmapped, and the live backup pages
+// are exactly the handles' indices. That last one without a lookup per
+// handle: the handles are distinct (each is its slot + 1), every live
+// index's slot holds its handle, and there are as many live pages as
+// handles, so the two sets are one. As PopulatedClean(): when it says
+// false, CheckBackedUp() walks again and says what and where.
+bool BackedUpClean(const TtmModel& m, const TtObject& tt) {
+  if (tt.restore) return false;
+  const PageMatcher retained(Owner::kTt, tt.index, PageCaching::kWB, std::nullopt,
+                             tt.has_dma ? std::optional<bool>(false) : std::nullopt);
+  bool ok = true, seen_page = false;
+  uint64_t handles = 0;
+  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
+    if (s.is_handle()) {
+      const uint64_t h = s.handle();
+      ok &= (!seen_page) & ((h == 0) | (h == i + 1));
+      handles += h != 0;
+      return;
+    }
+    seen_page = true;
+    ok &= retained.Matches(m.page(s.pfn()), i);
+  });
+  if (!ok || handles != m.store().live_pages(tt.backup)) return false;
+  // The slots of one live word of the store lie in one chunk of slots.
+  constexpr uint64_t kChunk = SparseArray<Slot>::kChunkEntries;
+  const Slot* chunk = nullptr;
+  uint64_t chunk_first = 0;
+  m.store().ForEachLive(tt.backup, [&](uint64_t idx, Token) {
+    if (!ok || idx >= tt.num_pages) {
+      ok = false;
+      return;
+    }
+    if (chunk == nullptr || idx - chunk_first >= kChunk) {
+      chunk_first = idx & ~(kChunk - 1);
+      chunk = tt.pages.Find(chunk_first);
+    }
+    ok = chunk != nullptr && chunk[idx - chunk_first] == Slot::Handle(idx + 1);
+  });
+  return ok;
+}
+
 // Backed up: [start, N) holds handles (value i + 1, live) and retained
 // pages (owned, WB, unmapped); without a restore the handles form a prefix.
 void CheckBackedUp(const TtmModel& m, const TtObject& tt, Findings& f) {
+  if (!m.reference() && BackedUpClean(m, tt)) return;
   const RestoreState* r = tt.restore.get();
   // Live handles referenced, one bit each (a live handle is at most
   // num_pages): duplicates and the count are read at the end. A bitmap,

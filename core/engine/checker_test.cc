@@ -6,6 +6,8 @@
 // run, not by the checker: op_checks_test.cc breaks each of them alone.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "core/prng.h"
 #include "core/engine/checker.h"
 #include "core/engine/engine.h"
@@ -331,6 +333,100 @@ TEST(CheckerTails, ACorruptedTailPageIsFoundAtItsSlotOnTheFastAndTheReferencePat
     EXPECT_NE(found[0][0].find("slot 5"), std::string::npos) << found[0][0];
     EXPECT_EQ(found[0], found[1]);
   }
+}
+
+// A tt is nearly always clean, so the checker first asks a clean-state
+// verdict that builds no finding (PopulatedClean(), BackedUpClean()), and
+// walks for findings only when it says "not clean". A verdict that called
+// a broken state clean would hide the bug: each corruption below, of one
+// thing those verdicts read, must be found, with the same findings on the
+// fast path as on the reference path (EngineOptions::reference, which
+// always walks).
+using Corruption = std::function<void(TtmModel&, TtObject&)>;
+
+// A populated WC dma tt of 12 pages, "P3 t t t t t t t P2 t t t".
+void PopulatedDma(Engine& engine) {
+  TTM_APPLY_CLEAN(engine, Allocate(1, 12, kWC, /*dma=*/true));
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  TTM_APPLY_CLEAN(engine, (WriteEvent{1, std::nullopt, std::nullopt}));
+  ASSERT_EQ(testing::SlotLayout(engine, 1), "P3 t t t t t t t P2 t t t");
+}
+
+// A dma tt of 8 pages backed up but for its last 3, "H1 H2 H3 H4 H5 P0 P0 P0".
+void PartlyBackedUpDma(Engine& engine) {
+  TTM_APPLY_CLEAN(engine, Allocate(1, 8, Caching::kCached, /*dma=*/true));
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  TTM_APPLY_CLEAN(engine, (WriteEvent{1, std::nullopt, std::nullopt}));
+  TTM_APPLY_CLEAN(engine, Fail(FaultSite::kBackupPage, 5));
+  TTM_APPLY_CLEAN(engine, (ShrinkEvent{1, false, false}));
+  ASSERT_EQ(testing::SlotLayout(engine, 1), "H1 H2 H3 H4 H5 P0 P0 P0");
+}
+
+// The findings of a full check after `corrupt`, as "invariant: what".
+std::vector<std::string> FoundAfter(void (*build)(Engine&), const Corruption& corrupt, bool reference) {
+  Engine engine(SmallMachine(), Semantics::kV13, EngineOptions{.reference = reference});
+  build(engine);
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone) << "the state was clean before";
+  TtmModel& m = EngineTestPeer::Model(engine);
+  corrupt(m, Tt(engine, 1));
+  std::vector<std::string> found;
+  for (const Violation& v : engine.Check(CheckScope::kFull))
+    found.push_back(std::string(InvariantName(v.invariant)) + ": " + v.what);
+  return found;
+}
+
+void ExpectFoundAlikeOnBothPaths(void (*build)(Engine&), const std::vector<Corruption>& corruptions) {
+  for (size_t c = 0; c < corruptions.size(); ++c) {
+    SCOPED_TRACE("corruption " + std::to_string(c));
+    const std::vector<std::string> fast = FoundAfter(build, corruptions[c], false);
+    const std::vector<std::string> reference = FoundAfter(build, corruptions[c], true);
+    EXPECT_FALSE(fast.empty());
+    EXPECT_EQ(fast, reference);
+  }
+}
+
+// The struct page of slot i.
+Page& SlotPage(TtmModel& m, const TtObject& tt, uint64_t i) { return m.PageForTest(tt.pages.Get(i).pfn()); }
+
+TEST(CheckerVerdicts, EveryCorruptionOfAPopulatedTtIsFoundAsTheReferenceWalkFindsIt) {
+  ExpectFoundAlikeOnBothPaths(PopulatedDma, {
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 8).caching = PageCaching::kWB; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 11).caching = PageCaching::kUC; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 5).tail = false; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 8).tail = true; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 5).aux += 1; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 0).owner_id += 1; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 11).owner = Owner::kPool; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 3).mapped = false; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 0).private_order = 2; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 8).private_order = 3; },
+      [](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, 5, tt.pages.Get(6)); },
+      [](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, 9, Slot()); },
+      [](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, 10, Slot::Handle(11)); },
+      [](TtmModel&, TtObject& tt) { tt.dma_address.Set(2, BusAddress(tt.pages.Get(3).pfn())); },
+      [](TtmModel& m, TtObject& tt) { m.StoreForTest().BackupPage(tt.backup, 4, 1, false); },
+  });
+}
+
+TEST(CheckerVerdicts, EveryCorruptionOfABackedUpTtIsFoundAsTheReferenceWalkFindsIt) {
+  ExpectFoundAlikeOnBothPaths(PartlyBackedUpDma, {
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 6).caching = PageCaching::kWC; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 6).owner_id += 1; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 7).aux -= 1; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 5).owner = Owner::kRestoreOld; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 5).mapped = true; },
+      [](TtmModel& m, TtObject& tt) {
+        m.PokeSlotForTest(tt, 0, Slot::Handle(2));
+        m.PokeSlotForTest(tt, 1, Slot::Handle(1));
+      },
+      [](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, 3, Slot::Handle(3)); },
+      [](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, 6, Slot::Handle(0)); },
+      [](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, 4, Slot()); },
+      [](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, 2, Slot::Handle(0)); },
+      [](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, 7, Slot::Handle(8)); },
+      [](TtmModel& m, TtObject& tt) { m.StoreForTest().Drop(tt.backup, 3); },
+      [](TtmModel& m, TtObject& tt) { m.StoreForTest().BackupPage(tt.backup, 6, 1, false); },
+  });
 }
 
 }  // namespace

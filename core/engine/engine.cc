@@ -137,12 +137,26 @@ int64_t EngineImpl::Populate(TtObject& tt, const PopulateEvent& e) {
 // zero when they came from a pool or with ZERO_ALLOC, poison otherwise.
 void EngineImpl::CheckFreshContent(const TtObject& tt) {
   const bool zero_alloc = tt.page_flags & kTtFlagZeroAlloc;
+  auto fresh = [&](Token token) { return token == kZeroToken || (!zero_alloc && token == kPoisonToken); };
   std::optional<uint64_t> bad;
-  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
-    if (bad || !s.is_page()) return;
-    const uint64_t token = model.page(s.pfn()).token;
-    if (token != kZeroToken && (zero_alloc || token != kPoisonToken)) bad = i;
+  // The layout a populate leaves, a block at a time: every slot before the
+  // block holds a fresh page, so the first one in it that does not is the
+  // first of all. Any other layout, slot by slot.
+  const bool tiled = model.ForEachInOrderBlock(tt, [&](uint64_t i, Pfn first, uint64_t n) {
+    bool ok = true;
+    model.ForEachPage(first, n, [&](uint64_t, const Page& p) { ok &= fresh(p.token); });
+    if (!ok) {
+      model.ForEachPage(first, n, [&](uint64_t pfn, const Page& p) {
+        if (!bad && !fresh(p.token)) bad = i + (pfn - first);
+      });
+    }
+    return ok;
   });
+  if (!tiled && !bad) {
+    model.ForEachSlotPage(tt, [&](uint64_t i, const Page& p) {
+      if (!bad && !fresh(p.token)) bad = i;
+    });
+  }
   if (bad)
     model.Report(Invariant::kFreshContent, &tt,
                  "freshly populated slot " + std::to_string(*bad) + " holds old content, not " +

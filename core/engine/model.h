@@ -249,6 +249,19 @@ class TtmModel {
   // of struct pages once.
   template <typename F>
   void ForEachPage(Pfn first, uint64_t n, F f) const { pages_.ReadRange(first, n, f); }
+  // Calls f(slot, page) for every slot of tt that holds a page pointer
+  // (owned or not), in increasing slot order, reading the struct pages of
+  // consecutive frames in consecutive slots (a block) a run at a time.
+  template <typename F>
+  void ForEachSlotPage(const TtObject& tt, F f) const;
+  // The layout a populate leaves: slots [0, num_pages) hold whole blocks of
+  // consecutive frames, each the size its first frame's private_order
+  // says. Calls f(slot, pfn, n) for each block in slot order while f
+  // returns true; false (nothing owned or cached is looked at) as soon as
+  // a slot breaks that layout: not a page, out of order, a block past the
+  // end of the tt or of the machine.
+  template <typename F>
+  bool ForEachInOrderBlock(const TtObject& tt, F f) const;
   const std::vector<PoolType>& pool_types() const { return types_; }
   uint64_t allocated_pages() const { return allocated_pages_; }
   uint64_t page_pool_size() const { return page_pool_size_; }
@@ -437,6 +450,48 @@ class TtmModel {
   Counters counters_;
   std::vector<Violation>* sink_ = nullptr;
 };
+
+template <typename F>
+void TtmModel::ForEachSlotPage(const TtObject& tt, F f) const {
+  uint64_t run_slot = 0, run_len = 0;
+  Pfn run_pfn = 0;
+  auto flush = [&] {
+    pages_.ReadRange(run_pfn, run_len, [&](uint64_t pfn, const Page& p) { f(run_slot + (pfn - run_pfn), p); });
+  };
+  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
+    if (!s.is_page()) return;
+    if (run_len > 0 && i == run_slot + run_len && uint64_t{s.pfn()} == uint64_t{run_pfn} + run_len) {
+      ++run_len;
+      return;
+    }
+    flush();
+    run_slot = i;
+    run_pfn = s.pfn();
+    run_len = 1;
+  });
+  flush();
+}
+
+template <typename F>
+bool TtmModel::ForEachInOrderBlock(const TtObject& tt, F f) const {
+  const uint64_t frames = pages_.size();
+  for (uint64_t i = 0; i < tt.num_pages;) {
+    const Slot s = tt.pages.Get(i);
+    if (!s.is_page() || s.pfn() >= frames) return false;
+    const Pfn first = s.pfn();
+    const uint32_t order = page(first).private_order;
+    if (order >= 64) return false;
+    const uint64_t n = uint64_t{1} << order;
+    if (n > tt.num_pages - i || n > frames - first) return false;
+    bool in_order = true;  // branch-free: one test per block
+    tt.pages.ReadRange(i, n, [&](uint64_t k, const Slot& t) {
+      in_order &= t == Slot::Page(first + static_cast<Pfn>(k - i));
+    });
+    if (!in_order || !f(i, first, n)) return false;
+    i += n;
+  }
+  return true;
+}
 
 // __fls(), defined as 0 for 0: the kernel evaluates __fls(0) only where the
 // result is never used (docs/scope.md).

@@ -96,6 +96,21 @@ TEST_F(OpCheck, APoolBlockWithOldContentBreaksFreshContent) {
   EXPECT_EQ(Found(PopulateEvent{2, true}), Names({Invariant::kFreshContent}));
 }
 
+// 3.6.3 names the first slot with old content: the check reads a block at
+// a time, and must still name the lowest slot of the block, not the first
+// page it happens to meet.
+TEST_F(OpCheck, FreshContentNamesTheFirstSlotHoldingOldContent) {
+  Populate(1, 4, kWC);
+  Apply(UnpopulateEvent{1});
+  const Pfn pooled = testing::FindPoolType(m_, kWC, 2)->pages.back();
+  m_.PageForTest(pooled + 3).token = 12345;
+  m_.PageForTest(pooled + 2).token = 12345;
+  Apply(Allocate(2, 4, kWC));
+  const Outcome out = engine_.Apply(PopulateEvent{2, true});
+  ASSERT_EQ(out.violations.size(), 1u);
+  EXPECT_EQ(out.violations[0].what, "freshly populated slot 2 holds old content, not zero or poison");
+}
+
 // 3.6.3 with ZERO_ALLOC: poison is fresh content for a plain tt, but old
 // content for a tt that asked for zeroed pages.
 TEST_F(OpCheck, APoisonPageIsFreshOnlyForATtWithoutZeroAlloc) {

@@ -89,8 +89,10 @@ std::optional<uint64_t> TtmModel::FirstLostSlot(const TtObject& tt) const {
   const uint64_t hi = chunk_start + (!pending ? 0 : merged() ? r->restored_pages : chunk);
   std::optional<uint64_t> lost;
   tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t gen) {
-    for (uint64_t i = first; i < end && !lost; ++i) {
-      Slot holder = tt.pages.Get(i);
+    if (lost) return;
+    // The range's slots a chunk at a time, not looked up one by one.
+    tt.pages.ReadRange(first, end - first, [&](uint64_t i, Slot holder) {
+      if (lost) return;
       if (pending && i >= lo && i < hi)
         holder = merged() ? Slot::Page(r->alloced_page + static_cast<Pfn>(i - chunk_start))
                           : r->old_pages[i - chunk_start];
@@ -98,7 +100,7 @@ std::optional<uint64_t> TtmModel::FirstLostSlot(const TtObject& tt) const {
       if (holder.is_page()) have = page(holder.pfn()).token;
       if (holder.is_handle()) have = store_.Peek(tt.backup, holder.handle());
       if (have != ContentToken(tt.uid, i, gen)) lost = i;
-    }
+    });
   });
   return lost;
 }
@@ -187,39 +189,39 @@ bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
     ranges.push_back(Range{first, end, gen});
   });
   if (vouched == 0) return true;
-  size_t last = 0;  // the range of the previous lookup: positions mostly ascend
+  // Read once, kept in registers: hold() runs once per page held.
+  const uint64_t span = hi - lo, uid = tt.uid;
+  const Range* range = ranges.data();  // the previous lookup's: positions mostly ascend
+  const Range* const ranges_end = ranges.data() + ranges.size();
   auto generation = [&](uint64_t pos) -> uint64_t {
-    if (ranges[last].first <= pos && pos < ranges[last].end) return ranges[last].gen;
-    auto it = std::upper_bound(ranges.begin(), ranges.end(), pos,
-                               [](uint64_t p, const Range& r) { return p < r.first; });
-    if (it == ranges.begin()) return 0;
-    --it;
-    last = static_cast<size_t>(it - ranges.begin());
-    return pos < it->end ? it->gen : 0;
+    if (range->first <= pos && pos < range->end) return range->gen;
+    const Range* it = std::upper_bound(static_cast<const Range*>(ranges.data()), ranges_end, pos,
+                                       [](uint64_t p, const Range& r) { return p < r.first; });
+    if (it == ranges.data()) return 0;
+    range = it - 1;
+    return pos < range->end ? range->gen : 0;
   };
-  std::vector<uint64_t> matched((hi - lo + 63) / 64);
+  // The usual case, one write over the whole object: one range is [lo, hi).
+  const uint64_t only_gen = ranges.size() == 1 ? ranges[0].gen : 0;
+  std::vector<uint64_t> matched((span + 63) / 64);
+  uint64_t* const words = matched.data();
   uint64_t matches = 0;
   bool ok = true;
-  auto hold = [&](uint64_t pos, uint64_t token) {
-    if (!ok || token == kZeroToken || token == kPoisonToken) return;
-    if (pos < lo || pos >= hi) {
+  // Inlined into each walk below: it runs once per page held.
+  auto hold = [&](uint64_t pos, uint64_t token) __attribute__((always_inline)) {
+    if (token == kZeroToken || token == kPoisonToken) return;
+    const uint64_t at = pos - lo;  // wraps below lo: then at >= span
+    const uint64_t gen = at >= span ? 0 : only_gen != 0 ? only_gen : generation(pos);
+    const uint64_t bit = uint64_t{1} << (at & 63);
+    if (gen == 0 || token != ContentToken(uid, pos, gen) || (words[at >> 6] & bit) != 0) {
       ok = false;
       return;
     }
-    const uint64_t gen = generation(pos);
-    const uint64_t bit = uint64_t{1} << ((pos - lo) & 63);
-    uint64_t& word = matched[(pos - lo) >> 6];
-    if (gen == 0 || token != ContentToken(tt.uid, pos, gen) || (word & bit) != 0) {
-      ok = false;
-      return;
-    }
-    word |= bit;
+    words[at >> 6] |= bit;
     ++matches;
   };
   store_.ForEachLive(tt.backup, [&](uint64_t idx, uint64_t token) { hold(idx, token); });
-  tt.pages.ForEachNonDefault([&](uint64_t i, const Slot& s) {
-    if (!ok || !s.is_page()) return;
-    const Page p = page(s.pfn());
+  ForEachSlotPage(tt, [&](uint64_t i, const Page& p) {
     if (OwnedBySlot(p, tt, i)) hold(i, p.token);
   });
   if (tt.restore) {

@@ -159,7 +159,12 @@ class SparseArray {
       const uint64_t c = first >> kChunkShift, off = first & (kChunkEntries - 1);
       const T* chunk = FindChunk(c);
       const uint64_t len = std::min(n, kChunkEntries - off);
-      for (uint64_t j = 0; j < len; ++j) f(first + j, chunk ? chunk[off + j] : kDefault);
+      // Two loops, so that the usual one is a plain walk over the chunk.
+      if (chunk != nullptr) {
+        for (uint64_t j = 0; j < len; ++j) f(first + j, chunk[off + j]);
+      } else {
+        for (uint64_t j = 0; j < len; ++j) f(first + j, kDefault);
+      }
       first += len;
       n -= len;
     }
