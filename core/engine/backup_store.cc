@@ -118,11 +118,6 @@ uint64_t BackupStore::Fini(BackupId id) {
   return held;
 }
 
-bool BackupStore::IsLive(BackupId id, uint64_t idx) const {
-  const Object* object = Find(id);
-  return object != nullptr && idx < object->num_pages() && LiveBit(*object, idx);
-}
-
 uint64_t BackupStore::live_pages(BackupId id) const {
   const Object* object = Find(id);
   return object == nullptr ? 0 : object->live_pages;
@@ -140,18 +135,6 @@ uint64_t BackupStore::memory_bytes() const {
     bytes += sizeof(Object) + object->tokens.memory_bytes() + object->live.memory_bytes();
   }
   return bytes;
-}
-
-const BackupStore::Object* BackupStore::Find(BackupId id) const {
-  return id < objects_.size() ? objects_[id].get() : nullptr;
-}
-
-BackupStore::Object* BackupStore::Find(BackupId id) {
-  return id < objects_.size() ? objects_[id].get() : nullptr;
-}
-
-bool BackupStore::LiveBit(const Object& object, uint64_t idx) {
-  return (object.live.Get(idx / 64) >> (idx % 64)) & 1;
 }
 
 }  // namespace ttm

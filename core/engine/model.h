@@ -380,7 +380,15 @@ class TtmModel {
     const TtObject& tt_;
     ContentMap::Run run_;  // empty: the first At() looks up
   };
-  void Verify(const TtObject& tt, uint64_t slot, uint64_t token, ExpectedRuns& expected);
+  // Integrity: content copied back into slot `slot` must be what was last
+  // written there. Inline: the restore loops call it for every page.
+  void Verify(const TtObject& tt, uint64_t slot, uint64_t token, ExpectedRuns& expected) {
+    const std::optional<uint64_t> want = expected.At(slot);
+    if (!want) return;
+    ++counters_.pages_verified;
+    if (token != *want) [[unlikely]] ReportMismatch(tt, slot);
+  }
+  void ReportMismatch(const TtObject& tt, uint64_t slot);
   bool AllocRestore(TtObject& tt, uint32_t order);
   void FreeRestore(TtObject& tt);
 

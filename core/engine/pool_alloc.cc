@@ -56,13 +56,9 @@ void TtmModel::FreeRestore(TtObject& tt) {
   tt.restore.reset();
 }
 
-// Integrity: content copied back into slot `slot` must be what was last
-// written there.
-void TtmModel::Verify(const TtObject& tt, uint64_t slot, uint64_t token, ExpectedRuns& runs) {
-  const std::optional<uint64_t> expected = runs.At(slot);
-  if (!expected) return;
-  ++counters_.pages_verified;
-  if (token == *expected) return;
+// Integrity, no kernel counterpart: Verify() found content copied back
+// into slot `slot` that was not last written there.
+void TtmModel::ReportMismatch(const TtObject& tt, uint64_t slot) {
   ++counters_.mismatches;
   Report(Invariant::kRestoredContent, &tt,
          "slot " + std::to_string(slot) + " restored with content that was not last written there");
@@ -246,9 +242,11 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
   const uint64_t nr = uint64_t{1} << restore->order;
   int ret = 0;
   ExpectedRuns expected(*this, tt);
-  // The chunk's new pages are consecutive frames: walked, not looked up
-  // one by one (the reference path looks them up).
+  // The chunk's new pages are consecutive frames, its handles mostly
+  // consecutive indices: both walked, not looked up one by one (the
+  // reference path looks them up).
   SparseArray<Page>::Walker frames(pages_);
+  BackupStore::Walker backup(store_, tt.backup);
   for (uint64_t i = restore->restored_pages; i < nr; ++i) {
     const Slot e = restore->old_pages[i];
     const uint64_t slot = restore->first_page + i;
@@ -263,7 +261,7 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
       // Copy and drop find the entry once (the reference path calls both;
       // nothing between them reads the store).
       std::optional<uint64_t> token =
-          reference_ ? store_.Peek(tt.backup, handle) : store_.Take(tt.backup, handle);
+          reference_ ? store_.Peek(tt.backup, handle) : backup.Take(handle);
       const bool taken = !reference_ && token;
       if (!token) {
         Report(Invariant::kHandleUse, &tt,
@@ -333,7 +331,10 @@ class PoolAllocation {
                   "the restore starts again from slot " + std::to_string(c.pages) + " although " +
                       std::to_string(restore->alloced_pages) + " page(s) were already restored (4.9)");
       }
-      for (uint64_t j = 0; j < n; ++j) {
+      // The slots are found a chunk at a time (they are written by
+      // SetSlots() below in any case).
+      tt_.pages.MutateRange(c.pages, n, [&](uint64_t i, Slot& slot) {
+        const uint64_t j = i - c.pages;
         // An old entry still owning a page is overwritten: that page leaks.
         const Slot previous = restore->old_pages[j];
         if (previous.is_page()) {
@@ -341,15 +342,22 @@ class PoolAllocation {
           if (OwnedByOldPage(pg, tt_, j))
             m_.SetOwner(previous.pfn(), Owner::kOrphan);
         }
-        const Slot s = tt_.pages.Get(c.pages + j);
+        const Slot s = slot;
         restore->old_pages[j] = s;
+        if (s.is_handle() && !m_.reference()) {
+          // StoreSlot() of NULL over a handle: one handle slot fewer
+          // unless it is handle 0.
+          if (s.handle() != 0) --tt_.handle_slots;
+          slot = Slot();
+          return;
+        }
         if (s.is_page()) {
           const Page pg = m_.page(s.pfn());
-          if (OwnedBySlot(pg, tt_, c.pages + j))
+          if (OwnedBySlot(pg, tt_, i))
             m_.SetOwner(s.pfn(), Owner::kRestoreOld, tt_.index, static_cast<uint32_t>(j));
         }
-        m_.StoreSlot(tt_, c.pages + j, Slot());
-      }
+        m_.StoreSlot(tt_, i, Slot());
+      });
       restore->order = order;
       restore->restored_pages = 0;
       restore->first_page = c.pages;

@@ -86,6 +86,11 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
   if (first_page + nr > tt.num_pages)
     Crash(Invariant::kKernelCrash, &tt, "the staged block reaches beyond the slot array");
   ExpectedRuns expected(*this, tt);
+  // The staged block's pages are consecutive frames, the handles mostly
+  // consecutive indices: both walked, not looked up one by one (the
+  // reference path looks them up).
+  SparseArray<Page>::Walker frames(pages_);
+  BackupStore::Walker backup(store_, tt.backup);
   for (uint64_t i = restore.restored_pages; i < nr; ++i) {
     const uint64_t slot = first_page + i;
     const Slot p = tt.pages.Get(slot);
@@ -98,18 +103,32 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
         ++restore.restored_pages;
         continue;
       }
-      std::optional<uint64_t> token = store_.Peek(tt.backup, handle);
+      // Copy and drop find the entry once (the reference path calls both;
+      // nothing between them reads the store).
+      std::optional<uint64_t> token =
+          reference_ ? store_.Peek(tt.backup, handle) : backup.Take(handle);
+      const bool taken = !reference_ && token;
       if (!token) {
         Report(Invariant::kHandleUse, &tt,
                "copy of handle " + std::to_string(handle) + ", which is not live");
         token = kZeroToken;
       }
-      P(dst).token = *token;
+      (reference_ ? P(dst) : frames.At(dst)).token = static_cast<Token>(*token);
       ++counters_.pages_from_backup;
       Verify(tt, slot, *token, expected);
-      if (!store_.Drop(tt.backup, handle))
+      if (!taken && !(reference_ ? store_.Drop(tt.backup, handle) : backup.Drop(handle)))
         Report(Invariant::kHandleUse, &tt, "drop of handle " + std::to_string(handle) +
                                                ", which is not live");
+      ++restore.restored_pages;
+      if (reference_) {
+        StoreSlot(tt, slot, Slot::Handle(0));
+      } else {
+        // StoreSlot() with what it finds: a handle other than 0 replaced
+        // by the handle-0 marker, one handle slot fewer.
+        tt.pages.Mutable(slot) = Slot::Handle(0);
+        --tt.handle_slots;
+      }
+      continue;
     } else if (p.is_page()) {
       const Pfn old = OwnedPage(tt, slot, p, "copy_highpage");
       PoolSplitForSwap(old);
