@@ -137,4 +137,23 @@ uint64_t BackupStore::memory_bytes() const {
   return bytes;
 }
 
+void BackupStore::Walker::SeekChunk(uint64_t chunk) {
+  chunk_ = chunk;
+  words_ = object_->live.Find(chunk * kWordsPerChunk);
+  tokens_ = object_->tokens.Find(chunk << kChunkShift);
+}
+
+void BackupStore::Walker::AllocateWords() {
+  words_ = &object_->live.Mutable(chunk_ * kWordsPerChunk);
+}
+
+void BackupStore::Walker::AllocateTokens() {
+  tokens_ = &object_->tokens.Mutable(chunk_ << kChunkShift);
+}
+
+void BackupStore::Walker::WordEmptied(uint64_t idx) {
+  ReleaseIfEmpty(*object_, idx);
+  chunk_ = ~uint64_t{0};
+}
+
 }  // namespace ttm

@@ -182,12 +182,12 @@ class BackupStore::Walker {
     if (words_ == nullptr || (words_[w] & bit) == 0) {
       // A new shmem page: this is where swap space runs out.
       if (store_.held_pages_ >= store_.swap_pages_) return 0;
-      if (words_ == nullptr) words_ = &object_->live.Mutable(chunk_ * kWordsPerChunk);
+      if (words_ == nullptr) [[unlikely]] AllocateWords();
       words_[w] |= bit;
       ++object_->live_pages;
       ++store_.held_pages_;
     }
-    if (tokens_ == nullptr) tokens_ = &object_->tokens.Mutable(chunk_ << kChunkShift);
+    if (tokens_ == nullptr) [[unlikely]] AllocateTokens();
     tokens_[idx & kChunkMask] = token;
     if (writeback) ++store_.writeback_pages_;
     return idx + 1;
@@ -217,31 +217,30 @@ class BackupStore::Walker {
   // Points words_ and tokens_ at idx's chunk (null where nothing of it is
   // allocated).
   void Seek(uint64_t idx) {
-    const uint64_t chunk = idx >> kChunkShift;
-    if (chunk == chunk_) [[likely]] return;
-    chunk_ = chunk;
-    words_ = object_->live.Find(chunk * kWordsPerChunk);
-    tokens_ = object_->tokens.Find(chunk << kChunkShift);
+    if ((idx >> kChunkShift) != chunk_) [[unlikely]] SeekChunk(idx >> kChunkShift);
   }
+  void SeekChunk(uint64_t chunk);
+  // Allocate the sought chunk's live words, tokens.
+  void AllocateWords();
+  void AllocateTokens();
   // Handle h is live in this object (and its chunk is sought).
   bool Live(Handle h) {
     if (object_ == nullptr || h == 0 || h > object_->num_pages()) return false;
     Seek(h - 1);
     return words_ != nullptr && (words_[WordOf(h - 1)] & BitOf(h - 1)) != 0;
   }
-  // BackupStore::DropLive() of the live index idx of the sought chunk. A
-  // chunk whose last live index goes may be released: sought again.
+  // BackupStore::DropLive() of the live index idx of the sought chunk.
   void DropLive(uint64_t idx) {
     uint64_t& word = words_[WordOf(idx)];
     word &= ~BitOf(idx);
     tokens_[idx & kChunkMask] = 0;
     --object_->live_pages;
     --store_.held_pages_;
-    if (word == 0) {
-      ReleaseIfEmpty(*object_, idx);
-      chunk_ = ~uint64_t{0};
-    }
+    if (word == 0) [[unlikely]] WordEmptied(idx);
   }
+  // The live word of idx emptied: the chunk may be released, and is
+  // sought again.
+  void WordEmptied(uint64_t idx);
 
   BackupStore& store_;
   Object* object_;

@@ -260,18 +260,16 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
                              : OwnedPageAt(tt, slot, s, frames, "ttm_backup_copy_page");
       // Copy and drop find the entry once (the reference path calls both;
       // nothing between them reads the store).
-      std::optional<uint64_t> token =
+      const std::optional<Token> token =
           reference_ ? store_.Peek(tt.backup, handle) : backup.Take(handle);
-      const bool taken = !reference_ && token;
-      if (!token) {
+      if (!token) [[unlikely]]
         Report(Invariant::kHandleUse, &tt,
                "copy of handle " + std::to_string(handle) + ", which is not live");
-        token = kZeroToken;
-      }
-      dst.token = *token;
+      dst.token = token.value_or(kZeroToken);
       ++counters_.pages_from_backup;
-      Verify(tt, slot, *token, expected);
-      if (!taken && !store_.Drop(tt.backup, handle))
+      Verify(tt, slot, dst.token, expected);
+      if ((reference_ || !token) &&
+          !(reference_ ? store_.Drop(tt.backup, handle) : backup.Drop(handle))) [[unlikely]]
         Report(Invariant::kHandleUse, &tt, "drop of handle " + std::to_string(handle) +
                                                ", which is not live");
     } else if (e.is_page()) {

@@ -105,18 +105,17 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
       }
       // Copy and drop find the entry once (the reference path calls both;
       // nothing between them reads the store).
-      std::optional<uint64_t> token =
+      const std::optional<Token> token =
           reference_ ? store_.Peek(tt.backup, handle) : backup.Take(handle);
-      const bool taken = !reference_ && token;
-      if (!token) {
+      if (!token) [[unlikely]]
         Report(Invariant::kHandleUse, &tt,
                "copy of handle " + std::to_string(handle) + ", which is not live");
-        token = kZeroToken;
-      }
-      (reference_ ? P(dst) : frames.At(dst)).token = static_cast<Token>(*token);
+      Page& to = reference_ ? P(dst) : frames.At(dst);
+      to.token = token.value_or(kZeroToken);
       ++counters_.pages_from_backup;
-      Verify(tt, slot, *token, expected);
-      if (!taken && !(reference_ ? store_.Drop(tt.backup, handle) : backup.Drop(handle)))
+      Verify(tt, slot, to.token, expected);
+      if ((reference_ || !token) &&
+          !(reference_ ? store_.Drop(tt.backup, handle) : backup.Drop(handle))) [[unlikely]]
         Report(Invariant::kHandleUse, &tt, "drop of handle " + std::to_string(handle) +
                                                ", which is not live");
       ++restore.restored_pages;
