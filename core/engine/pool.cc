@@ -455,8 +455,12 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
   if (first >= last || caching == Caching::kCached) return 0;
   if (faults_.Call(FaultSite::kSetCaching) != 0) return kENOMEM;
   const PageCaching want = ToPageCaching(caching);
+  // A block's slots hold consecutive frames: their struct pages are
+  // walked (the reference path looks each one up).
+  SparseArray<Page>::Walker frames(pages_);
   tt.pages.ReadRange(first, last - first, [&](uint64_t i, const Slot& s) {
-    Page& pg = *OwnedPageRef(tt, i, s, "set_pages_array_wc/uc").first;
+    Page& pg = reference_ ? *OwnedPageRef(tt, i, s, "set_pages_array_wc/uc").first
+                          : OwnedPageAt(tt, i, s, frames, "set_pages_array_wc/uc");
     if (pg.caching != want) {
       pg.caching = want;
       ++counters_.caching_changes;
@@ -469,8 +473,12 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
 // calls it: every slot must hold a page (4.13: a NULL or handle slot is a
 // crash in the kernel).
 void TtmModel::SetPagesArrayWb(TtObject& tt) {
+  // A block's slots hold consecutive frames: their struct pages are
+  // walked (the reference path looks each one up).
+  SparseArray<Page>::Walker frames(pages_);
   tt.pages.ReadRange(0, tt.num_pages, [&](uint64_t i, const Slot& s) {
-    Page& pg = *OwnedPageRef(tt, i, s, "set_pages_array_wb").first;
+    Page& pg = reference_ ? *OwnedPageRef(tt, i, s, "set_pages_array_wb").first
+                          : OwnedPageAt(tt, i, s, frames, "set_pages_array_wb");
     if (pg.caching != PageCaching::kWB) {  // set_pages_wb() of one page
       pg.caching = PageCaching::kWB;
       ++counters_.caching_changes;
