@@ -15,6 +15,30 @@
 #include "core/engine/model.h"
 
 namespace ttm {
+namespace {
+
+// Reads tt->pages[] at slots that mostly go up one at a time (a restore
+// chunk's), finding each chunk of slots once; a never-written chunk reads
+// NULL slots. Valid while nothing writes the array.
+class SlotReader {
+ public:
+  explicit SlotReader(const SparseArray<Slot>& pages) : pages_(pages) {}
+  Slot At(uint64_t i) {
+    if ((i >> kShift) != chunk_) [[unlikely]] {
+      chunk_ = i >> kShift;
+      slots_ = pages_.Find(chunk_ << kShift);
+    }
+    return slots_ == nullptr ? Slot() : slots_[i & (SparseArray<Slot>::kChunkEntries - 1)];
+  }
+
+ private:
+  static constexpr unsigned kShift = SparseArray<Slot>::kChunkShift;
+  const SparseArray<Slot>& pages_;
+  uint64_t chunk_ = ~uint64_t{0};
+  const Slot* slots_ = nullptr;
+};
+
+}  // namespace
 
 // Models ttm_pool_restore_valid(): the current chunk is not fully restored.
 // A freshly zeroed struct (order 0, restored 0) passes (4.12).
@@ -247,6 +271,7 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
   // reference path looks them up).
   SparseArray<Page>::Walker frames(pages_);
   BackupStore::Walker backup(store_, tt.backup);
+  SlotReader slots(tt.pages);
   for (uint64_t i = restore->restored_pages; i < nr; ++i) {
     const Slot e = restore->old_pages[i];
     const uint64_t slot = restore->first_page + i;
@@ -255,7 +280,7 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
       if (handle == 0) continue;
       ret = faults_.Call(FaultSite::kCopyPage, 0, ctx.interruptible);
       if (ret != 0) break;
-      const Slot s = tt.pages.Get(slot);
+      const Slot s = reference_ ? tt.pages.Get(slot) : slots.At(slot);
       Page& dst = reference_ ? *OwnedPageRef(tt, slot, s, "ttm_backup_copy_page").first
                              : OwnedPageAt(tt, slot, s, frames, "ttm_backup_copy_page");
       // Copy and drop find the entry once (the reference path calls both;
