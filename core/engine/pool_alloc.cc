@@ -355,31 +355,22 @@ class PoolAllocation {
                       std::to_string(restore->alloced_pages) + " page(s) were already restored (4.9)");
       }
       // The slots are found a chunk at a time (they are written by
-      // SetSlots() below in any case).
+      // SetSlots() below in any case). The common entry, a handle moved
+      // over a free entry, is handled inline.
+      Slot* old_pages = restore->old_pages.data();
+      const bool reference = m_.reference();
       tt_.pages.MutateRange(c.pages, n, [&](uint64_t i, Slot& slot) {
         const uint64_t j = i - c.pages;
-        // An old entry still owning a page is overwritten: that page leaks.
-        const Slot previous = restore->old_pages[j];
-        if (previous.is_page()) {
-          const Page pg = m_.page(previous.pfn());
-          if (OwnedByOldPage(pg, tt_, j))
-            m_.SetOwner(previous.pfn(), Owner::kOrphan);
-        }
         const Slot s = slot;
-        restore->old_pages[j] = s;
-        if (s.is_handle() && !m_.reference()) {
+        if (s.is_handle() && !old_pages[j].is_page() && !reference) [[likely]] {
+          old_pages[j] = s;
           // StoreSlot() of NULL over a handle: one handle slot fewer
           // unless it is handle 0.
           if (s.handle() != 0) --tt_.handle_slots;
           slot = Slot();
           return;
         }
-        if (s.is_page()) {
-          const Page pg = m_.page(s.pfn());
-          if (OwnedBySlot(pg, tt_, i))
-            m_.SetOwner(s.pfn(), Owner::kRestoreOld, tt_.index, static_cast<uint32_t>(j));
-        }
-        m_.StoreSlot(tt_, i, Slot());
+        MoveToOldPages(*restore, j, i);
       });
       restore->order = order;
       restore->restored_pages = 0;
@@ -393,6 +384,26 @@ class PoolAllocation {
   }
 
  private:
+  // The restore part of ttm_pool_page_allocated() for one slot: slot i's
+  // content moves to old_pages[j] and the slot is cleared.
+  void MoveToOldPages(RestoreState& restore, uint64_t j, uint64_t i) {
+    // An old entry still owning a page is overwritten: that page leaks.
+    const Slot previous = restore.old_pages[j];
+    if (previous.is_page()) {
+      const Page pg = m_.page(previous.pfn());
+      if (OwnedByOldPage(pg, tt_, j))
+        m_.SetOwner(previous.pfn(), Owner::kOrphan);
+    }
+    const Slot s = tt_.pages.Get(i);
+    restore.old_pages[j] = s;
+    if (s.is_page()) {
+      const Page pg = m_.page(s.pfn());
+      if (OwnedBySlot(pg, tt_, i))
+        m_.SetOwner(s.pfn(), Owner::kRestoreOld, tt_.index, static_cast<uint32_t>(j));
+    }
+    m_.StoreSlot(tt_, i, Slot());
+  }
+
   TtmModel& m_;
   TtObject& tt_;
   bool progress_reported_ = false;  // 3.7.2 already reported by this call
