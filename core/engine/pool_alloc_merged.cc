@@ -91,9 +91,12 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
   // reference path looks them up).
   SparseArray<Page>::Walker frames(pages_);
   BackupStore::Walker backup(store_, tt.backup);
+  // The slots too (each entry's slot is written below in any case, so the
+  // walker allocates no chunk the reference path would not).
+  SparseArray<Slot>::Walker slots(tt.pages);
   for (uint64_t i = restore.restored_pages; i < nr; ++i) {
     const uint64_t slot = first_page + i;
-    const Slot p = tt.pages.Get(slot);
+    const Slot p = reference_ ? tt.pages.Get(slot) : slots.At(slot);
     const Pfn dst = restore.alloced_page + static_cast<Pfn>(i);
     if (p.is_handle()) {
       const uint64_t handle = p.handle();
@@ -124,7 +127,7 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
       } else {
         // StoreSlot() with what it finds: a handle other than 0 replaced
         // by the handle-0 marker, one handle slot fewer.
-        tt.pages.Mutable(slot) = Slot::Handle(0);
+        slots.At(slot) = Slot::Handle(0);
         --tt.handle_slots;
       }
       continue;
