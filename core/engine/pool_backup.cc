@@ -108,6 +108,7 @@ uint64_t TtmModel::PoolBackupUnmapOrPurge(TtObject& tt, const BackupFlags& flags
   uint64_t shrunken = 0;
   if (!tt.has_dma && !flags.purge) return 0;
   uint64_t nr = 1;
+  SparseArray<Page>::Walker frames(pages_);
   for (uint64_t i = 0; i < tt.num_pages; i += nr) {
     const Slot s = tt.pages.Get(i);
     if (s.is_null()) {
@@ -122,7 +123,22 @@ uint64_t TtmModel::PoolBackupUnmapOrPurge(TtObject& tt, const BackupFlags& flags
       shrunken += nr;
       P(p).private_order = 0;
       FreeToSystem(p, order, &tt);
-      for (uint64_t j = 0; j < nr && i + j < tt.num_pages; ++j) StoreSlot(tt, i + j, Slot());
+      const uint64_t n = std::min(nr, tt.num_pages - i);
+      if (reference_) {
+        for (uint64_t j = 0; j < n; ++j) StoreSlot(tt, i + j, Slot());
+        continue;
+      }
+      // StoreSlot() of NULL over each slot, a chunk of slots at a time:
+      // what it finds is counted out (a handle other than 0; a page the
+      // slot still owns, which the block just freed normally is not).
+      tt.pages.MutateRange(i, n, [&](uint64_t k, Slot& slot) {
+        if (slot.is_handle()) {
+          if (slot.handle() != 0) --tt.handle_slots;
+        } else if (slot.is_page() && OwnedBySlot(frames.At(slot.pfn()), tt, k)) {
+          --tt.resident_slots;
+        }
+        slot = Slot();
+      });
     }
   }
   return shrunken;
