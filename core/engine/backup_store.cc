@@ -87,8 +87,11 @@ void BackupStore::ReleaseIfEmpty(Object& object, uint64_t idx) {
   const uint64_t chunk = idx >> SparseArray<Token>::kChunkShift;
   const uint64_t first_word = chunk * kWordsPerChunk;
   const uint64_t end_word = std::min(first_word + kWordsPerChunk, object.live.size());
-  for (uint64_t w = first_word; w < end_word; ++w) {
-    if (object.live.Get(w) != 0) return;
+  // The chunk's live words lie in one chunk of `live`: found once.
+  if (const uint64_t* words = object.live.Find(first_word)) {
+    for (uint64_t w = 0; w < end_word - first_word; ++w) {
+      if (words[w] != 0) return;
+    }
   }
   object.tokens.ReleaseChunk(chunk);
   // The live words of this chunk lie in one chunk of `live`, which covers

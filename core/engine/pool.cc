@@ -507,6 +507,7 @@ void TtmModel::PoolFreeRange(bool with_pool, TtObject& tt, Caching caching,
                              uint64_t start_page, uint64_t end_page) {
   if (merged()) return PoolFreeRangeMerged(with_pool, tt, caching, start_page, end_page);
   uint64_t nr = 1;
+  BackupStore::Walker backup(store_, tt.backup);
   for (uint64_t i = start_page; i < end_page; i += nr) {
     if (i >= tt.num_pages)
       Crash(Invariant::kKernelCrash, &tt,
@@ -516,7 +517,8 @@ void TtmModel::PoolFreeRange(bool with_pool, TtObject& tt, Caching caching,
     const Slot s = tt.pages.Get(i);
     if (s.is_handle()) {
       nr = 1;
-      if (s.handle() != 0 && !store_.Drop(tt.backup, s.handle()))
+      if (s.handle() != 0 &&
+          !(reference_ ? store_.Drop(tt.backup, s.handle()) : backup.Drop(s.handle())))
         Report(Invariant::kHandleUse, &tt,
                "drop of handle " + std::to_string(s.handle()) + " in slot " + std::to_string(i) +
                    ", which is not live");
