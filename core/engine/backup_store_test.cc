@@ -292,7 +292,8 @@ TEST(BackupStoreWalkerTest, WalkerGivesTheResultsAndEffectsOfTheStoresOwnCalls) 
         const Token token = static_cast<Token>(rng.Next(1000));
         if (kind >= 2) {
           const bool writeback = rng.Next(2) == 0;
-          ASSERT_EQ(walker.BackupPage(idx, token, writeback), calls.BackupPage(a, idx, token, writeback))
+          ASSERT_EQ(walker.BackupPage(idx, token, writeback),
+                    calls.BackupPage(a, idx, token, writeback))
               << "seed " << seed << " op " << op << " idx " << idx;
         } else if (kind == 1) {
           ASSERT_EQ(walker.Take(idx), calls.Take(a, idx)) << "seed " << seed << " op " << op;
@@ -316,7 +317,8 @@ TEST(BackupStoreWalkerTest, WalkerTakingAChunksLastPageReleasesItAndCanStoreTher
   const BackupId id = store.Create(n);
   const uint64_t empty = store.memory_bytes();
   BackupStore::Walker walker(store, id);
-  for (uint64_t i = 0; i < n; ++i) ASSERT_EQ(walker.BackupPage(i, static_cast<Token>(i), false), i + 1);
+  for (uint64_t i = 0; i < n; ++i)
+    ASSERT_EQ(walker.BackupPage(i, static_cast<Token>(i), false), i + 1);
   const uint64_t full = store.memory_bytes();
   for (uint64_t i = 0; i < 4096; ++i) ASSERT_EQ(walker.Take(i + 1), static_cast<Token>(i));
   EXPECT_LT(store.memory_bytes(), full);

@@ -107,7 +107,8 @@ TEST(ContentToken, TokenValuesArePinned) {
 
 TEST(ContentToken, TokensOfOneObjectAndGenerationAreContentTokenOfEachSlot) {
   const ContentTokens tokens(42, 7);
-  for (uint64_t slot = 0; slot < 5000; ++slot) ASSERT_EQ(tokens.At(slot), ContentToken(42, slot, 7));
+  for (uint64_t slot = 0; slot < 5000; ++slot)
+    ASSERT_EQ(tokens.At(slot), ContentToken(42, slot, 7));
 }
 
 TEST(ContentMap, RunAtAgreesWithGetOnEveryPageAndSpansItsRun) {

@@ -371,7 +371,8 @@ class TtmModel {
     // The content slot should hold, or kZeroToken (which no written
     // content is) when nothing vouches for it.
     Token At(uint64_t slot) {
-      if (m_.reference()) return static_cast<Token>(m_.ExpectedToken(tt_, slot).value_or(kZeroToken));
+      if (m_.reference())
+        return static_cast<Token>(m_.ExpectedToken(tt_, slot).value_or(kZeroToken));
       if (slot < run_.first || slot >= run_.end) [[unlikely]] {
         run_ = tt_.expected.RunAt(slot);
         tokens_ = ContentTokens(tt_.uid, run_.gen);

@@ -50,7 +50,8 @@ void TtmModel::PoolFreeRangeMerged(bool with_pool, TtObject& tt, Caching caching
     const Slot s = tt.pages.Get(i);
     nr = 1;
     if (s.is_handle()) {
-      if (s.handle() != 0 && !(reference_ ? store_.Drop(tt.backup, s.handle()) : backup.Drop(s.handle())))
+      if (s.handle() != 0 &&
+          !(reference_ ? store_.Drop(tt.backup, s.handle()) : backup.Drop(s.handle())))
         Report(Invariant::kHandleUse, &tt,
                "drop of handle " + std::to_string(s.handle()) + " in slot " + std::to_string(i) +
                    ", which is not live");
