@@ -35,9 +35,12 @@ for sig in INT TERM; do
   [ -z "$left" ] || fail "gen $sig: left behind: $left"
 done
 
-# A trace long enough to be interrupted mid-replay (made once, quickly).
+# A trace long enough to be interrupted mid-replay (made once, quickly):
+# its replay takes several seconds, the signal comes after one. (300000
+# events took about 1.1 s on a quiet machine, too close to the signal once
+# the engine got faster.)
 trace="$dir/long.jsonl.zst"
-"$bin" gen --workload steady --events 300000 -o "$trace" || fail "gen of the long trace failed"
+"$bin" gen --workload steady --events 2000000 -o "$trace" || fail "gen of the long trace failed"
 for sig in INT TERM; do
   out="$dir/replay-$sig"
   mkdir -p "$out"

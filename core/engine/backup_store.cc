@@ -87,8 +87,11 @@ void BackupStore::ReleaseIfEmpty(Object& object, uint64_t idx) {
   const uint64_t chunk = idx >> SparseArray<Token>::kChunkShift;
   const uint64_t first_word = chunk * kWordsPerChunk;
   const uint64_t end_word = std::min(first_word + kWordsPerChunk, object.live.size());
-  for (uint64_t w = first_word; w < end_word; ++w) {
-    if (object.live.Get(w) != 0) return;
+  // The chunk's live words lie in one chunk of `live`: found once.
+  if (const uint64_t* words = object.live.Find(first_word)) {
+    for (uint64_t w = 0; w < end_word - first_word; ++w) {
+      if (words[w] != 0) return;
+    }
   }
   object.tokens.ReleaseChunk(chunk);
   // The live words of this chunk lie in one chunk of `live`, which covers
@@ -118,11 +121,6 @@ uint64_t BackupStore::Fini(BackupId id) {
   return held;
 }
 
-bool BackupStore::IsLive(BackupId id, uint64_t idx) const {
-  const Object* object = Find(id);
-  return object != nullptr && idx < object->num_pages() && LiveBit(*object, idx);
-}
-
 uint64_t BackupStore::live_pages(BackupId id) const {
   const Object* object = Find(id);
   return object == nullptr ? 0 : object->live_pages;
@@ -142,16 +140,23 @@ uint64_t BackupStore::memory_bytes() const {
   return bytes;
 }
 
-const BackupStore::Object* BackupStore::Find(BackupId id) const {
-  return id < objects_.size() ? objects_[id].get() : nullptr;
+void BackupStore::Walker::SeekChunk(uint64_t chunk) {
+  chunk_ = chunk;
+  words_ = object_->live.Find(chunk * kWordsPerChunk);
+  tokens_ = object_->tokens.Find(chunk << kChunkShift);
 }
 
-BackupStore::Object* BackupStore::Find(BackupId id) {
-  return id < objects_.size() ? objects_[id].get() : nullptr;
+void BackupStore::Walker::AllocateWords() {
+  words_ = &object_->live.Mutable(chunk_ * kWordsPerChunk);
 }
 
-bool BackupStore::LiveBit(const Object& object, uint64_t idx) {
-  return (object.live.Get(idx / 64) >> (idx % 64)) & 1;
+void BackupStore::Walker::AllocateTokens() {
+  tokens_ = &object_->tokens.Mutable(chunk_ << kChunkShift);
+}
+
+void BackupStore::Walker::WordEmptied(uint64_t idx) {
+  ReleaseIfEmpty(*object_, idx);
+  chunk_ = ~uint64_t{0};
 }
 
 }  // namespace ttm

@@ -90,7 +90,10 @@ class BackupStore {
   // Return: how many pages it held (0 for an unknown id).
   uint64_t Fini(BackupId id);
 
-  bool IsLive(BackupId id, uint64_t idx) const;
+  bool IsLive(BackupId id, uint64_t idx) const {
+    const Object* object = Find(id);
+    return object != nullptr && idx < object->num_pages() && LiveBit(*object, idx);
+  }
   uint64_t live_pages(BackupId id) const;
   // The size the object was created with (0 for an unknown id).
   uint64_t num_pages(BackupId id) const;
@@ -101,6 +104,8 @@ class BackupStore {
   // Heap bytes of the stored pages and the object table (the engine's
   // memory accounting).
   uint64_t memory_bytes() const;
+
+  class Walker;
 
   // Calls f(idx, token) for every live index of the object, increasing.
   template <typename F>
@@ -140,9 +145,13 @@ class BackupStore {
   // Drop() of the live index idx whose bit is in *word.
   void DropLive(Object& object, uint64_t idx, uint64_t* word);
 
-  const Object* Find(BackupId id) const;
-  Object* Find(BackupId id);
-  static bool LiveBit(const Object& object, uint64_t idx);
+  const Object* Find(BackupId id) const {
+    return id < objects_.size() ? objects_[id].get() : nullptr;
+  }
+  Object* Find(BackupId id) { return id < objects_.size() ? objects_[id].get() : nullptr; }
+  static bool LiveBit(const Object& object, uint64_t idx) {
+    return (object.live.Get(idx / 64) >> (idx % 64)) & 1;
+  }
 
   uint64_t swap_pages_;
   uint64_t held_pages_ = 0;
@@ -150,6 +159,94 @@ class BackupStore {
   // Indexed by BackupId; null for ids free for reuse.
   std::vector<ClonePtr<Object>> objects_;
   std::set<BackupId> free_ids_;  // ordered: Create() takes the lowest
+};
+
+// The store calls of one loop over one object (a backup walking its
+// slots, a restore walking a chunk's handles, a release walking what is
+// left): BackupPage(), Take() and Drop() with the results and effects of
+// the store's own calls, but the live words and tokens of an index's
+// chunk are found once per chunk of 4096 indices, not once per call.
+// Indices may come in any order; ascending runs are what it is fast for.
+//
+// Valid while the object exists and nothing but this walker changes it
+// (reads through the store are fine).
+class BackupStore::Walker {
+ public:
+  Walker(BackupStore& store, BackupId id) : store_(store), object_(store.Find(id)) {}
+
+  // BackupStore::BackupPage() of this object.
+  Handle BackupPage(uint64_t idx, Token token, bool writeback) {
+    if (object_ == nullptr || idx >= object_->num_pages()) [[unlikely]] return 0;
+    Seek(idx);
+    const uint64_t w = WordOf(idx), bit = BitOf(idx);
+    if (words_ == nullptr || (words_[w] & bit) == 0) {
+      // A new shmem page: this is where swap space runs out.
+      if (store_.held_pages_ >= store_.swap_pages_) return 0;
+      if (words_ == nullptr) [[unlikely]] AllocateWords();
+      words_[w] |= bit;
+      ++object_->live_pages;
+      ++store_.held_pages_;
+    }
+    if (tokens_ == nullptr) [[unlikely]] AllocateTokens();
+    tokens_[idx & kChunkMask] = token;
+    if (writeback) ++store_.writeback_pages_;
+    return idx + 1;
+  }
+
+  // BackupStore::Take() of this object.
+  std::optional<Token> Take(Handle h) {
+    if (!Live(h)) [[unlikely]] return std::nullopt;
+    const Token token = tokens_[(h - 1) & kChunkMask];
+    DropLive(h - 1);
+    return token;
+  }
+
+  // BackupStore::Drop() of this object.
+  bool Drop(Handle h) {
+    if (!Live(h)) [[unlikely]] return false;
+    DropLive(h - 1);
+    return true;
+  }
+
+ private:
+  static constexpr unsigned kChunkShift = SparseArray<Token>::kChunkShift;
+  static constexpr uint64_t kChunkMask = SparseArray<Token>::kChunkEntries - 1;
+  static uint64_t WordOf(uint64_t idx) { return (idx & kChunkMask) / 64; }
+  static uint64_t BitOf(uint64_t idx) { return uint64_t{1} << (idx % 64); }
+
+  // Points words_ and tokens_ at idx's chunk (null where nothing of it is
+  // allocated).
+  void Seek(uint64_t idx) {
+    if ((idx >> kChunkShift) != chunk_) [[unlikely]] SeekChunk(idx >> kChunkShift);
+  }
+  void SeekChunk(uint64_t chunk);
+  // Allocate the sought chunk's live words, tokens.
+  void AllocateWords();
+  void AllocateTokens();
+  // Handle h is live in this object (and its chunk is sought).
+  bool Live(Handle h) {
+    if (object_ == nullptr || h == 0 || h > object_->num_pages()) return false;
+    Seek(h - 1);
+    return words_ != nullptr && (words_[WordOf(h - 1)] & BitOf(h - 1)) != 0;
+  }
+  // BackupStore::DropLive() of the live index idx of the sought chunk.
+  void DropLive(uint64_t idx) {
+    uint64_t& word = words_[WordOf(idx)];
+    word &= ~BitOf(idx);
+    tokens_[idx & kChunkMask] = 0;
+    --object_->live_pages;
+    --store_.held_pages_;
+    if (word == 0) [[unlikely]] WordEmptied(idx);
+  }
+  // The live word of idx emptied: the chunk may be released, and is
+  // sought again.
+  void WordEmptied(uint64_t idx);
+
+  BackupStore& store_;
+  Object* object_;
+  uint64_t chunk_ = ~uint64_t{0};  // the chunk words_ and tokens_ are of
+  uint64_t* words_ = nullptr;      // its kWordsPerChunk live words
+  Token* tokens_ = nullptr;        // its tokens
 };
 
 }  // namespace ttm

@@ -249,5 +249,122 @@ TEST(BackupStoreTest, UnknownIdsFailEveryCall) {
   EXPECT_EQ(store.objects(), 0u);
 }
 
+// ---- BackupStore::Walker ----------------------------------------------
+
+// A small deterministic generator for the walker tests (the store has no
+// dependency on //core:prng).
+struct Lcg {
+  uint64_t state;
+  uint64_t Next(uint64_t bound) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % bound;
+  }
+};
+
+// Everything observable of one object and the store around it.
+struct StoreState {
+  Live live;
+  uint64_t held, live_pages, writeback, memory;
+  bool operator==(const StoreState&) const = default;
+};
+StoreState StateOf(const BackupStore& store, BackupId id) {
+  return StoreState{LiveOf(store, id), store.held_pages(), store.live_pages(id),
+                    store.writeback_pages(), store.memory_bytes()};
+}
+
+TEST(BackupStoreWalkerTest, WalkerGivesTheResultsAndEffectsOfTheStoresOwnCalls) {
+  // Two objects across three chunks, a swap limit that is reached, and
+  // indices that mostly ascend but jump, repeat and go back.
+  const uint64_t n = 3 * 4096 + 100;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    BackupStore calls(5000), walked(5000);
+    const BackupId a = calls.Create(n), b = calls.Create(n);
+    ASSERT_EQ(walked.Create(n), a);
+    ASSERT_EQ(walked.Create(n), b);
+    Lcg rng{seed};
+    uint64_t idx = 0;
+    for (int round = 0; round < 6; ++round) {
+      BackupStore::Walker walker(walked, a);
+      for (int op = 0; op < 4000; ++op) {
+        const uint64_t jump = rng.Next(100);
+        idx = jump < 90 ? idx + 1 : jump < 95 ? rng.Next(n + 2) : idx;
+        const uint64_t kind = rng.Next(round % 2 == 0 ? 4 : 2);  // even rounds mostly store
+        const Token token = static_cast<Token>(rng.Next(1000));
+        if (kind >= 2) {
+          const bool writeback = rng.Next(2) == 0;
+          ASSERT_EQ(walker.BackupPage(idx, token, writeback),
+                    calls.BackupPage(a, idx, token, writeback))
+              << "seed " << seed << " op " << op << " idx " << idx;
+        } else if (kind == 1) {
+          ASSERT_EQ(walker.Take(idx), calls.Take(a, idx)) << "seed " << seed << " op " << op;
+        } else {
+          ASSERT_EQ(walker.Drop(idx), calls.Drop(a, idx)) << "seed " << seed << " op " << op;
+        }
+      }
+      // The other object is untouched by a's walker, and changes between
+      // walkers are seen by the next one.
+      ASSERT_EQ(calls.BackupPage(b, round, 7, false), walked.BackupPage(b, round, 7, false));
+      ASSERT_EQ(calls.Take(a, idx), walked.Take(a, idx));
+      ASSERT_EQ(StateOf(walked, a), StateOf(calls, a)) << "seed " << seed << " round " << round;
+      ASSERT_EQ(StateOf(walked, b), StateOf(calls, b));
+    }
+  }
+}
+
+TEST(BackupStoreWalkerTest, WalkerTakingAChunksLastPageReleasesItAndCanStoreThereAgain) {
+  const uint64_t n = 2 * 4096;
+  BackupStore store(n);
+  const BackupId id = store.Create(n);
+  const uint64_t empty = store.memory_bytes();
+  BackupStore::Walker walker(store, id);
+  for (uint64_t i = 0; i < n; ++i)
+    ASSERT_EQ(walker.BackupPage(i, static_cast<Token>(i), false), i + 1);
+  const uint64_t full = store.memory_bytes();
+  for (uint64_t i = 0; i < 4096; ++i) ASSERT_EQ(walker.Take(i + 1), static_cast<Token>(i));
+  EXPECT_LT(store.memory_bytes(), full);
+  EXPECT_EQ(store.held_pages(), 4096u);
+  // The released chunk is stored into again through the same walker.
+  EXPECT_EQ(walker.BackupPage(5, 55, false), 6u);
+  EXPECT_EQ(walker.Take(6), Token{55});
+  for (uint64_t i = 4096; i < n; ++i) ASSERT_TRUE(walker.Drop(i + 1));
+  EXPECT_EQ(store.memory_bytes(), empty);
+  EXPECT_EQ(store.held_pages(), 0u);
+  EXPECT_FALSE(walker.Drop(n));
+}
+
+TEST(BackupStoreWalkerTest, WalkerStopsAtAFullStoreWithoutAllocatingButStillReplacesLivePages) {
+  BackupStore store(2);
+  const BackupId id = store.Create(3 * 4096);
+  BackupStore::Walker walker(store, id);
+  EXPECT_EQ(walker.BackupPage(0, 1, false), 1u);
+  EXPECT_EQ(walker.BackupPage(1, 2, true), 2u);
+  const uint64_t memory = store.memory_bytes();
+  EXPECT_EQ(walker.BackupPage(2, 3, true), 0u);
+  EXPECT_EQ(walker.BackupPage(2 * 4096, 3, false), 0u);  // a chunk never written
+  EXPECT_EQ(store.memory_bytes(), memory);
+  EXPECT_EQ(walker.BackupPage(1, 9, false), 2u);  // live: replaced in place
+  EXPECT_EQ(store.Peek(id, 2), 9u);
+  EXPECT_EQ(store.held_pages(), 2u);
+  EXPECT_EQ(store.writeback_pages(), 1u);
+}
+
+TEST(BackupStoreWalkerTest, WalkerOfAnUnknownObjectOrBadHandleFailsEveryCall) {
+  BackupStore store(10);
+  const BackupId id = store.Create(4);
+  const uint64_t memory = store.memory_bytes();
+  BackupStore::Walker unknown(store, 5);
+  EXPECT_EQ(unknown.BackupPage(0, 1, false), 0u);
+  EXPECT_EQ(unknown.Take(1), std::nullopt);
+  EXPECT_FALSE(unknown.Drop(1));
+  BackupStore::Walker walker(store, id);
+  EXPECT_EQ(walker.BackupPage(4, 1, false), 0u);  // beyond the object
+  EXPECT_EQ(walker.Take(0), std::nullopt);
+  EXPECT_EQ(walker.Take(5), std::nullopt);
+  EXPECT_EQ(walker.Take(2), std::nullopt);  // never stored
+  EXPECT_FALSE(walker.Drop(0));
+  EXPECT_EQ(store.held_pages(), 0u);
+  EXPECT_EQ(store.memory_bytes(), memory);
+}
+
 }  // namespace
 }  // namespace ttm

@@ -105,17 +105,30 @@ class ContentMap {
   std::unique_ptr<Starts> starts_;
 };
 
+// ContentToken() of one object and write generation, for many slots: the
+// part that does not depend on the slot is mixed once.
+class ContentTokens {
+ public:
+  ContentTokens(uint64_t uid, uint64_t gen)
+      : base_(uid * 0x9e3779b97f4a7c15ULL ^ gen * 0x94d049bb133111ebULL) {}
+  Token At(uint64_t slot) const {
+    uint64_t z = base_ ^ (slot + 0x632be59bd9b4e019ULL) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    Token t = static_cast<Token>(z ^ (z >> 32));
+    if (t == kZeroToken || t == kPoisonToken) ++t;
+    return t;
+  }
+
+ private:
+  uint64_t base_;
+};
+
 // The content token of a written page: a mix of the object, the slot and
 // the write generation, never equal to the zero or poison token.
 inline Token ContentToken(uint64_t uid, uint64_t slot, uint64_t gen) {
-  uint64_t z = uid * 0x9e3779b97f4a7c15ULL ^ (slot + 0x632be59bd9b4e019ULL) * 0xbf58476d1ce4e5b9ULL ^
-               gen * 0x94d049bb133111ebULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  Token t = static_cast<Token>(z ^ (z >> 32));
-  if (t == kZeroToken || t == kPoisonToken) ++t;
-  return t;
+  return ContentTokens(uid, gen).At(slot);
 }
 
 }  // namespace ttm

@@ -97,6 +97,20 @@ TEST(ContentToken, TokensDependOnObjectSlotAndGenerationAndAreNeverZeroOrPoison)
   }
 }
 
+// Tokens are part of every golden's behaviour: their values are pinned
+// (computed with the original one-expression mix).
+TEST(ContentToken, TokenValuesArePinned) {
+  EXPECT_EQ(ContentToken(1, 0, 1), 0xb7f8e0bfu);
+  EXPECT_EQ(ContentToken(7, 4095, 3), 0xe9ca15b5u);
+  EXPECT_EQ(ContentToken(123456, (uint64_t{1} << 31) - 2, 99), 0x3dced5u);
+}
+
+TEST(ContentToken, TokensOfOneObjectAndGenerationAreContentTokenOfEachSlot) {
+  const ContentTokens tokens(42, 7);
+  for (uint64_t slot = 0; slot < 5000; ++slot)
+    ASSERT_EQ(tokens.At(slot), ContentToken(42, slot, 7));
+}
+
 TEST(ContentMap, RunAtAgreesWithGetOnEveryPageAndSpansItsRun) {
   ContentMap m;
   m.Assign(10, 20, 3);

@@ -389,19 +389,33 @@ class TtmModel {
   class ExpectedRuns {
    public:
     explicit ExpectedRuns(const TtmModel& m, const TtObject& tt) : m_(m), tt_(tt) {}
-    std::optional<uint64_t> At(uint64_t slot) {
-      if (m_.reference()) return m_.ExpectedToken(tt_, slot);
-      if (slot < run_.first || slot >= run_.end) run_ = tt_.expected.RunAt(slot);
-      if (run_.gen == 0) return std::nullopt;
-      return ContentToken(tt_.uid, slot, run_.gen);
+    // The content slot should hold, or kZeroToken (which no written
+    // content is) when nothing vouches for it.
+    Token At(uint64_t slot) {
+      if (m_.reference())
+        return static_cast<Token>(m_.ExpectedToken(tt_, slot).value_or(kZeroToken));
+      if (slot < run_.first || slot >= run_.end) [[unlikely]] {
+        run_ = tt_.expected.RunAt(slot);
+        tokens_ = ContentTokens(tt_.uid, run_.gen);
+      }
+      return run_.gen == 0 ? kZeroToken : tokens_.At(slot);
     }
 
    private:
     const TtmModel& m_;
     const TtObject& tt_;
     ContentMap::Run run_;  // empty: the first At() looks up
+    ContentTokens tokens_{0, 0};  // of run_
   };
-  void Verify(const TtObject& tt, uint64_t slot, uint64_t token, ExpectedRuns& expected);
+  // Integrity: content copied back into slot `slot` must be what was last
+  // written there. Inline: the restore loops call it for every page.
+  void Verify(const TtObject& tt, uint64_t slot, uint64_t token, ExpectedRuns& expected) {
+    const Token want = expected.At(slot);
+    if (want == kZeroToken) return;
+    ++counters_.pages_verified;
+    if (token != want) [[unlikely]] ReportMismatch(tt, slot);
+  }
+  void ReportMismatch(const TtObject& tt, uint64_t slot);
   bool AllocRestore(TtObject& tt, uint32_t order);
   void FreeRestore(TtObject& tt);
 

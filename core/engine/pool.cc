@@ -480,8 +480,12 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
   if (first >= last || caching == Caching::kCached) return 0;
   if (faults_.Call(FaultSite::kSetCaching) != 0) return kENOMEM;
   const PageCaching want = ToPageCaching(caching);
+  // A block's slots hold consecutive frames: their struct pages are
+  // walked (the reference path looks each one up).
+  SparseArray<Page>::Walker frames(pages_);
   tt.pages.ReadRange(first, last - first, [&](uint64_t i, const Slot& s) {
-    Page& pg = *OwnedPageRef(tt, i, s, "set_pages_array_wc/uc").first;
+    Page& pg = reference_ ? *OwnedPageRef(tt, i, s, "set_pages_array_wc/uc").first
+                          : OwnedPageAt(tt, i, s, frames, "set_pages_array_wc/uc");
     if (pg.caching != want) {
       pg.caching = want;
       ++counters_.caching_changes;
@@ -494,8 +498,12 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
 // calls it: every slot must hold a page (4.13: a NULL or handle slot is a
 // crash in the kernel).
 void TtmModel::SetPagesArrayWb(TtObject& tt) {
+  // A block's slots hold consecutive frames: their struct pages are
+  // walked (the reference path looks each one up).
+  SparseArray<Page>::Walker frames(pages_);
   tt.pages.ReadRange(0, tt.num_pages, [&](uint64_t i, const Slot& s) {
-    Page& pg = *OwnedPageRef(tt, i, s, "set_pages_array_wb").first;
+    Page& pg = reference_ ? *OwnedPageRef(tt, i, s, "set_pages_array_wb").first
+                          : OwnedPageAt(tt, i, s, frames, "set_pages_array_wb");
     if (pg.caching != PageCaching::kWB) {  // set_pages_wb() of one page
       pg.caching = PageCaching::kWB;
       ++counters_.caching_changes;
@@ -524,6 +532,7 @@ void TtmModel::PoolFreeRange(bool with_pool, TtObject& tt, Caching caching,
                              uint64_t start_page, uint64_t end_page) {
   if (merged()) return PoolFreeRangeMerged(with_pool, tt, caching, start_page, end_page);
   uint64_t nr = 1;
+  BackupStore::Walker backup(store_, tt.backup);
   for (uint64_t i = start_page; i < end_page; i += nr) {
     if (i >= tt.num_pages)
       Crash(Invariant::kKernelCrash, &tt,
@@ -533,7 +542,8 @@ void TtmModel::PoolFreeRange(bool with_pool, TtObject& tt, Caching caching,
     const Slot s = tt.pages.Get(i);
     if (s.is_handle()) {
       nr = 1;
-      if (s.handle() != 0 && !store_.Drop(tt.backup, s.handle()))
+      if (s.handle() != 0 &&
+          !(reference_ ? store_.Drop(tt.backup, s.handle()) : backup.Drop(s.handle())))
         Report(Invariant::kHandleUse, &tt,
                "drop of handle " + std::to_string(s.handle()) + " in slot " + std::to_string(i) +
                    ", which is not live");

@@ -15,6 +15,30 @@
 #include "core/engine/model.h"
 
 namespace ttm {
+namespace {
+
+// Reads tt->pages[] at slots that mostly go up one at a time (a restore
+// chunk's), finding each chunk of slots once; a never-written chunk reads
+// NULL slots. Valid while nothing writes the array.
+class SlotReader {
+ public:
+  explicit SlotReader(const SparseArray<Slot>& pages) : pages_(pages) {}
+  Slot At(uint64_t i) {
+    if ((i >> kShift) != chunk_) [[unlikely]] {
+      chunk_ = i >> kShift;
+      slots_ = pages_.Find(chunk_ << kShift);
+    }
+    return slots_ == nullptr ? Slot() : slots_[i & (SparseArray<Slot>::kChunkEntries - 1)];
+  }
+
+ private:
+  static constexpr unsigned kShift = SparseArray<Slot>::kChunkShift;
+  const SparseArray<Slot>& pages_;
+  uint64_t chunk_ = ~uint64_t{0};
+  const Slot* slots_ = nullptr;
+};
+
+}  // namespace
 
 // Models ttm_pool_restore_valid(): the current chunk is not fully restored.
 // A freshly zeroed struct (order 0, restored 0) passes (4.12).
@@ -56,13 +80,9 @@ void TtmModel::FreeRestore(TtObject& tt) {
   tt.restore.reset();
 }
 
-// Integrity: content copied back into slot `slot` must be what was last
-// written there.
-void TtmModel::Verify(const TtObject& tt, uint64_t slot, uint64_t token, ExpectedRuns& runs) {
-  const std::optional<uint64_t> expected = runs.At(slot);
-  if (!expected) return;
-  ++counters_.pages_verified;
-  if (token == *expected) return;
+// Integrity, no kernel counterpart: Verify() found content copied back
+// into slot `slot` that was not last written there.
+void TtmModel::ReportMismatch(const TtObject& tt, uint64_t slot) {
   ++counters_.mismatches;
   Report(Invariant::kRestoredContent, &tt,
          "slot " + std::to_string(slot) + " restored with content that was not last written there");
@@ -248,9 +268,12 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
   const uint64_t nr = uint64_t{1} << restore->order;
   int ret = 0;
   ExpectedRuns expected(*this, tt);
-  // The chunk's new pages are consecutive frames: walked, not looked up
-  // one by one (the reference path looks them up).
+  // The chunk's new pages are consecutive frames, its handles mostly
+  // consecutive indices: both walked, not looked up one by one (the
+  // reference path looks them up).
   SparseArray<Page>::Walker frames(pages_);
+  BackupStore::Walker backup(store_, tt.backup);
+  SlotReader slots(tt.pages);
   for (uint64_t i = restore->restored_pages; i < nr; ++i) {
     const Slot e = restore->old_pages[i];
     const uint64_t slot = restore->first_page + i;
@@ -259,23 +282,21 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
       if (handle == 0) continue;
       ret = faults_.Call(FaultSite::kCopyPage, 0, ctx.interruptible);
       if (ret != 0) break;
-      const Slot s = tt.pages.Get(slot);
+      const Slot s = reference_ ? tt.pages.Get(slot) : slots.At(slot);
       Page& dst = reference_ ? *OwnedPageRef(tt, slot, s, "ttm_backup_copy_page").first
                              : OwnedPageAt(tt, slot, s, frames, "ttm_backup_copy_page");
       // Copy and drop find the entry once (the reference path calls both;
       // nothing between them reads the store).
-      std::optional<uint64_t> token =
-          reference_ ? store_.Peek(tt.backup, handle) : store_.Take(tt.backup, handle);
-      const bool taken = !reference_ && token;
-      if (!token) {
+      const std::optional<Token> token =
+          reference_ ? store_.Peek(tt.backup, handle) : backup.Take(handle);
+      if (!token) [[unlikely]]
         Report(Invariant::kHandleUse, &tt,
                "copy of handle " + std::to_string(handle) + ", which is not live");
-        token = kZeroToken;
-      }
-      dst.token = *token;
+      dst.token = token.value_or(kZeroToken);
       ++counters_.pages_from_backup;
-      Verify(tt, slot, *token, expected);
-      if (!taken && !store_.Drop(tt.backup, handle))
+      Verify(tt, slot, dst.token, expected);
+      if ((reference_ || !token) &&
+          !(reference_ ? store_.Drop(tt.backup, handle) : backup.Drop(handle))) [[unlikely]]
         Report(Invariant::kHandleUse, &tt, "drop of handle " + std::to_string(handle) +
                                                ", which is not live");
     } else if (e.is_page()) {
@@ -335,33 +356,24 @@ class PoolAllocation {
                   "the restore starts again from slot " + std::to_string(c.pages) + " although " +
                       std::to_string(restore->alloced_pages) + " page(s) were already restored (4.9)");
       }
-      // Slot c.pages + j moves to old_pages[j] and is cleared.
-      auto move_to_old_pages = [&](uint64_t j, Slot& slot) {
-        // An old entry still owning a page is overwritten: that page leaks.
-        const Slot previous = restore->old_pages[j];
-        if (previous.is_page()) {
-          const Page pg = m_.page(previous.pfn());
-          if (OwnedByOldPage(pg, tt_, j))
-            m_.SetOwner(previous.pfn(), Owner::kOrphan);
-        }
+      // The slots are found a chunk at a time (they are written by
+      // SetSlots() below in any case). The common entry, a handle moved
+      // over a free entry, is handled inline.
+      Slot* old_pages = restore->old_pages.data();
+      const bool reference = m_.reference();
+      tt_.pages.MutateRange(c.pages, n, [&](uint64_t i, Slot& slot) {
+        const uint64_t j = i - c.pages;
         const Slot s = slot;
-        restore->old_pages[j] = s;
-        if (s.is_page()) {
-          const Page pg = m_.page(s.pfn());
-          if (OwnedBySlot(pg, tt_, c.pages + j))
-            m_.SetOwner(s.pfn(), Owner::kRestoreOld, tt_.index, static_cast<uint32_t>(j));
+        if (s.is_handle() && !old_pages[j].is_page() && !reference) [[likely]] {
+          old_pages[j] = s;
+          // StoreSlot() of NULL over a handle: one handle slot fewer
+          // unless it is handle 0.
+          if (s.handle() != 0) --tt_.handle_slots;
+          slot = Slot();
+          return;
         }
-        m_.StoreSlotAt(tt_, c.pages + j, slot, Slot());
-      };
-      // The slots are walked a chunk at a time (the reference path finds
-      // each one).
-      if (m_.reference()) {
-        for (uint64_t j = 0; j < n; ++j) move_to_old_pages(j, tt_.pages.Mutable(c.pages + j));
-      } else {
-        tt_.pages.MutateRange(c.pages, n, [&](uint64_t i, Slot& slot) {
-          move_to_old_pages(i - c.pages, slot);
-        });
-      }
+        MoveToOldPages(*restore, j, i);
+      });
       restore->order = order;
       restore->restored_pages = 0;
       restore->first_page = c.pages;
@@ -374,6 +386,26 @@ class PoolAllocation {
   }
 
  private:
+  // The restore part of ttm_pool_page_allocated() for one slot: slot i's
+  // content moves to old_pages[j] and the slot is cleared.
+  void MoveToOldPages(RestoreState& restore, uint64_t j, uint64_t i) {
+    // An old entry still owning a page is overwritten: that page leaks.
+    const Slot previous = restore.old_pages[j];
+    if (previous.is_page()) {
+      const Page pg = m_.page(previous.pfn());
+      if (OwnedByOldPage(pg, tt_, j))
+        m_.SetOwner(previous.pfn(), Owner::kOrphan);
+    }
+    const Slot s = tt_.pages.Get(i);
+    restore.old_pages[j] = s;
+    if (s.is_page()) {
+      const Page pg = m_.page(s.pfn());
+      if (OwnedBySlot(pg, tt_, i))
+        m_.SetOwner(s.pfn(), Owner::kRestoreOld, tt_.index, static_cast<uint32_t>(j));
+    }
+    m_.StoreSlot(tt_, i, Slot());
+  }
+
   TtmModel& m_;
   TtObject& tt_;
   bool progress_reported_ = false;  // 3.7.2 already reported by this call

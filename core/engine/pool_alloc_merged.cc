@@ -86,9 +86,17 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
   if (first_page + nr > tt.num_pages)
     Crash(Invariant::kKernelCrash, &tt, "the staged block reaches beyond the slot array");
   ExpectedRuns expected(*this, tt);
+  // The staged block's pages are consecutive frames, the handles mostly
+  // consecutive indices: both walked, not looked up one by one (the
+  // reference path looks them up).
+  SparseArray<Page>::Walker frames(pages_);
+  BackupStore::Walker backup(store_, tt.backup);
+  // The slots too (each entry's slot is written below in any case, so the
+  // walker allocates no chunk the reference path would not).
+  SparseArray<Slot>::Walker slots(tt.pages);
   for (uint64_t i = restore.restored_pages; i < nr; ++i) {
     const uint64_t slot = first_page + i;
-    const Slot p = tt.pages.Get(slot);
+    const Slot p = reference_ ? tt.pages.Get(slot) : slots.At(slot);
     const Pfn dst = restore.alloced_page + static_cast<Pfn>(i);
     if (p.is_handle()) {
       const uint64_t handle = p.handle();
@@ -98,18 +106,31 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
         ++restore.restored_pages;
         continue;
       }
-      std::optional<uint64_t> token = store_.Peek(tt.backup, handle);
-      if (!token) {
+      // Copy and drop find the entry once (the reference path calls both;
+      // nothing between them reads the store).
+      const std::optional<Token> token =
+          reference_ ? store_.Peek(tt.backup, handle) : backup.Take(handle);
+      if (!token) [[unlikely]]
         Report(Invariant::kHandleUse, &tt,
                "copy of handle " + std::to_string(handle) + ", which is not live");
-        token = kZeroToken;
-      }
-      P(dst).token = *token;
+      Page& to = reference_ ? P(dst) : frames.At(dst);
+      to.token = token.value_or(kZeroToken);
       ++counters_.pages_from_backup;
-      Verify(tt, slot, *token, expected);
-      if (!store_.Drop(tt.backup, handle))
+      Verify(tt, slot, to.token, expected);
+      if ((reference_ || !token) &&
+          !(reference_ ? store_.Drop(tt.backup, handle) : backup.Drop(handle))) [[unlikely]]
         Report(Invariant::kHandleUse, &tt, "drop of handle " + std::to_string(handle) +
                                                ", which is not live");
+      ++restore.restored_pages;
+      if (reference_) {
+        StoreSlot(tt, slot, Slot::Handle(0));
+      } else {
+        // StoreSlot() with what it finds: a handle other than 0 replaced
+        // by the handle-0 marker, one handle slot fewer.
+        slots.At(slot) = Slot::Handle(0);
+        --tt.handle_slots;
+      }
+      continue;
     } else if (p.is_page()) {
       const Pfn old = OwnedPage(tt, slot, p, "copy_highpage");
       PoolSplitForSwap(old);

@@ -6,6 +6,7 @@
 // stops the walk, leaving a tt whose slots are handles up to the failure
 // and retained pages after it. Such a tt is marked backed up and is never
 // backed up a second time; a later ttm_pool_alloc() restores it.
+#include <algorithm>
 #include <string>
 
 #include "core/engine/model.h"
@@ -35,34 +36,63 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
   if (faults_.Call(FaultSite::kBackupHalf) != 0) num_pages = (num_pages + 1) / 2;
 
   int ret = 0;
-  for (uint64_t i = 0; i < num_pages; ++i) {
-    const Slot s = tt.pages.Get(i);
-    if (s.is_null()) continue;
-    const auto [pg, p] = OwnedPageRef(tt, i, s, "ttm_pool_split_for_swap");
-    // Past a block's head the pages are split already: nothing to do,
-    // seen on the page in hand (the reference path asks every time).
-    if (reference_ || pg->private_order != 0) PoolSplitForSwap(p);
-    Handle handle = 0;
-    if (faults_.Call(FaultSite::kBackupPage) == 0)
-      handle = store_.BackupPage(tt.backup, i, pg->token, flags.writeback);
-    if (handle) {
-      FreeToSystem(p, 0, &tt);  // put_page()
-      if (reference_) {
-        StoreSlot(tt, i, Slot::Handle(handle));
-      } else {
-        // StoreSlot() with what it would find: the old page belongs to
-        // the system now (no resident slot to count out) and the handle
-        // is not 0 (one more handle slot).
-        tt.pages.Mutable(i) = Slot::Handle(handle);
-        ++tt.handle_slots;
+  if (reference_) {
+    for (uint64_t i = 0; i < num_pages; ++i) {
+      const Slot s = tt.pages.Get(i);
+      if (s.is_null()) continue;
+      const Pfn p = OwnedPage(tt, i, s, "ttm_pool_split_for_swap");
+      PoolSplitForSwap(p);
+      Handle handle = 0;
+      if (faults_.Call(FaultSite::kBackupPage) == 0)
+        handle = store_.BackupPage(tt.backup, i, page(p).token, flags.writeback);
+      if (!handle) {
+        // A partially backed-up tt is allowed.
+        ++counters_.backup_failed_pages;
+        ret = kENOMEM;
+        break;
       }
+      FreeToSystem(p, 0, &tt);  // put_page()
+      StoreSlot(tt, i, Slot::Handle(handle));
       ++shrunken;
       UpdatePeaks();
-    } else {
-      // A partially backed-up tt is allowed.
-      ++counters_.backup_failed_pages;
-      ret = kENOMEM;
-      break;
+    }
+  } else {
+    // The same loop, a chunk of slots, of struct pages and of the backup
+    // object found once rather than per page.
+    BackupStore::Walker backup(store_, tt.backup);
+    SparseArray<Page>::Walker frames(pages_);
+    constexpr uint64_t kChunk = SparseArray<Slot>::kChunkEntries;
+    for (uint64_t i = 0; i < num_pages && ret == 0;) {
+      const uint64_t end = std::min(num_pages, (i / kChunk + 1) * kChunk);
+      Slot* slot = tt.pages.Find(i);
+      if (slot == nullptr) {  // never written: NULL slots only
+        i = end;
+        continue;
+      }
+      for (; i < end; ++i, ++slot) {
+        const Slot s = *slot;
+        if (s.is_null()) continue;
+        Page& pg = OwnedPageAt(tt, i, s, frames, "ttm_pool_split_for_swap");
+        // Past a block's head the pages are split already: nothing to do,
+        // seen on the page in hand.
+        if (pg.private_order != 0) PoolSplitForSwap(s.pfn());
+        Handle handle = 0;
+        if (faults_.Call(FaultSite::kBackupPage) == 0)
+          handle = backup.BackupPage(i, pg.token, flags.writeback);
+        if (!handle) {
+          ++counters_.backup_failed_pages;
+          ret = kENOMEM;
+          break;
+        }
+        FreeToSystem(s.pfn(), 0, &tt);  // put_page()
+        // StoreSlot() with what it would find: the old page belongs to the
+        // system now (no resident slot to count out) and the handle is not
+        // 0 (one more handle slot).
+        *slot = Slot::Handle(handle);
+        ++tt.handle_slots;
+        ++shrunken;
+        UpdatePeaks();
+      }
     }
   }
 
@@ -78,6 +108,7 @@ uint64_t TtmModel::PoolBackupUnmapOrPurge(TtObject& tt, const BackupFlags& flags
   uint64_t shrunken = 0;
   if (!tt.has_dma && !flags.purge) return 0;
   uint64_t nr = 1;
+  SparseArray<Page>::Walker frames(pages_);
   for (uint64_t i = 0; i < tt.num_pages; i += nr) {
     const Slot s = tt.pages.Get(i);
     if (s.is_null()) {
@@ -92,7 +123,22 @@ uint64_t TtmModel::PoolBackupUnmapOrPurge(TtObject& tt, const BackupFlags& flags
       shrunken += nr;
       P(p).private_order = 0;
       FreeToSystem(p, order, &tt);
-      for (uint64_t j = 0; j < nr && i + j < tt.num_pages; ++j) StoreSlot(tt, i + j, Slot());
+      const uint64_t n = std::min(nr, tt.num_pages - i);
+      if (reference_) {
+        for (uint64_t j = 0; j < n; ++j) StoreSlot(tt, i + j, Slot());
+        continue;
+      }
+      // StoreSlot() of NULL over each slot, a chunk of slots at a time:
+      // what it finds is counted out (a handle other than 0; a page the
+      // slot still owns, which the block just freed normally is not).
+      tt.pages.MutateRange(i, n, [&](uint64_t k, Slot& slot) {
+        if (slot.is_handle()) {
+          if (slot.handle() != 0) --tt.handle_slots;
+        } else if (slot.is_page() && OwnedBySlot(frames.At(slot.pfn()), tt, k)) {
+          --tt.resident_slots;
+        }
+        slot = Slot();
+      });
     }
   }
   return shrunken;

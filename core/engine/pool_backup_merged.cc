@@ -8,6 +8,7 @@
 // backed up; the flags are set by the caller, ttm_tt_backup(). Release
 // frees the staged block of an interrupted restore and the committed pages
 // split at the snapshot's caching divide.
+#include <algorithm>
 #include <string>
 
 #include "core/engine/model.h"
@@ -39,6 +40,7 @@ uint64_t TtmModel::PoolUnmapAndFree(bool with_pool, TtObject& tt, Pfn p, const u
 void TtmModel::PoolFreeRangeMerged(bool with_pool, TtObject& tt, Caching caching,
                                    uint64_t start_page, uint64_t end_page) {
   uint64_t nr = 1;
+  BackupStore::Walker backup(store_, tt.backup);
   for (uint64_t i = start_page; i < end_page; i += nr) {
     if (i >= tt.num_pages)
       Crash(Invariant::kKernelCrash, &tt,
@@ -48,7 +50,8 @@ void TtmModel::PoolFreeRangeMerged(bool with_pool, TtObject& tt, Caching caching
     const Slot s = tt.pages.Get(i);
     nr = 1;
     if (s.is_handle()) {
-      if (s.handle() != 0 && !store_.Drop(tt.backup, s.handle()))
+      if (s.handle() != 0 &&
+          !(reference_ ? store_.Drop(tt.backup, s.handle()) : backup.Drop(s.handle())))
         Report(Invariant::kHandleUse, &tt,
                "drop of handle " + std::to_string(s.handle()) + " in slot " + std::to_string(i) +
                    ", which is not live");
@@ -88,27 +91,67 @@ int64_t TtmModel::PoolBackup(TtObject& tt, const BackupFlags& flags) {
   if (faults_.Call(FaultSite::kBackupHalf) != 0) num_pages = (num_pages + 1) / 2;
 
   int64_t ret = 0;
-  for (uint64_t i = 0; i < num_pages; ++i) {
-    const Slot s = tt.pages.Get(i);
-    if (s.is_null()) continue;
-    const auto [pg, p] = OwnedPageRef(tt, i, s, "ttm_pool_split_for_swap");
-    PoolSplitForSwap(p);
-    // ttm_backup_backup_page(): a handle, or a negative errno.
-    int64_t shandle = faults_.Call(FaultSite::kBackupPage);
-    if (shandle == 0) {
-      const Handle handle = store_.BackupPage(tt.backup, i, pg->token, flags.writeback);
-      shandle = handle ? static_cast<int64_t>(handle) : int64_t{kENOMEM};
+  if (reference_) {
+    for (uint64_t i = 0; i < num_pages; ++i) {
+      const Slot s = tt.pages.Get(i);
+      if (s.is_null()) continue;
+      const auto [pg, p] = OwnedPageRef(tt, i, s, "ttm_pool_split_for_swap");
+      PoolSplitForSwap(p);
+      // ttm_backup_backup_page(): a handle, or a negative errno.
+      int64_t shandle = faults_.Call(FaultSite::kBackupPage);
+      if (shandle == 0) {
+        const Handle handle = store_.BackupPage(tt.backup, i, pg->token, flags.writeback);
+        shandle = handle ? static_cast<int64_t>(handle) : int64_t{kENOMEM};
+      }
+      if (shandle < 0) {
+        // A partially backed-up tt is allowed.
+        ++counters_.backup_failed_pages;
+        ret = shandle;
+        break;
+      }
+      StoreSlot(tt, i, Slot::Handle(static_cast<Handle>(shandle)));
+      FreeToSystem(p, 0, &tt);  // put_page()
+      ++shrunken;
+      UpdatePeaks();
     }
-    if (shandle < 0) {
-      // A partially backed-up tt is allowed.
-      ++counters_.backup_failed_pages;
-      ret = shandle;
-      break;
+  } else {
+    // The same loop, a chunk of slots, of struct pages and of the backup
+    // object found once rather than per page.
+    BackupStore::Walker backup(store_, tt.backup);
+    SparseArray<Page>::Walker frames(pages_);
+    constexpr uint64_t kChunk = SparseArray<Slot>::kChunkEntries;
+    for (uint64_t i = 0; i < num_pages && ret == 0;) {
+      const uint64_t end = std::min(num_pages, (i / kChunk + 1) * kChunk);
+      Slot* slot = tt.pages.Find(i);
+      if (slot == nullptr) {  // never written: NULL slots only
+        i = end;
+        continue;
+      }
+      for (; i < end; ++i, ++slot) {
+        const Slot s = *slot;
+        if (s.is_null()) continue;
+        Page& pg = OwnedPageAt(tt, i, s, frames, "ttm_pool_split_for_swap");
+        if (pg.private_order != 0) PoolSplitForSwap(s.pfn());
+        int64_t shandle = faults_.Call(FaultSite::kBackupPage);
+        if (shandle == 0) {
+          const Handle handle = backup.BackupPage(i, pg.token, flags.writeback);
+          shandle = handle ? static_cast<int64_t>(handle) : int64_t{kENOMEM};
+        }
+        if (shandle < 0) {
+          ++counters_.backup_failed_pages;
+          ret = shandle;
+          break;
+        }
+        // StoreSlot() with what it finds: the slot's own page counted out
+        // (a resident slot fewer), a handle other than 0 counted in.
+        *slot = Slot::Handle(static_cast<Handle>(shandle));
+        --tt.resident_slots;
+        ++tt.handle_slots;
+        FreeToSystem(s.pfn(), 0, &tt);  // put_page()
+        ++shrunken;
+        UpdatePeaks();
+      }
     }
-    StoreSlot(tt, i, Slot::Handle(static_cast<Handle>(shandle)));
-    FreeToSystem(p, 0, &tt);  // put_page()
-    ++shrunken;
-    UpdatePeaks();
   }
   return shrunken ? static_cast<int64_t>(shrunken) : ret;
 }

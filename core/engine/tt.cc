@@ -1,5 +1,6 @@
 // The ttm_tt_* wrappers of drivers/gpu/drm/ttm/ttm_tt.c (V13), and the
 // harness's own operations on a tt: GPU writes and fault arming.
+#include <algorithm>
 #include <string>
 
 #include "core/engine/model.h"
@@ -136,27 +137,62 @@ void TtmModel::TtDestroy(TtObject& tt) {
 void TtmModel::Write(TtObject& tt, uint64_t first, uint64_t count) {
   if (!tt.populated() || count == 0) return;
   const uint64_t gen = ++write_generation_;
+  const ContentTokens tokens(tt.uid, gen);
   bool all_resident = true;
-  // A block's slots hold consecutive frames: walk their struct pages (the
-  // reference path looks each one up).
-  SparseArray<Page>::Walker frames(pages_);
-  tt.pages.ReadRange(first, count, [&](uint64_t i, const Slot& s) {
-    Page* pg = !s.is_page() ? nullptr : reference_ ? &P(s.pfn()) : &frames.At(s.pfn());
-    if (pg == nullptr || !OwnedBySlot(*pg, tt, i)) {
-      all_resident = false;
-      return;
+  if (reference_) {
+    tt.pages.ReadRange(first, count, [&](uint64_t i, const Slot& s) {
+      Page* pg = !s.is_page() ? nullptr : &P(s.pfn());
+      if (pg == nullptr || !OwnedBySlot(*pg, tt, i)) {
+        all_resident = false;
+        return;
+      }
+      pg->token = ContentToken(tt.uid, i, gen);
+    });
+  } else {
+    // A chunk of slots found once; a block's slots hold consecutive
+    // frames, whose struct pages are walked.
+    SparseArray<Page>::Walker frames(pages_);
+    constexpr uint64_t kChunk = SparseArray<Slot>::kChunkEntries;
+    const uint64_t end = first + count;
+    for (uint64_t i = first; i < end;) {
+      const uint64_t stop = std::min(end, (i / kChunk + 1) * kChunk);
+      const Slot* slot = tt.pages.Find(i);
+      if (slot == nullptr) {  // never written: NULL slots, nothing resident
+        all_resident = false;
+        i = stop;
+        continue;
+      }
+      for (; i < stop; ++i, ++slot) {
+        Page* pg = slot->is_page() ? &frames.At(slot->pfn()) : nullptr;
+        if (pg == nullptr || !OwnedBySlot(*pg, tt, i)) [[unlikely]] {
+          all_resident = false;
+          continue;
+        }
+        pg->token = tokens.At(i);
+      }
     }
-    pg->token = ContentToken(tt.uid, i, gen);
-  });
+  }
   if (all_resident) {
     tt.expected.Assign(first, count, gen);
     return;
   }
+  // The written slots vouch for their new content, the others do not
+  // change. Runs of written slots are assigned at once (the map is the
+  // same either way; the reference path assigns slot by slot).
+  uint64_t run_first = first, run_count = 0;
   for (uint64_t i = first; i < first + count; ++i) {
     const Slot s = tt.pages.Get(i);
-    if (s.is_page() && page(s.pfn()).token == ContentToken(tt.uid, i, gen))
-      tt.expected.Assign(i, 1, gen);
+    const bool written = s.is_page() && page(s.pfn()).token == tokens.At(i);
+    if (written && reference_) tt.expected.Assign(i, 1, gen);
+    if (written && !reference_) {
+      if (run_count == 0) run_first = i;
+      ++run_count;
+    } else if (run_count != 0) {
+      tt.expected.Assign(run_first, run_count, gen);
+      run_count = 0;
+    }
   }
+  if (run_count != 0) tt.expected.Assign(run_first, run_count, gen);
 }
 
 // Models writing the fault-injection attributes (debugfs), per site.
