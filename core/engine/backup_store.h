@@ -21,6 +21,7 @@
 #ifndef TTM_CORE_ENGINE_BACKUP_STORE_H_
 #define TTM_CORE_ENGINE_BACKUP_STORE_H_
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <memory>
@@ -206,6 +207,39 @@ class BackupStore::Walker {
     if (!Live(h)) [[unlikely]] return false;
     DropLive(h - 1);
     return true;
+  }
+
+  // The live run from handle h: how many of the handles h, h + 1, ...
+  // (at most `max`, all inside h's chunk) are live, and *tokens pointed at
+  // h's token, the others following it. 0 if h is not live.
+  // Valid until the walker changes the object.
+  uint64_t LiveRun(Handle h, uint64_t max, const Token** tokens) {
+    if (max == 0 || !Live(h)) return 0;
+    const uint64_t idx = h - 1;
+    const uint64_t limit =
+        std::min({max, kChunkMask + 1 - (idx & kChunkMask), object_->num_pages() - idx});
+    uint64_t n = 1;
+    while (n < limit && (words_[WordOf(idx + n)] & BitOf(idx + n)) != 0) ++n;
+    *tokens = &tokens_[idx & kChunkMask];
+    return n;
+  }
+
+  // Take() of the handles h .. h + n - 1, every one live (a LiveRun() of at
+  // least n): the same effects, the chunk released (if it empties) once.
+  void DropRun(Handle h, uint64_t n) {
+    const uint64_t first = h - 1;
+    bool emptied = false;
+    for (uint64_t idx = first; idx < first + n; ++idx) {
+      uint64_t& word = words_[WordOf(idx)];
+      word &= ~BitOf(idx);
+      tokens_[idx & kChunkMask] = 0;
+      emptied |= word == 0;
+    }
+    object_->live_pages -= n;
+    store_.held_pages_ -= n;
+    // Only the last drop can leave the chunk empty (the run's later
+    // handles were live until then): one check for the whole run.
+    if (emptied) WordEmptied(first + n - 1);
   }
 
  private:
