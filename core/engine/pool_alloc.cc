@@ -274,12 +274,58 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
   SparseArray<Page>::Walker frames(pages_);
   BackupStore::Walker backup(store_, tt.backup);
   SlotReader slots(tt.pages);
+  // The usual chunk: handles h, h + 1, ... of live backup entries, copied
+  // into pages their slots own, each the content last written there, and
+  // no fault armed at the copy. Such a run (up to kRun entries, inside
+  // one chunk of the store) is copied at once with the same effects as
+  // the entry-by-entry loop below, which takes the first entry that is
+  // anything else (a report, a crash, a fault). Return: entries copied.
+  constexpr uint64_t kRun = 64;
+  auto copy_run = [&](uint64_t i) -> uint64_t {
+    const Token* tokens = nullptr;
+    const Handle h = restore->old_pages[i].handle();
+    const uint64_t live = backup.LiveRun(h, std::min(kRun, nr - i), &tokens);
+    const uint64_t first = restore->first_page + i;
+    Page* dst[kRun];
+    uint64_t n = 0, verified = 0;
+    for (; n < live; ++n) {
+      const Slot e = restore->old_pages[i + n];
+      if (!e.is_handle() || e.handle() != h + n) break;
+      const Slot s = slots.At(first + n);
+      if (!s.is_page()) break;
+      Page& p = frames.At(s.pfn());
+      if (!OwnedBySlot(p, tt, first + n)) break;
+      const Token want = expected.At(first + n);
+      if (want != kZeroToken) {
+        if (tokens[n] != want) break;
+        ++verified;
+      }
+      dst[n] = &p;
+    }
+    for (uint64_t j = 0; j < n; ++j) {
+      faults_.Call(FaultSite::kCopyPage, 0, ctx.interruptible);  // not armed: only counts
+      dst[j]->token = tokens[j];
+    }
+    if (n == 0) return 0;
+    backup.DropRun(h, n);
+    counters_.pages_from_backup += n;
+    counters_.pages_verified += verified;
+    restore->restored_pages += n;
+    std::fill_n(restore->old_pages.begin() + static_cast<ptrdiff_t>(i), n, Slot());
+    return n;
+  };
   for (uint64_t i = restore->restored_pages; i < nr; ++i) {
     const Slot e = restore->old_pages[i];
     const uint64_t slot = restore->first_page + i;
     if (e.is_handle()) {
       const uint64_t handle = e.handle();
       if (handle == 0) continue;
+      if (!reference_ && !faults_.armed(FaultSite::kCopyPage)) {
+        if (const uint64_t n = copy_run(i); n != 0) {
+          i += n - 1;
+          continue;
+        }
+      }
       ret = faults_.Call(FaultSite::kCopyPage, 0, ctx.interruptible);
       if (ret != 0) break;
       const Slot s = reference_ ? tt.pages.Get(slot) : slots.At(slot);
