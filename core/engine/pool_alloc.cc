@@ -302,11 +302,9 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
       }
       dst[n] = &p;
     }
-    for (uint64_t j = 0; j < n; ++j) {
-      faults_.Call(FaultSite::kCopyPage, 0, ctx.interruptible);  // not armed: only counts
-      dst[j]->token = tokens[j];
-    }
     if (n == 0) return 0;
+    faults_.CallsUnarmed(FaultSite::kCopyPage, n, ctx.interruptible);
+    for (uint64_t j = 0; j < n; ++j) dst[j]->token = tokens[j];
     backup.DropRun(h, n);
     counters_.pages_from_backup += n;
     counters_.pages_verified += verified;
