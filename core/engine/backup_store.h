@@ -218,10 +218,16 @@ class BackupStore::Walker {
     const uint64_t idx = h - 1;
     const uint64_t limit =
         std::min({max, kChunkMask + 1 - (idx & kChunkMask), object_->num_pages() - idx});
-    uint64_t n = 1;
-    while (n < limit && (words_[WordOf(idx + n)] & BitOf(idx + n)) != 0) ++n;
+    // A live word at a time: its set bits from idx's on.
+    uint64_t n = 0;
+    while (n < limit) {
+      const uint64_t at = idx + n, left = 64 - at % 64;  // bits of at's word from at on
+      const uint64_t ones = static_cast<uint64_t>(std::countr_one(words_[WordOf(at)] >> (at % 64)));
+      n += std::min(ones, left);
+      if (ones < left) break;
+    }
     *tokens = &tokens_[idx & kChunkMask];
-    return n;
+    return std::min(n, limit);
   }
 
   // Take() of the handles h .. h + n - 1, every one live (a LiveRun() of at
@@ -229,12 +235,15 @@ class BackupStore::Walker {
   void DropRun(Handle h, uint64_t n) {
     const uint64_t first = h - 1;
     bool emptied = false;
-    for (uint64_t idx = first; idx < first + n; ++idx) {
-      uint64_t& word = words_[WordOf(idx)];
-      word &= ~BitOf(idx);
-      tokens_[idx & kChunkMask] = 0;
+    for (uint64_t at = first, end = first + n; at < end;) {  // a live word at a time
+      const uint64_t k = std::min(64 - at % 64, end - at);
+      const uint64_t bits = (k == 64 ? ~uint64_t{0} : (uint64_t{1} << k) - 1) << (at % 64);
+      uint64_t& word = words_[WordOf(at)];
+      word &= ~bits;
       emptied |= word == 0;
+      at += k;
     }
+    std::fill_n(&tokens_[first & kChunkMask], n, Token{0});
     object_->live_pages -= n;
     store_.held_pages_ -= n;
     // Only the last drop can leave the chunk empty (the run's later
