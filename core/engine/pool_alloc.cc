@@ -276,21 +276,20 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
   SlotReader slots(tt.pages);
   // The usual chunk: handles h, h + 1, ... of live backup entries, copied
   // into pages their slots own, each the content last written there, and
-  // no fault armed at the copy. Such a run (up to kRun entries, inside
-  // one chunk of the store) is copied at once with the same effects as
-  // the entry-by-entry loop below, which takes the first entry that is
-  // anything else (a report, a crash, a fault). Return: entries copied.
-  constexpr uint64_t kRun = 64;
+  // no fault armed at the copy. Such a run (inside one chunk of the store)
+  // is copied as it is checked and taken and counted at once, with the
+  // effects of the entry-by-entry loop below, which takes the first entry
+  // that is anything else (a report, a crash, a fault).
+  // Return: entries copied.
   auto copy_run = [&](uint64_t i) -> uint64_t {
     const Token* tokens = nullptr;
     const Handle h = restore->old_pages[i].handle();
-    const uint64_t live = backup.LiveRun(h, std::min(kRun, nr - i), &tokens);
+    const uint64_t live = backup.LiveRun(h, nr - i, &tokens);
     const uint64_t first = restore->first_page + i;
-    Page* dst[kRun];
+    const Slot* old = restore->old_pages.data() + i;
     uint64_t n = 0, verified = 0;
     for (; n < live; ++n) {
-      const Slot e = restore->old_pages[i + n];
-      if (!e.is_handle() || e.handle() != h + n) break;
+      if (old[n] != Slot::Handle(h + n)) break;
       const Slot s = slots.At(first + n);
       if (!s.is_page()) break;
       Page& p = frames.At(s.pfn());
@@ -300,11 +299,10 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
         if (tokens[n] != want) break;
         ++verified;
       }
-      dst[n] = &p;
+      p.token = tokens[n];
     }
     if (n == 0) return 0;
     faults_.CallsUnarmed(FaultSite::kCopyPage, n, ctx.interruptible);
-    for (uint64_t j = 0; j < n; ++j) dst[j]->token = tokens[j];
     backup.DropRun(h, n);
     counters_.pages_from_backup += n;
     counters_.pages_verified += verified;
