@@ -30,6 +30,13 @@ class SlotReader {
     }
     return slots_ == nullptr ? Slot() : slots_[i & (SparseArray<Slot>::kChunkEntries - 1)];
   }
+  // The entries of slots [i, *end) (to the end of i's chunk), or nullptr
+  // when that chunk was never written (NULL slots).
+  const Slot* Chunk(uint64_t i, uint64_t* end) {
+    At(i);
+    *end = ((i >> kShift) + 1) << kShift;
+    return slots_ == nullptr ? nullptr : &slots_[i & (SparseArray<Slot>::kChunkEntries - 1)];
+  }
 
  private:
   static constexpr unsigned kShift = SparseArray<Slot>::kChunkShift;
@@ -288,18 +295,24 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
     const uint64_t first = restore->first_page + i;
     const Slot* old = restore->old_pages.data() + i;
     uint64_t n = 0, verified = 0;
-    for (; n < live; ++n) {
-      if (old[n] != Slot::Handle(h + n)) break;
-      const Slot s = slots.At(first + n);
-      if (!s.is_page()) break;
-      Page& p = frames.At(s.pfn());
-      if (!OwnedBySlot(p, tt, first + n)) break;
-      const Token want = expected.At(first + n);
-      if (want != kZeroToken) {
-        if (tokens[n] != want) break;
-        ++verified;
+    // A segment at a time: slots of one chunk whose content one run of
+    // the content map vouches for (or none does).
+    while (n < live) {
+      uint64_t slots_end = 0, run_end = 0;
+      const Slot* slot = slots.Chunk(first + n, &slots_end);
+      const ContentTokens* want = expected.Run(first + n, &run_end);
+      if (slot == nullptr) break;  // NULL slots
+      const uint64_t stop = std::min({live, slots_end - first, run_end - first});
+      const uint64_t start = n;
+      for (; n < stop; ++n, ++slot) {
+        if (old[n] != Slot::Handle(h + n) || !slot->is_page()) break;
+        Page& p = frames.At(slot->pfn());
+        if (!OwnedBySlot(p, tt, first + n)) break;
+        if (want != nullptr && tokens[n] != want->At(first + n)) break;
+        p.token = tokens[n];
       }
-      p.token = tokens[n];
+      if (want != nullptr) verified += n - start;
+      if (n < stop) break;
     }
     if (n == 0) return 0;
     faults_.CallsUnarmed(FaultSite::kCopyPage, n, ctx.interruptible);
