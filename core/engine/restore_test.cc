@@ -629,7 +629,8 @@ struct RestoreSeen {
 RestoreSeen RestoreAfter(const std::function<void(TtmModel&, TtObject&)>& corrupt, bool reference) {
   Engine engine(Resolve(SmallMachine()), Semantics::kV13, EngineOptions{.reference = reference});
   TtmModel& m = EngineTestPeer::Model(engine);
-  EXPECT_TRUE(engine.Apply(AllocateEvent{1, 64, Caching::kCached, false, false}).violations.empty());
+  const Outcome allocated = engine.Apply(AllocateEvent{1, 64, Caching::kCached, false, false});
+  EXPECT_TRUE(allocated.violations.empty());
   EXPECT_EQ(engine.Apply(PopulateEvent{1, true}).ret, 0);
   engine.Apply(WriteEvent{1, std::nullopt, std::nullopt});
   EXPECT_EQ(engine.Apply(ShrinkEvent{1, false, false}).ret, 64);
