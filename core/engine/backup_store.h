@@ -21,6 +21,7 @@
 #ifndef TTM_CORE_ENGINE_BACKUP_STORE_H_
 #define TTM_CORE_ENGINE_BACKUP_STORE_H_
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <memory>
@@ -206,6 +207,48 @@ class BackupStore::Walker {
     if (!Live(h)) [[unlikely]] return false;
     DropLive(h - 1);
     return true;
+  }
+
+  // The live run from handle h: how many of the handles h, h + 1, ...
+  // (at most `max`, all inside h's chunk) are live, and *tokens pointed at
+  // h's token, the others following it. 0 if h is not live.
+  // Valid until the walker changes the object.
+  uint64_t LiveRun(Handle h, uint64_t max, const Token** tokens) {
+    if (max == 0 || !Live(h)) return 0;
+    const uint64_t idx = h - 1;
+    const uint64_t limit =
+        std::min({max, kChunkMask + 1 - (idx & kChunkMask), object_->num_pages() - idx});
+    // A live word at a time: its set bits from idx's on.
+    uint64_t n = 0;
+    while (n < limit) {
+      const uint64_t at = idx + n, left = 64 - at % 64;  // bits of at's word from at on
+      const uint64_t ones = static_cast<uint64_t>(std::countr_one(words_[WordOf(at)] >> (at % 64)));
+      n += std::min(ones, left);
+      if (ones < left) break;
+    }
+    *tokens = &tokens_[idx & kChunkMask];
+    return std::min(n, limit);
+  }
+
+  // Take() of the handles h .. h + n - 1, every one live (a LiveRun() of at
+  // least n): the same effects, the chunk released (if it empties) once.
+  void DropRun(Handle h, uint64_t n) {
+    const uint64_t first = h - 1;
+    bool emptied = false;
+    for (uint64_t at = first, end = first + n; at < end;) {  // a live word at a time
+      const uint64_t k = std::min(64 - at % 64, end - at);
+      const uint64_t bits = (k == 64 ? ~uint64_t{0} : (uint64_t{1} << k) - 1) << (at % 64);
+      uint64_t& word = words_[WordOf(at)];
+      word &= ~bits;
+      emptied |= word == 0;
+      at += k;
+    }
+    std::fill_n(&tokens_[first & kChunkMask], n, Token{0});
+    object_->live_pages -= n;
+    store_.held_pages_ -= n;
+    // Only the last drop can leave the chunk empty (the run's later
+    // handles were live until then): one check for the whole run.
+    if (emptied) WordEmptied(first + n - 1);
   }
 
  private:

@@ -1,5 +1,6 @@
 #include "core/engine/backup_store.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -309,6 +310,69 @@ TEST(BackupStoreWalkerTest, WalkerGivesTheResultsAndEffectsOfTheStoresOwnCalls) 
       ASSERT_EQ(StateOf(walked, b), StateOf(calls, b));
     }
   }
+}
+
+TEST(BackupStoreWalkerTest, LiveRunAndDropRunAreTakesOfEachLiveHandleInTurn) {
+  // Stores with holes across chunk boundaries, then runs taken from random
+  // handles: the run's tokens are what Take() gives handle by handle, it
+  // stops at a hole, a chunk's end, the object's end or `max`, and
+  // DropRun() leaves the store as those Take() calls do.
+  const uint64_t n = 3 * 4096 + 100;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    BackupStore calls(n), walked(n);
+    const BackupId id = calls.Create(n);
+    ASSERT_EQ(walked.Create(n), id);
+    Lcg rng{seed};
+    for (uint64_t i = 0; i < n; ++i) {
+      if (rng.Next(50) == 0) continue;  // a hole
+      const Token token = static_cast<Token>(rng.Next(1000));
+      ASSERT_EQ(calls.BackupPage(id, i, token, false), walked.BackupPage(id, i, token, false));
+    }
+    BackupStore::Walker walker(walked, id);
+    uint64_t runs = 0;
+    for (int op = 0; op < 400; ++op) {
+      const Handle h = rng.Next(n + 2);
+      const uint64_t max = rng.Next(200);
+      const Token* tokens = nullptr;
+      const uint64_t got = walker.LiveRun(h, max, &tokens);
+      uint64_t want = 0;
+      while (want < max && h + want <= n && h + want != 0 &&
+             (h - 1 + want) / 4096 == (h - 1) / 4096 && calls.IsLive(id, h - 1 + want))
+        ++want;
+      ASSERT_EQ(got, want) << "seed " << seed << " handle " << h << " max " << max;
+      if (got == 0) continue;
+      ++runs;
+      const uint64_t take = 1 + rng.Next(got);  // a prefix of the run
+      for (uint64_t j = 0; j < take; ++j)
+        ASSERT_EQ(std::optional<Token>(tokens[j]), calls.Take(id, h + j)) << "seed " << seed;
+      walker.DropRun(h, take);
+      ASSERT_EQ(StateOf(walked, id), StateOf(calls, id)) << "seed " << seed << " op " << op;
+    }
+    EXPECT_GT(runs, 50u);
+  }
+}
+
+TEST(BackupStoreWalkerTest, DropRunOfAChunksLastPagesReleasesItOnce) {
+  const uint64_t n = 2 * 4096;
+  BackupStore store(n);
+  const BackupId id = store.Create(n);
+  const uint64_t empty = store.memory_bytes();
+  BackupStore::Walker walker(store, id);
+  for (uint64_t i = 0; i < n; ++i) ASSERT_EQ(walker.BackupPage(i, 1, false), i + 1);
+  const Token* tokens = nullptr;
+  for (uint64_t h = 1; h <= n; h += 100) {
+    const uint64_t run = walker.LiveRun(h, 100, &tokens);
+    ASSERT_EQ(run, std::min<uint64_t>({100, 4096 - (h - 1) % 4096, n - (h - 1)})) << h;
+    walker.DropRun(h, run);
+    if (run < 100 && h + run <= n) {  // the rest of the 100 lie in the next chunk
+      ASSERT_EQ(walker.LiveRun(h + run, 100 - run, &tokens), 100 - run);
+      walker.DropRun(h + run, 100 - run);
+    }
+  }
+  EXPECT_EQ(store.held_pages(), 0u);
+  EXPECT_EQ(store.live_pages(id), 0u);
+  EXPECT_EQ(store.memory_bytes(), empty);
+  EXPECT_EQ(walker.LiveRun(1, 10, &tokens), 0u);
 }
 
 TEST(BackupStoreWalkerTest, WalkerTakingAChunksLastPageReleasesItAndCanStoreThereAgain) {

@@ -12,6 +12,7 @@
 #define TTM_CORE_ENGINE_FAULT_INJECTOR_H_
 
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -81,6 +82,18 @@ class FaultInjector {
     return CallArmed(site, order, interruptible);
   }
 
+  // n calls at `site`, where nothing is armed: the counts of n Call()s,
+  // which would all return 0, made at once.
+  void CallsUnarmed(FaultSite site, uint64_t n, bool interruptible) {
+    assert(!armed(site));
+    const size_t s = static_cast<size_t>(site);
+    Count(calls_[s], n, interruptible);
+    if (object_calls_ && n != 0) {
+      if (!*object_calls_) *object_calls_ = std::make_unique<CallCounts>();
+      Count((**object_calls_)[s], n, interruptible);
+    }
+  }
+
   bool armed(FaultSite site) const { return SiteOf(site).armed; }
 
   // Every call at each site since construction, armed or not (explore
@@ -109,6 +122,10 @@ class FaultInjector {
   static void Count(CallCount& n, bool interruptible) {
     ++n.all;
     n.interruptible += interruptible;
+  }
+  static void Count(CallCount& c, uint64_t n, bool interruptible) {
+    c.all += n;
+    c.interruptible += interruptible ? n : 0;
   }
   // Call() at a site where a fault is armed.
   int CallArmed(FaultSite site, uint32_t order, bool interruptible);

@@ -178,6 +178,33 @@ TEST(FaultInjectorCallCountTest, CountsIntoTheObjectWhoseOperationRunsUntilUnset
   EXPECT_EQ(f.calls(FaultSite::kAllocPage).all, 6u);
 }
 
+TEST(FaultInjectorCallCountTest, CallsUnarmedCountsAsThatManyCallsDo) {
+  for (const bool in : {true, false}) {
+    FaultInjector one_by_one, at_once;
+    ClonePtr<CallCounts> object_a, object_b;
+    one_by_one.set_object_calls(&object_a);
+    at_once.set_object_calls(&object_b);
+    Calls(one_by_one, FaultSite::kCopyPage, 5, 0, in);
+    at_once.CallsUnarmed(FaultSite::kCopyPage, 5, in);
+    at_once.CallsUnarmed(FaultSite::kCopyPage, 0, in);
+    EXPECT_EQ(at_once.calls(FaultSite::kCopyPage).all, 5u);
+    EXPECT_EQ(at_once.calls(FaultSite::kCopyPage).interruptible, in ? 5u : 0u);
+    EXPECT_EQ(at_once.calls(FaultSite::kAllocPage).all, 0u);
+    ASSERT_TRUE(object_a);
+    ASSERT_TRUE(object_b);
+    for (size_t s = 0; s < kNumFaultSites; ++s) {
+      EXPECT_EQ((*object_b)[s].all, (*object_a)[s].all);
+      EXPECT_EQ((*object_b)[s].interruptible, (*object_a)[s].interruptible);
+    }
+  }
+  // No call, no object counts made (as without any Call()).
+  FaultInjector f;
+  ClonePtr<CallCounts> object;
+  f.set_object_calls(&object);
+  f.CallsUnarmed(FaultSite::kCopyPage, 0, true);
+  EXPECT_FALSE(object);
+}
+
 // The count explore relies on: failing call k (after = k - 1) fails the
 // k-th call counted here, for EINTR too.
 TEST(FaultInjectorCallCountTest, FailingAfterKMinusOneCountedCallsFailsTheKthCountedCall) {

@@ -400,6 +400,16 @@ class TtmModel {
       }
       return run_.gen == 0 ? kZeroToken : tokens_.At(slot);
     }
+    // The fast path's At() for the slots [slot, *end) of one run: their
+    // tokens, or nullptr when nothing vouches for them.
+    const ContentTokens* Run(uint64_t slot, uint64_t* end) {
+      if (slot < run_.first || slot >= run_.end) [[unlikely]] {
+        run_ = tt_.expected.RunAt(slot);
+        tokens_ = ContentTokens(tt_.uid, run_.gen);
+      }
+      *end = run_.end;
+      return run_.gen == 0 ? nullptr : &tokens_;
+    }
 
    private:
     const TtmModel& m_;

@@ -30,6 +30,13 @@ class SlotReader {
     }
     return slots_ == nullptr ? Slot() : slots_[i & (SparseArray<Slot>::kChunkEntries - 1)];
   }
+  // The entries of slots [i, *end) (to the end of i's chunk), or nullptr
+  // when that chunk was never written (NULL slots).
+  const Slot* Chunk(uint64_t i, uint64_t* end) {
+    At(i);
+    *end = ((i >> kShift) + 1) << kShift;
+    return slots_ == nullptr ? nullptr : &slots_[i & (SparseArray<Slot>::kChunkEntries - 1)];
+  }
 
  private:
   static constexpr unsigned kShift = SparseArray<Slot>::kChunkShift;
@@ -274,12 +281,60 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
   SparseArray<Page>::Walker frames(pages_);
   BackupStore::Walker backup(store_, tt.backup);
   SlotReader slots(tt.pages);
+  // The usual chunk: handles h, h + 1, ... of live backup entries, copied
+  // into pages their slots own, each the content last written there, and
+  // no fault armed at the copy. Such a run (inside one chunk of the store)
+  // is copied as it is checked and taken and counted at once, with the
+  // effects of the entry-by-entry loop below, which takes the first entry
+  // that is anything else (a report, a crash, a fault).
+  // Return: entries copied.
+  auto copy_run = [&](uint64_t i) -> uint64_t {
+    const Token* tokens = nullptr;
+    const Handle h = restore->old_pages[i].handle();
+    const uint64_t live = backup.LiveRun(h, nr - i, &tokens);
+    const uint64_t first = restore->first_page + i;
+    const Slot* old = restore->old_pages.data() + i;
+    uint64_t n = 0, verified = 0;
+    // A segment at a time: slots of one chunk whose content one run of
+    // the content map vouches for (or none does).
+    while (n < live) {
+      uint64_t slots_end = 0, run_end = 0;
+      const Slot* slot = slots.Chunk(first + n, &slots_end);
+      const ContentTokens* want = expected.Run(first + n, &run_end);
+      if (slot == nullptr) break;  // NULL slots
+      const uint64_t stop = std::min({live, slots_end - first, run_end - first});
+      const uint64_t start = n;
+      for (; n < stop; ++n, ++slot) {
+        if (old[n] != Slot::Handle(h + n) || !slot->is_page()) break;
+        Page& p = frames.At(slot->pfn());
+        if (!OwnedBySlot(p, tt, first + n)) break;
+        if (want != nullptr && tokens[n] != want->At(first + n)) break;
+        p.token = tokens[n];
+      }
+      if (want != nullptr) verified += n - start;
+      if (n < stop) break;
+    }
+    if (n == 0) return 0;
+    faults_.CallsUnarmed(FaultSite::kCopyPage, n, ctx.interruptible);
+    backup.DropRun(h, n);
+    counters_.pages_from_backup += n;
+    counters_.pages_verified += verified;
+    restore->restored_pages += n;
+    std::fill_n(restore->old_pages.begin() + static_cast<ptrdiff_t>(i), n, Slot());
+    return n;
+  };
   for (uint64_t i = restore->restored_pages; i < nr; ++i) {
     const Slot e = restore->old_pages[i];
     const uint64_t slot = restore->first_page + i;
     if (e.is_handle()) {
       const uint64_t handle = e.handle();
       if (handle == 0) continue;
+      if (!reference_ && !faults_.armed(FaultSite::kCopyPage)) {
+        if (const uint64_t n = copy_run(i); n != 0) {
+          i += n - 1;
+          continue;
+        }
+      }
       ret = faults_.Call(FaultSite::kCopyPage, 0, ctx.interruptible);
       if (ret != 0) break;
       const Slot s = reference_ ? tt.pages.Get(slot) : slots.At(slot);

@@ -8,6 +8,7 @@
 // a full Check() after every event.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -611,6 +612,73 @@ TEST(HostileSizes, AnObjectOfTwoToTheThirtyOneMinusOnePagesFailsWithEnomemAndLea
   LeakReport leaks = s.engine().Teardown();
   EXPECT_TRUE(leaks.ok());
   EXPECT_TRUE(leaks.violations.empty());
+}
+
+// The fast path copies a run of live handles at once and hands the first
+// entry that is anything else to the entry-by-entry loop the reference
+// path always takes. A corruption inside such a run must give the same
+// return, findings, counters and slots on both paths.
+struct RestoreSeen {
+  int64_t ret = 0;
+  std::vector<std::string> violations;
+  uint64_t from_backup = 0, verified = 0, copy_calls = 0;
+  std::string layout;
+  bool operator==(const RestoreSeen&) const = default;
+};
+
+RestoreSeen RestoreAfter(const std::function<void(TtmModel&, TtObject&)>& corrupt, bool reference) {
+  Engine engine(Resolve(SmallMachine()), Semantics::kV13, EngineOptions{.reference = reference});
+  TtmModel& m = EngineTestPeer::Model(engine);
+  const Outcome allocated = engine.Apply(AllocateEvent{1, 64, Caching::kCached, false, false});
+  EXPECT_TRUE(allocated.violations.empty());
+  EXPECT_EQ(engine.Apply(PopulateEvent{1, true}).ret, 0);
+  engine.Apply(WriteEvent{1, std::nullopt, std::nullopt});
+  EXPECT_EQ(engine.Apply(ShrinkEvent{1, false, false}).ret, 64);
+  corrupt(m, *m.FindTt(1));
+  RestoreSeen seen;
+  const Outcome out = engine.Apply(PopulateEvent{1, true});
+  seen.ret = out.ret;
+  for (const Violation& v : out.violations)
+    seen.violations.push_back(std::string(InvariantName(v.invariant)) + ": " + v.what);
+  for (const Violation& v : engine.Check(CheckScope::kFull))
+    seen.violations.push_back(std::string(InvariantName(v.invariant)) + ": " + v.what);
+  seen.from_backup = engine.counters().pages_from_backup;
+  seen.verified = engine.counters().pages_verified;
+  seen.copy_calls = m.faults().calls(FaultSite::kCopyPage).all;
+  seen.layout = testing::SlotLayout(engine, 1);
+  return seen;
+}
+
+TEST(Restore, ACorruptionInsideARunOfHandlesIsRestoredAsTheReferencePathRestoresIt) {
+  const std::vector<std::function<void(TtmModel&, TtObject&)>> corruptions = {
+      [](TtmModel&, TtObject&) {},  // none: one run
+      [](TtmModel& m, TtObject& tt) {  // two handles swapped: each content is wrong
+        m.PokeSlotForTest(tt, 10, Slot::Handle(12));
+        m.PokeSlotForTest(tt, 11, Slot::Handle(11));
+      },
+      [](TtmModel& m, TtObject& tt) {  // a handle twice: the second is not live
+        m.PokeSlotForTest(tt, 21, Slot::Handle(21));
+      },
+      [](TtmModel& m, TtObject& tt) {  // the stored content of one page changed
+        m.StoreForTest().BackupPage(tt.backup, 30, 12345, false);
+      },
+      [](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, 40, Slot::Handle(0)); },
+      [](TtmModel& m, TtObject& tt) {  // the last handle not live
+        m.StoreForTest().Drop(tt.backup, 64);
+      },
+  };
+  for (size_t c = 0; c < corruptions.size(); ++c) {
+    SCOPED_TRACE("corruption " + std::to_string(c));
+    const RestoreSeen fast = RestoreAfter(corruptions[c], false);
+    const RestoreSeen reference = RestoreAfter(corruptions[c], true);
+    EXPECT_EQ(fast.ret, reference.ret);
+    EXPECT_EQ(fast.violations, reference.violations);
+    EXPECT_EQ(fast.from_backup, reference.from_backup);
+    EXPECT_EQ(fast.verified, reference.verified);
+    EXPECT_EQ(fast.copy_calls, reference.copy_calls);
+    EXPECT_EQ(fast.layout, reference.layout);
+    EXPECT_EQ(c == 0, fast.violations.empty()) << "corruption " << c << " found";
+  }
 }
 
 }  // namespace
