@@ -84,14 +84,20 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
           ret = kENOMEM;
           break;
         }
-        FreeToSystem(s.pfn(), 0, &tt);  // put_page()
+        FreeSlotPageToSystem(tt, pg, s.pfn());  // put_page()
         // StoreSlot() with what it would find: the old page belongs to the
         // system now (no resident slot to count out) and the handle is not
         // 0 (one more handle slot).
         *slot = Slot::Handle(handle);
         ++tt.handle_slots;
         ++shrunken;
-        UpdatePeaks();
+        // UpdatePeaks(): past the loop's first page (shrunken starts at 0
+        // without a purge) the system's pages only fall and the pool's
+        // stay, so only the backup's peak can rise.
+        if (shrunken == 1)
+          UpdatePeaks();
+        else
+          counters_.peak_backup_pages = std::max(counters_.peak_backup_pages, store_.held_pages());
       }
     }
   }
