@@ -1,7 +1,6 @@
 // Pool types, page primitives, freeing and shrinking: the parts of
 // drivers/gpu/drm/ttm/ttm_pool.c that the backup engine builds on.
 #include <algorithm>
-#include <cassert>
 #include <string>
 
 #include "core/engine/model.h"
@@ -280,29 +279,6 @@ void TtmModel::FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
     }
   }
   FreeBlockToSystem(pfn, order, tt);
-}
-
-// Models __free_pages() as FreeToSystem() does, for the page that slot i
-// of tt owns and still holds (put_page() in the backup loop), its struct
-// page at hand. A clean page's owner counts follow from that: it stops
-// counting for the tt, and as resident, without looking the slot up.
-// Anything else takes FreeBlockToSystem(), as FreeToSystem() would.
-void TtmModel::FreeSlotPageToSystem(TtObject& tt, Page& p, Pfn pfn) {
-  assert(OwnedBySlot(p, tt, p.aux) && tt.pages.Get(p.aux) == Slot::Page(pfn));
-  if (!p.tail && !p.mapped && p.caching == PageCaching::kWB &&
-      allocator_.Free(pfn, 0) == PageAllocator::FreeError::kNone) [[likely]] {
-    // ResetFreedPage(): SetOwnerOf(kSystem), Disown() of a slot's page.
-    p.private_order = 0;
-    --owner_count_[static_cast<int>(Owner::kTt)];
-    --tt.owned_pages;
-    --tt.resident_slots;
-    p.owner = Owner::kSystem;
-    p.owner_id = 0;
-    p.aux = 0;
-    ++owner_count_[static_cast<int>(Owner::kSystem)];
-    return;
-  }
-  FreeBlockToSystem(pfn, 0, &tt);
 }
 
 // Models __free_pages() as FreeToSystem() does, for any block: its struct
