@@ -1,10 +1,14 @@
-// Issue 11: the V13 backup loop frees each page it has backed up with
-// FreeSlotPageToSystem() (the owner counts follow from the slot that holds
-// the page, not from a lookup) and updates the high-water marks in full
-// only after its first page. The reference engine frees through
-// FreeToSystem() and updates every peak after every page. Both must keep
-// the same books: owner counts, each tt's counts, peaks and reports, also
-// when the loop stops early, crashes or meets a page it must report.
+// Issue 11: the fast engine keeps its books (owner counts, each tt's
+// counts, peaks) with shortcuts the reference engine does not take, which
+// must keep the same books and reports on every path:
+// - the V13 backup loop frees each page it has backed up with
+//   FreeSlotPageToSystem() (the owner counts follow from the slot that
+//   holds the page, not from a lookup) and updates the high-water marks in
+//   full only after its first page; the reference engine frees through
+//   FreeToSystem() and updates every peak after every page;
+// - SetSlots() places a block in empty or handle slots with its counts
+//   gathered and added once; the reference engine runs SetSlotAt() for
+//   each slot.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -123,6 +127,49 @@ TEST(BackupFree, APageStillMappedIsReportedAndFreedAsBefore) {
   EXPECT_FALSE(found.empty());
   EXPECT_EQ(Tt(p.fast, 1).handle_slots, 300u);
   ExpectSameBooks(p, {1, 2});
+}
+
+// A tt of 300 pages populated, backed up (the part swap allows) and
+// populated again: SetSlots() over empty slots, then over handles and, with
+// a partial backup, next to retained pages.
+void BackUpAndRestore(Pair& p, uint64_t swap_pages) {
+  p.Apply(SetSwapPages(swap_pages));
+  PopulateTwo(p);
+  EXPECT_EQ(Tt(p.fast, 1).owned_pages, 300u);
+  EXPECT_EQ(Tt(p.fast, 1).resident_slots, 300u);
+  ExpectSameBooks(p, {1, 2});
+  p.Apply(ShrinkEvent{1, false, false});
+  ExpectSameBooks(p, {1, 2});
+  EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).empty());
+  EXPECT_EQ(Tt(p.fast, 1).owned_pages, 300u);
+  EXPECT_EQ(Tt(p.fast, 1).resident_slots, 300u);
+  EXPECT_EQ(Tt(p.fast, 1).handle_slots, 0u);
+  ExpectSameBooks(p, {1, 2});
+}
+
+TEST(SetSlots, PagesPlacedInEmptySlotsAndOverHandlesKeepTheSameBooks) {
+  Pair p;
+  BackUpAndRestore(p, 4096);
+}
+
+TEST(SetSlots, PagesPlacedNextToRetainedPagesKeepTheSameBooks) {
+  Pair p;
+  BackUpAndRestore(p, 100);
+}
+
+TEST(SetSlots, PagesTakenFromAPoolKeepTheSameBooks) {
+  Pair p;
+  // Write-combined pages go to the pool when tt 1 is freed; tt 3 takes
+  // them from there.
+  p.Apply(Allocate(1, 256, Caching::kWriteCombined));
+  p.Apply(PopulateEvent{1, true});
+  p.Apply(FreeEvent{1});
+  p.Apply(Allocate(3, 256, Caching::kWriteCombined));
+  EXPECT_TRUE(p.Apply(PopulateEvent{3, true}).empty());
+  EXPECT_GT(p.fast.counters().pool_hits, 0u);
+  EXPECT_EQ(Tt(p.fast, 3).owned_pages, 256u);
+  EXPECT_EQ(Tt(p.fast, 3).resident_slots, 256u);
+  ExpectSameBooks(p, {3});
 }
 
 }  // namespace
