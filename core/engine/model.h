@@ -362,6 +362,7 @@ class TtmModel {
   std::optional<Pfn> PoolAllocPage(uint32_t order, bool zero);
   void FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
   void FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
+  void FreeSlotPageToSystem(TtObject& tt, Page& p, Pfn pfn);
   void ReportFreedPages(Pfn pfn, uint32_t order, bool head_tail, uint64_t mapped, uint64_t uncached,
                         const TtObject* tt);
   [[noreturn]] void FreeFailed(PageAllocator::FreeError error, Pfn pfn, uint32_t order,

@@ -1,6 +1,7 @@
 // Pool types, page primitives, freeing and shrinking: the parts of
 // drivers/gpu/drm/ttm/ttm_pool.c that the backup engine builds on.
 #include <algorithm>
+#include <array>
 #include <string>
 
 #include "core/engine/model.h"
@@ -191,13 +192,45 @@ void TtmModel::SetSlot(TtObject& tt, uint64_t i, Slot value) {
 // [first, first + n) to frames p, p + 1, ...: a block placed in the slots,
 // a chunk of slots at a time.
 void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
-  // The frames' struct pages are walked, not looked up one by one (the
-  // reference path looks them up).
-  SparseArray<Page>::Walker frames(pages_);
+  if (reference_) {
+    tt.pages.MutateRange(first, n, [&](uint64_t i, Slot& slot) {
+      SetSlotAt(tt, i, slot, Slot::Page(p + static_cast<Pfn>(i - first)));
+    });
+    return;
+  }
+  // The frames' struct pages are walked a chunk at a time (the reference
+  // path looks them up). The common slot, empty or a handle, taking a page
+  // no tt holds (the kernel's or a pool's), is SetSlotAt() with its
+  // counts gathered here and added once: the page leaves its owner and is
+  // owned, and held, by the slot. Any other slot goes through SetSlotAt().
+  Page* frame = nullptr;
+  uint64_t placed = 0, handles_out = 0;
+  std::array<uint64_t, kNumOwners> left{};
   tt.pages.MutateRange(first, n, [&](uint64_t i, Slot& slot) {
     const Pfn f = p + static_cast<Pfn>(i - first);
-    SetSlotAt(tt, i, slot, Slot::Page(f), reference_ ? nullptr : &frames.At(f));
+    if (frame == nullptr || (f & (SparseArray<Page>::kChunkEntries - 1)) == 0)
+      frame = &pages_.Mutable(f);
+    else
+      ++frame;
+    Page& pg = *frame;
+    const Slot old = slot;
+    if (old.is_page() || TtOwned(pg.owner)) [[unlikely]] {
+      SetSlotAt(tt, i, slot, Slot::Page(f), &pg);
+      return;
+    }
+    handles_out += old.is_handle() && old.handle() != 0;
+    slot = Slot::Page(f);
+    ++left[static_cast<int>(pg.owner)];
+    pg.owner = Owner::kTt;
+    pg.owner_id = tt.index;
+    pg.aux = static_cast<uint32_t>(i);
+    ++placed;
   });
+  for (int o = 0; o < kNumOwners; ++o) owner_count_[o] -= left[o];
+  owner_count_[static_cast<int>(Owner::kTt)] += placed;
+  tt.owned_pages += static_cast<uint32_t>(placed);
+  tt.resident_slots += static_cast<uint32_t>(placed);
+  tt.handle_slots -= static_cast<uint32_t>(handles_out);
 }
 
 // Model bookkeeping, no kernel counterpart: every other write to
