@@ -24,17 +24,10 @@ using testing::Allocate;
 using testing::Invariants;
 using testing::SetSwapPages;
 using testing::SlotLayout;
-using testing::SmallMachine;
 using testing::Tt;
 
 // Runs the same events on a fast and a reference engine.
-struct Pair {
-  Pair() : fast(SmallMachine()), slow(SmallMachine(), Semantics::kV13, ReferenceOptions()) {}
-  static EngineOptions ReferenceOptions() {
-    EngineOptions o;
-    o.reference = true;
-    return o;
-  }
+struct Pair : testing::FastAndReference {
   // Both outcomes, which must agree; returns the fast one's invariants.
   std::vector<std::string> Apply(const EventBody& e) {
     const Outcome a = fast.Apply(e);
@@ -43,7 +36,6 @@ struct Pair {
     EXPECT_EQ(Invariants(a.violations), Invariants(b.violations));
     return Invariants(a.violations);
   }
-  Engine fast, slow;
 };
 
 void ExpectSameBooks(Pair& p, std::vector<uint64_t> ids) {

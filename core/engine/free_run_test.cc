@@ -17,16 +17,9 @@ namespace {
 
 using testing::Allocate;
 using testing::SlotLayout;
-using testing::SmallMachine;
 
 // Runs the same events on a fast and a reference engine.
-struct Pair {
-  Pair() : fast(SmallMachine()), slow(SmallMachine(), Semantics::kV13, ReferenceOptions()) {}
-  static EngineOptions ReferenceOptions() {
-    EngineOptions o;
-    o.reference = true;
-    return o;
-  }
+struct Pair : testing::FastAndReference {
   void Apply(const EventBody& e) {
     const Outcome a = fast.Apply(e);
     const Outcome b = slow.Apply(e);
@@ -35,7 +28,6 @@ struct Pair {
   }
   const PageAllocator& FastAllocator() { return EngineTestPeer::Model(fast).allocator(); }
   const PageAllocator& SlowAllocator() { return EngineTestPeer::Model(slow).allocator(); }
-  Engine fast, slow;
 };
 
 void ExpectSameMachine(Pair& p) {

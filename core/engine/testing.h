@@ -40,6 +40,19 @@ inline MachineConfig SmallMachine(Config c = {}) {
   return Resolve(c);
 }
 
+// The same small machine twice, one engine on its fast paths and one on
+// its reference paths (EngineOptions::reference), for tests that run the
+// same events on both and compare what they leave.
+struct FastAndReference {
+  FastAndReference() : fast(SmallMachine()), slow(SmallMachine(), Semantics::kV13, ReferenceOptions()) {}
+  static EngineOptions ReferenceOptions() {
+    EngineOptions o;
+    o.reference = true;
+    return o;
+  }
+  Engine fast, slow;
+};
+
 inline AllocateEvent Allocate(uint64_t tt, uint64_t pages, Caching caching = Caching::kCached,
                               bool dma = false, bool zero_alloc = false) {
   return AllocateEvent{tt, pages, caching, zero_alloc, dma};
