@@ -379,6 +379,8 @@ class TtmModel {
   void SetPagesArrayWb(TtObject& tt);
   void PoolSplitForSwap(Pfn p);
   uint64_t PoolBackupUnmapOrPurge(TtObject& tt, const BackupFlags& flags);
+  uint64_t PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* slot,
+                         BackupStore::Walker& backup, bool writeback);
   void UpdatePeaks();
 
   // ---- restore (pool_alloc.cc) -------------------------------------------
