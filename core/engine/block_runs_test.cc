@@ -226,6 +226,61 @@ TEST(BackupRun, DmaTtsAndWriteCombinedTtsLeaveTheSameState) {
   ExpectSameState(p);
 }
 
+// Tts of every caching, with and without a dma array, in multi-page
+// blocks: written, unpopulated (cached blocks to the system, the others to
+// their pools), populated again from the pools and freed.
+TEST(FreeBlock, UnpopulatingAndFreeingTtsOfEveryCachingLeavesTheSameState) {
+  Pair p;
+  p.Apply(Allocate(1, 700));
+  p.Apply(Allocate(2, 600, Caching::kWriteCombined, true));
+  p.Apply(Allocate(3, 333, Caching::kUncached));
+  p.Apply(Allocate(4, 257, Caching::kCached, true));
+  for (uint64_t id = 1; id <= 4; ++id) {
+    p.Apply(PopulateEvent{id, true});
+    p.Apply(WriteEvent{id, std::nullopt, std::nullopt});
+  }
+  ExpectSameState(p);
+  for (uint64_t id = 1; id <= 4; ++id) {
+    p.Apply(UnpopulateEvent{id});
+    ExpectSameState(p);
+  }
+  p.Apply(PopulateEvent{2, true});
+  p.Apply(PopulateEvent{3, true});
+  ExpectSameState(p);
+  for (uint64_t id = 1; id <= 4; ++id) {
+    p.Apply(FreeEvent{id});
+    ExpectSameState(p);
+  }
+  p.Apply(PoolShrinkEvent{100000});
+  ExpectSameState(p);
+}
+
+// A block's pages not all held by the slots that own them: a slot
+// overwritten (the page it owned is no longer resident), a page owned by
+// another slot, a page of another tt. The block is freed page by page, or
+// its odd pages are, with the same counts.
+TEST(FreeBlock, BlocksWithPagesTheirSlotsDoNotHoldAreFreedWithTheSameCounts) {
+  for (const Caching caching : {Caching::kCached, Caching::kWriteCombined}) {
+    Pair p;
+    p.Apply(Allocate(1, 700, caching));
+    p.Apply(Allocate(2, 100, caching));
+    p.Apply(PopulateEvent{1, true});
+    p.Apply(PopulateEvent{2, true});
+    p.OnBoth([](TtmModel& m) {
+      TtObject& tt = *m.FindTt(1);
+      m.PokeSlotForTest(tt, 5, Slot());                // inside the first block
+      m.PokeSlotForTest(tt, 520, Slot::Handle(0));     // inside the second
+      // Blocks of their own (slots 640.., 672..), each slot holding its page.
+      m.PageForTest(tt.pages.Get(650).pfn()).aux = 3;  // owned by slot 3
+      m.PageForTest(tt.pages.Get(680).pfn()).owner_id = m.FindTt(2)->index;
+    });
+    p.Apply(UnpopulateEvent{1});
+    ExpectSameState(p);
+    p.Apply(FreeEvent{2});
+    ExpectSameState(p);
+  }
+}
+
 // Random events on a few tts, faults armed at random sites and points,
 // swap space changing: the state compared after every event.
 TEST(BlockRuns, RandomTracesLeaveTheSameStateAfterEveryEvent) {
