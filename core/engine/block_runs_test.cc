@@ -226,6 +226,40 @@ TEST(BackupRun, DmaTtsAndWriteCombinedTtsLeaveTheSameState) {
   ExpectSameState(p);
 }
 
+// The write-back reset before a backup of a write-combined tt walks the
+// slots a block at a time: a NULL slot, two swapped slots (each holding a
+// page the other owns) or a slot holding another tt's page crash it where
+// the page-by-page walk crashes, with the pages before reset.
+TEST(SetPagesArrayWb, OddSlotsCrashTheResetAtTheSameSlot) {
+  for (const uint64_t odd : {0, 1, 300, 511, 512, 513, 699}) {
+    for (int kind = 0; kind < 4; ++kind) {
+      Pair p;
+      p.Apply(Allocate(1, 700, Caching::kWriteCombined));
+      p.Apply(Allocate(2, 50, Caching::kWriteCombined));
+      p.Apply(PopulateEvent{1, true});
+      p.Apply(PopulateEvent{2, true});
+      p.OnBoth([&](TtmModel& m) {
+        TtObject& tt = *m.FindTt(1);
+        if (kind == 0) {
+          m.PokeSlotForTest(tt, odd, Slot());
+        } else if (kind == 1) {
+          const uint64_t other = odd == 699 ? 698 : odd + 1;
+          const Slot a = tt.pages.Get(odd), b = tt.pages.Get(other);
+          m.PokeSlotForTest(tt, odd, b);
+          m.PokeSlotForTest(tt, other, a);
+        } else if (kind == 2) {
+          m.PokeSlotForTest(tt, odd, m.FindTt(2)->pages.Get(7));
+        } else {
+          m.PageForTest(tt.pages.Get(odd).pfn()).aux = 3;  // in its slot, owned by another
+        }
+      });
+      EXPECT_FALSE(p.Apply(ShrinkEvent{1, false, false}).violations.empty());
+      ExpectSameState(p);
+      EXPECT_EQ(p.fast.counters().caching_changes, p.slow.counters().caching_changes);
+    }
+  }
+}
+
 // Tts of every caching, with and without a dma array, in multi-page
 // blocks: written, unpopulated (cached blocks to the system, the others to
 // their pools), populated again from the pools and freed.

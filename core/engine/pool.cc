@@ -576,17 +576,44 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
 // calls it: every slot must hold a page (4.13: a NULL or handle slot is a
 // crash in the kernel).
 void TtmModel::SetPagesArrayWb(TtObject& tt) {
-  // A block's slots hold consecutive frames: their struct pages are
-  // walked (the reference path looks each one up).
-  SparseArray<Page>::Walker frames(pages_);
-  tt.pages.ReadRange(0, tt.num_pages, [&](uint64_t i, const Slot& s) {
-    Page& pg = reference_ ? *OwnedPageRef(tt, i, s, "set_pages_array_wb").first
-                          : OwnedPageAt(tt, i, s, frames, "set_pages_array_wb");
-    if (pg.caching != PageCaching::kWB) {  // set_pages_wb() of one page
+  auto set_wb = [&](Page& pg) {  // set_pages_wb() of one page
+    if (pg.caching != PageCaching::kWB) {
       pg.caching = PageCaching::kWB;
       ++counters_.caching_changes;
     }
-  });
+  };
+  if (reference_) {
+    tt.pages.ReadRange(0, tt.num_pages, [&](uint64_t i, const Slot& s) {
+      set_wb(*OwnedPageRef(tt, i, s, "set_pages_array_wb").first);
+    });
+    return;
+  }
+  // A slot chunk at a time; inside it, the slots of a block (consecutive
+  // frames, owned by their slots) with the struct page of the next frame
+  // at hand. Any other slot is looked up and checked on its own, which
+  // crashes where the reference path does.
+  constexpr uint64_t kChunk = SparseArray<Slot>::kChunkEntries;
+  constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
+  SparseArray<Page>::Walker frames(pages_);
+  const uint32_t index = tt.index;
+  for (uint64_t i = 0; i < tt.num_pages;) {
+    const uint64_t end = std::min(tt.num_pages, (i / kChunk + 1) * kChunk);
+    const Slot* slot = tt.pages.Find(i);
+    if (slot == nullptr) NotOwnedPage(tt, i, Slot(), "set_pages_array_wb");  // NULL slots
+    while (i < end) {
+      Page* pg = &OwnedPageAt(tt, i, *slot, frames, "set_pages_array_wb");
+      set_wb(*pg);
+      Pfn f = slot->pfn();
+      for (++i, ++slot; i < end && *slot == Slot::Page(f + 1) && ((f + 1) & kFrameMask) != 0 &&
+                        f + 1 < pages_.size();
+           ++i, ++slot) {
+        ++f;
+        ++pg;
+        if (pg->owner != Owner::kTt || pg->owner_id != index || pg->aux != i) break;
+        set_wb(*pg);
+      }
+    }
+  }
 }
 
 // Models ttm_pool_split_for_swap(): split_page() of a multi-order block
