@@ -318,6 +318,7 @@ TEST(FreeBlock, BlocksWithPagesTheirSlotsDoNotHoldAreFreedWithTheSameCounts) {
 // Random events on a few tts, faults armed at random sites and points,
 // swap space changing: the state compared after every event.
 TEST(BlockRuns, RandomTracesLeaveTheSameStateAfterEveryEvent) {
+  uint64_t backed_up = 0, freed_to_pools = 0;
   for (uint64_t seed = 1; seed <= 12; ++seed) {
     Prng rng(seed);
     Pair p;
@@ -372,7 +373,12 @@ TEST(BlockRuns, RandomTracesLeaveTheSameStateAfterEveryEvent) {
         return;
       }
     }
+    backed_up += p.fast.counters().backed_up_pages;
+    freed_to_pools += p.fast.counters().peak_pool_pages;
   }
+  // The traces reach the paths under test.
+  EXPECT_GT(backed_up, 5000u);
+  EXPECT_GT(freed_to_pools, 1000u);
 }
 
 }  // namespace
