@@ -596,6 +596,7 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
   constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
   SparseArray<Page>::Walker frames(pages_);
   const uint32_t index = tt.index;
+  const uint64_t frames_end = pages_.size();
   for (uint64_t i = 0; i < tt.num_pages;) {
     const uint64_t end = std::min(tt.num_pages, (i / kChunk + 1) * kChunk);
     const Slot* slot = tt.pages.Find(i);
@@ -604,8 +605,9 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
       Page* pg = &OwnedPageAt(tt, i, *slot, frames, "set_pages_array_wb");
       set_wb(*pg);
       Pfn f = slot->pfn();
-      for (++i, ++slot; i < end && *slot == Slot::Page(f + 1) && ((f + 1) & kFrameMask) != 0 &&
-                        f + 1 < pages_.size();
+      // The struct pages of f's chunk of frames that exist.
+      const uint64_t stop = std::min<uint64_t>((uint64_t{f} | kFrameMask) + 1, frames_end);
+      for (++i, ++slot; i < end && f + uint64_t{1} < stop && *slot == Slot::Page(f + 1);
            ++i, ++slot) {
         ++f;
         ++pg;
