@@ -194,6 +194,45 @@ class BackupStore::Walker {
     return idx + 1;
   }
 
+  // How many BackupPage() calls from idx on, idx + 1, ..., are sure to
+  // succeed in a row: inside idx's chunk and the object, and no more than
+  // the store has room for even if every index is new. 0 when the first
+  // might fail.
+  uint64_t Room(uint64_t idx) const {
+    if (object_ == nullptr || idx >= object_->num_pages() ||
+        store_.held_pages_ >= store_.swap_pages_)
+      return 0;
+    return std::min({store_.swap_pages_ - store_.held_pages_, object_->num_pages() - idx,
+                     kChunkMask + 1 - (idx & kChunkMask)});
+  }
+
+  // BackupPage() of the indices idx .. idx + n - 1 (1 <= n <= Room(idx)),
+  // in two halves: Tokens(idx) says where their n tokens go (the caller
+  // writes them), MarkLive() sets their live bits a word at a time, with
+  // the same counts and writeback count. The handles are idx + 1, idx + 2,
+  // ... The tokens pointer is valid until the walker changes the object.
+  Token* Tokens(uint64_t idx) {
+    Seek(idx);
+    if (tokens_ == nullptr) [[unlikely]] AllocateTokens();
+    return &tokens_[idx & kChunkMask];
+  }
+  void MarkLive(uint64_t idx, uint64_t n, bool writeback) {
+    Seek(idx);
+    if (words_ == nullptr) [[unlikely]] AllocateWords();
+    uint64_t added = 0;
+    for (uint64_t at = idx, end = idx + n; at < end;) {
+      const uint64_t k = std::min(64 - at % 64, end - at);
+      const uint64_t bits = (k == 64 ? ~uint64_t{0} : (uint64_t{1} << k) - 1) << (at % 64);
+      uint64_t& word = words_[WordOf(at)];
+      added += static_cast<uint64_t>(std::popcount(bits & ~word));
+      word |= bits;
+      at += k;
+    }
+    object_->live_pages += added;
+    store_.held_pages_ += added;
+    if (writeback) store_.writeback_pages_ += n;
+  }
+
   // BackupStore::Take() of this object.
   std::optional<Token> Take(Handle h) {
     if (!Live(h)) [[unlikely]] return std::nullopt;

@@ -312,6 +312,42 @@ TEST(BackupStoreWalkerTest, WalkerGivesTheResultsAndEffectsOfTheStoresOwnCalls) 
   }
 }
 
+TEST(BackupStoreWalkerTest, TokensAndMarkLiveOfARunAreBackupPageOfEachIndexInTurn) {
+  // Runs from random indices, some over indices already live, with the
+  // swap limit near: Room() never promises a call that would fail, and a
+  // run stored at once leaves the store as BackupPage() of each index does.
+  const uint64_t n = 3 * 4096 + 100;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    BackupStore calls(3000), walked(3000);
+    const BackupId a = calls.Create(n);
+    ASSERT_EQ(walked.Create(n), a);
+    Lcg rng{seed};
+    BackupStore::Walker walker(walked, a);
+    for (int op = 0; op < 300; ++op) {
+      const uint64_t idx = rng.Next(n + 2);
+      const uint64_t room = walker.Room(idx);
+      ASSERT_LE(room, 4096 - idx % 4096);
+      if (room == 0) {
+        // The first call may fail: it is made one by one.
+        ASSERT_EQ(walker.BackupPage(idx, 5, false), calls.BackupPage(a, idx, 5, false));
+        continue;
+      }
+      const uint64_t k = 1 + rng.Next(std::min<uint64_t>(room, 70));
+      const bool writeback = rng.Next(2) == 0;
+      Token* tokens = walker.Tokens(idx);
+      for (uint64_t j = 0; j < k; ++j) {
+        const Token token = static_cast<Token>(rng.Next(1000));
+        tokens[j] = token;
+        ASSERT_EQ(calls.BackupPage(a, idx + j, token, writeback), idx + j + 1)
+            << "seed " << seed << " op " << op;
+      }
+      walker.MarkLive(idx, k, writeback);
+      ASSERT_EQ(StateOf(walked, a), StateOf(calls, a)) << "seed " << seed << " op " << op;
+    }
+    EXPECT_GT(walked.held_pages(), 2900u);  // the limit was reached
+  }
+}
+
 TEST(BackupStoreWalkerTest, LiveRunAndDropRunAreTakesOfEachLiveHandleInTurn) {
   // Stores with holes across chunk boundaries, then runs taken from random
   // handles: the run's tokens are what Take() gives handle by handle, it

@@ -326,6 +326,8 @@ class TtmModel {
   // slots' chunks once (nullptr: looked up one by one).
   void SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id = 0, uint32_t aux = 0,
                   SparseArray<Slot>::ReadCursor* slots = nullptr);
+  template <typename F>
+  void SetOwnerOfBlock(Pfn pfn, uint64_t n, Owner owner, uint32_t id, F reset);
   void SetSlot(TtObject& tt, uint64_t i, Slot value);
   void SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n);
   void SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value, Page* value_page = nullptr);
@@ -379,6 +381,8 @@ class TtmModel {
   void SetPagesArrayWb(TtObject& tt);
   void PoolSplitForSwap(Pfn p);
   uint64_t PoolBackupUnmapOrPurge(TtObject& tt, const BackupFlags& flags);
+  uint64_t PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* slot,
+                         BackupStore::Walker& backup, bool writeback);
   void UpdatePeaks();
 
   // ---- restore (pool_alloc.cc) -------------------------------------------

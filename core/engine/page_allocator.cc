@@ -162,6 +162,39 @@ PageAllocator::FreeError PageAllocator::FreeAt(Pfn pfn_in, uint32_t order) {
   return FreeError::kNone;
 }
 
+uint64_t PageAllocator::AllocatedRun(Pfn pfn_in, uint64_t max) const {
+  const uint64_t pfn = pfn_in;
+  if (pfn >= system_pages_) return 0;
+  const uint64_t end = pfn + std::min(max, system_pages_ - pfn);
+  uint64_t i = pfn;
+  while (i < end) {
+    const uint64_t bit = i % kWordBits;
+    const uint64_t ones = static_cast<uint64_t>(std::countr_one(allocated_[i / kWordBits] >> bit));
+    const uint64_t left = kWordBits - bit;  // bits of i's word from i on
+    i += std::min(ones, left);
+    if (ones < left) break;
+  }
+  return std::min(i, end) - pfn;
+}
+
+void PageAllocator::FreeRun(Pfn pfn_in, uint64_t n) {
+  const uint64_t pfn = pfn_in;
+  assert(n > 0 && AllocatedRun(pfn_in, n) == n);
+  if (!merge_runs_) {
+    for (uint64_t k = 0; k < n; ++k) FreeAt(static_cast<Pfn>(pfn + k), 0);
+    return;
+  }
+  MarkAllocated(pfn, n, false);
+  used_pages_ -= n;
+  // The frames extend the pending run, or start a new one (FreeAt() of
+  // the first, then the inline Free() of the others).
+  if (pfn != run_end_) {
+    Settle();
+    run_first_ = pfn;
+  }
+  run_end_ = pfn + n;
+}
+
 void PageAllocator::MergeFree(uint64_t pfn, uint32_t order) const {
   uint64_t block = pfn;
   uint32_t k = order;

@@ -130,6 +130,14 @@ class PageAllocator {
     return FreeAt(pfn, order);
   }
 
+  // How many of the frames pfn, pfn + 1, ... are allocated, in a row: at
+  // most max, none at or past system_pages.
+  uint64_t AllocatedRun(Pfn pfn, uint64_t max) const;
+  // Free(pfn + k, 0) for k = 0 .. n - 1, in that order, every frame
+  // allocated (an AllocatedRun() of at least n): the same allocated bits,
+  // used_pages() and free lists, a word of allocated bits at a time.
+  void FreeRun(Pfn pfn, uint64_t n);
+
   // Test-only (EngineOptions::reference): false merges every order-0
   // Free() on the spot, as the kernel does, instead of as a run.
   void set_merge_runs(bool merge_runs) {

@@ -222,6 +222,58 @@ TEST(PageAllocatorTest, RunAcrossTheZoneBoundaryMergesOnlyWithinEachZone) {
   EXPECT_EQ(FreeBlocks(a), initial);
 }
 
+TEST(PageAllocatorTest, AllocatedRunCountsAllocatedFramesUpToTheFirstFreeOne) {
+  PageAllocator a(200, 0, 3);
+  std::vector<Pfn> got;
+  while (std::optional<Pfn> p = a.Alloc(0, false)) got.push_back(*p);
+  ASSERT_EQ(a.used_pages(), 200u);
+  ASSERT_EQ(a.Free(130, 0), FreeError::kNone);
+  EXPECT_EQ(a.AllocatedRun(0, 1000), 130u);
+  EXPECT_EQ(a.AllocatedRun(5, 64), 64u);
+  EXPECT_EQ(a.AllocatedRun(60, 10), 10u);
+  EXPECT_EQ(a.AllocatedRun(130, 5), 0u);
+  EXPECT_EQ(a.AllocatedRun(131, 1000), 69u);  // stops at the machine's end
+  EXPECT_EQ(a.AllocatedRun(199, 1), 1u);
+  EXPECT_EQ(a.AllocatedRun(200, 1), 0u);
+  EXPECT_EQ(a.AllocatedRun(3, 0), 0u);
+}
+
+TEST(PageAllocatorTest, FreeRunIsThePageByPageFreesOfItsFrames) {
+  // Random runs of allocated frames freed at once and frame by frame, by
+  // runs and by merges on the spot: the same frames, counts, free lists
+  // and later allocations.
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    PageAllocator bulk(512, 100, 5), single(512, 100, 5), merged(512, 100, 5);
+    merged.set_merge_runs(false);
+    Prng rng(seed);
+    for (int round = 0; round < 200; ++round) {
+      if (rng.Below(2) == 0) {
+        const uint32_t order = static_cast<uint32_t>(rng.Below(6));
+        const bool dma32 = rng.Below(4) == 0;
+        const std::optional<Pfn> p = bulk.Alloc(order, dma32);
+        ASSERT_EQ(single.Alloc(order, dma32), p);
+        ASSERT_EQ(merged.Alloc(order, dma32), p);
+        continue;
+      }
+      const Pfn from = static_cast<Pfn>(rng.Below(512));
+      const uint64_t max = 1 + rng.Below(80);
+      const uint64_t n = bulk.AllocatedRun(from, max);
+      ASSERT_EQ(n, single.AllocatedRun(from, max));
+      ASSERT_LE(n, max);
+      if (n == 0) continue;
+      bulk.FreeRun(from, n);
+      merged.FreeRun(from, n);
+      for (uint64_t k = 0; k < n; ++k)
+        ASSERT_EQ(single.Free(static_cast<Pfn>(from + k), 0), FreeError::kNone);
+      ASSERT_EQ(bulk.used_pages(), single.used_pages());
+      ASSERT_EQ(AllocatedMap(bulk), AllocatedMap(single));
+      ASSERT_EQ(AllocatedMap(merged), AllocatedMap(single));
+      ASSERT_EQ(FreeBlocks(bulk), FreeBlocks(single)) << "seed " << seed << " round " << round;
+      ASSERT_EQ(FreeBlocks(merged), FreeBlocks(single));
+    }
+  }
+}
+
 TEST(PageAllocatorTest, RunsAndPageByPageMergesGiveTheSameFreeLists) {
   // The same ascending, descending and interleaved frees with runs merged
   // as runs and page by page: every free list and every later allocation

@@ -103,6 +103,15 @@ constexpr uint32_t kTtOwners = 1u << static_cast<int>(Owner::kTt) |
 // One bit test, not four comparisons: asked for every page that changes hands.
 constexpr bool TtOwned(Owner o) { return (kTtOwners >> static_cast<int>(o)) & 1; }
 
+// The struct page fields __free_pages() leaves (ResetFreedPage() without
+// the owner): write-back, unmapped, no order, no tail.
+void ClearFreedPage(Page& p) {
+  p.mapped = false;
+  p.caching = PageCaching::kWB;
+  p.tail = false;
+  p.private_order = 0;
+}
+
 }  // namespace
 
 // Model bookkeeping, no kernel counterpart: who holds a page (spec 3.1),
@@ -128,6 +137,53 @@ inline void TtmModel::SetOwnerOf(Page& p, Pfn pfn, Owner owner, uint32_t id, uin
     if (owner == Owner::kTt && aux < t.num_pages && t.pages.Get(aux) == Slot::Page(pfn))
       ++t.resident_slots;
   }
+}
+
+// Model bookkeeping, no kernel counterpart: SetOwnerOf(owner, id) of the
+// struct pages of frames [pfn, pfn + n), each passed to reset(page) first,
+// for an owner that is not a tt's (the system, a pool). A block freed from
+// a tt is usually held by the consecutive slots that own its pages: when
+// those slots hold it, each page its slot owns stops counting for the tt
+// with a look at the page alone, and the counts move once. Anything else
+// goes through SetOwnerOf() (the reference path always does).
+template <typename F>
+void TtmModel::SetOwnerOfBlock(Pfn pfn, uint64_t n, Owner owner, uint32_t id, F reset) {
+  SparseArray<Slot>::ReadCursor slots;
+  const Page head = page(pfn);
+  TtObject* t = head.owner == Owner::kTt ? tt(head.owner_id) : nullptr;
+  bool held = !reference_ && t != nullptr && head.aux < t->num_pages && n <= t->num_pages - head.aux;
+  if (held) {
+    // Branch-free: one test for the block.
+    t->pages.ReadRange(head.aux, n, [&](uint64_t k, const Slot& s) {
+      held &= s == Slot::Page(pfn + static_cast<Pfn>(k - head.aux));
+    });
+  }
+  if (!held) {
+    pages_.MutateRange(pfn, n, [&](uint64_t f, Page& p) {
+      reset(p);
+      SetOwnerOf(p, static_cast<Pfn>(f), owner, id, 0, reference_ ? nullptr : &slots);
+    });
+    return;
+  }
+  const uint32_t index = head.owner_id;
+  uint32_t moved = 0;
+  pages_.MutateRange(pfn, n, [&](uint64_t f, Page& p) {
+    reset(p);
+    // Owned by its slot, which holds it: Disown() counts it out as
+    // resident.
+    if (p.owner == Owner::kTt && p.owner_id == index && p.aux == head.aux + (f - pfn)) [[likely]] {
+      ++moved;
+      p.owner = owner;
+      p.owner_id = id;
+      p.aux = 0;
+    } else {
+      SetOwnerOf(p, static_cast<Pfn>(f), owner, id, 0, &slots);
+    }
+  });
+  owner_count_[static_cast<int>(Owner::kTt)] -= moved;
+  owner_count_[static_cast<int>(owner)] += moved;
+  t->owned_pages -= moved;
+  t->resident_slots -= moved;
 }
 
 // Model bookkeeping, no kernel counterpart: the first half of
@@ -328,12 +384,9 @@ void TtmModel::FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
   ReportFreedPages(pfn, order, head.tail, mapped, uncached, tt);
   const PageAllocator::FreeError error = allocator_.Free(pfn, order);
   if (error != PageAllocator::FreeError::kNone) FreeFailed(error, pfn, order, tt);
-  // The slots that owned the block are walked, not looked up one by one
-  // (the reference path looks them up).
-  SparseArray<Slot>::ReadCursor slots;
-  pages_.MutateRange(pfn, n, [&](uint64_t f, Page& p) {
-    ResetFreedPage(p, static_cast<Pfn>(f), reference_ ? nullptr : &slots);
-  });
+  // ResetFreedPage() of each page, the block's owner counts moved at once
+  // where they can be.
+  SetOwnerOfBlock(pfn, n, Owner::kSystem, 0, [](Page& p) { ClearFreedPage(p); });
 }
 
 // Report bookkeeping, no kernel counterpart: FreeToSystem()'s reports on
@@ -368,10 +421,7 @@ void TtmModel::FreeFailed(PageAllocator::FreeError error, Pfn pfn, uint32_t orde
 // Models the struct page of frame pfn after __free_pages(): the system's,
 // write-back, unmapped, no order, no tail.
 inline void TtmModel::ResetFreedPage(Page& p, Pfn pfn, SparseArray<Slot>::ReadCursor* slots) {
-  p.mapped = false;
-  p.caching = PageCaching::kWB;
-  p.tail = false;
-  p.private_order = 0;
+  ClearFreedPage(p);
   SetOwnerOf(p, pfn, Owner::kSystem, 0, 0, slots);
 }
 
@@ -404,15 +454,10 @@ void TtmModel::PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt) {
                " is pooled in an order-" + std::to_string(pt.order) + " pool type");
   uint64_t wrong_caching = 0, mapped = 0;
   const PageCaching want = ToPageCaching(pt.caching);
-  // The slots that owned the block are walked, not looked up one by one
-  // (the reference path looks them up).
-  SparseArray<Slot>::ReadCursor slots;
-  pages_.MutateRange(p, n, [&](uint64_t f, Page& pg) {
+  SetOwnerOfBlock(p, n, Owner::kPool, static_cast<uint32_t>(type_index), [&](Page& pg) {
     wrong_caching += pg.caching != want;
     mapped += pg.mapped;
     pg.token = kZeroToken;
-    SetOwnerOf(pg, static_cast<Pfn>(f), Owner::kPool, static_cast<uint32_t>(type_index), 0,
-               reference_ ? nullptr : &slots);
   });
   if (wrong_caching) {
     // A pool entry of the wrong caching breaks both the pool's contract
@@ -531,17 +576,46 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
 // calls it: every slot must hold a page (4.13: a NULL or handle slot is a
 // crash in the kernel).
 void TtmModel::SetPagesArrayWb(TtObject& tt) {
-  // A block's slots hold consecutive frames: their struct pages are
-  // walked (the reference path looks each one up).
-  SparseArray<Page>::Walker frames(pages_);
-  tt.pages.ReadRange(0, tt.num_pages, [&](uint64_t i, const Slot& s) {
-    Page& pg = reference_ ? *OwnedPageRef(tt, i, s, "set_pages_array_wb").first
-                          : OwnedPageAt(tt, i, s, frames, "set_pages_array_wb");
-    if (pg.caching != PageCaching::kWB) {  // set_pages_wb() of one page
+  auto set_wb = [&](Page& pg) {  // set_pages_wb() of one page
+    if (pg.caching != PageCaching::kWB) {
       pg.caching = PageCaching::kWB;
       ++counters_.caching_changes;
     }
-  });
+  };
+  if (reference_) {
+    tt.pages.ReadRange(0, tt.num_pages, [&](uint64_t i, const Slot& s) {
+      set_wb(*OwnedPageRef(tt, i, s, "set_pages_array_wb").first);
+    });
+    return;
+  }
+  // A slot chunk at a time; inside it, the slots of a block (consecutive
+  // frames, owned by their slots) with the struct page of the next frame
+  // at hand. Any other slot is looked up and checked on its own, which
+  // crashes where the reference path does.
+  constexpr uint64_t kChunk = SparseArray<Slot>::kChunkEntries;
+  constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
+  SparseArray<Page>::Walker frames(pages_);
+  const uint32_t index = tt.index;
+  const uint64_t frames_end = pages_.size();
+  for (uint64_t i = 0; i < tt.num_pages;) {
+    const uint64_t end = std::min(tt.num_pages, (i / kChunk + 1) * kChunk);
+    const Slot* slot = tt.pages.Find(i);
+    if (slot == nullptr) NotOwnedPage(tt, i, Slot(), "set_pages_array_wb");  // NULL slots
+    while (i < end) {
+      Page* pg = &OwnedPageAt(tt, i, *slot, frames, "set_pages_array_wb");
+      set_wb(*pg);
+      Pfn f = slot->pfn();
+      // The struct pages of f's chunk of frames that exist.
+      const uint64_t stop = std::min<uint64_t>((uint64_t{f} | kFrameMask) + 1, frames_end);
+      for (++i, ++slot; i < end && f + uint64_t{1} < stop && *slot == Slot::Page(f + 1);
+           ++i, ++slot) {
+        ++f;
+        ++pg;
+        if (pg->owner != Owner::kTt || pg->owner_id != index || pg->aux != i) break;
+        set_wb(*pg);
+      }
+    }
+  }
 }
 
 // Models ttm_pool_split_for_swap(): split_page() of a multi-order block

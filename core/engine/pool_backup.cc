@@ -98,6 +98,16 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
       for (; i < end; ++i, ++slot) {
         const Slot s = *slot;
         if (s.is_null()) continue;
+        // Past the first page, a run of pages the loop has nothing to
+        // decide for goes at once; anything else takes the loop below.
+        if (shrunken != 0 && s.is_page() && !faults_.armed(FaultSite::kBackupPage)) {
+          if (const uint64_t n = PoolBackupRun(tt, i, end - i, slot, backup, flags.writeback)) {
+            shrunken += n;
+            i += n - 1;
+            slot += n - 1;
+            continue;
+          }
+        }
         Page& pg = OwnedPageAt(tt, i, s, frames, "ttm_pool_split_for_swap");
         // Past a block's head the pages are split already: nothing to do,
         // seen on the page in hand.
@@ -130,6 +140,65 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
 
   if (shrunken) tt.page_flags |= kTtFlagPrivBackedUp | kTtFlagSwapped;
   return shrunken ? static_cast<int64_t>(shrunken) : ret;
+}
+
+// Models pages [i, i + n) of ttm_pool_backup_tt()'s page loop (V13) at
+// once, past its first page, where the loop has nothing to decide: slots
+// holding consecutive frames their slots own, each clean for put_page()
+// (no tail of an unsplit block, unmapped, write-back, allocated), no fault
+// armed at backup_page, and room in the store for all of them. The
+// effects are the loop's: each block head met is split, the n pages are
+// stored, freed to the system and replaced by their handles, the
+// backup_page calls counted, and the backup's peak (the only one that can
+// move past the first page, and rising with every page) is taken at the
+// end. At most `max` pages (the slots of *slot's chunk).
+// Returns n; 0, with nothing changed, when page i is not such a page.
+uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* slot,
+                                 BackupStore::Walker& backup, bool writeback) {
+  const Pfn first = slot->pfn();
+  if (first >= pages_.size()) return 0;
+  max = std::min({max, backup.Room(i), pages_.size() - first});
+  max = allocator_.AllocatedRun(first, max);
+  constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
+  // Page k qualifies (its slot holds frame first + k, checked before).
+  // OwnedBySlot() with tt's index read once (the stores to struct pages
+  // could alias it).
+  const uint32_t index = tt.index;
+  auto clean = [&](const Page& p, uint64_t k) {
+    return p.owner == Owner::kTt && p.owner_id == index && p.aux == i + k && !p.tail &&
+           !p.mapped && p.caching == PageCaching::kWB;
+  };
+  Page* pg = &pages_.Mutable(first);
+  if (max == 0 || !clean(*pg, 0)) return 0;
+  // One page after another, in the loop's order: a split at a head clears
+  // the tail marks of the pages after it before they are looked at.
+  Token* tokens = backup.Tokens(i);
+  uint64_t n = 0;
+  for (;;) {
+    if (pg->private_order != 0) PoolSplitForSwap(first + static_cast<Pfn>(n));
+    tokens[n] = pg->token;
+    // ResetFreedPage() of a clean page: SetOwnerOf(kSystem).
+    pg->owner = Owner::kSystem;
+    pg->owner_id = 0;
+    pg->aux = 0;
+    slot[n] = Slot::Handle(i + n + 1);
+    if (++n == max) break;
+    const Pfn f = first + static_cast<Pfn>(n);
+    if (slot[n] != Slot::Page(f)) break;
+    pg = (f & kFrameMask) == 0 ? &pages_.Mutable(f) : pg + 1;
+    if (!clean(*pg, n)) break;
+  }
+  backup.MarkLive(i, n, writeback);
+  allocator_.FreeRun(first, n);
+  faults_.CallsUnarmed(FaultSite::kBackupPage, n, true);
+  // Disown() of pages their slots held, StoreSlot() of handles other than 0.
+  owner_count_[static_cast<int>(Owner::kTt)] -= n;
+  owner_count_[static_cast<int>(Owner::kSystem)] += n;
+  tt.owned_pages -= static_cast<uint32_t>(n);
+  tt.resident_slots -= static_cast<uint32_t>(n);
+  tt.handle_slots += static_cast<uint32_t>(n);
+  counters_.peak_backup_pages = std::max(counters_.peak_backup_pages, store_.held_pages());
+  return n;
 }
 
 // Models the block walk of ttm_pool_backup_tt() (V13), the same in

@@ -1,0 +1,385 @@
+// Issue 11: the fast engine backs up and frees pages a run at a time where
+// the kernel's per-page loop has nothing to decide:
+// - the V13 backup loop (PoolBackupRun()) stores, frees and replaces a run
+//   of slots holding consecutive frames their slots own at once, with no
+//   fault armed at backup_page and room in the store for the whole run;
+// - the free paths hand a block owned by consecutive slots of one tt to
+//   the system or a pool with its counts gathered once.
+// The reference engine goes page by page. Both must leave exactly the same
+// state: every struct page, the allocator, the store, every slot and
+// count, the fault-site calls (global and per object) and the counters.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "core/engine/engine.h"
+#include "core/engine/model.h"
+#include "core/engine/testing.h"
+#include "core/prng.h"
+
+namespace ttm {
+namespace {
+
+using testing::Allocate;
+using testing::Fail;
+using testing::FailOrdersFrom;
+using testing::Invariants;
+using testing::SetSwapPages;
+using testing::Tt;
+
+// Runs the same events on a fast and a reference engine.
+struct Pair : testing::FastAndReference {
+  Outcome Apply(const EventBody& e) {
+    const Outcome a = fast.Apply(e);
+    const Outcome b = slow.Apply(e);
+    EXPECT_EQ(a.ret, b.ret);
+    EXPECT_EQ(Invariants(a.violations), Invariants(b.violations));
+    return a;
+  }
+  // Both engines' models, to set up an odd state by hand.
+  template <typename F>
+  void OnBoth(F f) {
+    f(EngineTestPeer::Model(fast));
+    f(EngineTestPeer::Model(slow));
+  }
+};
+
+void ExpectSameCalls(const ClonePtr<CallCounts>& a, const ClonePtr<CallCounts>& b) {
+  ASSERT_EQ(a == nullptr, b == nullptr);
+  if (a == nullptr) return;
+  for (int s = 0; s < kNumFaultSites; ++s) {
+    EXPECT_EQ((*a)[s].all, (*b)[s].all) << s;
+    EXPECT_EQ((*a)[s].interruptible, (*b)[s].interruptible) << s;
+  }
+}
+
+// Everything the two engines hold, compared.
+void ExpectSameState(Pair& p) {
+  const TtmModel& a = EngineTestPeer::Model(p.fast);
+  const TtmModel& b = EngineTestPeer::Model(p.slow);
+  const uint64_t frames = a.allocator().system_pages();
+  for (uint64_t f = 0; f < frames; ++f) {
+    ASSERT_TRUE(a.page(static_cast<Pfn>(f)) == b.page(static_cast<Pfn>(f))) << "pfn " << f;
+    ASSERT_EQ(a.allocator().IsAllocated(static_cast<Pfn>(f)), b.allocator().IsAllocated(static_cast<Pfn>(f)))
+        << "pfn " << f;
+  }
+  for (uint32_t k = 0; k <= a.allocator().max_order(); ++k)
+    EXPECT_EQ(a.allocator().free_blocks(k), b.allocator().free_blocks(k)) << "order " << k;
+  EXPECT_EQ(a.allocator().used_pages(), b.allocator().used_pages());
+  for (int o = 0; o < kNumOwners; ++o)
+    EXPECT_EQ(a.owner_count(static_cast<Owner>(o)), b.owner_count(static_cast<Owner>(o))) << o;
+  EXPECT_EQ(a.store().held_pages(), b.store().held_pages());
+  EXPECT_EQ(a.store().writeback_pages(), b.store().writeback_pages());
+  EXPECT_EQ(a.allocated_pages(), b.allocated_pages());
+  for (size_t t = 0; t < a.pool_types().size(); ++t)
+    EXPECT_EQ(a.pool_types()[t].pages, b.pool_types()[t].pages) << "pool type " << t;
+  for (int s = 0; s < kNumFaultSites; ++s) {
+    const FaultSite site = static_cast<FaultSite>(s);
+    EXPECT_EQ(a.faults().calls(site).all, b.faults().calls(site).all) << s;
+    EXPECT_EQ(a.faults().calls(site).interruptible, b.faults().calls(site).interruptible) << s;
+    EXPECT_EQ(a.faults().fired(site), b.faults().fired(site)) << s;
+  }
+  // Counters holds uint64_t fields only: compared whole.
+  EXPECT_EQ(std::memcmp(&a.counters(), &b.counters(), sizeof(Counters)), 0);
+  EXPECT_EQ(a.counters().peak_backup_pages, b.counters().peak_backup_pages);
+  EXPECT_EQ(a.counters().peak_system_pages, b.counters().peak_system_pages);
+  EXPECT_EQ(a.counters().splits, b.counters().splits);
+  EXPECT_EQ(a.live_tts(), b.live_tts());
+  a.ForEachTt([&](const TtObject& x) {
+    const TtObject* y = b.FindTt(x.id);
+    ASSERT_NE(y, nullptr) << x.id;
+    EXPECT_EQ(x.owned_pages, y->owned_pages) << x.id;
+    EXPECT_EQ(x.resident_slots, y->resident_slots) << x.id;
+    EXPECT_EQ(x.handle_slots, y->handle_slots) << x.id;
+    EXPECT_EQ(x.page_flags, y->page_flags) << x.id;
+    EXPECT_EQ(x.backup, y->backup) << x.id;
+    ExpectSameCalls(x.fault_calls, y->fault_calls);
+    for (uint64_t i = 0; i < x.num_pages; ++i) {
+      ASSERT_TRUE(x.pages.Get(i) == y->pages.Get(i)) << "tt " << x.id << " slot " << i;
+      ASSERT_EQ(a.store().IsLive(x.backup, i), b.store().IsLive(y->backup, i)) << x.id << " " << i;
+      ASSERT_EQ(a.store().Peek(x.backup, i + 1), b.store().Peek(y->backup, i + 1)) << x.id << " " << i;
+    }
+  });
+}
+
+// Tts 1 (700 pages, written) and 2 (300) in multi-page blocks; 3 (200)
+// forced into order-0 pages, populated after a free in between so that
+// its frames are not all consecutive.
+void PopulateThree(Pair& p) {
+  p.Apply(Allocate(1, 700));
+  p.Apply(Allocate(2, 300));
+  p.Apply(Allocate(9, 40));
+  p.Apply(Allocate(3, 200));
+  p.Apply(PopulateEvent{1, true});
+  p.Apply(PopulateEvent{9, true});
+  p.Apply(PopulateEvent{2, true});
+  p.Apply(FreeEvent{9});
+  p.Apply(FailOrdersFrom(1));
+  p.Apply(PopulateEvent{3, true});
+  p.Apply(Fail(FaultSite::kAllocPage, 0, 0));  // disarmed
+  p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
+  p.Apply(WriteEvent{3, std::nullopt, std::nullopt});
+}
+
+TEST(BackupRun, WholeBackupsOfBlocksAndScatteredPagesLeaveTheSameState) {
+  Pair p;
+  PopulateThree(p);
+  ExpectSameState(p);
+  EXPECT_EQ(p.Apply(ShrinkEvent{1, false, true}).ret, 700);
+  ExpectSameState(p);
+  EXPECT_EQ(p.Apply(ShrinkEvent{3, false, false}).ret, 200);
+  ExpectSameState(p);
+  EXPECT_EQ(p.Apply(ShrinkEvent{2, false, false}).ret, 300);
+  ExpectSameState(p);
+  EXPECT_EQ(p.Apply(PopulateEvent{1, true}).ret, 0);
+  ExpectSameState(p);
+}
+
+TEST(BackupRun, AFaultArmedAtAnyPageOfTheRunStopsBothAtThatPage) {
+  for (uint64_t after : {0, 1, 2, 63, 64, 65, 100, 511, 512, 513, 699}) {
+    Pair p;
+    PopulateThree(p);
+    p.Apply(Fail(FaultSite::kBackupPage, after, 2));
+    const Outcome out = p.Apply(ShrinkEvent{1, false, false});
+    EXPECT_EQ(out.ret, after == 0 ? static_cast<int64_t>(kENOMEM) : static_cast<int64_t>(after)) << after;
+    ExpectSameState(p);
+    // The second failing call is the next backup's first page.
+    p.Apply(ShrinkEvent{2, false, false});
+    ExpectSameState(p);
+    p.Apply(ShrinkEvent{3, false, false});
+    ExpectSameState(p);
+  }
+}
+
+TEST(BackupRun, AStoreThatFillsInsideARunStopsBothAtTheSamePage) {
+  for (uint64_t swap : {1, 2, 63, 64, 65, 300, 511, 512, 699, 700, 701, 950}) {
+    Pair p;
+    PopulateThree(p);
+    p.Apply(SetSwapPages(swap));
+    p.Apply(ShrinkEvent{1, false, false});
+    ExpectSameState(p);
+    p.Apply(ShrinkEvent{3, false, false});
+    ExpectSameState(p);
+    p.Apply(SetSwapPages(swap + 37));
+    p.Apply(ShrinkEvent{2, false, false});
+    ExpectSameState(p);
+  }
+}
+
+TEST(BackupRun, HalfBackupsStopBothAtTheSameSlot) {
+  Pair p;
+  PopulateThree(p);
+  p.Apply(Fail(FaultSite::kBackupHalf));
+  p.Apply(ShrinkEvent{1, false, false});
+  ExpectSameState(p);
+  p.Apply(Fail(FaultSite::kBackupHalf));
+  p.Apply(ShrinkEvent{3, false, false});
+  ExpectSameState(p);
+}
+
+TEST(BackupRun, OddPagesInsideARunAreTakenPageByPageWithTheSameReports) {
+  Pair p;
+  PopulateThree(p);
+  p.OnBoth([](TtmModel& m) {
+    TtObject& tt = *m.FindTt(1);
+    // Still mapped, not write-back, a NULL slot, two slots swapped (each
+    // slot then holds a page owned by the other: stale, a crash at the
+    // first of them).
+    m.PageForTest(tt.pages.Get(10).pfn()).mapped = true;
+    m.PageForTest(tt.pages.Get(100).pfn()).caching = PageCaching::kWC;
+    m.PokeSlotForTest(tt, 300, Slot());
+    const Slot a = tt.pages.Get(600), b = tt.pages.Get(601);
+    m.PokeSlotForTest(tt, 600, b);
+    m.PokeSlotForTest(tt, 601, a);
+  });
+  EXPECT_FALSE(p.Apply(ShrinkEvent{1, false, false}).violations.empty());
+  ExpectSameState(p);
+}
+
+TEST(BackupRun, AnUnsplitTailFreedOnItsOwnIsReportedByBoth) {
+  Pair p;
+  PopulateThree(p);
+  // Slot 0's block head loses its order: its tails reach the backup loop
+  // unsplit.
+  p.OnBoth([](TtmModel& m) { m.PageForTest(m.FindTt(1)->pages.Get(0).pfn()).private_order = 0; });
+  EXPECT_FALSE(p.Apply(ShrinkEvent{1, false, false}).violations.empty());
+  ExpectSameState(p);
+}
+
+TEST(BackupRun, DmaTtsAndWriteCombinedTtsLeaveTheSameState) {
+  Pair p;
+  p.Apply(Allocate(1, 600, Caching::kWriteCombined, true));
+  p.Apply(Allocate(2, 333, Caching::kUncached));
+  p.Apply(PopulateEvent{1, true});
+  p.Apply(PopulateEvent{2, true});
+  p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
+  p.Apply(ShrinkEvent{1, false, false});
+  ExpectSameState(p);
+  p.Apply(ShrinkEvent{2, false, true});
+  ExpectSameState(p);
+  p.Apply(PopulateEvent{1, true});
+  ExpectSameState(p);
+  p.Apply(UnpopulateEvent{1});
+  ExpectSameState(p);
+  p.Apply(FreeEvent{2});
+  ExpectSameState(p);
+}
+
+// The write-back reset before a backup of a write-combined tt walks the
+// slots a block at a time: a NULL slot, two swapped slots (each holding a
+// page the other owns) or a slot holding another tt's page crash it where
+// the page-by-page walk crashes, with the pages before reset.
+TEST(SetPagesArrayWb, OddSlotsCrashTheResetAtTheSameSlot) {
+  for (const uint64_t odd : {0, 1, 300, 511, 512, 513, 699}) {
+    for (int kind = 0; kind < 4; ++kind) {
+      Pair p;
+      p.Apply(Allocate(1, 700, Caching::kWriteCombined));
+      p.Apply(Allocate(2, 50, Caching::kWriteCombined));
+      p.Apply(PopulateEvent{1, true});
+      p.Apply(PopulateEvent{2, true});
+      p.OnBoth([&](TtmModel& m) {
+        TtObject& tt = *m.FindTt(1);
+        if (kind == 0) {
+          m.PokeSlotForTest(tt, odd, Slot());
+        } else if (kind == 1) {
+          const uint64_t other = odd == 699 ? 698 : odd + 1;
+          const Slot a = tt.pages.Get(odd), b = tt.pages.Get(other);
+          m.PokeSlotForTest(tt, odd, b);
+          m.PokeSlotForTest(tt, other, a);
+        } else if (kind == 2) {
+          m.PokeSlotForTest(tt, odd, m.FindTt(2)->pages.Get(7));
+        } else {
+          m.PageForTest(tt.pages.Get(odd).pfn()).aux = 3;  // in its slot, owned by another
+        }
+      });
+      EXPECT_FALSE(p.Apply(ShrinkEvent{1, false, false}).violations.empty());
+      ExpectSameState(p);
+      EXPECT_EQ(p.fast.counters().caching_changes, p.slow.counters().caching_changes);
+    }
+  }
+}
+
+// Tts of every caching, with and without a dma array, in multi-page
+// blocks: written, unpopulated (cached blocks to the system, the others to
+// their pools), populated again from the pools and freed.
+TEST(FreeBlock, UnpopulatingAndFreeingTtsOfEveryCachingLeavesTheSameState) {
+  Pair p;
+  p.Apply(Allocate(1, 700));
+  p.Apply(Allocate(2, 600, Caching::kWriteCombined, true));
+  p.Apply(Allocate(3, 333, Caching::kUncached));
+  p.Apply(Allocate(4, 257, Caching::kCached, true));
+  for (uint64_t id = 1; id <= 4; ++id) {
+    p.Apply(PopulateEvent{id, true});
+    p.Apply(WriteEvent{id, std::nullopt, std::nullopt});
+  }
+  ExpectSameState(p);
+  for (uint64_t id = 1; id <= 4; ++id) {
+    p.Apply(UnpopulateEvent{id});
+    ExpectSameState(p);
+  }
+  p.Apply(PopulateEvent{2, true});
+  p.Apply(PopulateEvent{3, true});
+  ExpectSameState(p);
+  for (uint64_t id = 1; id <= 4; ++id) {
+    p.Apply(FreeEvent{id});
+    ExpectSameState(p);
+  }
+  p.Apply(PoolShrinkEvent{100000});
+  ExpectSameState(p);
+}
+
+// A block's pages not all held by the slots that own them: a slot
+// overwritten (the page it owned is no longer resident), a page owned by
+// another slot, a page of another tt. The block is freed page by page, or
+// its odd pages are, with the same counts.
+TEST(FreeBlock, BlocksWithPagesTheirSlotsDoNotHoldAreFreedWithTheSameCounts) {
+  for (const Caching caching : {Caching::kCached, Caching::kWriteCombined}) {
+    Pair p;
+    p.Apply(Allocate(1, 700, caching));
+    p.Apply(Allocate(2, 100, caching));
+    p.Apply(PopulateEvent{1, true});
+    p.Apply(PopulateEvent{2, true});
+    p.OnBoth([](TtmModel& m) {
+      TtObject& tt = *m.FindTt(1);
+      m.PokeSlotForTest(tt, 5, Slot());                // inside the first block
+      m.PokeSlotForTest(tt, 520, Slot::Handle(0));     // inside the second
+      // Blocks of their own (slots 640.., 672..), each slot holding its page.
+      m.PageForTest(tt.pages.Get(650).pfn()).aux = 3;  // owned by slot 3
+      m.PageForTest(tt.pages.Get(680).pfn()).owner_id = m.FindTt(2)->index;
+    });
+    p.Apply(UnpopulateEvent{1});
+    ExpectSameState(p);
+    p.Apply(FreeEvent{2});
+    ExpectSameState(p);
+  }
+}
+
+// Random events on a few tts, faults armed at random sites and points,
+// swap space changing: the state compared after every event.
+TEST(BlockRuns, RandomTracesLeaveTheSameStateAfterEveryEvent) {
+  uint64_t backed_up = 0, freed_to_pools = 0;
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    Prng rng(seed);
+    Pair p;
+    std::vector<bool> live(6, false);
+    for (int step = 0; step < 120; ++step) {
+      const uint64_t id = 1 + rng.Below(live.size() - 1);
+      EventBody e;
+      switch (rng.Below(12)) {
+        case 0:
+        case 1:
+          if (live[id]) continue;
+          e = Allocate(id, 1 + rng.Below(900), static_cast<Caching>(rng.Below(3)), rng.Below(3) == 0);
+          live[id] = true;
+          break;
+        case 2:
+        case 3:
+          e = PopulateEvent{id, rng.Below(2) == 0};
+          break;
+        case 4:
+          e = WriteEvent{id, std::nullopt, std::nullopt};
+          break;
+        case 5:
+        case 6:
+          e = ShrinkEvent{id, rng.Below(8) == 0, rng.Below(2) == 0};
+          break;
+        case 7:
+          e = UnpopulateEvent{id};
+          break;
+        case 8:
+          e = FreeEvent{id};
+          live[id] = false;
+          break;
+        case 9: {
+          FailEvent f = Fail(static_cast<FaultSite>(rng.Below(kNumFaultSites)), rng.Below(600),
+                             rng.Below(3));
+          if (f.site == FaultSite::kAllocPage && rng.Below(2) == 0)
+            f.min_order = static_cast<uint32_t>(rng.Below(10));
+          e = f;
+          break;
+        }
+        case 10:
+          e = SetSwapPages(rng.Below(3000));
+          break;
+        default:
+          e = PoolShrinkEvent{rng.Below(400)};
+          break;
+      }
+      p.Apply(e);
+      ExpectSameState(p);
+      if (::testing::Test::HasFailure()) {
+        ADD_FAILURE() << "seed " << seed << " step " << step;
+        return;
+      }
+    }
+    backed_up += p.fast.counters().backed_up_pages;
+    freed_to_pools += p.fast.counters().peak_pool_pages;
+  }
+  // The traces reach the paths under test.
+  EXPECT_GT(backed_up, 5000u);
+  EXPECT_GT(freed_to_pools, 1000u);
+}
+
+}  // namespace
+}  // namespace ttm
