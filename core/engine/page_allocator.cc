@@ -92,6 +92,10 @@ bool PageAllocator::SpansZoneBoundary(uint64_t pfn, uint32_t order) const {
 
 std::optional<uint64_t> PageAllocator::LowestFree(uint32_t order,
                                                    bool dma32_zone) const {
+  // No free block of this order in either zone, or none that fits in the
+  // zone: nothing to search (Alloc() asks every order of both zones).
+  if (free_count_[order] == 0) return std::nullopt;
+  if (!dma32_zone && dma32_pages_ + (uint64_t{1} << order) > system_pages_) return std::nullopt;
   // Free blocks never span the zone boundary, so a block's zone is the zone
   // of its first frame: NORMAL blocks are those starting at or after
   // dma32_pages, DMA32 blocks those starting before it.
