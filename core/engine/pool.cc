@@ -2,6 +2,7 @@
 // drivers/gpu/drm/ttm/ttm_pool.c that the backup engine builds on.
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <string>
 
 #include "core/engine/model.h"
@@ -200,12 +201,11 @@ void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
   }
   // The slots and the frames' struct pages are walked through pointers, a
   // stretch inside one chunk of each at a time (the reference path looks
-  // the pages up). The common slot, empty or a handle, taking a page no tt
-  // holds (the kernel's or a pool's), is SetSlotAt() with its counts
-  // gathered here and added once: the page leaves its owner and is owned,
-  // and held, by the slot. Any other slot goes through SetSlotAt().
+  // the pages up). The common slot, empty or a handle, taking a page the
+  // kernel holds (the allocation loop's block), is SetSlotAt() with its
+  // counts gathered here and added once: the page leaves the kernel and is
+  // owned, and held, by the slot. Any other slot goes through SetSlotAt().
   uint64_t placed = 0, handles_out = 0;
-  std::array<uint64_t, kNumOwners> left{};
   const uint32_t index = tt.index;
   for (uint64_t done = 0; done < n;) {
     const uint64_t i = first + done;
@@ -218,13 +218,12 @@ void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
     for (uint64_t k = 0; k < len; ++k) {
       Page& pg = frames[k];
       const Slot old = slots[k];
-      if (old.is_page() || TtOwned(pg.owner)) [[unlikely]] {
+      if (old.is_page() || pg.owner != Owner::kKernel) [[unlikely]] {
         SetSlotAt(tt, i + k, slots[k], Slot::Page(f + static_cast<Pfn>(k)), &pg);
         continue;
       }
       handles_out += old.is_handle() && old.handle() != 0;
       slots[k] = Slot::Page(f + static_cast<Pfn>(k));
-      ++left[static_cast<int>(pg.owner)];
       pg.owner = Owner::kTt;
       pg.owner_id = index;
       pg.aux = static_cast<uint32_t>(i + k);
@@ -232,7 +231,7 @@ void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
     }
     done += len;
   }
-  for (int o = 0; o < kNumOwners; ++o) owner_count_[o] -= left[o];
+  owner_count_[static_cast<int>(Owner::kKernel)] -= placed;
   owner_count_[static_cast<int>(Owner::kTt)] += placed;
   tt.owned_pages += static_cast<uint32_t>(placed);
   tt.resident_slots += static_cast<uint32_t>(placed);
@@ -297,32 +296,34 @@ std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
       SetOwnerOf(p, static_cast<Pfn>(f), Owner::kKernel);
     });
   } else {
-    // Every struct page of the block is written whole: the head's and the
-    // tails' values are made once. A page the system holds (every page,
+    // Every struct page of the block is written whole, as a tail, then
+    // the head's order and tail bit. A page the system holds (every page,
     // unless the books are broken) leaves it with its count taken once
     // for the block; any other goes through SetOwnerOf().
     Page tail;
     tail.token = zero ? kZeroToken : kPoisonToken;
     tail.owner = Owner::kKernel;
     tail.tail = true;
-    Page first = tail;
-    first.private_order = static_cast<uint8_t>(order);
-    first.tail = false;
+    std::array<uint64_t, 2> tail_bytes;
+    static_assert(sizeof tail_bytes == sizeof tail);
+    std::memcpy(&tail_bytes, &tail, sizeof tail);
     uint64_t from_system = 0;
     pages_.MutateRange(head, n, [&](uint64_t f, Page& p) {
-      const Page& fresh = f == head ? first : tail;
       if (p.owner != Owner::kSystem) [[unlikely]] {
-        p.token = fresh.token;
-        p.private_order = fresh.private_order;
+        p.token = tail.token;
+        p.private_order = 0;
         p.caching = PageCaching::kWB;
         p.mapped = false;
-        p.tail = fresh.tail;
+        p.tail = true;
         SetOwnerOf(p, static_cast<Pfn>(f), Owner::kKernel);
         return;
       }
-      p = fresh;
+      std::memcpy(static_cast<void*>(&p), &tail_bytes, sizeof p);  // one 16-byte store
       ++from_system;
     });
+    Page& first = P(head);
+    first.private_order = static_cast<uint8_t>(order);
+    first.tail = false;
     owner_count_[static_cast<int>(Owner::kSystem)] -= from_system;
     owner_count_[static_cast<int>(Owner::kKernel)] += from_system;
   }

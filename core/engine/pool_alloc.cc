@@ -45,6 +45,29 @@ class SlotReader {
   const Slot* slots_ = nullptr;
 };
 
+// Integrity bookkeeping with the copy of ttm_backup_copy_page(), no kernel
+// counterpart of its own: the fast restore's inner loop over len entries k
+// of a run, old_pages entry k holding handle h + k, slot first + k holding
+// frame f + k (struct page frames[k]) and owning it, the backup holding
+// tokens[k], which is what was last written there (when want vouches for
+// the slots). Copies each such entry's token and stops at the first entry
+// that is anything else. Kept apart from PoolRestoreTt() so that its few
+// values stay in registers. Return: entries copied.
+template <bool kVerify>
+uint64_t CopyHandleRun(const Slot* old, Handle h, const Slot* slots, Pfn f, Page* frames,
+                       const Token* tokens, ContentTokens want, uint64_t first, uint32_t tt_index,
+                       uint64_t len) {
+  uint64_t k = 0;
+  for (; k < len; ++k) {
+    if (old[k] != Slot::Handle(h + k) || slots[k] != Slot::Page(f + static_cast<Pfn>(k))) break;
+    Page& p = frames[k];
+    if (p.owner != Owner::kTt || p.owner_id != tt_index || p.aux != first + k) break;
+    if (kVerify && tokens[k] != want.At(first + k)) break;
+    p.token = tokens[k];
+  }
+  return k;
+}
+
 }  // namespace
 
 // Models ttm_pool_restore_valid(): the current chunk is not fully restored.
@@ -295,24 +318,33 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
     const uint64_t first = restore->first_page + i;
     const Slot* old = restore->old_pages.data() + i;
     uint64_t n = 0, verified = 0;
-    // A segment at a time: slots of one chunk whose content one run of
-    // the content map vouches for (or none does).
+    // A segment at a time: slots of one chunk holding consecutive frames
+    // of one chunk of struct pages, whose content one run of the content
+    // map vouches for (or none does).
+    constexpr uint64_t kPageMask = SparseArray<Page>::kChunkEntries - 1;
     while (n < live) {
       uint64_t slots_end = 0, run_end = 0;
       const Slot* slot = slots.Chunk(first + n, &slots_end);
       const ContentTokens* want = expected.Run(first + n, &run_end);
-      if (slot == nullptr) break;  // NULL slots
-      const uint64_t stop = std::min({live, slots_end - first, run_end - first});
-      const uint64_t start = n;
-      for (; n < stop; ++n, ++slot) {
-        if (old[n] != Slot::Handle(h + n) || !slot->is_page()) break;
-        Page& p = frames.At(slot->pfn());
-        if (!OwnedBySlot(p, tt, first + n)) break;
-        if (want != nullptr && tokens[n] != want->At(first + n)) break;
-        p.token = tokens[n];
-      }
-      if (want != nullptr) verified += n - start;
-      if (n < stop) break;
+      if (slot == nullptr || !slot->is_page()) break;  // NULL slots, or not a page
+      const Pfn f = slot->pfn();
+      const uint64_t len = std::min({live, slots_end - first, run_end - first}) - n;
+      const uint64_t seg = std::min(len, kPageMask + 1 - (f & kPageMask));
+      Page* run_pages = &pages_.Mutable(f);
+      const uint64_t k =
+          want != nullptr
+              ? CopyHandleRun<true>(old + n, h + n, slot, f, run_pages, tokens + n, *want, first + n,
+                                    tt.index, seg)
+              : CopyHandleRun<false>(old + n, h + n, slot, f, run_pages, tokens + n,
+                                     ContentTokens(0, 0), first + n, tt.index, seg);
+      if (want != nullptr) verified += k;
+      n += k;
+      if (k == seg) continue;
+      // Stopped inside the segment: at a slot holding another frame, a new
+      // segment starts there; at anything else the run ends.
+      if (!(slot[k].is_page() && slot[k].pfn() != f + static_cast<Pfn>(k) &&
+            old[n] == Slot::Handle(h + n)))
+        break;
     }
     if (n == 0) return 0;
     faults_.CallsUnarmed(FaultSite::kCopyPage, n, ctx.interruptible);
@@ -411,24 +443,35 @@ class PoolAllocation {
                   "the restore starts again from slot " + std::to_string(c.pages) + " although " +
                       std::to_string(restore->alloced_pages) + " page(s) were already restored (4.9)");
       }
-      // The slots are found a chunk at a time (they are written by
-      // SetSlots() below in any case). The common entry, a handle moved
-      // over a free entry, is handled inline.
+      // The slots are walked through a pointer, a chunk at a time (they are
+      // written by SetSlots() below in any case). The common entry, a
+      // handle moved over a free entry, is handled inline, its count taken
+      // once; any other goes through MoveToOldPages(). The reference path
+      // takes every entry through it.
       Slot* old_pages = restore->old_pages.data();
-      const bool reference = m_.reference();
-      tt_.pages.MutateRange(c.pages, n, [&](uint64_t i, Slot& slot) {
-        const uint64_t j = i - c.pages;
-        const Slot s = slot;
-        if (s.is_handle() && !old_pages[j].is_page() && !reference) [[likely]] {
-          old_pages[j] = s;
-          // StoreSlot() of NULL over a handle: one handle slot fewer
-          // unless it is handle 0.
-          if (s.handle() != 0) --tt_.handle_slots;
-          slot = Slot();
-          return;
+      if (m_.reference()) {
+        for (uint64_t j = 0; j < n; ++j) MoveToOldPages(*restore, j, c.pages + j);
+      } else {
+        constexpr uint64_t kMask = SparseArray<Slot>::kChunkEntries - 1;
+        uint64_t handles_out = 0;
+        for (uint64_t j = 0; j < n;) {
+          Slot* slots = &tt_.pages.Mutable(c.pages + j);  // chunks never move
+          const uint64_t len = std::min(n - j, kMask + 1 - ((c.pages + j) & kMask));
+          for (uint64_t k = 0; k < len; ++k, ++j) {
+            const Slot s = slots[k];
+            if (!s.is_handle() || old_pages[j].is_page()) [[unlikely]] {
+              MoveToOldPages(*restore, j, c.pages + j);
+              continue;
+            }
+            old_pages[j] = s;
+            // StoreSlot() of NULL over a handle: one handle slot fewer
+            // unless it is handle 0.
+            handles_out += s.handle() != 0;
+            slots[k] = Slot();
+          }
         }
-        MoveToOldPages(*restore, j, i);
-      });
+        tt_.handle_slots -= static_cast<uint32_t>(handles_out);
+      }
       restore->order = order;
       restore->restored_pages = 0;
       restore->first_page = c.pages;
