@@ -383,7 +383,10 @@ class TtmModel {
 
   // ---- restore (pool_alloc.cc) -------------------------------------------
   static bool RestoreValid(const RestoreState* restore);
-  int PoolRestoreTt(TtObject& tt, const OperationCtx& ctx);
+  // `placed`: the frame that ttm_pool_page_allocated() has just placed at
+  // the chunk's first slot, the chunk's slots and pages untouched since
+  // (each slot holds frame placed + j and owns it); nullopt when not known.
+  int PoolRestoreTt(TtObject& tt, const OperationCtx& ctx, std::optional<Pfn> placed = std::nullopt);
   // Integrity bookkeeping: ExpectedToken() for the slots of one restore
   // call, a ContentMap run at a time (the content map does not change
   // while a restore copies).

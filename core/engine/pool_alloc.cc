@@ -51,17 +51,22 @@ class SlotReader {
 // frame f + k (struct page frames[k]) and owning it, the backup holding
 // tokens[k], which is what was last written there (when want vouches for
 // the slots). Copies each such entry's token and stops at the first entry
-// that is anything else. Kept apart from PoolRestoreTt() so that its few
-// values stay in registers. Return: entries copied.
-template <bool kVerify>
-uint64_t CopyHandleRun(const Slot* old, Handle h, const Slot* slots, Pfn f, Page* frames,
-                       const Token* tokens, ContentTokens want, uint64_t first, uint32_t tt_index,
-                       uint64_t len) {
+// that is anything else. kPlaced: the slots are known to hold those frames
+// and own them (the block just placed), so they are not read. Kept apart
+// from PoolRestoreTt() so that its few values stay in registers.
+// Return: entries copied.
+template <bool kVerify, bool kPlaced>
+[[gnu::noinline]] uint64_t CopyHandleRun(const Slot* old, Handle h, const Slot* slots, Pfn f,
+                                         Page* frames, const Token* tokens, ContentTokens want,
+                                         uint64_t first, uint32_t tt_index, uint64_t len) {
   uint64_t k = 0;
   for (; k < len; ++k) {
-    if (old[k] != Slot::Handle(h + k) || slots[k] != Slot::Page(f + static_cast<Pfn>(k))) break;
+    if (old[k] != Slot::Handle(h + k)) break;
     Page& p = frames[k];
-    if (p.owner != Owner::kTt || p.owner_id != tt_index || p.aux != first + k) break;
+    if (!kPlaced) {
+      if (slots[k] != Slot::Page(f + static_cast<Pfn>(k))) break;
+      if (p.owner != Owner::kTt || p.owner_id != tt_index || p.aux != first + k) break;
+    }
     if (kVerify && tokens[k] != want.At(first + k)) break;
     p.token = tokens[k];
   }
@@ -292,7 +297,7 @@ bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
 // and dropped; a retained page is split, copied and freed to the system;
 // handle 0 is skipped without counting (4.11). Stops at the first copy
 // error, keeping restored_pages at the failed entry.
-int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
+int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx, std::optional<Pfn> placed) {
   RestoreState* restore = tt.restore.get();
   if (!RestoreValid(restore)) return 0;
   const uint64_t nr = uint64_t{1} << restore->order;
@@ -323,27 +328,32 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
     // map vouches for (or none does).
     constexpr uint64_t kPageMask = SparseArray<Page>::kChunkEntries - 1;
     while (n < live) {
-      uint64_t slots_end = 0, run_end = 0;
-      const Slot* slot = slots.Chunk(first + n, &slots_end);
+      uint64_t slots_end = ~uint64_t{0}, run_end = 0;
       const ContentTokens* want = expected.Run(first + n, &run_end);
-      if (slot == nullptr || !slot->is_page()) break;  // NULL slots, or not a page
-      const Pfn f = slot->pfn();
+      const Slot* slot = nullptr;
+      Pfn f = 0;
+      if (placed) {
+        f = *placed + static_cast<Pfn>(i + n);
+      } else {
+        slot = slots.Chunk(first + n, &slots_end);
+        if (slot == nullptr || !slot->is_page()) break;  // NULL slots, or not a page
+        f = slot->pfn();
+      }
       const uint64_t len = std::min({live, slots_end - first, run_end - first}) - n;
       const uint64_t seg = std::min(len, kPageMask + 1 - (f & kPageMask));
       Page* run_pages = &pages_.Mutable(f);
-      const uint64_t k =
-          want != nullptr
-              ? CopyHandleRun<true>(old + n, h + n, slot, f, run_pages, tokens + n, *want, first + n,
-                                    tt.index, seg)
-              : CopyHandleRun<false>(old + n, h + n, slot, f, run_pages, tokens + n,
-                                     ContentTokens(0, 0), first + n, tt.index, seg);
+      const ContentTokens tokens_wanted = want != nullptr ? *want : ContentTokens(0, 0);
+      const auto copy = want != nullptr ? (placed ? CopyHandleRun<true, true> : CopyHandleRun<true, false>)
+                                        : (placed ? CopyHandleRun<false, true> : CopyHandleRun<false, false>);
+      const uint64_t k = copy(old + n, h + n, slot, f, run_pages, tokens + n, tokens_wanted, first + n,
+                              tt.index, seg);
       if (want != nullptr) verified += k;
       n += k;
       if (k == seg) continue;
       // Stopped inside the segment: at a slot holding another frame, a new
       // segment starts there; at anything else the run ends.
-      if (!(slot[k].is_page() && slot[k].pfn() != f + static_cast<Pfn>(k) &&
-            old[n] == Slot::Handle(h + n)))
+      if (placed || !(slot[k].is_page() && slot[k].pfn() != f + static_cast<Pfn>(k) &&
+                      old[n] == Slot::Handle(h + n)))
         break;
     }
     if (n == 0) return 0;
@@ -557,7 +567,7 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
         if (r) goto error_free_page;
         caching = c.pages;
         if (RestoreValid(tt.restore.get())) {
-          r = PoolRestoreTt(tt, ctx);
+          r = PoolRestoreTt(tt, ctx, p);
           if (r) goto error_free_all;
         }
         if (c.remaining < (uint64_t{1} << order)) break;
@@ -571,7 +581,7 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
       r = alloc.PageAllocated(order, *p, c);
       if (r) goto error_free_page;
       if (RestoreValid(tt.restore.get())) {
-        r = PoolRestoreTt(tt, ctx);
+        r = PoolRestoreTt(tt, ctx, p);
         if (r) goto error_free_all;
       }
     }
