@@ -374,7 +374,10 @@ class TtmModel {
   int PoolMap(TtObject& tt, uint32_t order, Pfn p, uint64_t& dma_cursor);
   int PoolMapBlock(TtObject& tt, uint32_t order, Pfn p);
   void PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pages);
-  int PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching);
+  // `placed`: slots [first, last) were placed by the running allocation
+  // and not touched since, so each owns the page it holds.
+  int PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching,
+                       bool placed = false);
   void SetPagesWb(Pfn p, uint64_t num_pages);
   void SetPagesArrayWb(TtObject& tt);
   void PoolSplitForSwap(Pfn p);

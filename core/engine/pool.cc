@@ -566,7 +566,8 @@ void TtmModel::PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pag
 
 // Models ttm_pool_apply_caching() on x86: converts slots [first, last)
 // from WB to WC/UC in one batch (set_pages_array_wc/uc), which may fail.
-int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching) {
+int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching,
+                               bool placed) {
   if (first >= last || caching == Caching::kCached) return 0;
   if (faults_.Call(FaultSite::kSetCaching) != 0) return kENOMEM;
   const PageCaching want = ToPageCaching(caching);
@@ -584,7 +585,8 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
   // A block's slots hold consecutive frames: a stretch of slots inside one
   // chunk holding frames f, f + 1, ... inside one chunk of struct pages is
   // walked through two pointers, its changes counted once (before a crash
-  // too: the pages before the bad slot were changed).
+  // too: the pages before the bad slot were changed). Slots the running
+  // allocation placed own their pages: not checked.
   constexpr uint64_t kSlotMask = SparseArray<Slot>::kChunkEntries - 1;
   constexpr uint64_t kPageMask = SparseArray<Page>::kChunkEntries - 1;
   const uint32_t index = tt.index;
@@ -602,7 +604,7 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
     uint64_t k = 0;
     for (; k < len && slots[k] == Slot::Page(f + static_cast<Pfn>(k)); ++k) {
       Page& pg = frames[k];
-      if (pg.owner != Owner::kTt || pg.owner_id != index || pg.aux != i + k) [[unlikely]] {
+      if (!placed && (pg.owner != Owner::kTt || pg.owner_id != index || pg.aux != i + k)) [[unlikely]] {
         counters_.caching_changes += changes;
         NotOwnedPage(tt, i + k, slots[k], kWho);
       }

@@ -553,13 +553,16 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
     }
   }
 
+  // Slots from here on are placed by this call: ttm_pool_page_allocated()
+  // only ever writes at and past the cursor, so they keep their pages.
+  const uint64_t placed_from = c.pages;
   for (; c.remaining; order = std::min(order, Fls(c.remaining))) {
     page_caching = tt.caching;
     pt = PoolSelectType(tt.caching, order);
     p = pt ? PoolTypeTake(*pt) : std::nullopt;
     if (p) {
       ++counters_.pool_hits;
-      r = PoolApplyCaching(tt, caching, c.pages, tt.caching);
+      r = PoolApplyCaching(tt, caching, c.pages, tt.caching, caching >= placed_from);
       if (r) goto error_free_page;
       caching = c.pages;
       do {
@@ -597,7 +600,7 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
     }
   }
 
-  r = PoolApplyCaching(tt, caching, c.pages, tt.caching);
+  r = PoolApplyCaching(tt, caching, c.pages, tt.caching, caching >= placed_from);
   if (r) goto error_free_all;
 
   if (tt.restore) FreeRestore(tt);
