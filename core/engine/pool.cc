@@ -215,20 +215,25 @@ void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
     const uint64_t len =
         std::min({n - done, SparseArray<Slot>::kChunkEntries - (i & (SparseArray<Slot>::kChunkEntries - 1)),
                   SparseArray<Page>::kChunkEntries - (f & (SparseArray<Page>::kChunkEntries - 1))});
+    uint64_t others = 0;  // slots placed through SetSlotAt()
     for (uint64_t k = 0; k < len; ++k) {
       Page& pg = frames[k];
       const Slot old = slots[k];
-      if (old.is_page() || pg.owner != Owner::kKernel) [[unlikely]] {
-        SetSlotAt(tt, i + k, slots[k], Slot::Page(f + static_cast<Pfn>(k)), &pg);
-        continue;
+      // The usual slot, empty, tested first: one test.
+      if (!old.is_null() || pg.owner != Owner::kKernel) [[unlikely]] {
+        if (old.is_page() || pg.owner != Owner::kKernel) {
+          SetSlotAt(tt, i + k, slots[k], Slot::Page(f + static_cast<Pfn>(k)), &pg);
+          ++others;
+          continue;
+        }
+        handles_out += old.handle() != 0;
       }
-      handles_out += old.is_handle() && old.handle() != 0;
       slots[k] = Slot::Page(f + static_cast<Pfn>(k));
       pg.owner = Owner::kTt;
       pg.owner_id = index;
       pg.aux = static_cast<uint32_t>(i + k);
-      ++placed;
     }
+    placed += len - others;
     done += len;
   }
   owner_count_[static_cast<int>(Owner::kKernel)] -= placed;
