@@ -438,6 +438,7 @@ class PoolAllocation {
       if (r) return r;
     }
     const uint64_t n = uint64_t{1} << order;
+    uint64_t placed = 0;  // slots already holding their new page
     if (c.pages + n > tt_.num_pages)
       m_.Crash(Invariant::kKernelCrash, &tt_, "a new block is placed beyond the slot array");
     if (RestoreState* restore = tt_.restore.get()) {
@@ -453,18 +454,23 @@ class PoolAllocation {
                   "the restore starts again from slot " + std::to_string(c.pages) + " although " +
                       std::to_string(restore->alloced_pages) + " page(s) were already restored (4.9)");
       }
-      // The slots are walked through a pointer, a chunk at a time (they are
-      // written by SetSlots() below in any case). The common entry, a
-      // handle moved over a free entry, is handled inline, its count taken
-      // once; any other goes through MoveToOldPages(). The reference path
-      // takes every entry through it.
-      Slot* old_pages = restore->old_pages.data();
+      // The fast path first moves and places together, slot by slot, while
+      // each slot is the usual one (a handle over a free old_pages entry,
+      // its new page the kernel's): moving slot i and placing a page in
+      // slot i' != i touch nothing of each other, so this is the kernel's
+      // all moves, then all placements. The rest of the block goes the
+      // kernel's way: its slots are walked through a pointer, the usual
+      // entry handled inline, its count taken once, any other through
+      // MoveToOldPages(); SetSlots() then places its pages. The reference
+      // path takes every entry through MoveToOldPages().
       if (m_.reference()) {
         for (uint64_t j = 0; j < n; ++j) MoveToOldPages(*restore, j, c.pages + j);
       } else {
+        placed = MoveAndPlace(*restore, c.pages, p, n);
+        Slot* old_pages = restore->old_pages.data();
         constexpr uint64_t kMask = SparseArray<Slot>::kChunkEntries - 1;
         uint64_t handles_out = 0;
-        for (uint64_t j = 0; j < n;) {
+        for (uint64_t j = placed; j < n;) {
           Slot* slots = &tt_.pages.Mutable(c.pages + j);  // chunks never move
           const uint64_t len = std::min(n - j, kMask + 1 - ((c.pages + j) & kMask));
           for (uint64_t k = 0; k < len; ++k, ++j) {
@@ -488,12 +494,56 @@ class PoolAllocation {
       restore->alloced_pages += n;
     }
     c.remaining -= n;
-    m_.SetSlots(tt_, c.pages, p, n);
+    m_.SetSlots(tt_, c.pages + placed, p + static_cast<Pfn>(placed), n - placed);
     c.pages += n;
     return 0;
   }
 
  private:
+  // The restore part of ttm_pool_page_allocated() and SetSlots() together
+  // for the block's first slots, first, first + 1, ..., while each holds a
+  // handle, its old_pages entry holds no page and its new page (frame
+  // p + j) is the kernel's: the handle moves to old_pages, the page into
+  // the slot, owned by it; the counts are taken once. Return: the slots
+  // so placed.
+  uint64_t MoveAndPlace(RestoreState& restore, uint64_t first, Pfn p, uint64_t n) {
+    constexpr uint64_t kSlotMask = SparseArray<Slot>::kChunkEntries - 1;
+    constexpr uint64_t kPageMask = SparseArray<Page>::kChunkEntries - 1;
+    Slot* old_pages = restore.old_pages.data();
+    const uint32_t index = tt_.index;
+    uint64_t j = 0, handles_out = 0;
+    while (j < n) {
+      const uint64_t i = first + j;
+      const Pfn f = p + static_cast<Pfn>(j);
+      Slot* slots = &tt_.pages.Mutable(i);  // chunks never move
+      Page* frames = &m_.pages_.Mutable(f);
+      const uint64_t len = std::min({n - j, kSlotMask + 1 - (i & kSlotMask), kPageMask + 1 - (f & kPageMask)});
+      uint64_t k = 0;
+      for (; k < len; ++k) {
+        const Slot s = slots[k];
+        Page& pg = frames[k];
+        if (!s.is_handle() || old_pages[j + k].is_page() || pg.owner != Owner::kKernel) [[unlikely]]
+          break;
+        old_pages[j + k] = s;
+        handles_out += s.handle() != 0;
+        slots[k] = Slot::Page(f + static_cast<Pfn>(k));
+        pg.owner = Owner::kTt;
+        pg.owner_id = index;
+        pg.aux = static_cast<uint32_t>(i + k);
+      }
+      j += k;
+      if (k < len) break;
+    }
+    // The handles left the slots, the pages the kernel: owned, and held,
+    // by the slots.
+    tt_.handle_slots -= static_cast<uint32_t>(handles_out);
+    m_.owner_count_[static_cast<int>(Owner::kKernel)] -= j;
+    m_.owner_count_[static_cast<int>(Owner::kTt)] += j;
+    tt_.owned_pages += static_cast<uint32_t>(j);
+    tt_.resident_slots += static_cast<uint32_t>(j);
+    return j;
+  }
+
   // The restore part of ttm_pool_page_allocated() for one slot: slot i's
   // content moves to old_pages[j] and the slot is cleared.
   void MoveToOldPages(RestoreState& restore, uint64_t j, uint64_t i) {
