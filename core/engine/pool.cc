@@ -201,12 +201,14 @@ void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
   }
   // The slots and the frames' struct pages are walked through pointers, a
   // stretch inside one chunk of each at a time (the reference path looks
-  // the pages up). The common slot, empty or a handle, taking a page the
-  // kernel holds (the allocation loop's block), is SetSlotAt() with its
-  // counts gathered here and added once: the page leaves the kernel and is
-  // owned, and held, by the slot. Any other slot goes through SetSlotAt().
+  // the pages up). The common slot, empty, a handle or a page it does not
+  // own, taking a page the kernel holds (the allocation loop's block), is
+  // SetSlotAt() with its counts gathered here and added once: the page
+  // leaves the kernel and is owned, and held, by the slot. Any other slot
+  // goes through SetSlotAt().
   uint64_t placed = 0, handles_out = 0;
   const uint32_t index = tt.index;
+  SparseArray<Page>::Walker stale(pages_);  // the struct pages stale slots point at
   for (uint64_t done = 0; done < n;) {
     const uint64_t i = first + done;
     const Pfn f = p + static_cast<Pfn>(done);
@@ -219,14 +221,17 @@ void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
     for (uint64_t k = 0; k < len; ++k) {
       Page& pg = frames[k];
       const Slot old = slots[k];
-      // The usual slot, empty, tested first: one test.
+      // The usual slot, empty, tested first: one test. A stale page
+      // pointer (a slot keeps it after an unpopulate) that its slot no
+      // longer owns is overwritten as an empty slot is.
       if (!old.is_null() || pg.owner != Owner::kKernel) [[unlikely]] {
-        if (old.is_page() || pg.owner != Owner::kKernel) {
+        if (pg.owner != Owner::kKernel ||
+            (old.is_page() && OwnedBySlot(stale.At(old.pfn()), tt, i + k))) {
           SetSlotAt(tt, i + k, slots[k], Slot::Page(f + static_cast<Pfn>(k)), &pg);
           ++others;
           continue;
         }
-        handles_out += old.handle() != 0;
+        handles_out += old.is_handle() && old.handle() != 0;
       }
       slots[k] = Slot::Page(f + static_cast<Pfn>(k));
       pg.owner = Owner::kTt;
@@ -312,7 +317,7 @@ std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
     std::array<uint64_t, 2> tail_bytes;
     static_assert(sizeof tail_bytes == sizeof tail);
     std::memcpy(&tail_bytes, &tail, sizeof tail);
-    uint64_t from_system = 0;
+    uint64_t others = 0;  // pages taken through SetOwnerOf()
     pages_.MutateRange(head, n, [&](uint64_t f, Page& p) {
       if (p.owner != Owner::kSystem) [[unlikely]] {
         p.token = tail.token;
@@ -321,11 +326,12 @@ std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
         p.mapped = false;
         p.tail = true;
         SetOwnerOf(p, static_cast<Pfn>(f), Owner::kKernel);
+        ++others;
         return;
       }
       std::memcpy(static_cast<void*>(&p), &tail_bytes, sizeof p);  // one 16-byte store
-      ++from_system;
     });
+    const uint64_t from_system = n - others;
     Page& first = P(head);
     first.private_order = static_cast<uint8_t>(order);
     first.tail = false;
@@ -489,17 +495,18 @@ std::optional<Pfn> TtmModel::PoolTypeTake(PoolType& pt) {
   }
   // The block's pages leave the pool with their count taken once; a page
   // the pool does not hold (broken books) goes through SetOwnerOf().
-  uint64_t from_pool = 0;
+  uint64_t others = 0;  // pages taken through SetOwnerOf()
   pages_.MutateRange(p, n, [&](uint64_t f, Page& pg) {
     if (pg.owner != Owner::kPool) [[unlikely]] {
       SetOwnerOf(pg, static_cast<Pfn>(f), Owner::kKernel);
+      ++others;
       return;
     }
     pg.owner = Owner::kKernel;
     pg.owner_id = 0;
     pg.aux = 0;
-    ++from_pool;
   });
+  const uint64_t from_pool = n - others;
   owner_count_[static_cast<int>(Owner::kPool)] -= from_pool;
   owner_count_[static_cast<int>(Owner::kKernel)] += from_pool;
   return p;

@@ -502,16 +502,16 @@ class PoolAllocation {
  private:
   // The restore part of ttm_pool_page_allocated() and SetSlots() together
   // for the block's first slots, first, first + 1, ..., while each holds a
-  // handle, its old_pages entry holds no page and its new page (frame
-  // p + j) is the kernel's: the handle moves to old_pages, the page into
-  // the slot, owned by it; the counts are taken once. Return: the slots
-  // so placed.
+  // handle other than 0, its old_pages entry holds no page and its new
+  // page (frame p + j) is the kernel's: the handle moves to old_pages, the
+  // page into the slot, owned by it; the counts are taken once. Return:
+  // the slots so placed.
   uint64_t MoveAndPlace(RestoreState& restore, uint64_t first, Pfn p, uint64_t n) {
     constexpr uint64_t kSlotMask = SparseArray<Slot>::kChunkEntries - 1;
     constexpr uint64_t kPageMask = SparseArray<Page>::kChunkEntries - 1;
     Slot* old_pages = restore.old_pages.data();
     const uint32_t index = tt_.index;
-    uint64_t j = 0, handles_out = 0;
+    uint64_t j = 0;
     while (j < n) {
       const uint64_t i = first + j;
       const Pfn f = p + static_cast<Pfn>(j);
@@ -522,10 +522,10 @@ class PoolAllocation {
       for (; k < len; ++k) {
         const Slot s = slots[k];
         Page& pg = frames[k];
-        if (!s.is_handle() || old_pages[j + k].is_page() || pg.owner != Owner::kKernel) [[unlikely]]
+        if (!s.is_handle() || s.handle() == 0 || old_pages[j + k].is_page() ||
+            pg.owner != Owner::kKernel) [[unlikely]]
           break;
         old_pages[j + k] = s;
-        handles_out += s.handle() != 0;
         slots[k] = Slot::Page(f + static_cast<Pfn>(k));
         pg.owner = Owner::kTt;
         pg.owner_id = index;
@@ -536,7 +536,7 @@ class PoolAllocation {
     }
     // The handles left the slots, the pages the kernel: owned, and held,
     // by the slots.
-    tt_.handle_slots -= static_cast<uint32_t>(handles_out);
+    tt_.handle_slots -= static_cast<uint32_t>(j);
     m_.owner_count_[static_cast<int>(Owner::kKernel)] -= j;
     m_.owner_count_[static_cast<int>(Owner::kTt)] += j;
     tt_.owned_pages += static_cast<uint32_t>(j);
