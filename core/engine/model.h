@@ -376,7 +376,10 @@ class TtmModel {
   int PoolMap(TtObject& tt, uint32_t order, Pfn p, uint64_t& dma_cursor);
   int PoolMapBlock(TtObject& tt, uint32_t order, Pfn p);
   void PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pages);
-  int PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching);
+  // `placed`: slots [first, last) were placed by the running allocation
+  // and not touched since, so each owns the page it holds.
+  int PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching,
+                       bool placed = false);
   void SetPagesWb(Pfn p, uint64_t num_pages);
   void SetPagesArrayWb(TtObject& tt);
   void PoolSplitForSwap(Pfn p);
@@ -387,7 +390,10 @@ class TtmModel {
 
   // ---- restore (pool_alloc.cc) -------------------------------------------
   static bool RestoreValid(const RestoreState* restore);
-  int PoolRestoreTt(TtObject& tt, const OperationCtx& ctx);
+  // `placed`: the frame that ttm_pool_page_allocated() has just placed at
+  // the chunk's first slot, the chunk's slots and pages untouched since
+  // (each slot holds frame placed + j and owns it); nullopt when not known.
+  int PoolRestoreTt(TtObject& tt, const OperationCtx& ctx, std::optional<Pfn> placed = std::nullopt);
   // Integrity bookkeeping: ExpectedToken() for the slots of one restore
   // call, a ContentMap run at a time (the content map does not change
   // while a restore copies).

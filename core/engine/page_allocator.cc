@@ -109,7 +109,12 @@ std::optional<Pfn> PageAllocator::Alloc(uint32_t order, bool dma32_only) {
   const bool zone_order[2] = {false, true};  // NORMAL, then DMA32
   for (bool dma32_zone : zone_order) {
     if (dma32_only && !dma32_zone) continue;
+    // A zone without frames (NORMAL on a machine that is all DMA32) has no
+    // free block, an order without free blocks in either zone neither:
+    // not searched.
+    if (dma32_zone ? dma32_pages_ == 0 : dma32_pages_ == system_pages_) continue;
     for (uint32_t k = order; k <= max_order_; ++k) {
+      if (free_count_[k] == 0) continue;
       const std::optional<uint64_t> found = LowestFree(k, dma32_zone);
       if (!found) continue;
       const uint64_t pfn = *found;

@@ -2,6 +2,7 @@
 // drivers/gpu/drm/ttm/ttm_pool.c that the backup engine builds on.
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <string>
 
 #include "core/engine/model.h"
@@ -254,35 +255,49 @@ void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
     });
     return;
   }
-  // The frames' struct pages are walked a chunk at a time (the reference
-  // path looks them up). The common slot, empty or a handle, taking a page
-  // no tt holds (the kernel's or a pool's), is SetSlotAt() with its
-  // counts gathered here and added once: the page leaves its owner and is
-  // owned, and held, by the slot. Any other slot goes through SetSlotAt().
-  Page* frame = nullptr;
+  // The slots and the frames' struct pages are walked through pointers, a
+  // stretch inside one chunk of each at a time (the reference path looks
+  // the pages up). The common slot, empty, a handle or a page it does not
+  // own, taking a page the kernel holds (the allocation loop's block), is
+  // SetSlotAt() with its counts gathered here and added once: the page
+  // leaves the kernel and is owned, and held, by the slot. Any other slot
+  // goes through SetSlotAt().
   uint64_t placed = 0, handles_out = 0;
-  std::array<uint64_t, kNumOwners> left{};
-  tt.pages.MutateRange(first, n, [&](uint64_t i, Slot& slot) {
-    const Pfn f = p + static_cast<Pfn>(i - first);
-    if (frame == nullptr || (f & (SparseArray<Page>::kChunkEntries - 1)) == 0)
-      frame = &pages_.Mutable(f);
-    else
-      ++frame;
-    Page& pg = *frame;
-    const Slot old = slot;
-    if (old.is_page() || TtOwned(pg.owner)) [[unlikely]] {
-      SetSlotAt(tt, i, slot, Slot::Page(f), &pg);
-      return;
+  const uint32_t index = tt.index;
+  SparseArray<Page>::Walker stale(pages_);  // the struct pages stale slots point at
+  for (uint64_t done = 0; done < n;) {
+    const uint64_t i = first + done;
+    const Pfn f = p + static_cast<Pfn>(done);
+    Slot* slots = &tt.pages.Mutable(i);  // chunks never move
+    Page* frames = &pages_.Mutable(f);
+    const uint64_t len =
+        std::min({n - done, SparseArray<Slot>::kChunkEntries - (i & (SparseArray<Slot>::kChunkEntries - 1)),
+                  SparseArray<Page>::kChunkEntries - (f & (SparseArray<Page>::kChunkEntries - 1))});
+    uint64_t others = 0;  // slots placed through SetSlotAt()
+    for (uint64_t k = 0; k < len; ++k) {
+      Page& pg = frames[k];
+      const Slot old = slots[k];
+      // The usual slot, empty, tested first: one test. A stale page
+      // pointer (a slot keeps it after an unpopulate) that its slot no
+      // longer owns is overwritten as an empty slot is.
+      if (!old.is_null() || pg.owner != Owner::kKernel) [[unlikely]] {
+        if (pg.owner != Owner::kKernel ||
+            (old.is_page() && OwnedBySlot(stale.At(old.pfn()), tt, i + k))) {
+          SetSlotAt(tt, i + k, slots[k], Slot::Page(f + static_cast<Pfn>(k)), &pg);
+          ++others;
+          continue;
+        }
+        handles_out += old.is_handle() && old.handle() != 0;
+      }
+      slots[k] = Slot::Page(f + static_cast<Pfn>(k));
+      pg.owner = Owner::kTt;
+      pg.owner_id = index;
+      pg.aux = static_cast<uint32_t>(i + k);
     }
-    handles_out += old.is_handle() && old.handle() != 0;
-    slot = Slot::Page(f);
-    ++left[static_cast<int>(pg.owner)];
-    pg.owner = Owner::kTt;
-    pg.owner_id = tt.index;
-    pg.aux = static_cast<uint32_t>(i);
-    ++placed;
-  });
-  for (int o = 0; o < kNumOwners; ++o) owner_count_[o] -= left[o];
+    placed += len - others;
+    done += len;
+  }
+  owner_count_[static_cast<int>(Owner::kKernel)] -= placed;
   owner_count_[static_cast<int>(Owner::kTt)] += placed;
   tt.owned_pages += static_cast<uint32_t>(placed);
   tt.resident_slots += static_cast<uint32_t>(placed);
@@ -336,14 +351,49 @@ std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
   std::optional<Pfn> pfn = allocator_.Alloc(order, config_.use_dma32);
   if (!pfn) return std::nullopt;
   const Pfn head = *pfn;
-  pages_.MutateRange(head, uint64_t{1} << order, [&](uint64_t f, Page& p) {
-    p.token = zero ? kZeroToken : kPoisonToken;
-    p.private_order = f == head ? order : 0;
-    p.caching = PageCaching::kWB;
-    p.mapped = false;
-    p.tail = f != head;
-    SetOwnerOf(p, static_cast<Pfn>(f), Owner::kKernel);
-  });
+  const uint64_t n = uint64_t{1} << order;
+  if (reference_) {
+    pages_.MutateRange(head, n, [&](uint64_t f, Page& p) {
+      p.token = zero ? kZeroToken : kPoisonToken;
+      p.private_order = f == head ? order : 0;
+      p.caching = PageCaching::kWB;
+      p.mapped = false;
+      p.tail = f != head;
+      SetOwnerOf(p, static_cast<Pfn>(f), Owner::kKernel);
+    });
+  } else {
+    // Every struct page of the block is written whole, as a tail, then
+    // the head's order and tail bit. A page the system holds (every page,
+    // unless the books are broken) leaves it with its count taken once
+    // for the block; any other goes through SetOwnerOf().
+    Page tail;
+    tail.token = zero ? kZeroToken : kPoisonToken;
+    tail.owner = Owner::kKernel;
+    tail.tail = true;
+    std::array<uint64_t, 2> tail_bytes;
+    static_assert(sizeof tail_bytes == sizeof tail);
+    std::memcpy(&tail_bytes, &tail, sizeof tail);
+    uint64_t others = 0;  // pages taken through SetOwnerOf()
+    pages_.MutateRange(head, n, [&](uint64_t f, Page& p) {
+      if (p.owner != Owner::kSystem) [[unlikely]] {
+        p.token = tail.token;
+        p.private_order = 0;
+        p.caching = PageCaching::kWB;
+        p.mapped = false;
+        p.tail = true;
+        SetOwnerOf(p, static_cast<Pfn>(f), Owner::kKernel);
+        ++others;
+        return;
+      }
+      std::memcpy(static_cast<void*>(&p), &tail_bytes, sizeof p);  // one 16-byte store
+    });
+    const uint64_t from_system = n - others;
+    Page& first = P(head);
+    first.private_order = static_cast<uint8_t>(order);
+    first.tail = false;
+    owner_count_[static_cast<int>(Owner::kSystem)] -= from_system;
+    owner_count_[static_cast<int>(Owner::kKernel)] += from_system;
+  }
   ++counters_.pool_misses;
   UpdatePeaks();
   return pfn;
@@ -484,7 +534,26 @@ std::optional<Pfn> TtmModel::PoolTypeTake(PoolType& pt) {
   pt.pages.pop_back();
   const uint64_t n = uint64_t{1} << pt.order;
   allocated_pages_ -= n;
-  pages_.MutateRange(p, n, [&](uint64_t f, Page& pg) { SetOwnerOf(pg, static_cast<Pfn>(f), Owner::kKernel); });
+  if (reference_) {
+    pages_.MutateRange(p, n, [&](uint64_t f, Page& pg) { SetOwnerOf(pg, static_cast<Pfn>(f), Owner::kKernel); });
+    return p;
+  }
+  // The block's pages leave the pool with their count taken once; a page
+  // the pool does not hold (broken books) goes through SetOwnerOf().
+  uint64_t others = 0;  // pages taken through SetOwnerOf()
+  pages_.MutateRange(p, n, [&](uint64_t f, Page& pg) {
+    if (pg.owner != Owner::kPool) [[unlikely]] {
+      SetOwnerOf(pg, static_cast<Pfn>(f), Owner::kKernel);
+      ++others;
+      return;
+    }
+    pg.owner = Owner::kKernel;
+    pg.owner_id = 0;
+    pg.aux = 0;
+  });
+  const uint64_t from_pool = n - others;
+  owner_count_[static_cast<int>(Owner::kPool)] -= from_pool;
+  owner_count_[static_cast<int>(Owner::kKernel)] += from_pool;
   return p;
 }
 
@@ -554,21 +623,54 @@ void TtmModel::PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pag
 
 // Models ttm_pool_apply_caching() on x86: converts slots [first, last)
 // from WB to WC/UC in one batch (set_pages_array_wc/uc), which may fail.
-int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching) {
+int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching,
+                               bool placed) {
   if (first >= last || caching == Caching::kCached) return 0;
   if (faults_.Call(FaultSite::kSetCaching) != 0) return kENOMEM;
   const PageCaching want = ToPageCaching(caching);
-  // A block's slots hold consecutive frames: their struct pages are
-  // walked (the reference path looks each one up).
-  SparseArray<Page>::Walker frames(pages_);
-  tt.pages.ReadRange(first, last - first, [&](uint64_t i, const Slot& s) {
-    Page& pg = reference_ ? *OwnedPageRef(tt, i, s, "set_pages_array_wc/uc").first
-                          : OwnedPageAt(tt, i, s, frames, "set_pages_array_wc/uc");
-    if (pg.caching != want) {
-      pg.caching = want;
-      ++counters_.caching_changes;
+  static constexpr char kWho[] = "set_pages_array_wc/uc";
+  if (reference_) {
+    tt.pages.ReadRange(first, last - first, [&](uint64_t i, const Slot& s) {
+      Page& pg = *OwnedPageRef(tt, i, s, kWho).first;
+      if (pg.caching != want) {
+        pg.caching = want;
+        ++counters_.caching_changes;
+      }
+    });
+    return 0;
+  }
+  // A block's slots hold consecutive frames: a stretch of slots inside one
+  // chunk holding frames f, f + 1, ... inside one chunk of struct pages is
+  // walked through two pointers, its changes counted once (before a crash
+  // too: the pages before the bad slot were changed). Slots the running
+  // allocation placed own their pages: not checked.
+  constexpr uint64_t kSlotMask = SparseArray<Slot>::kChunkEntries - 1;
+  constexpr uint64_t kPageMask = SparseArray<Page>::kChunkEntries - 1;
+  const uint32_t index = tt.index;
+  uint64_t changes = 0;
+  for (uint64_t i = first; i < last;) {
+    const Slot* slots = tt.pages.Find(i);
+    const Slot head = slots != nullptr ? *slots : Slot();
+    if (!head.is_page()) [[unlikely]] {
+      counters_.caching_changes += changes;
+      NotOwnedPage(tt, i, head, kWho);
     }
-  });
+    const Pfn f = head.pfn();
+    Page* frames = &pages_.Mutable(f);
+    const uint64_t len = std::min({last - i, kSlotMask + 1 - (i & kSlotMask), kPageMask + 1 - (f & kPageMask)});
+    uint64_t k = 0;
+    for (; k < len && slots[k] == Slot::Page(f + static_cast<Pfn>(k)); ++k) {
+      Page& pg = frames[k];
+      if (!placed && (pg.owner != Owner::kTt || pg.owner_id != index || pg.aux != i + k)) [[unlikely]] {
+        counters_.caching_changes += changes;
+        NotOwnedPage(tt, i + k, slots[k], kWho);
+      }
+      changes += pg.caching != want;
+      pg.caching = want;
+    }
+    i += k;
+  }
+  counters_.caching_changes += changes;
   return 0;
 }
 

@@ -45,6 +45,34 @@ class SlotReader {
   const Slot* slots_ = nullptr;
 };
 
+// Integrity bookkeeping with the copy of ttm_backup_copy_page(), no kernel
+// counterpart of its own: the fast restore's inner loop over len entries k
+// of a run, old_pages entry k holding handle h + k, slot first + k holding
+// frame f + k (struct page frames[k]) and owning it, the backup holding
+// tokens[k], which is what was last written there (when want vouches for
+// the slots). Copies each such entry's token and stops at the first entry
+// that is anything else. kPlaced: the slots are known to hold those frames
+// and own them (the block just placed), so they are not read. Kept apart
+// from PoolRestoreTt() so that its few values stay in registers.
+// Return: entries copied.
+template <bool kVerify, bool kPlaced>
+[[gnu::noinline]] uint64_t CopyHandleRun(const Slot* old, Handle h, const Slot* slots, Pfn f,
+                                         Page* frames, const Token* tokens, ContentTokens want,
+                                         uint64_t first, uint32_t tt_index, uint64_t len) {
+  uint64_t k = 0;
+  for (; k < len; ++k) {
+    if (old[k] != Slot::Handle(h + k)) break;
+    Page& p = frames[k];
+    if (!kPlaced) {
+      if (slots[k] != Slot::Page(f + static_cast<Pfn>(k))) break;
+      if (p.owner != Owner::kTt || p.owner_id != tt_index || p.aux != first + k) break;
+    }
+    if (kVerify && tokens[k] != want.At(first + k)) break;
+    p.token = tokens[k];
+  }
+  return k;
+}
+
 }  // namespace
 
 // Models ttm_pool_restore_valid(): the current chunk is not fully restored.
@@ -269,7 +297,7 @@ bool TtmModel::EveryContentHeldInPlace(const TtObject& tt) const {
 // and dropped; a retained page is split, copied and freed to the system;
 // handle 0 is skipped without counting (4.11). Stops at the first copy
 // error, keeping restored_pages at the failed entry.
-int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
+int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx, std::optional<Pfn> placed) {
   RestoreState* restore = tt.restore.get();
   if (!RestoreValid(restore)) return 0;
   const uint64_t nr = uint64_t{1} << restore->order;
@@ -295,24 +323,38 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx) {
     const uint64_t first = restore->first_page + i;
     const Slot* old = restore->old_pages.data() + i;
     uint64_t n = 0, verified = 0;
-    // A segment at a time: slots of one chunk whose content one run of
-    // the content map vouches for (or none does).
+    // A segment at a time: slots of one chunk holding consecutive frames
+    // of one chunk of struct pages, whose content one run of the content
+    // map vouches for (or none does).
+    constexpr uint64_t kPageMask = SparseArray<Page>::kChunkEntries - 1;
     while (n < live) {
-      uint64_t slots_end = 0, run_end = 0;
-      const Slot* slot = slots.Chunk(first + n, &slots_end);
+      uint64_t slots_end = ~uint64_t{0}, run_end = 0;
       const ContentTokens* want = expected.Run(first + n, &run_end);
-      if (slot == nullptr) break;  // NULL slots
-      const uint64_t stop = std::min({live, slots_end - first, run_end - first});
-      const uint64_t start = n;
-      for (; n < stop; ++n, ++slot) {
-        if (old[n] != Slot::Handle(h + n) || !slot->is_page()) break;
-        Page& p = frames.At(slot->pfn());
-        if (!OwnedBySlot(p, tt, first + n)) break;
-        if (want != nullptr && tokens[n] != want->At(first + n)) break;
-        p.token = tokens[n];
+      const Slot* slot = nullptr;
+      Pfn f = 0;
+      if (placed) {
+        f = *placed + static_cast<Pfn>(i + n);
+      } else {
+        slot = slots.Chunk(first + n, &slots_end);
+        if (slot == nullptr || !slot->is_page()) break;  // NULL slots, or not a page
+        f = slot->pfn();
       }
-      if (want != nullptr) verified += n - start;
-      if (n < stop) break;
+      const uint64_t len = std::min({live, slots_end - first, run_end - first}) - n;
+      const uint64_t seg = std::min(len, kPageMask + 1 - (f & kPageMask));
+      Page* run_pages = &pages_.Mutable(f);
+      const ContentTokens tokens_wanted = want != nullptr ? *want : ContentTokens(0, 0);
+      const auto copy = want != nullptr ? (placed ? CopyHandleRun<true, true> : CopyHandleRun<true, false>)
+                                        : (placed ? CopyHandleRun<false, true> : CopyHandleRun<false, false>);
+      const uint64_t k = copy(old + n, h + n, slot, f, run_pages, tokens + n, tokens_wanted, first + n,
+                              tt.index, seg);
+      if (want != nullptr) verified += k;
+      n += k;
+      if (k == seg) continue;
+      // Stopped inside the segment: at a slot holding another frame, a new
+      // segment starts there; at anything else the run ends.
+      if (placed || !(slot[k].is_page() && slot[k].pfn() != f + static_cast<Pfn>(k) &&
+                      old[n] == Slot::Handle(h + n)))
+        break;
     }
     if (n == 0) return 0;
     faults_.CallsUnarmed(FaultSite::kCopyPage, n, ctx.interruptible);
@@ -396,6 +438,7 @@ class PoolAllocation {
       if (r) return r;
     }
     const uint64_t n = uint64_t{1} << order;
+    uint64_t placed = 0;  // slots already holding their new page
     if (c.pages + n > tt_.num_pages)
       m_.Crash(Invariant::kKernelCrash, &tt_, "a new block is placed beyond the slot array");
     if (RestoreState* restore = tt_.restore.get()) {
@@ -411,36 +454,96 @@ class PoolAllocation {
                   "the restore starts again from slot " + std::to_string(c.pages) + " although " +
                       std::to_string(restore->alloced_pages) + " page(s) were already restored (4.9)");
       }
-      // The slots are found a chunk at a time (they are written by
-      // SetSlots() below in any case). The common entry, a handle moved
-      // over a free entry, is handled inline.
-      Slot* old_pages = restore->old_pages.data();
-      const bool reference = m_.reference();
-      tt_.pages.MutateRange(c.pages, n, [&](uint64_t i, Slot& slot) {
-        const uint64_t j = i - c.pages;
-        const Slot s = slot;
-        if (s.is_handle() && !old_pages[j].is_page() && !reference) [[likely]] {
-          old_pages[j] = s;
-          // StoreSlot() of NULL over a handle: one handle slot fewer
-          // unless it is handle 0.
-          if (s.handle() != 0) --tt_.handle_slots;
-          slot = Slot();
-          return;
+      // The fast path first moves and places together, slot by slot, while
+      // each slot is the usual one (a handle over a free old_pages entry,
+      // its new page the kernel's): moving slot i and placing a page in
+      // slot i' != i touch nothing of each other, so this is the kernel's
+      // all moves, then all placements. The rest of the block goes the
+      // kernel's way: its slots are walked through a pointer, the usual
+      // entry handled inline, its count taken once, any other through
+      // MoveToOldPages(); SetSlots() then places its pages. The reference
+      // path takes every entry through MoveToOldPages().
+      if (m_.reference()) {
+        for (uint64_t j = 0; j < n; ++j) MoveToOldPages(*restore, j, c.pages + j);
+      } else {
+        placed = MoveAndPlace(*restore, c.pages, p, n);
+        Slot* old_pages = restore->old_pages.data();
+        constexpr uint64_t kMask = SparseArray<Slot>::kChunkEntries - 1;
+        uint64_t handles_out = 0;
+        for (uint64_t j = placed; j < n;) {
+          Slot* slots = &tt_.pages.Mutable(c.pages + j);  // chunks never move
+          const uint64_t len = std::min(n - j, kMask + 1 - ((c.pages + j) & kMask));
+          for (uint64_t k = 0; k < len; ++k, ++j) {
+            const Slot s = slots[k];
+            if (!s.is_handle() || old_pages[j].is_page()) [[unlikely]] {
+              MoveToOldPages(*restore, j, c.pages + j);
+              continue;
+            }
+            old_pages[j] = s;
+            // StoreSlot() of NULL over a handle: one handle slot fewer
+            // unless it is handle 0.
+            handles_out += s.handle() != 0;
+            slots[k] = Slot();
+          }
         }
-        MoveToOldPages(*restore, j, i);
-      });
+        tt_.handle_slots -= static_cast<uint32_t>(handles_out);
+      }
       restore->order = order;
       restore->restored_pages = 0;
       restore->first_page = c.pages;
       restore->alloced_pages += n;
     }
     c.remaining -= n;
-    m_.SetSlots(tt_, c.pages, p, n);
+    m_.SetSlots(tt_, c.pages + placed, p + static_cast<Pfn>(placed), n - placed);
     c.pages += n;
     return 0;
   }
 
  private:
+  // The restore part of ttm_pool_page_allocated() and SetSlots() together
+  // for the block's first slots, first, first + 1, ..., while each holds a
+  // handle other than 0, its old_pages entry holds no page and its new
+  // page (frame p + j) is the kernel's: the handle moves to old_pages, the
+  // page into the slot, owned by it; the counts are taken once. Return:
+  // the slots so placed.
+  uint64_t MoveAndPlace(RestoreState& restore, uint64_t first, Pfn p, uint64_t n) {
+    constexpr uint64_t kSlotMask = SparseArray<Slot>::kChunkEntries - 1;
+    constexpr uint64_t kPageMask = SparseArray<Page>::kChunkEntries - 1;
+    Slot* old_pages = restore.old_pages.data();
+    const uint32_t index = tt_.index;
+    uint64_t j = 0;
+    while (j < n) {
+      const uint64_t i = first + j;
+      const Pfn f = p + static_cast<Pfn>(j);
+      Slot* slots = &tt_.pages.Mutable(i);  // chunks never move
+      Page* frames = &m_.pages_.Mutable(f);
+      const uint64_t len = std::min({n - j, kSlotMask + 1 - (i & kSlotMask), kPageMask + 1 - (f & kPageMask)});
+      uint64_t k = 0;
+      for (; k < len; ++k) {
+        const Slot s = slots[k];
+        Page& pg = frames[k];
+        if (!s.is_handle() || s.handle() == 0 || old_pages[j + k].is_page() ||
+            pg.owner != Owner::kKernel) [[unlikely]]
+          break;
+        old_pages[j + k] = s;
+        slots[k] = Slot::Page(f + static_cast<Pfn>(k));
+        pg.owner = Owner::kTt;
+        pg.owner_id = index;
+        pg.aux = static_cast<uint32_t>(i + k);
+      }
+      j += k;
+      if (k < len) break;
+    }
+    // The handles left the slots, the pages the kernel: owned, and held,
+    // by the slots.
+    tt_.handle_slots -= static_cast<uint32_t>(j);
+    m_.owner_count_[static_cast<int>(Owner::kKernel)] -= j;
+    m_.owner_count_[static_cast<int>(Owner::kTt)] += j;
+    tt_.owned_pages += static_cast<uint32_t>(j);
+    tt_.resident_slots += static_cast<uint32_t>(j);
+    return j;
+  }
+
   // The restore part of ttm_pool_page_allocated() for one slot: slot i's
   // content moves to old_pages[j] and the slot is cleared.
   void MoveToOldPages(RestoreState& restore, uint64_t j, uint64_t i) {
@@ -500,13 +603,16 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
     }
   }
 
+  // Slots from here on are placed by this call: ttm_pool_page_allocated()
+  // only ever writes at and past the cursor, so they keep their pages.
+  const uint64_t placed_from = c.pages;
   for (; c.remaining; order = std::min(order, Fls(c.remaining))) {
     page_caching = tt.caching;
     pt = PoolSelectType(tt.caching, order);
     p = pt ? PoolTypeTake(*pt) : std::nullopt;
     if (p) {
       ++counters_.pool_hits;
-      r = PoolApplyCaching(tt, caching, c.pages, tt.caching);
+      r = PoolApplyCaching(tt, caching, c.pages, tt.caching, caching >= placed_from);
       if (r) goto error_free_page;
       caching = c.pages;
       do {
@@ -514,7 +620,7 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
         if (r) goto error_free_page;
         caching = c.pages;
         if (RestoreValid(tt.restore.get())) {
-          r = PoolRestoreTt(tt, ctx);
+          r = PoolRestoreTt(tt, ctx, p);
           if (r) goto error_free_all;
         }
         if (c.remaining < (uint64_t{1} << order)) break;
@@ -528,7 +634,7 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
       r = alloc.PageAllocated(order, *p, c);
       if (r) goto error_free_page;
       if (RestoreValid(tt.restore.get())) {
-        r = PoolRestoreTt(tt, ctx);
+        r = PoolRestoreTt(tt, ctx, p);
         if (r) goto error_free_all;
       }
     }
@@ -544,7 +650,7 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
     }
   }
 
-  r = PoolApplyCaching(tt, caching, c.pages, tt.caching);
+  r = PoolApplyCaching(tt, caching, c.pages, tt.caching, caching >= placed_from);
   if (r) goto error_free_all;
 
   if (tt.restore) FreeRestore(tt);
