@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace ttm {
 namespace {
@@ -341,6 +342,33 @@ class HeldInPlace {
     matches_ += token == want;
     return (token == want) | (token == kZeroToken) | (token == kPoisonToken);
   }
+  // Hold(first + j, tokens[j]) for every j < n, in tight loops: a piece
+  // of [first, first + n) per run of the content map, tokens made for
+  // consecutive positions. A vouched position must hold exactly its
+  // content here (fresh content there would be a match short, so the
+  // verdict would be "not clean" anyway).
+  bool HoldRun(uint64_t first, const Token* tokens, uint64_t n) {
+    bool ok = true;
+    for (uint64_t at = first, end = first + n; at < end;) {
+      if (at < run_.first || at >= run_.end) {
+        run_ = tt_.expected.RunAt(at);
+        tokens_ = ContentTokens(tt_.uid, run_.gen);
+      }
+      const uint64_t stop = std::min(end, run_.end);
+      const Token* t = tokens + (at - first);
+      uint32_t bad = 0;
+      if (run_.gen == 0) {
+        for (uint64_t j = 0; j < stop - at; ++j) bad |= (t[j] != kZeroToken) & (t[j] != kPoisonToken);
+      } else {
+        const ContentTokens want = tokens_;
+        for (uint64_t j = 0; j < stop - at; ++j) bad |= t[j] ^ want.At(at + j);
+        matches_ += stop - at;
+      }
+      ok &= bad == 0;
+      at = stop;
+    }
+    return ok;
+  }
   uint64_t matches() const { return matches_; }
 
  private:
@@ -392,14 +420,17 @@ bool BackedUpAndHeldInPlace(const TtmModel& m, const TtObject& tt) {
     ok = retained.Matches(p, i) && (!content || held.Hold(i, p.token));
   });
   if (!ok || m.store().live_pages(tt.backup) != k) return false;
+  // The live pages' tokens gathered by index, then compared in one loop.
+  std::vector<Token> stored(content ? k : 0);
   uint64_t live = 0, last = 0;
   m.store().ForEachLive(tt.backup, [&](uint64_t idx, Token token) {
     ++live;
     last = idx;
-    ok &= !content || held.Hold(idx, token);
+    if (idx < stored.size()) stored[idx] = token;
   });
-  if (!ok || live != k || (k > 0 && last >= k)) return false;
+  if (live != k || (k > 0 && last >= k)) return false;
   if (!content) return true;
+  if (!held.HoldRun(0, stored.data(), k)) return false;
   uint64_t vouched = 0;
   tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t) { vouched += end - first; });
   return held.matches() == vouched;
