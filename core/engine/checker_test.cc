@@ -491,14 +491,21 @@ TEST(CheckerVerdicts, EveryCorruptionOfAWhollyBackedUpTtIsFoundAsTheReferenceWal
 }
 
 // Slots nothing vouches for may hold anything fresh, but never a copy of
-// written content: that copy would be a second one.
-TEST(CheckerVerdicts, WrittenContentInAnUnvouchedPositionIsFoundAsTheReferenceWalkFindsIt) {
+// written content: that copy would be a second one. And where content
+// says nothing, the layout still must.
+TEST(CheckerVerdicts, EveryCorruptionOfAPartlyWrittenTtIsFoundAsTheReferenceWalkFindsIt) {
   ExpectFoundAlikeOnBothPaths(PartlyWrittenPartlyBackedUp, {
       [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 6).token = *m.store().Peek(tt.backup, 3); },
       [](TtmModel& m, TtObject& tt) {
         m.StoreForTest().BackupPage(tt.backup, 0, *m.store().Peek(tt.backup, 4), false);
       },
       [](TtmModel& m, TtObject& tt) { m.StoreForTest().BackupPage(tt.backup, 2, kPoisonToken, false); },
+      // As many live backup pages as handles, all fresh, one at the wrong
+      // index: only the layout tells.
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().Drop(tt.backup, 1);
+        m.StoreForTest().BackupPage(tt.backup, 6, kPoisonToken, false);
+      },
   });
 }
 
