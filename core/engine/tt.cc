@@ -153,6 +153,7 @@ void TtmModel::Write(TtObject& tt, uint64_t first, uint64_t count) {
     // frames (a block, in order) has its struct pages walked through a
     // pointer, and its tokens made in a loop with nothing else to decide.
     constexpr uint64_t kFrameChunk = SparseArray<Page>::kChunkEntries;
+    const PageMatcher slot_owner(Owner::kTt, tt.index, std::nullopt, std::nullopt, std::nullopt);  // OwnedBySlot()
     tt.pages.ReadSpans(first, count, [&](uint64_t at, const Slot* slot, uint64_t len) {
       if (slot == nullptr) {  // never written: NULL slots, nothing resident
         all_resident = false;
@@ -179,12 +180,11 @@ void TtmModel::Write(TtObject& tt, uint64_t first, uint64_t count) {
           j += run;
           continue;
         }
-        // Two loops: one that only reads (branch-free), then one that only
-        // writes tokens, when every page of the run is its slot's.
+        // Ownership of the whole run read first (two words a page), then,
+        // when every page of the run is its slot's, tokens written in a
+        // loop of their own.
         const uint64_t i = at + j;
-        bool owned = true;
-        for (uint64_t k = 0; k < run; ++k) owned &= OwnedBySlot(pg[k], tt, i + k);
-        if (owned) [[likely]] {
+        if (slot_owner.MatchesRun(pg, run, i)) [[likely]] {
           for (uint64_t k = 0; k < run; ++k) pg[k].token = tokens.At(i + k);
         } else {
           all_resident = false;
