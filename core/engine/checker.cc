@@ -372,7 +372,8 @@ bool BackedUpAndHeldInPlace(const TtmModel& m, const TtObject& tt) {
   if (!content) return true;
   if (!held.HoldRun(0, stored.data(), k)) return false;
   uint64_t vouched = 0;
-  tt.expected.ForEachVouched(tt.num_pages, [&](uint64_t first, uint64_t end, uint64_t) { vouched += end - first; });
+  tt.expected.ForEachVouched(tt.num_pages,
+                             [&](uint64_t first, uint64_t end, uint64_t) { vouched += end - first; });
   return held.matches() == vouched;
 }
 

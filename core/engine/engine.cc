@@ -147,13 +147,18 @@ void EngineImpl::CheckFreshContent(const TtObject& tt) {
     // (32 bits) is fresh when t * (t ^ other) is 0, other being the
     // second fresh value (poison, or zero again with ZERO_ALLOC): a
     // product of two nonzero 32-bit values is nonzero in 64 bits.
+    // The reference engine asks fresh() page by page.
     const uint64_t other = zero_alloc ? kZeroToken : kPoisonToken;
     bool ok = true;
-    model.ForEachPageSpan(first, n, [&](uint64_t, const Page* p, uint64_t len) {
-      uint64_t stale = p == nullptr;  // never written: no struct page to read (not expected)
-      for (uint64_t k = 0; p != nullptr && k < len; ++k) stale |= uint64_t{p[k].token} * (p[k].token ^ other);
-      ok = ok && stale == 0;
-    });
+    if (model.reference()) {
+      model.ForEachPage(first, n, [&](uint64_t, const Page& p) { ok &= fresh(p.token); });
+    } else {
+      model.ForEachPageSpan(first, n, [&](uint64_t, const Page* p, uint64_t len) {
+        uint64_t stale = p == nullptr;  // struct pages never written: slot by slot below
+        for (uint64_t k = 0; p != nullptr && k < len; ++k) stale |= uint64_t{p[k].token} * (p[k].token ^ other);
+        ok = ok && stale == 0;
+      });
+    }
     if (!ok) {
       model.ForEachPage(first, n, [&](uint64_t pfn, const Page& p) {
         if (!bad && !fresh(p.token)) bad = i + (pfn - first);

@@ -153,7 +153,8 @@ void TtmModel::Write(TtObject& tt, uint64_t first, uint64_t count) {
     // frames (a block, in order) has its struct pages walked through a
     // pointer, and its tokens made in a loop with nothing else to decide.
     constexpr uint64_t kFrameChunk = SparseArray<Page>::kChunkEntries;
-    const PageMatcher slot_owner(Owner::kTt, tt.index, std::nullopt, std::nullopt, std::nullopt);  // OwnedBySlot()
+    // OwnedBySlot(), a run of pages at a time.
+    const PageMatcher slot_owner(Owner::kTt, tt.index, std::nullopt, std::nullopt, std::nullopt);
     tt.pages.ReadSpans(first, count, [&](uint64_t at, const Slot* slot, uint64_t len) {
       if (slot == nullptr) {  // never written: NULL slots, nothing resident
         all_resident = false;
