@@ -362,6 +362,26 @@ void PartlyBackedUpDma(Engine& engine) {
   ASSERT_EQ(testing::SlotLayout(engine, 1), "H1 H2 H3 H4 H5 P0 P0 P0");
 }
 
+// A tt of 8 pages backed up whole, "H1 H2 H3 H4 H5 H6 H7 H8".
+void BackedUp(Engine& engine) {
+  TTM_APPLY_CLEAN(engine, Allocate(1, 8, Caching::kCached));
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  TTM_APPLY_CLEAN(engine, (WriteEvent{1, std::nullopt, std::nullopt}));
+  TTM_APPLY_CLEAN(engine, (ShrinkEvent{1, false, false}));
+  ASSERT_EQ(testing::SlotLayout(engine, 1), "H1 H2 H3 H4 H5 H6 H7 H8");
+}
+
+// A tt of 8 pages of which only slots 2 to 4 were written, backed up but
+// for its last 3: slots 0, 1, 5, 6 and 7 are vouched for by nothing.
+void PartlyWrittenPartlyBackedUp(Engine& engine) {
+  TTM_APPLY_CLEAN(engine, Allocate(1, 8, Caching::kCached));
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  TTM_APPLY_CLEAN(engine, (WriteEvent{1, 2, 3}));
+  TTM_APPLY_CLEAN(engine, Fail(FaultSite::kBackupPage, 5));
+  TTM_APPLY_CLEAN(engine, (ShrinkEvent{1, false, false}));
+  ASSERT_EQ(testing::SlotLayout(engine, 1), "H1 H2 H3 H4 H5 P0 P0 P0");
+}
+
 // The findings of a full check after `corrupt`, as "invariant: what".
 std::vector<std::string> FoundAfter(void (*build)(Engine&), const Corruption& corrupt, bool reference) {
   Engine engine(SmallMachine(), Semantics::kV13, EngineOptions{.reference = reference});
@@ -426,7 +446,99 @@ TEST(CheckerVerdicts, EveryCorruptionOfABackedUpTtIsFoundAsTheReferenceWalkFinds
       [](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, 7, Slot::Handle(8)); },
       [](TtmModel& m, TtObject& tt) { m.StoreForTest().Drop(tt.backup, 3); },
       [](TtmModel& m, TtObject& tt) { m.StoreForTest().BackupPage(tt.backup, 6, 1, false); },
+      // The content each copy holds (3.6.2), which the backed-up verdict
+      // reads along with the layout.
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 7).token ^= 1; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 6).token = SlotPage(m, tt, 7).token; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 5).token = kZeroToken; },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 5).token = *m.store().Peek(tt.backup, 1); },
+      [](TtmModel& m, TtObject& tt) { m.StoreForTest().BackupPage(tt.backup, 2, 1, false); },
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().BackupPage(tt.backup, 0, *m.store().Peek(tt.backup, 4), false);
+      },
+      [](TtmModel& m, TtObject& tt) { m.StoreForTest().BackupPage(tt.backup, 4, kPoisonToken, false); },
+      // A copy of slot 6's content beyond the handles, and one more handle.
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().BackupPage(tt.backup, 6, SlotPage(m, tt, 6).token, false);
+      },
+      // As many live backup pages as handles, but one at the wrong index.
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().Drop(tt.backup, 3);
+        m.StoreForTest().BackupPage(tt.backup, 7, *m.store().Peek(tt.backup, 1), false);
+      },
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().Drop(tt.backup, 5);
+        m.StoreForTest().BackupPage(tt.backup, 6, *m.store().Peek(tt.backup, 1), false);
+      },
   });
+}
+
+TEST(CheckerVerdicts, EveryCorruptionOfAWhollyBackedUpTtIsFoundAsTheReferenceWalkFindsIt) {
+  ExpectFoundAlikeOnBothPaths(BackedUp, {
+      [](TtmModel& m, TtObject& tt) { m.StoreForTest().BackupPage(tt.backup, 7, 1, false); },
+      [](TtmModel& m, TtObject& tt) { m.StoreForTest().BackupPage(tt.backup, 0, kZeroToken, false); },
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().BackupPage(tt.backup, 3, *m.store().Peek(tt.backup, 7), false);
+      },
+      [](TtmModel& m, TtObject& tt) { m.StoreForTest().Drop(tt.backup, 8); },
+      [](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, 7, Slot::Handle(0)); },
+      [](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, 0, Slot()); },
+      [](TtmModel&, TtObject& tt) { tt.page_flags &= ~kTtFlagSwapped; },
+      // Slot 3 vouched for by a later write than its copy holds: that
+      // content is held nowhere.
+      [](TtmModel&, TtObject& tt) { tt.expected.Assign(3, 1, 1000); },
+  });
+}
+
+// Slots nothing vouches for may hold anything fresh, but never a copy of
+// written content: that copy would be a second one. And where content
+// says nothing, the layout still must.
+TEST(CheckerVerdicts, EveryCorruptionOfAPartlyWrittenTtIsFoundAsTheReferenceWalkFindsIt) {
+  ExpectFoundAlikeOnBothPaths(PartlyWrittenPartlyBackedUp, {
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 6).token = *m.store().Peek(tt.backup, 3); },
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().BackupPage(tt.backup, 0, *m.store().Peek(tt.backup, 4), false);
+      },
+      [](TtmModel& m, TtObject& tt) { m.StoreForTest().BackupPage(tt.backup, 2, kPoisonToken, false); },
+      // As many live backup pages as handles, all fresh, one at the wrong
+      // index: only the layout tells.
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().Drop(tt.backup, 1);
+        m.StoreForTest().BackupPage(tt.backup, 6, kPoisonToken, false);
+      },
+  });
+}
+
+// 3.6.2 asks that content be held once, not where (that is 3.3.2's job):
+// slot 4's content moved to slot 1's backup page is still held once. The
+// backed-up verdict cannot call that clean (the copy is not in place), so
+// the walks decide, on both paths alike.
+TEST(CheckerVerdicts, AMovedCopyIsNoFindingOnEitherPath) {
+  for (bool reference : {false, true}) {
+    Engine engine(SmallMachine(), Semantics::kV13, EngineOptions{.reference = reference});
+    PartlyWrittenPartlyBackedUp(engine);
+    TtmModel& m = EngineTestPeer::Model(engine);
+    const TtObject& tt = Tt(engine, 1);
+    m.StoreForTest().BackupPage(tt.backup, 1, *m.store().Peek(tt.backup, 5), false);
+    m.StoreForTest().BackupPage(tt.backup, 4, kZeroToken, false);
+    EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone) << reference;
+  }
+}
+
+// The fresh content of an unvouched position is no copy of anything: the
+// verdicts call such a state clean on both paths.
+TEST(CheckerVerdicts, FreshContentInAnUnvouchedPositionIsClean) {
+  for (bool reference : {false, true}) {
+    Engine engine(SmallMachine(), Semantics::kV13, EngineOptions{.reference = reference});
+    PartlyWrittenPartlyBackedUp(engine);
+    TtmModel& m = EngineTestPeer::Model(engine);
+    TtObject& tt = Tt(engine, 1);
+    SlotPage(m, tt, 7).token = kZeroToken;
+    SlotPage(m, tt, 6).token = kPoisonToken;
+    m.StoreForTest().BackupPage(tt.backup, 0, kPoisonToken, false);
+    m.StoreForTest().BackupPage(tt.backup, 1, kZeroToken, false);
+    EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone) << reference;
+  }
 }
 
 }  // namespace

@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -249,6 +250,10 @@ class TtmModel {
   // of struct pages once.
   template <typename F>
   void ForEachPage(Pfn first, uint64_t n, F f) const { pages_.ReadRange(first, n, f); }
+  // The same frames a chunk's piece at a time: f(pfn, pages, len), pages
+  // nullptr where no struct page of the piece was ever written.
+  template <typename F>
+  void ForEachPageSpan(Pfn first, uint64_t n, F f) const { pages_.ReadSpans(first, n, f); }
   // Calls f(slot, page) for every slot of tt that holds a page pointer
   // (owned or not), in increasing slot order, reading the struct pages of
   // consecutive frames in consecutive slots (a block) a run at a time.
@@ -507,6 +512,32 @@ void TtmModel::ForEachSlotPage(const TtObject& tt, F f) const {
   flush();
 }
 
+// Whether s[0, n) hold `from` and the slots after it: Slot::Page(p),
+// Slot::Page(p + 1), ... or Slot::Handle(h), Slot::Handle(h + 1), ...
+// (both encodings go up by 2). Four slots compared at a time: the test
+// per page of the walks over a block's slots.
+inline bool SlotsAscendFrom(const Slot* s, uint64_t n, Slot from) {
+  static_assert(sizeof(Slot) == sizeof(uint32_t));
+  using V4 = uint32_t __attribute__((vector_size(16)));
+  uint32_t bits;
+  std::memcpy(&bits, &from, sizeof bits);
+  V4 want = {bits, bits + 2, bits + 4, bits + 6}, diff = {0, 0, 0, 0};
+  const V4 step = {8, 8, 8, 8};
+  uint64_t j = 0;
+  for (; j + 4 <= n; j += 4, want += step) {
+    V4 v;
+    std::memcpy(&v, s + j, sizeof v);
+    diff |= v ^ want;
+  }
+  uint32_t rest = diff[0] | diff[1] | diff[2] | diff[3];
+  for (; j < n; ++j) {
+    uint32_t v;
+    std::memcpy(&v, s + j, sizeof v);
+    rest |= v ^ (bits + 2 * static_cast<uint32_t>(j));
+  }
+  return rest == 0;
+}
+
 template <typename F>
 bool TtmModel::ForEachInOrderBlock(const TtObject& tt, F f) const {
   const uint64_t frames = pages_.size();
@@ -518,9 +549,10 @@ bool TtmModel::ForEachInOrderBlock(const TtObject& tt, F f) const {
     if (order >= 64) return false;
     const uint64_t n = uint64_t{1} << order;
     if (n > tt.num_pages - i || n > frames - first) return false;
-    bool in_order = true;  // branch-free: one test per block
-    tt.pages.ReadRange(i, n, [&](uint64_t k, const Slot& t) {
-      in_order &= t == Slot::Page(first + static_cast<Pfn>(k - i));
+    bool in_order = true;
+    tt.pages.ReadSpans(i, n, [&](uint64_t k, const Slot* run, uint64_t len) {
+      in_order = in_order && run != nullptr &&
+                 SlotsAscendFrom(run, len, Slot::Page(first + static_cast<Pfn>(k - i)));
     });
     if (!in_order || !f(i, first, n)) return false;
     i += n;

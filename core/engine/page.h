@@ -9,8 +9,12 @@
 #ifndef TTM_CORE_ENGINE_PAGE_H_
 #define TTM_CORE_ENGINE_PAGE_H_
 
+#include <bit>
 #include <cassert>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <optional>
 
 #include "core/engine/backup_store.h"
 #include "core/engine/content_map.h"
@@ -59,6 +63,73 @@ struct Page {
   bool operator==(const Page&) const = default;
 };
 static_assert(sizeof(Page) == 16, "struct page is the engine's cost per simulated page");
+
+// Model bookkeeping, no kernel counterpart: the fields of a struct page
+// that the checker's clean verdicts and the GPU write read (owner,
+// owner_id, aux, and caching, tail and mapped where they matter) compared
+// with what they should be as two masked 64-bit words, instead of one
+// comparison per field: their step per page. The masks and the
+// expected words are built from Page values, so nothing is assumed of the
+// layout but that aux lies in the second word.
+class PageMatcher {
+ public:
+  PageMatcher(Owner owner, uint32_t owner_id, std::optional<PageCaching> caching,
+              std::optional<bool> tail, std::optional<bool> mapped) {
+    static_assert(offsetof(Page, aux) >= sizeof(uint64_t) && sizeof(Page) == 2 * sizeof(uint64_t));
+    Page want{}, mask{};  // value-initialized: padding bits are 0 in both
+    want.owner = owner;
+    want.owner_id = owner_id;
+    mask.owner = static_cast<Owner>(0xff);
+    mask.owner_id = ~uint32_t{0};
+    mask.aux = ~uint32_t{0};
+    if (caching) want.caching = *caching, mask.caching = static_cast<PageCaching>(0xff);
+    if (tail) want.tail = *tail, mask.tail = true;
+    if (mapped) want.mapped = *mapped, mask.mapped = true;
+    want.token = mask.token = 0;
+    std::memcpy(want_, &want, sizeof want_);
+    std::memcpy(mask_, &mask, sizeof mask_);
+    Page one{};
+    one.aux = 1;
+    one.token = 0;
+    uint64_t words[2];
+    std::memcpy(words, &one, sizeof words);
+    aux_shift_ = std::countr_zero(words[1]);
+  }
+  // p has the expected fields, and aux `aux`.
+  bool Matches(const Page& p, uint64_t aux) const {
+    uint64_t w[2];
+    std::memcpy(w, &p, sizeof w);
+    return ((w[0] & mask_[0]) == want_[0]) & ((w[1] & mask_[1]) == (want_[1] | (aux << aux_shift_))) &
+           (aux <= ~uint32_t{0});
+  }
+  // Matches(p[k], aux + k) for every k < n, a page (two words) per step
+  // and branch-free; nullptr (struct pages never written) matches nothing.
+  bool MatchesRun(const Page* p, uint64_t n, uint64_t aux) const {
+    if (n == 0) return true;
+    if (p == nullptr || aux + (n - 1) > ~uint32_t{0} || aux + (n - 1) < aux) return false;
+    using V2 = uint64_t __attribute__((vector_size(16)));
+    const V2 mask = {mask_[0], mask_[1]}, step = {0, uint64_t{1} << aux_shift_};
+    // aux + k stays within 32 bits: adding step never carries out of aux.
+    V2 want = {want_[0], want_[1] | (aux << aux_shift_)}, diff = {0, 0};
+    uint64_t k = 0;
+    for (; k + 2 <= n; k += 2, want += step + step) {  // two pages a step
+      V2 w0, w1;
+      std::memcpy(&w0, p + k, sizeof w0);
+      std::memcpy(&w1, p + k + 1, sizeof w1);
+      diff |= ((w0 & mask) ^ want) | ((w1 & mask) ^ (want + step));
+    }
+    if (k < n) {
+      V2 w;
+      std::memcpy(&w, p + k, sizeof w);
+      diff |= (w & mask) ^ want;
+    }
+    return (diff[0] | diff[1]) == 0;
+  }
+
+ private:
+  uint64_t want_[2], mask_[2];
+  int aux_shift_ = 0;
+};
 
 // The bus address the simulated IOMMU gives a frame.
 inline constexpr uint64_t kDmaBase = uint64_t{1} << 40;

@@ -170,6 +170,24 @@ class SparseArray {
     }
   }
 
+  // ReadRange() a chunk's piece at a time: calls f(index, entries, len)
+  // for the pieces of [first, first + n) that lie in one chunk each, in
+  // increasing order; entries points at the piece's len entries, or is
+  // nullptr where the chunk was never written (every entry T{}). For a
+  // loop the compiler can keep tight over plain memory.
+  template <typename F>
+  void ReadSpans(uint64_t first, uint64_t n, F f) const {
+    assert(first + n <= size_);
+    while (n > 0) {
+      const uint64_t off = first & (kChunkEntries - 1);
+      const T* chunk = FindChunk(first >> kChunkShift);
+      const uint64_t len = std::min(n, kChunkEntries - off);
+      f(first, chunk == nullptr ? nullptr : chunk + off, len);
+      first += len;
+      n -= len;
+    }
+  }
+
   // Releases every chunk; size() is unchanged and every entry reads T{}.
   void Clear() { dir_.reset(); }
 

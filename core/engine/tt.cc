@@ -149,28 +149,52 @@ void TtmModel::Write(TtObject& tt, uint64_t first, uint64_t count) {
       pg->token = ContentToken(tt.uid, i, gen);
     });
   } else {
-    // A chunk of slots found once; a block's slots hold consecutive
-    // frames, whose struct pages are walked.
-    SparseArray<Page>::Walker frames(pages_);
-    constexpr uint64_t kChunk = SparseArray<Slot>::kChunkEntries;
-    const uint64_t end = first + count;
-    for (uint64_t i = first; i < end;) {
-      const uint64_t stop = std::min(end, (i / kChunk + 1) * kChunk);
-      const Slot* slot = tt.pages.Find(i);
+    // A chunk of slots at a time. A run of slots holding consecutive
+    // frames (a block, in order) has its struct pages walked through a
+    // pointer, and its tokens made in a loop with nothing else to decide.
+    constexpr uint64_t kFrameChunk = SparseArray<Page>::kChunkEntries;
+    // OwnedBySlot(), a run of pages at a time.
+    const PageMatcher slot_owner(Owner::kTt, tt.index, std::nullopt, std::nullopt, std::nullopt);
+    tt.pages.ReadSpans(first, count, [&](uint64_t at, const Slot* slot, uint64_t len) {
       if (slot == nullptr) {  // never written: NULL slots, nothing resident
         all_resident = false;
-        i = stop;
-        continue;
+        return;
       }
-      for (; i < stop; ++i, ++slot) {
-        Page* pg = slot->is_page() ? &frames.At(slot->pfn()) : nullptr;
-        if (pg == nullptr || !OwnedBySlot(*pg, tt, i)) [[unlikely]] {
+      for (uint64_t j = 0; j < len;) {
+        if (!slot[j].is_page()) [[unlikely]] {
           all_resident = false;
+          ++j;
           continue;
         }
-        pg->token = tokens.At(i);
+        const Pfn pfn = slot[j].pfn();
+        Page* pg = pages_.Find(pfn);
+        // The run, inside pfn's chunk of struct pages: the block its
+        // head's order says when its slots are in order, else slot by slot.
+        const uint64_t max = std::min(len - j, kFrameChunk - (pfn & (kFrameChunk - 1)));
+        const uint64_t block = pg == nullptr || pg->private_order >= 64
+                                   ? 1 : std::min(max, uint64_t{1} << pg->private_order);
+        uint64_t run = SlotsAscendFrom(slot + j, block, slot[j]) ? block : 1;
+        if (run == 1)
+          while (run < max && slot[j + run] == Slot::Page(pfn + static_cast<Pfn>(run))) ++run;
+        if (pg == nullptr) [[unlikely]] {  // struct pages never written: owned by no slot
+          all_resident = false;
+          j += run;
+          continue;
+        }
+        // Ownership of the whole run read first (two words a page), then,
+        // when every page of the run is its slot's, tokens written in a
+        // loop of their own.
+        const uint64_t i = at + j;
+        if (slot_owner.MatchesRun(pg, run, i)) [[likely]] {
+          for (uint64_t k = 0; k < run; ++k) pg[k].token = tokens.At(i + k);
+        } else {
+          all_resident = false;
+          for (uint64_t k = 0; k < run; ++k)
+            if (OwnedBySlot(pg[k], tt, i + k)) pg[k].token = tokens.At(i + k);
+        }
+        j += run;
       }
-    }
+    });
   }
   if (all_resident) {
     tt.expected.Assign(first, count, gen);
