@@ -16,13 +16,13 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "core/engine/engine.h"
 #include "core/engine/model.h"
 #include "core/engine/testing.h"
+#include "core/prng.h"
 
 namespace ttm {
 namespace {
@@ -236,8 +236,8 @@ std::vector<uint64_t> ObjectCalls(const TtObject& tt) {
 Counters RunRandomEvents(uint64_t seed, const Config& config, Semantics semantics) {
   const MachineConfig machine = Resolve(config);
   Engine fast(machine, semantics), slow(machine, semantics, testing::FastAndReference::ReferenceOptions());
-  std::mt19937_64 rng(seed);
-  auto pick = [&](uint64_t n) { return rng() % n; };
+  Prng rng(seed);
+  auto pick = [&](uint64_t n) { return rng.Below(n); };
   std::vector<uint64_t> live;
   uint64_t next_id = 1;
   for (int step = 0; step < 400; ++step) {
