@@ -244,27 +244,46 @@ TEST_F(CheckerCorruption, ARetainedPageThatLostItsContentBreaksSingleCopy) {
   EXPECT_FALSE(engine_.Inspect(1)->intact);
 }
 
-// Content tokens are 32-bit hashes: in a big object two slots may expect
-// the same value by chance. That is no second copy of anything: a partly
-// backed-up object whose tokens collide is clean. (Found on a generated
-// pressure trace, where a 4096-page object's collision was reported.)
+// Content tokens are 32 bits: in a big object written twice, a slot of one
+// write may expect the same value as a slot of the other. That is no
+// second copy of anything: a partly backed-up object whose tokens collide
+// is clean. (Found on a generated pressure trace, where a 4096-page
+// object's collision was reported.)
 TEST(Checker, TwoSlotsWhoseContentTokensCollideAreNoSecondCopy) {
   Config c;
   c.system_pages = uint64_t{1} << 19;
   c.swap_pages = uint64_t{1} << 19;
   Engine engine(SmallMachine(c));
-  constexpr uint64_t kPages = uint64_t{1} << 18;
+  constexpr uint64_t kPages = uint64_t{1} << 17, kHalf = kPages / 2;
   TTM_APPLY_CLEAN(engine, Allocate(1, kPages, Caching::kCached));
   TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  TTM_APPLY_CLEAN(engine, Allocate(2, 1, Caching::kCached));
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{2, true}));
   TTM_APPLY_CLEAN(engine, (WriteEvent{1, std::nullopt, std::nullopt}));
   const TtmModel& m = EngineTestPeer::Model(engine);
+  const uint64_t uid = Tt(engine, 1).uid, first_gen = Tt(engine, 1).expected.Get(0);
+  // Tokens of one generation step by an odd constant (ContentTokens): a
+  // generation g whose slot j repeats the first write's slot i = j - d has
+  // d = (token(0, first) - token(0, g)) / step, mod 2^32. Find one where
+  // such a j lies in the second half, then write the second half with it
+  // (writes to the one-page object 2 use up the generations before it).
+  const uint32_t step = ContentToken(uid, 8, first_gen) - ContentToken(uid, 7, first_gen);
+  uint32_t inverse = step;  // Newton's iteration: each step doubles the good bits
+  for (int i = 0; i < 5; ++i) inverse *= 2 - step * inverse;
+  ASSERT_EQ(static_cast<uint32_t>(step * inverse), 1u);
+  uint64_t gen = first_gen + 2;
+  while (static_cast<uint32_t>((ContentToken(uid, 0, first_gen) - ContentToken(uid, 0, gen)) * inverse) >= kPages)
+    ++gen;
+  for (uint64_t g = first_gen + 1; g < gen; ++g) TTM_APPLY_CLEAN(engine, (WriteEvent{2, std::nullopt, std::nullopt}));
+  TTM_APPLY_CLEAN(engine, (WriteEvent{1, kHalf, kHalf}));
+  ASSERT_EQ(Tt(engine, 1).expected.Get(kHalf), gen);
   std::vector<uint64_t> tokens;
   for (uint64_t i = 0; i < kPages; ++i) tokens.push_back(*m.ExpectedToken(Tt(engine, 1), i));
   std::sort(tokens.begin(), tokens.end());
   ASSERT_NE(std::adjacent_find(tokens.begin(), tokens.end()), tokens.end())
       << "the premise: some two slots of this object expect the same token";
-  TTM_APPLY_CLEAN(engine, Fail(FaultSite::kBackupPage, kPages / 2));
-  EXPECT_EQ(engine.Apply(ShrinkEvent{1, false, false}).ret, static_cast<int64_t>(kPages / 2));
+  TTM_APPLY_CLEAN(engine, Fail(FaultSite::kBackupPage, kPages / 4));
+  EXPECT_EQ(engine.Apply(ShrinkEvent{1, false, false}).ret, static_cast<int64_t>(kPages / 4));
   EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   EXPECT_TRUE(engine.Inspect(1)->intact);
 }

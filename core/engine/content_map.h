@@ -106,23 +106,32 @@ class ContentMap {
 };
 
 // ContentToken() of one object and write generation, for many slots: the
-// part that does not depend on the slot is mixed once.
+// object and generation are mixed once into a 32-bit base, and slot i's
+// token is base + i * kStep. kStep is odd, so the slots of one generation
+// (fewer than 2^32) all get different tokens, and a page that lands in
+// the wrong slot is always seen; a page of another object or generation
+// goes unseen only when the bases happen to differ by that multiple
+// (2^-32). The token of a slot costs a multiply and an add, which matters:
+// every write and every check makes one per page.
 class ContentTokens {
  public:
-  ContentTokens(uint64_t uid, uint64_t gen)
-      : base_(uid * 0x9e3779b97f4a7c15ULL ^ gen * 0x94d049bb133111ebULL) {}
+  ContentTokens(uint64_t uid, uint64_t gen) : base_(Mix(uid * 0x9e3779b97f4a7c15ULL ^ gen * 0x94d049bb133111ebULL)) {}
   Token At(uint64_t slot) const {
-    uint64_t z = base_ ^ (slot + 0x632be59bd9b4e019ULL) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    Token t = static_cast<Token>(z ^ (z >> 32));
+    Token t = base_ + static_cast<Token>(slot) * kStep;
     if (t == kZeroToken || t == kPoisonToken) ++t;
     return t;
   }
 
  private:
-  uint64_t base_;
+  static constexpr Token kStep = 0x85ebca6bu;
+  // splitmix64's finaliser, folded to 32 bits.
+  static Token Mix(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return static_cast<Token>(z ^ (z >> 32));
+  }
+  Token base_;
 };
 
 // The content token of a written page: a mix of the object, the slot and
