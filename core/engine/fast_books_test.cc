@@ -401,6 +401,26 @@ TEST(RunHelpers, AllNullSlotsAnswersAsASlotBySlotTestForEveryOddSlotAndLength) {
   }
 }
 
+TEST(RunHelpers, SlotsAscendingRunStopsWhereASlotBySlotWalkStops) {
+  for (const Slot from : {Slot::Page(0), Slot::Page(4000), Slot::Handle(1), Slot::Handle(77)}) {
+    for (uint64_t n = 0; n <= 70; ++n) {
+      for (uint64_t odd = 0; odd <= n; ++odd) {  // odd == n: all ascend
+        std::vector<Slot> s;
+        for (uint64_t k = 0; k <= n; ++k)
+          s.push_back(from.is_page() ? Slot::Page(from.pfn() + static_cast<Pfn>(k)) : Slot::Handle(from.handle() + k));
+        // The slot past the end ascends too: it must not be counted.
+        if (odd < n) s[odd] = odd % 2 ? Slot() : from.is_page() ? Slot::Page(from.pfn() + static_cast<Pfn>(odd) + 1)
+                                                                : Slot::Handle(from.handle() + odd - 1);
+        uint64_t want = 0;
+        while (want < n && s[want] == (from.is_page() ? Slot::Page(from.pfn() + static_cast<Pfn>(want))
+                                                      : Slot::Handle(from.handle() + want)))
+          ++want;
+        EXPECT_EQ(SlotsAscendingRun(s.data(), n, from), want) << n << " " << odd;
+      }
+    }
+  }
+}
+
 TEST(RunHelpers, PlaceRunStoresWhatSetSlotAtStoresSlotBySlot) {
   Prng rng(7);
   for (uint64_t n = 0; n <= 37; ++n) {

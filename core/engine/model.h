@@ -542,6 +542,9 @@ inline bool SlotsAscendFrom(const Slot* s, uint64_t n, Slot from) {
 // with no kernel counterpart. Whether frames[0, n) are all held by
 // `owner`, one branch-free test for the run:
 bool AllHeldBy(const Page* frames, uint64_t n, Owner owner);
+// How many of s[0, n) hold `from` and the slots after it (as
+// SlotsAscendFrom() tests), sixteen slots a test:
+uint64_t SlotsAscendingRun(const Slot* s, uint64_t n, Slot from);
 // Whether s[0, n) are all NULL, one test for the run:
 bool AllNullSlots(const Slot* s, uint64_t n);
 // The stores of SetSlotAt() (counts aside) for slots [first, first + n),

@@ -260,19 +260,33 @@ bool AllHeldBy(const Page* frames, uint64_t n, Owner owner) {
   return any == want && all == want;
 }
 
-namespace {
-
-// How many of s[0, n) hold frames f, f + 1, ..., found sixteen slots at
-// a time.
-uint64_t FramesInOrder(const Slot* s, uint64_t n, Pfn f) {
-  constexpr uint64_t kStep = 16;
+// Model bookkeeping, no kernel counterpart (model.h): sixteen slots a
+// test while they ascend, then slot by slot.
+uint64_t SlotsAscendingRun(const Slot* s, uint64_t n, Slot from) {
+  uint32_t bits;
+  std::memcpy(&bits, &from, sizeof bits);
+  auto at = [bits](uint64_t k) {  // the slot k after `from` (both encodings go up by 2)
+    const uint32_t b = bits + 2 * static_cast<uint32_t>(k);
+    Slot x;
+    std::memcpy(static_cast<void*>(&x), &b, sizeof b);
+    return x;
+  };
+  using V4 = uint32_t __attribute__((vector_size(16)));
+  const V4 step = {8, 8, 8, 8};
+  V4 want = {bits, bits + 2, bits + 4, bits + 6};
   uint64_t k = 0;
-  while (k + kStep <= n && SlotsAscendFrom(s + k, kStep, Slot::Page(f + static_cast<Pfn>(k)))) k += kStep;
-  while (k < n && s[k] == Slot::Page(f + static_cast<Pfn>(k))) ++k;
+  for (; k + 16 <= n; k += 16) {
+    V4 diff = {0, 0, 0, 0};
+    for (uint64_t q = 0; q < 16; q += 4, want += step) {
+      V4 v;
+      std::memcpy(&v, s + k + q, sizeof v);
+      diff |= v ^ want;
+    }
+    if ((diff[0] | diff[1] | diff[2] | diff[3]) != 0) break;
+  }
+  while (k < n && s[k] == at(k)) ++k;
   return k;
 }
-
-}  // namespace
 
 // Model bookkeeping, no kernel counterpart (model.h): four slots OR-ed at
 // a time.
@@ -778,7 +792,7 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
     // Placed slots holding the frames in order (the usual): their run is
     // found four slots at a time, its pages changed without a test each.
     if (placed) {
-      const uint64_t run = FramesInOrder(slots, len, f);
+      const uint64_t run = SlotsAscendingRun(slots, len, head);
 #pragma GCC unroll 4
       for (; k < run; ++k) {
         changes += frames[k].caching != want;

@@ -60,9 +60,10 @@ template <bool kVerify, bool kPlaced>
 [[gnu::noinline]] uint64_t CopyHandleRun(const Slot* old, Handle h, const Slot* slots, Pfn f,
                                          Page* frames, const Token* tokens, ContentTokens want,
                                          uint64_t first, uint32_t tt_index, uint64_t len) {
+  // The run of handles in order is found first, sixteen entries a test.
+  len = SlotsAscendingRun(old, len, Slot::Handle(h));
   uint64_t k = 0;
   for (; k < len; ++k) {
-    if (old[k] != Slot::Handle(h + k)) break;
     Page& p = frames[k];
     if (!kPlaced) {
       if (slots[k] != Slot::Page(f + static_cast<Pfn>(k))) break;
@@ -87,7 +88,7 @@ bool HandlesOverFreeEntries(const Slot* slots, const Slot* old, uint64_t n) {
     V4 s, o;
     std::memcpy(&s, slots + k, sizeof s);
     std::memcpy(&o, old + k, sizeof o);
-    // Slot bits (slot.h): the handle bit clear, or handle 0 (bits 1); an
+    // Slot bits (page.h): the handle bit clear, or handle 0 (bits 1); an
     // entry with bits but no handle bit is a page.
     bad |= (~s & one) | reinterpret_cast<V4>(s == one) | (reinterpret_cast<V4>(o != zero) & ~o & one);
   }
