@@ -320,12 +320,13 @@ void PlaceRun(Slot* s, Page* frames, uint64_t first, Pfn f, uint32_t index, uint
   V4 want = {bits, bits + 2, bits + 4, bits + 6};
   const V4 step = {8, 8, 8, 8};
   uint64_t k = 0;
+#pragma GCC unroll 4
   for (; k + 4 <= n; k += 4, want += step)
     std::memcpy(static_cast<void*>(s + k), &want, sizeof want);
   for (; k < n; ++k) s[k] = Slot::Page(f + static_cast<Pfn>(k));
   static_assert(offsetof(Page, aux) == offsetof(Page, owner_id) + sizeof(uint32_t));
   uint64_t ids = uint64_t{index} | (first << 32);  // little-endian: owner_id, then aux
-#pragma GCC unroll 2
+#pragma GCC unroll 4
   for (k = 0; k < n; ++k, ids += uint64_t{1} << 32) {
     Page& pg = frames[k];
     std::memcpy(reinterpret_cast<char*>(&pg) + offsetof(Page, owner_id), &ids, sizeof ids);
@@ -479,6 +480,7 @@ std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
       const uint64_t len = std::min(n - done, kPageMask + 1 - (f & kPageMask));
       done += len;
       if (AllHeldBy(frames, len, Owner::kSystem)) [[likely]] {
+#pragma GCC unroll 4
         for (uint64_t k = 0; k < len; ++k)
           std::memcpy(static_cast<void*>(&frames[k]), &tail_bytes, sizeof(Page));  // one 16-byte store
         continue;
@@ -661,7 +663,7 @@ std::optional<Pfn> TtmModel::PoolTypeTake(PoolType& pt) {
     // A chunk's piece all held by the pool (the usual) leaves it without
     // a test per page.
     if (AllHeldBy(frames, len, Owner::kPool)) [[likely]] {
-#pragma GCC unroll 2
+#pragma GCC unroll 4
       for (uint64_t k = 0; k < len; ++k) {
         frames[k].owner = Owner::kKernel;
         frames[k].owner_id = 0;

@@ -63,6 +63,7 @@ template <bool kVerify, bool kPlaced>
   // The run of handles in order is found first, sixteen entries a test.
   len = SlotsAscendingRun(old, len, Slot::Handle(h));
   uint64_t k = 0;
+#pragma GCC unroll 4
   for (; k < len; ++k) {
     Page& p = frames[k];
     if (!kPlaced) {
@@ -76,25 +77,24 @@ template <bool kVerify, bool kPlaced>
 }
 
 // Model bookkeeping, no kernel counterpart: whether each slots[k] holds a
-// handle other than 0 and each old[k] holds no page, k < n (the usual
-// move of a restore chunk's slot to old_pages), four entries at a time.
+// handle other than 0 and each old[k] is NULL, k < n (the usual move of a
+// restore chunk's slot to old_pages; an old entry holding anything, which
+// the slot-by-slot path handles, fails it), four entries at a time.
 bool HandlesOverFreeEntries(const Slot* slots, const Slot* old, uint64_t n) {
   static_assert(sizeof(Slot) == sizeof(uint32_t));
   using V4 = uint32_t __attribute__((vector_size(16)));
-  const V4 one = {1, 1, 1, 1}, zero = {0, 0, 0, 0};
-  V4 bad = zero;
+  const V4 one = {1, 1, 1, 1};
+  V4 bad = {0, 0, 0, 0};
   uint64_t k = 0;
   for (; k + 4 <= n; k += 4) {
     V4 s, o;
     std::memcpy(&s, slots + k, sizeof s);
     std::memcpy(&o, old + k, sizeof o);
-    // Slot bits (page.h): the handle bit clear, or handle 0 (bits 1); an
-    // entry with bits but no handle bit is a page.
-    bad |= (~s & one) | reinterpret_cast<V4>(s == one) | (reinterpret_cast<V4>(o != zero) & ~o & one);
+    // Slot bits (page.h): the handle bit clear, or handle 0 (bits 1).
+    bad |= o | (~s & one) | reinterpret_cast<V4>(s == one);
   }
   bool ok = (bad[0] | bad[1] | bad[2] | bad[3]) == 0;
-  for (; k < n; ++k)
-    ok &= slots[k].is_handle() && slots[k].handle() != 0 && !old[k].is_page();
+  for (; k < n; ++k) ok &= slots[k].is_handle() && slots[k].handle() != 0 && old[k].is_null();
   return ok;
 }
 
