@@ -140,7 +140,7 @@ bool TtmModel::AllocRestore(TtObject& tt, uint32_t order) {
     SetOwner(*pfn, Owner::kRestoreState, tt.index);
     restore->memory.push_back(*pfn);
   }
-  if (!merged()) restore->old_pages.assign(uint64_t{1} << order, Slot());
+  if (!merged()) restore->old_pages.resize(uint64_t{1} << order);  // NULL entries
   tt.restore = std::move(restore);
   UpdatePeaks();
   return true;
