@@ -364,5 +364,140 @@ TEST(Populate, ACachingChangeThatCrashesOnAStaleSlotCountsThePagesBefore) {
   EXPECT_EQ(testing::CachingLayout(p.fast, 1), testing::CachingLayout(p.slow, 1));
 }
 
+// The run helpers of the populate path against the per-page tests and
+// stores they replace: every length up to a few vector steps, an odd
+// entry at every position (and none).
+TEST(RunHelpers, AllHeldByAnswersAsAPageByPageTestForEveryOddPageAndLength) {
+  for (uint64_t n = 0; n <= 37; ++n) {
+    for (uint64_t odd = 0; odd <= n; ++odd) {  // odd == n: none
+      std::vector<Page> frames(n + 1);
+      for (Page& p : frames) p.owner = Owner::kKernel;
+      frames[n].owner = Owner::kPool;  // past the end: not looked at
+      if (odd < n) frames[odd].owner = odd % 2 ? Owner::kTt : Owner::kOrphan;
+      for (Owner o : {Owner::kKernel, Owner::kOrphan, Owner::kSystem}) {
+        bool want = true;
+        for (uint64_t k = 0; k < n; ++k) want = want && frames[k].owner == o;
+        EXPECT_EQ(AllHeldBy(frames.data(), n, o), want) << n << " " << odd;
+      }
+      EXPECT_EQ(AllHeldBy(frames.data(), n, Owner::kKernel), odd == n) << n << " " << odd;
+    }
+  }
+  // Owners whose bits OR and AND to the wanted one without being it.
+  std::vector<Page> frames(2);
+  frames[0].owner = static_cast<Owner>(1);  // kKernel
+  frames[1].owner = static_cast<Owner>(3);  // kTt
+  EXPECT_FALSE(AllHeldBy(frames.data(), 2, Owner::kKernel));
+  EXPECT_FALSE(AllHeldBy(frames.data(), 2, Owner::kTt));
+}
+
+TEST(RunHelpers, AllNullSlotsAnswersAsASlotBySlotTestForEveryOddSlotAndLength) {
+  for (uint64_t n = 0; n <= 37; ++n) {
+    for (uint64_t odd = 0; odd <= n; ++odd) {
+      std::vector<Slot> slots(n + 1, Slot());
+      slots[n] = Slot::Page(3);  // past the end: not looked at
+      if (odd < n) slots[odd] = odd % 3 == 0 ? Slot::Handle(0) : odd % 3 == 1 ? Slot::Page(0) : Slot::Handle(9);
+      EXPECT_EQ(AllNullSlots(slots.data(), n), odd == n) << n << " " << odd;
+    }
+  }
+}
+
+TEST(RunHelpers, SlotsAscendingRunStopsWhereASlotBySlotWalkStops) {
+  for (const Slot from : {Slot::Page(0), Slot::Page(4000), Slot::Handle(1), Slot::Handle(77)}) {
+    for (uint64_t n = 0; n <= 70; ++n) {
+      for (uint64_t odd = 0; odd <= n; ++odd) {  // odd == n: all ascend
+        std::vector<Slot> s;
+        for (uint64_t k = 0; k <= n; ++k)
+          s.push_back(from.is_page() ? Slot::Page(from.pfn() + static_cast<Pfn>(k)) : Slot::Handle(from.handle() + k));
+        // The slot past the end ascends too: it must not be counted.
+        if (odd < n) s[odd] = odd % 2 ? Slot() : from.is_page() ? Slot::Page(from.pfn() + static_cast<Pfn>(odd) + 1)
+                                                                : Slot::Handle(from.handle() + odd - 1);
+        uint64_t want = 0;
+        while (want < n && s[want] == (from.is_page() ? Slot::Page(from.pfn() + static_cast<Pfn>(want))
+                                                      : Slot::Handle(from.handle() + want)))
+          ++want;
+        EXPECT_EQ(SlotsAscendingRun(s.data(), n, from), want) << n << " " << odd;
+      }
+    }
+  }
+}
+
+TEST(RunHelpers, PlaceRunStoresWhatSetSlotAtStoresSlotBySlot) {
+  Prng rng(7);
+  for (uint64_t n = 0; n <= 37; ++n) {
+    std::vector<Slot> slots(n + 1), want_slots;
+    std::vector<Page> frames(n + 1), want_frames;
+    for (uint64_t k = 0; k <= n; ++k) {
+      slots[k] = rng.Below(2) ? Slot::Handle(rng.Below(100)) : Slot();
+      frames[k].token = static_cast<Token>(rng.Below(1u << 30));
+      frames[k].private_order = static_cast<uint8_t>(rng.Below(11));
+      frames[k].caching = static_cast<PageCaching>(rng.Below(3));
+      frames[k].mapped = rng.Below(2);
+      frames[k].tail = rng.Below(2);
+      frames[k].owner = Owner::kKernel;
+    }
+    want_slots = slots;
+    want_frames = frames;
+    const uint64_t first = 4090 + n;  // aux crosses nothing but grows
+    const Pfn f = static_cast<Pfn>(1000 + 7 * n);
+    for (uint64_t k = 0; k < n; ++k) {
+      want_slots[k] = Slot::Page(f + static_cast<Pfn>(k));
+      want_frames[k].owner = Owner::kTt;
+      want_frames[k].owner_id = 5;
+      want_frames[k].aux = static_cast<uint32_t>(first + k);
+    }
+    PlaceRun(slots.data(), frames.data(), first, f, 5, n);
+    EXPECT_EQ(slots, want_slots) << n;
+    EXPECT_EQ(frames, want_frames) << n;
+  }
+}
+
+// A write-combined tt of blocks of 64, 8, 2 and 1 pages from the system:
+// its caching change walks runs of frames in order that end inside a
+// chunk of slots, each page changed and counted once.
+TEST(Populate, ACachingChangeOverSeveralBlocksCountsEachPageAsTheReferenceDoes) {
+  Pair p;
+  p.Apply(Allocate(1, 3));
+  p.Apply(PopulateEvent{1, true});  // the next blocks' frames are not consecutive
+  p.Apply(Allocate(2, 64 + 8 + 2 + 1, Caching::kWriteCombined));
+  EXPECT_TRUE(p.Apply(PopulateEvent{2, true}).empty());
+  EXPECT_EQ(p.fast.counters().caching_changes, 75u);
+  EXPECT_EQ(CounterValues(p.fast.counters()), CounterValues(p.slow.counters()));
+  EXPECT_EQ(testing::CachingLayout(p.fast, 2), testing::CachingLayout(p.slow, 2));
+  ExpectSameBooks(p, {1, 2});
+}
+
+// A backed-up write-combined tt of several blocks per restore chunk, its
+// handles broken by hand at odd places (an empty slot, handle 0, a stale
+// page), and free frames claimed by another owner: each stretch of slots that is not the usual one goes slot by
+// slot, the rest a stretch at a time, with the same books, layout,
+// cachings and counters.
+TEST(Populate, ARestoreOverBrokenSlotsAndAClaimedFrameKeepsTheSameBooks) {
+  Pair p;
+  p.Apply(Allocate(1, 300, Caching::kWriteCombined));
+  p.Apply(Allocate(2, 8));
+  p.Apply(PopulateEvent{1, true});
+  p.Apply(PopulateEvent{2, true});
+  p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
+  p.Apply(ShrinkEvent{1, false, false});
+  p.Apply(PoolShrinkEvent{});
+  for (Engine* e : {&p.fast, &p.slow}) {
+    TtmModel& m = EngineTestPeer::Model(*e);
+    TtObject& tt = Tt(*e, 1);
+    m.PokeSlotForTest(tt, 17, Slot());
+    m.PokeSlotForTest(tt, 270, Slot::Handle(0));
+    m.PokeSlotForTest(tt, 290, Tt(*e, 2).pages.Get(3));
+    // Some free frames claimed by nobody in the books: the restore's
+    // blocks are taken from among them.
+    for (Pfn f = 0; f < 4096; f += 97)
+      if (m.page(f).owner == Owner::kSystem) m.PageForTest(f).owner = Owner::kOrphan;
+  }
+  // The stale page, moved to old_pages, crashes the restore at its entry.
+  EXPECT_FALSE(p.Apply(PopulateEvent{1, true}).empty());
+  EXPECT_EQ(testing::CachingLayout(p.fast, 1), testing::CachingLayout(p.slow, 1));
+  EXPECT_EQ(CounterValues(p.fast.counters()), CounterValues(p.slow.counters()));
+  EXPECT_GT(p.fast.counters().pages_from_backup, 250u);
+  ExpectSameBooks(p, {1, 2});
+}
+
 }  // namespace
 }  // namespace ttm

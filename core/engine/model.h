@@ -538,6 +538,20 @@ inline bool SlotsAscendFrom(const Slot* s, uint64_t n, Slot from) {
   return rest == 0;
 }
 
+// The populate path's steps a run at a time (pool.cc), model bookkeeping
+// with no kernel counterpart. Whether frames[0, n) are all held by
+// `owner`, one branch-free test for the run:
+bool AllHeldBy(const Page* frames, uint64_t n, Owner owner);
+// How many of s[0, n) hold `from` and the slots after it (as
+// SlotsAscendFrom() tests), sixteen slots a test:
+uint64_t SlotsAscendingRun(const Slot* s, uint64_t n, Slot from);
+// Whether s[0, n) are all NULL, one test for the run:
+bool AllNullSlots(const Slot* s, uint64_t n);
+// The stores of SetSlotAt() (counts aside) for slots [first, first + n),
+// s[0, n), taking frames f, f + 1, ... (struct pages frames[0, n)): each
+// page owned by the slot of tt `index` that holds it.
+void PlaceRun(Slot* s, Page* frames, uint64_t first, Pfn f, uint32_t index, uint64_t n);
+
 template <typename F>
 bool TtmModel::ForEachInOrderBlock(const TtObject& tt, F f) const {
   const uint64_t frames = pages_.size();

@@ -2,6 +2,7 @@
 // drivers/gpu/drm/ttm/ttm_pool.c that the backup engine builds on.
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -245,6 +246,94 @@ void TtmModel::SetSlot(TtObject& tt, uint64_t i, Slot value) {
   }
 }
 
+// Model bookkeeping, no kernel counterpart (model.h): the owners of a run
+// of struct pages OR-ed and AND-ed together, a load-and-operate each.
+bool AllHeldBy(const Page* frames, uint64_t n, Owner owner) {
+  const uint8_t want = static_cast<uint8_t>(owner);
+  uint8_t any = want, all = want;
+#pragma GCC unroll 4
+  for (uint64_t k = 0; k < n; ++k) {
+    const uint8_t o = static_cast<uint8_t>(frames[k].owner);
+    any |= o;
+    all &= o;
+  }
+  return any == want && all == want;
+}
+
+// Model bookkeeping, no kernel counterpart (model.h): sixteen slots a
+// test while they ascend, then slot by slot.
+uint64_t SlotsAscendingRun(const Slot* s, uint64_t n, Slot from) {
+  uint32_t bits;
+  std::memcpy(&bits, &from, sizeof bits);
+  auto at = [bits](uint64_t k) {  // the slot k after `from` (both encodings go up by 2)
+    const uint32_t b = bits + 2 * static_cast<uint32_t>(k);
+    Slot x;
+    std::memcpy(static_cast<void*>(&x), &b, sizeof b);
+    return x;
+  };
+  using V4 = uint32_t __attribute__((vector_size(16)));
+  const V4 step = {8, 8, 8, 8};
+  V4 want = {bits, bits + 2, bits + 4, bits + 6};
+  uint64_t k = 0;
+  for (; k + 16 <= n; k += 16) {
+    V4 diff = {0, 0, 0, 0};
+    for (uint64_t q = 0; q < 16; q += 4, want += step) {
+      V4 v;
+      std::memcpy(&v, s + k + q, sizeof v);
+      diff |= v ^ want;
+    }
+    if ((diff[0] | diff[1] | diff[2] | diff[3]) != 0) break;
+  }
+  while (k < n && s[k] == at(k)) ++k;
+  return k;
+}
+
+// Model bookkeeping, no kernel counterpart (model.h): four slots OR-ed at
+// a time.
+bool AllNullSlots(const Slot* s, uint64_t n) {
+  static_assert(sizeof(Slot) == sizeof(uint32_t));
+  using V4 = uint32_t __attribute__((vector_size(16)));
+  V4 any = {0, 0, 0, 0};
+  uint64_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    V4 v;
+    std::memcpy(&v, s + k, sizeof v);
+    any |= v;
+  }
+  uint32_t rest = any[0] | any[1] | any[2] | any[3];
+  for (; k < n; ++k) {
+    uint32_t v;
+    std::memcpy(&v, s + k, sizeof v);
+    rest |= v;
+  }
+  return rest == 0;
+}
+
+// Model bookkeeping, no kernel counterpart (model.h): the slots written
+// four at a time, each struct page's owner_id and aux (adjacent) as one
+// 8-byte word.
+void PlaceRun(Slot* s, Page* frames, uint64_t first, Pfn f, uint32_t index, uint64_t n) {
+  using V4 = uint32_t __attribute__((vector_size(16)));
+  const Slot head = Slot::Page(f);
+  uint32_t bits;
+  std::memcpy(&bits, &head, sizeof bits);
+  V4 want = {bits, bits + 2, bits + 4, bits + 6};
+  const V4 step = {8, 8, 8, 8};
+  uint64_t k = 0;
+#pragma GCC unroll 4
+  for (; k + 4 <= n; k += 4, want += step)
+    std::memcpy(static_cast<void*>(s + k), &want, sizeof want);
+  for (; k < n; ++k) s[k] = Slot::Page(f + static_cast<Pfn>(k));
+  static_assert(offsetof(Page, aux) == offsetof(Page, owner_id) + sizeof(uint32_t));
+  uint64_t ids = uint64_t{index} | (first << 32);  // little-endian: owner_id, then aux
+#pragma GCC unroll 4
+  for (k = 0; k < n; ++k, ids += uint64_t{1} << 32) {
+    Page& pg = frames[k];
+    std::memcpy(reinterpret_cast<char*>(&pg) + offsetof(Page, owner_id), &ids, sizeof ids);
+    pg.owner = Owner::kTt;
+  }
+}
+
 // Model bookkeeping, no kernel counterpart: SetSlot() of slots
 // [first, first + n) to frames p, p + 1, ...: a block placed in the slots,
 // a chunk of slots at a time.
@@ -273,6 +362,14 @@ void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
     const uint64_t len =
         std::min({n - done, SparseArray<Slot>::kChunkEntries - (i & (SparseArray<Slot>::kChunkEntries - 1)),
                   SparseArray<Page>::kChunkEntries - (f & (SparseArray<Page>::kChunkEntries - 1))});
+    // The usual stretch, every slot empty and every page the kernel's,
+    // is placed whole.
+    if (AllNullSlots(slots, len) && AllHeldBy(frames, len, Owner::kKernel)) {
+      PlaceRun(slots, frames, i, f, index, len);
+      placed += len;
+      done += len;
+      continue;
+    }
     uint64_t others = 0;  // slots placed through SetSlotAt()
     for (uint64_t k = 0; k < len; ++k) {
       Page& pg = frames[k];
@@ -374,19 +471,35 @@ std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
     static_assert(sizeof tail_bytes == sizeof tail);
     std::memcpy(&tail_bytes, &tail, sizeof tail);
     uint64_t others = 0;  // pages taken through SetOwnerOf()
-    pages_.MutateRange(head, n, [&](uint64_t f, Page& p) {
-      if (p.owner != Owner::kSystem) [[unlikely]] {
-        p.token = tail.token;
-        p.private_order = 0;
-        p.caching = PageCaching::kWB;
-        p.mapped = false;
-        p.tail = true;
-        SetOwnerOf(p, static_cast<Pfn>(f), Owner::kKernel);
-        ++others;
-        return;
+    // A chunk of struct pages at a time: one all held by the system is
+    // written without a test per page.
+    constexpr uint64_t kPageMask = SparseArray<Page>::kChunkEntries - 1;
+    for (uint64_t done = 0; done < n;) {
+      const Pfn f = head + static_cast<Pfn>(done);
+      Page* frames = &pages_.Mutable(f);  // chunks never move
+      const uint64_t len = std::min(n - done, kPageMask + 1 - (f & kPageMask));
+      done += len;
+      if (AllHeldBy(frames, len, Owner::kSystem)) [[likely]] {
+#pragma GCC unroll 4
+        for (uint64_t k = 0; k < len; ++k)
+          std::memcpy(static_cast<void*>(&frames[k]), &tail_bytes, sizeof(Page));  // one 16-byte store
+        continue;
       }
-      std::memcpy(static_cast<void*>(&p), &tail_bytes, sizeof p);  // one 16-byte store
-    });
+      for (uint64_t k = 0; k < len; ++k) {
+        Page& p = frames[k];
+        if (p.owner != Owner::kSystem) [[unlikely]] {
+          p.token = tail.token;
+          p.private_order = 0;
+          p.caching = PageCaching::kWB;
+          p.mapped = false;
+          p.tail = true;
+          SetOwnerOf(p, f + static_cast<Pfn>(k), Owner::kKernel);
+          ++others;
+          continue;
+        }
+        std::memcpy(static_cast<void*>(&p), &tail_bytes, sizeof p);
+      }
+    }
     const uint64_t from_system = n - others;
     Page& first = P(head);
     first.private_order = static_cast<uint8_t>(order);
@@ -541,16 +654,35 @@ std::optional<Pfn> TtmModel::PoolTypeTake(PoolType& pt) {
   // The block's pages leave the pool with their count taken once; a page
   // the pool does not hold (broken books) goes through SetOwnerOf().
   uint64_t others = 0;  // pages taken through SetOwnerOf()
-  pages_.MutateRange(p, n, [&](uint64_t f, Page& pg) {
-    if (pg.owner != Owner::kPool) [[unlikely]] {
-      SetOwnerOf(pg, static_cast<Pfn>(f), Owner::kKernel);
-      ++others;
-      return;
+  constexpr uint64_t kPageMask = SparseArray<Page>::kChunkEntries - 1;
+  for (uint64_t done = 0; done < n;) {
+    const Pfn f = p + static_cast<Pfn>(done);
+    Page* frames = &pages_.Mutable(f);  // chunks never move
+    const uint64_t len = std::min(n - done, kPageMask + 1 - (f & kPageMask));
+    done += len;
+    // A chunk's piece all held by the pool (the usual) leaves it without
+    // a test per page.
+    if (AllHeldBy(frames, len, Owner::kPool)) [[likely]] {
+#pragma GCC unroll 4
+      for (uint64_t k = 0; k < len; ++k) {
+        frames[k].owner = Owner::kKernel;
+        frames[k].owner_id = 0;
+        frames[k].aux = 0;
+      }
+      continue;
     }
-    pg.owner = Owner::kKernel;
-    pg.owner_id = 0;
-    pg.aux = 0;
-  });
+    for (uint64_t k = 0; k < len; ++k) {
+      Page& pg = frames[k];
+      if (pg.owner != Owner::kPool) [[unlikely]] {
+        SetOwnerOf(pg, f + static_cast<Pfn>(k), Owner::kKernel);
+        ++others;
+        continue;
+      }
+      pg.owner = Owner::kKernel;
+      pg.owner_id = 0;
+      pg.aux = 0;
+    }
+  }
   const uint64_t from_pool = n - others;
   owner_count_[static_cast<int>(Owner::kPool)] -= from_pool;
   owner_count_[static_cast<int>(Owner::kKernel)] += from_pool;
@@ -659,6 +791,18 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
     Page* frames = &pages_.Mutable(f);
     const uint64_t len = std::min({last - i, kSlotMask + 1 - (i & kSlotMask), kPageMask + 1 - (f & kPageMask)});
     uint64_t k = 0;
+    // Placed slots holding the frames in order (the usual): their run is
+    // found four slots at a time, its pages changed without a test each.
+    if (placed) {
+      const uint64_t run = SlotsAscendingRun(slots, len, head);
+#pragma GCC unroll 4
+      for (; k < run; ++k) {
+        changes += frames[k].caching != want;
+        frames[k].caching = want;
+      }
+      i += k;
+      continue;
+    }
     for (; k < len && slots[k] == Slot::Page(f + static_cast<Pfn>(k)); ++k) {
       Page& pg = frames[k];
       if (!placed && (pg.owner != Owner::kTt || pg.owner_id != index || pg.aux != i + k)) [[unlikely]] {
