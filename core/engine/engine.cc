@@ -104,6 +104,8 @@ class EngineImpl {
   // deduplicated by Check(). A vector that keeps its capacity: no
   // allocation per event (a std::set allocated a node per insert).
   std::vector<uint64_t> dirty;
+  // The objects one Check() looks at; kept, like dirty, for its capacity.
+  std::vector<const TtObject*> checked;
 
  private:
   int64_t Populate(TtObject& tt, const PopulateEvent& e);
@@ -279,7 +281,8 @@ Outcome Engine::Apply(const EventBody& event) { return impl_->Apply(event); }
 const TtmModel& Engine::model_for_inspection() const { return impl_->model; }
 
 std::vector<Violation> Engine::Check(CheckScope scope) {
-  std::vector<const TtObject*> tts;
+  std::vector<const TtObject*>& tts = impl_->checked;
+  tts.clear();
   if (scope == CheckScope::kFull) {
     impl_->model.ForEachTt([&](const TtObject& tt) { tts.push_back(&tt); });
   } else {
