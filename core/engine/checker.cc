@@ -300,8 +300,7 @@ class HeldInPlace {
       if (run_.gen == 0) {
         for (uint64_t j = 0; j < stop - at; ++j) bad |= (t[j] != kZeroToken) & (t[j] != kPoisonToken);
       } else {
-        const ContentTokens want = tokens_;
-        for (uint64_t j = 0; j < stop - at; ++j) bad |= t[j] ^ want.At(at + j);
+        bad = tokens_.Mismatch(at, t, stop - at);
         matches_ += stop - at;
       }
       ok &= bad == 0;

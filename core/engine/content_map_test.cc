@@ -121,6 +121,51 @@ TEST(ContentToken, TokensOfOneObjectAndGenerationAreContentTokenOfEachSlot) {
     ASSERT_EQ(tokens.At(slot), ContentToken(42, slot, 7));
 }
 
+// The slot whose unadjusted token (base + slot * step) is `raw`: the
+// tokens around it are where At() steps over zero and poison.
+uint64_t SlotWithRawToken(const ContentTokens& tokens, Token raw) {
+  const Token base = tokens.At(0), step = tokens.At(1) - tokens.At(0);
+  Token inverse = step;  // Newton's iteration for the inverse of an odd number mod 2^32
+  for (int i = 0; i < 5; ++i) inverse *= 2 - step * inverse;
+  return static_cast<Token>((raw - base) * inverse);
+}
+
+// ForEachAt() and Mismatch() make four tokens at a time; they must give
+// At()'s values for any first slot and length, the steps over zero and
+// poison included, and Mismatch() must see one wrong token anywhere.
+TEST(ContentToken, TokensMadeFourAtATimeAreAtOfEachSlot) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const ContentTokens tokens(seed, seed * 7 + 1);
+    ASSERT_NE(tokens.At(0), kZeroToken);
+    std::vector<uint64_t> firsts = {0, 1, 2, 3, (uint64_t{1} << 31) - 9};
+    for (Token raw : {kZeroToken, kPoisonToken}) {
+      const uint64_t at = SlotWithRawToken(tokens, raw);
+      ASSERT_EQ(tokens.At(at), raw + 1);
+      for (uint64_t back = 0; back <= 5 && back <= at; ++back) firsts.push_back(at - back);
+    }
+    for (uint64_t first : firsts) {
+      for (uint64_t n = 0; n <= 11; ++n) {
+        std::vector<Token> made;
+        tokens.ForEachAt(first, n, [&](uint64_t k, Token t) {
+          EXPECT_EQ(k, made.size());
+          made.push_back(t);
+        });
+        std::vector<Token> want;
+        for (uint64_t k = 0; k < n; ++k) want.push_back(tokens.At(first + k));
+        ASSERT_EQ(made, want) << "first " << first << " n " << n;
+        ASSERT_EQ(tokens.Mismatch(first, want.data(), n), 0u) << "first " << first << " n " << n;
+        for (uint64_t k = 0; k < n; ++k) {
+          for (Token wrong : {want[k] ^ 1, kZeroToken, kPoisonToken, want[k] - 1}) {
+            std::vector<Token> bad = want;
+            bad[k] = wrong;
+            EXPECT_NE(tokens.Mismatch(first, bad.data(), n), 0u) << "first " << first << " k " << k;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(ContentMap, RunAtAgreesWithGetOnEveryPageAndSpansItsRun) {
   ContentMap m;
   m.Assign(10, 20, 3);
