@@ -47,8 +47,19 @@ class ContentMap {
     if (!starts_) starts_ = std::make_unique<Starts>();
     Starts& starts = *starts_;
     const uint64_t end = first + count;
-    const uint64_t after = Get(end);  // generation that resumes at end
     auto lo = starts.lower_bound(first);
+    // A rewrite of exactly one range (the usual write of a whole object
+    // written before): its generation changes in place.
+    if (lo != starts.end() && lo->first == first) {
+      const auto next = std::next(lo);
+      if (next != starts.end() && next->first == end) {
+        lo->second = gen;
+        Coalesce(first);
+        Coalesce(end);
+        return;
+      }
+    }
+    const uint64_t after = Get(end);  // generation that resumes at end
     auto hi = starts.lower_bound(end);
     starts.erase(lo, hi);
     starts[first] = gen;

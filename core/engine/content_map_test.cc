@@ -6,6 +6,8 @@
 #include <tuple>
 #include <vector>
 
+#include "core/prng.h"
+
 namespace ttm {
 namespace {
 
@@ -184,6 +186,37 @@ TEST(ContentMap, RunAtAgreesWithGetOnEveryPageAndSpansItsRun) {
   EXPECT_EQ(m.RunAt(16).first, 15u);
   EXPECT_EQ(m.RunAt(16).end, 17u);
   EXPECT_EQ(m.RunAt(100).end, ~uint64_t{0});
+}
+
+// Random writes, many of them rewriting a range exactly as it stands:
+// the map says what a plain array of generations says, page by page, and
+// keeps one range start per change of generation, no more.
+TEST(ContentMap, RandomWritesAgreeWithAnArrayOfGenerations) {
+  constexpr uint64_t kPages = 64;
+  Prng prng(11);
+  ContentMap m;
+  std::vector<uint64_t> gens(kPages + 1, 0);  // gens[kPages] stays 0
+  for (uint64_t gen = 1; gen <= 3000; ++gen) {
+    uint64_t first = prng.Next() % kPages;
+    uint64_t count = 1 + prng.Next() % (kPages - first);
+    if (prng.Next() % 2) {  // exactly the range holding a random page
+      const ContentMap::Run r = m.RunAt(prng.Next() % kPages);
+      first = r.first;
+      count = std::min(r.end, kPages) - r.first;
+    }
+    if (prng.Next() % 50 == 0) {
+      m.Reset();
+      std::fill(gens.begin(), gens.end(), 0);
+    }
+    m.Assign(first, count, gen);
+    std::fill(gens.begin() + first, gens.begin() + first + count, gen);
+    size_t changes = 0;
+    for (uint64_t i = 0; i <= kPages; ++i) {
+      ASSERT_EQ(m.Get(i), gens[i]) << "page " << i << " after write " << gen;
+      changes += gens[i] != (i == 0 ? 0 : gens[i - 1]);
+    }
+    ASSERT_EQ(m.ranges(), changes) << "after write " << gen;
+  }
 }
 
 TEST(ContentMap, RunAtOfAnEmptyMapIsOneUnvouchedRun) {
