@@ -361,7 +361,8 @@ bool BackedUpAndHeldInPlace(const TtmModel& m, const TtObject& tt) {
   if (!ok || m.store().live_pages(tt.backup) != k) return false;
   // The live indices must be exactly [0, k): live words from the first,
   // each all ones below its top live bit, all full but the last. Their
-  // tokens are compared where the store keeps them, a word at a time.
+  // tokens are compared where the store keeps them, a word at a time (a
+  // word whose tokens were never stored is left to the walks).
   uint64_t live_end = 0;  // the live indices seen so far are [0, live_end)
   m.store().ForEachLiveWord(tt.backup, [&](uint64_t first, uint64_t word, const Token* tokens) {
     const uint64_t n = static_cast<uint64_t>(std::popcount(word));
