@@ -111,16 +111,25 @@ class BackupStore {
   // Calls f(idx, token) for every live index of the object, increasing.
   template <typename F>
   void ForEachLive(BackupId id, F f) const {
+    ForEachLiveWord(id, [&](uint64_t first, uint64_t word, const Token* tokens) {
+      while (word != 0) {
+        const uint64_t bit = static_cast<uint64_t>(std::countr_zero(word));
+        f(first + bit, tokens != nullptr ? tokens[bit] : Token{});
+        word &= word - 1;
+      }
+    });
+  }
+  // The same, 64 indices at a time: f(first, word, tokens) for every
+  // nonzero live word, increasing, where bit b of word says whether index
+  // first + b is live and tokens[b] is its token (tokens nullptr: every
+  // token of the word is 0).
+  template <typename F>
+  void ForEachLiveWord(BackupId id, F f) const {
     const Object* object = Find(id);
     if (object == nullptr) return;
     object->live.ForEachNonDefault([&](uint64_t word_index, uint64_t word) {
       // A live word's 64 indices lie in one chunk of tokens: found once.
-      const Token* tokens = object->tokens.Find(word_index * 64);
-      while (word != 0) {
-        const uint64_t bit = static_cast<uint64_t>(std::countr_zero(word));
-        f(word_index * 64 + bit, tokens != nullptr ? tokens[bit] : Token{});
-        word &= word - 1;
-      }
+      f(word_index * 64, word, object->tokens.Find(word_index * 64));
     });
   }
 

@@ -300,8 +300,7 @@ class HeldInPlace {
       if (run_.gen == 0) {
         for (uint64_t j = 0; j < stop - at; ++j) bad |= (t[j] != kZeroToken) & (t[j] != kPoisonToken);
       } else {
-        const ContentTokens want = tokens_;
-        for (uint64_t j = 0; j < stop - at; ++j) bad |= t[j] ^ want.At(at + j);
+        bad = tokens_.Mismatch(at, t, stop - at);
         matches_ += stop - at;
       }
       ok &= bad == 0;
@@ -360,17 +359,19 @@ bool BackedUpAndHeldInPlace(const TtmModel& m, const TtObject& tt) {
     ok = retained.Matches(p, i) && (!content || held.Hold(i, p.token));
   });
   if (!ok || m.store().live_pages(tt.backup) != k) return false;
-  // The live pages' tokens gathered by index, then compared in one loop.
-  std::vector<Token> stored(content ? k : 0);
-  uint64_t live = 0, last = 0;
-  m.store().ForEachLive(tt.backup, [&](uint64_t idx, Token token) {
-    ++live;
-    last = idx;
-    if (idx < stored.size()) stored[idx] = token;
+  // The live indices must be exactly [0, k): live words from the first,
+  // each all ones below its top live bit, all full but the last. Their
+  // tokens are compared where the store keeps them, a word at a time (a
+  // word whose tokens were never stored is left to the walks).
+  uint64_t live_end = 0;  // the live indices seen so far are [0, live_end)
+  m.store().ForEachLiveWord(tt.backup, [&](uint64_t first, uint64_t word, const Token* tokens) {
+    const uint64_t n = static_cast<uint64_t>(std::popcount(word));
+    ok = ok && first == live_end && (word & (word + 1)) == 0 &&
+         (!content || (tokens != nullptr && held.HoldRun(first, tokens, n)));
+    live_end = first + n;
   });
-  if (live != k || (k > 0 && last >= k)) return false;
+  if (!ok || live_end != k) return false;
   if (!content) return true;
-  if (!held.HoldRun(0, stored.data(), k)) return false;
   uint64_t vouched = 0;
   tt.expected.ForEachVouched(tt.num_pages,
                              [&](uint64_t first, uint64_t end, uint64_t) { vouched += end - first; });

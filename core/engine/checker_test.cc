@@ -528,6 +528,76 @@ TEST(CheckerVerdicts, EveryCorruptionOfAPartlyWrittenTtIsFoundAsTheReferenceWalk
   });
 }
 
+// A tt of 200 pages backed up but for its last 40: its 160 backup pages
+// fill two 64-bit words of the store's live bits and half a third, which
+// the backed-up verdict reads a word at a time.
+void BackedUpOverThreeLiveWords(Engine& engine, std::optional<uint64_t> written) {
+  TTM_APPLY_CLEAN(engine, Allocate(1, 200, Caching::kCached));
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  TTM_APPLY_CLEAN(engine, (WriteEvent{1, std::nullopt, written}));
+  TTM_APPLY_CLEAN(engine, Fail(FaultSite::kBackupPage, 160));
+  TTM_APPLY_CLEAN(engine, (ShrinkEvent{1, false, false}));
+  const TtStatus st = *engine.Inspect(1);
+  ASSERT_EQ(st.backed_up, 160u);
+  ASSERT_EQ(st.resident, 40u);
+}
+void BackedUpOverThreeLiveWords(Engine& engine) { BackedUpOverThreeLiveWords(engine, std::nullopt); }
+// The same with only slots [0, 100) written: the backup pages from index
+// 100 on hold fresh content, which content alone cannot tell from another.
+void BackedUpOverThreeLiveWordsWrittenInPart(Engine& engine) { BackedUpOverThreeLiveWords(engine, 100); }
+
+// Each corruption moves, drops or changes a backup page in a different
+// word of live bits: a hole in a full word, a live bit past the handles
+// in the partial word or in a word of its own, a first word missing, a
+// copy that is not what was written.
+TEST(CheckerVerdicts, EveryCorruptionOfTheStoreOfALargeBackedUpTtIsFoundAsTheReferenceWalkFindsIt) {
+  ExpectFoundAlikeOnBothPaths(BackedUpOverThreeLiveWords, {
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().Drop(tt.backup, 71);
+        m.StoreForTest().BackupPage(tt.backup, 170, kPoisonToken, false);
+      },
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().Drop(tt.backup, 160);
+        m.StoreForTest().BackupPage(tt.backup, 161, kPoisonToken, false);
+      },
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().Drop(tt.backup, 11);
+        m.StoreForTest().BackupPage(tt.backup, 195, kPoisonToken, false);
+      },
+      [](TtmModel& m, TtObject& tt) {
+        for (Handle h = 1; h <= 64; ++h) m.StoreForTest().Drop(tt.backup, h);
+      },
+      [](TtmModel& m, TtObject& tt) { m.StoreForTest().Drop(tt.backup, 64); },
+      [](TtmModel& m, TtObject& tt) { m.StoreForTest().Drop(tt.backup, 160); },
+      [](TtmModel& m, TtObject& tt) { m.StoreForTest().BackupPage(tt.backup, 160, kZeroToken, false); },
+      [](TtmModel& m, TtObject& tt) { m.StoreForTest().BackupPage(tt.backup, 100, kZeroToken, false); },
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().BackupPage(tt.backup, 150, *m.store().Peek(tt.backup, 152), false);
+      },
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().BackupPage(tt.backup, 63, *m.store().Peek(tt.backup, 66), false);
+      },
+      [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 180).token ^= 1; },
+  });
+  ExpectFoundAlikeOnBothPaths(BackedUpOverThreeLiveWordsWrittenInPart, {
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().Drop(tt.backup, 160);
+        m.StoreForTest().BackupPage(tt.backup, 161, kPoisonToken, false);
+      },
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().Drop(tt.backup, 101);
+        m.StoreForTest().BackupPage(tt.backup, 170, kPoisonToken, false);
+      },
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().Drop(tt.backup, 128);
+        m.StoreForTest().BackupPage(tt.backup, 195, kPoisonToken, false);
+      },
+      [](TtmModel& m, TtObject& tt) {
+        m.StoreForTest().BackupPage(tt.backup, 130, *m.store().Peek(tt.backup, 5), false);
+      },
+  });
+}
+
 // 3.6.2 asks that content be held once, not where (that is 3.3.2's job):
 // slot 4's content moved to slot 1's backup page is still held once. The
 // backed-up verdict cannot call that clean (the copy is not in place), so

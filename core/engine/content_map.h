@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -46,8 +47,19 @@ class ContentMap {
     if (!starts_) starts_ = std::make_unique<Starts>();
     Starts& starts = *starts_;
     const uint64_t end = first + count;
-    const uint64_t after = Get(end);  // generation that resumes at end
     auto lo = starts.lower_bound(first);
+    // A rewrite of exactly one range (the usual write of a whole object
+    // written before): its generation changes in place.
+    if (lo != starts.end() && lo->first == first) {
+      const auto next = std::next(lo);
+      if (next != starts.end() && next->first == end) {
+        lo->second = gen;
+        Coalesce(first);
+        Coalesce(end);
+        return;
+      }
+    }
+    const uint64_t after = Get(end);  // generation that resumes at end
     auto hi = starts.lower_bound(end);
     starts.erase(lo, hi);
     starts[first] = gen;
@@ -121,9 +133,50 @@ class ContentTokens {
     if (t == kZeroToken || t == kPoisonToken) ++t;
     return t;
   }
+  // f(k, At(first + k)) for every k < n, in increasing k: the tokens of
+  // four consecutive slots made at once (the same values as At()).
+  template <typename F>
+  void ForEachAt(uint64_t first, uint64_t n, F f) const {
+    V4 raw = Lanes(first);
+    uint64_t k = 0;
+    for (; k + 4 <= n; k += 4, raw += kStep4) {
+      const V4 t = Adjust(raw);
+      f(k, t[0]);
+      f(k + 1, t[1]);
+      f(k + 2, t[2]);
+      f(k + 3, t[3]);
+    }
+    for (; k < n; ++k) f(k, At(first + k));
+  }
+  // Zero when tokens[k] == At(first + k) for every k < n, four at a time.
+  uint32_t Mismatch(uint64_t first, const Token* tokens, uint64_t n) const {
+    V4 raw = Lanes(first), diff = {0, 0, 0, 0};
+    uint64_t k = 0;
+    for (; k + 4 <= n; k += 4, raw += kStep4) {
+      V4 held;
+      std::memcpy(&held, tokens + k, sizeof held);
+      diff |= held ^ Adjust(raw);
+    }
+    uint32_t bad = diff[0] | diff[1] | diff[2] | diff[3];
+    for (; k < n; ++k) bad |= tokens[k] ^ At(first + k);
+    return bad;
+  }
 
  private:
   static constexpr Token kStep = 0x85ebca6bu;
+  using V4 = Token __attribute__((vector_size(16)));
+  static constexpr V4 kStep4 = {4 * kStep, 4 * kStep, 4 * kStep, 4 * kStep};
+  // The unadjusted tokens of slots first .. first + 3.
+  V4 Lanes(uint64_t first) const {
+    const Token t = base_ + static_cast<Token>(first) * kStep;
+    return V4{t, t + kStep, t + 2 * kStep, t + 3 * kStep};
+  }
+  // At()'s step over the zero and poison tokens, per lane (a comparison
+  // is all ones where it holds).
+  static V4 Adjust(V4 raw) {
+    const V4 hit = reinterpret_cast<V4>((raw == kZeroToken) | (raw == kPoisonToken));
+    return raw - hit;
+  }
   // splitmix64's finaliser, folded to 32 bits.
   static Token Mix(uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;

@@ -6,6 +6,8 @@
 #include <tuple>
 #include <vector>
 
+#include "core/prng.h"
+
 namespace ttm {
 namespace {
 
@@ -121,6 +123,51 @@ TEST(ContentToken, TokensOfOneObjectAndGenerationAreContentTokenOfEachSlot) {
     ASSERT_EQ(tokens.At(slot), ContentToken(42, slot, 7));
 }
 
+// The slot whose unadjusted token (base + slot * step) is `raw`: the
+// tokens around it are where At() steps over zero and poison.
+uint64_t SlotWithRawToken(const ContentTokens& tokens, Token raw) {
+  const Token base = tokens.At(0), step = tokens.At(1) - tokens.At(0);
+  Token inverse = step;  // Newton's iteration for the inverse of an odd number mod 2^32
+  for (int i = 0; i < 5; ++i) inverse *= 2 - step * inverse;
+  return static_cast<Token>((raw - base) * inverse);
+}
+
+// ForEachAt() and Mismatch() make four tokens at a time; they must give
+// At()'s values for any first slot and length, the steps over zero and
+// poison included, and Mismatch() must see one wrong token anywhere.
+TEST(ContentToken, TokensMadeFourAtATimeAreAtOfEachSlot) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const ContentTokens tokens(seed, seed * 7 + 1);
+    ASSERT_NE(tokens.At(0), kZeroToken);
+    std::vector<uint64_t> firsts = {0, 1, 2, 3, (uint64_t{1} << 31) - 9};
+    for (Token raw : {kZeroToken, kPoisonToken}) {
+      const uint64_t at = SlotWithRawToken(tokens, raw);
+      ASSERT_EQ(tokens.At(at), raw + 1);
+      for (uint64_t back = 0; back <= 5 && back <= at; ++back) firsts.push_back(at - back);
+    }
+    for (uint64_t first : firsts) {
+      for (uint64_t n = 0; n <= 11; ++n) {
+        std::vector<Token> made;
+        tokens.ForEachAt(first, n, [&](uint64_t k, Token t) {
+          EXPECT_EQ(k, made.size());
+          made.push_back(t);
+        });
+        std::vector<Token> want;
+        for (uint64_t k = 0; k < n; ++k) want.push_back(tokens.At(first + k));
+        ASSERT_EQ(made, want) << "first " << first << " n " << n;
+        ASSERT_EQ(tokens.Mismatch(first, want.data(), n), 0u) << "first " << first << " n " << n;
+        for (uint64_t k = 0; k < n; ++k) {
+          for (Token wrong : {want[k] ^ 1, kZeroToken, kPoisonToken, want[k] - 1}) {
+            std::vector<Token> bad = want;
+            bad[k] = wrong;
+            EXPECT_NE(tokens.Mismatch(first, bad.data(), n), 0u) << "first " << first << " k " << k;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(ContentMap, RunAtAgreesWithGetOnEveryPageAndSpansItsRun) {
   ContentMap m;
   m.Assign(10, 20, 3);
@@ -139,6 +186,37 @@ TEST(ContentMap, RunAtAgreesWithGetOnEveryPageAndSpansItsRun) {
   EXPECT_EQ(m.RunAt(16).first, 15u);
   EXPECT_EQ(m.RunAt(16).end, 17u);
   EXPECT_EQ(m.RunAt(100).end, ~uint64_t{0});
+}
+
+// Random writes, many of them rewriting a range exactly as it stands:
+// the map says what a plain array of generations says, page by page, and
+// keeps one range start per change of generation, no more.
+TEST(ContentMap, RandomWritesAgreeWithAnArrayOfGenerations) {
+  constexpr uint64_t kPages = 64;
+  Prng prng(11);
+  ContentMap m;
+  std::vector<uint64_t> gens(kPages + 1, 0);  // gens[kPages] stays 0
+  for (uint64_t gen = 1; gen <= 3000; ++gen) {
+    uint64_t first = prng.Next() % kPages;
+    uint64_t count = 1 + prng.Next() % (kPages - first);
+    if (prng.Next() % 2) {  // exactly the range holding a random page
+      const ContentMap::Run r = m.RunAt(prng.Next() % kPages);
+      first = r.first;
+      count = std::min(r.end, kPages) - r.first;
+    }
+    if (prng.Next() % 50 == 0) {
+      m.Reset();
+      std::fill(gens.begin(), gens.end(), 0);
+    }
+    m.Assign(first, count, gen);
+    std::fill(gens.begin() + first, gens.begin() + first + count, gen);
+    size_t changes = 0;
+    for (uint64_t i = 0; i <= kPages; ++i) {
+      ASSERT_EQ(m.Get(i), gens[i]) << "page " << i << " after write " << gen;
+      changes += gens[i] != (i == 0 ? 0 : gens[i - 1]);
+    }
+    ASSERT_EQ(m.ranges(), changes) << "after write " << gen;
+  }
 }
 
 TEST(ContentMap, RunAtOfAnEmptyMapIsOneUnvouchedRun) {

@@ -104,6 +104,8 @@ class EngineImpl {
   // deduplicated by Check(). A vector that keeps its capacity: no
   // allocation per event (a std::set allocated a node per insert).
   std::vector<uint64_t> dirty;
+  // The objects one Check() looks at; kept, like dirty, for its capacity.
+  std::vector<const TtObject*> checked;
 
  private:
   int64_t Populate(TtObject& tt, const PopulateEvent& e);
@@ -143,20 +145,17 @@ void EngineImpl::CheckFreshContent(const TtObject& tt) {
   // block holds a fresh page, so the first one in it that does not is the
   // first of all. Any other layout, slot by slot.
   const bool tiled = model.ForEachInOrderBlock(tt, [&](uint64_t i, Pfn first, uint64_t n) {
-    // The tokens of the block's struct pages through a pointer. A token t
-    // (32 bits) is fresh when t * (t ^ other) is 0, other being the
-    // second fresh value (poison, or zero again with ZERO_ALLOC): a
-    // product of two nonzero 32-bit values is nonzero in 64 bits.
-    // The reference engine asks fresh() page by page.
-    const uint64_t other = zero_alloc ? kZeroToken : kPoisonToken;
+    // The tokens of the block's struct pages through a pointer, four at a
+    // time: each is zero or the second fresh value (poison, or zero again
+    // with ZERO_ALLOC). The reference engine asks fresh() page by page.
+    const Token other = zero_alloc ? kZeroToken : kPoisonToken;
     bool ok = true;
     if (model.reference()) {
       model.ForEachPage(first, n, [&](uint64_t, const Page& p) { ok &= fresh(p.token); });
     } else {
       model.ForEachPageSpan(first, n, [&](uint64_t, const Page* p, uint64_t len) {
-        uint64_t stale = p == nullptr;  // struct pages never written: slot by slot below
-        for (uint64_t k = 0; p != nullptr && k < len; ++k) stale |= uint64_t{p[k].token} * (p[k].token ^ other);
-        ok = ok && stale == 0;
+        // Struct pages never written: slot by slot below.
+        ok = ok && p != nullptr && TokensAllIn(p, len, kZeroToken, other);
       });
     }
     if (!ok) {
@@ -279,7 +278,8 @@ Outcome Engine::Apply(const EventBody& event) { return impl_->Apply(event); }
 const TtmModel& Engine::model_for_inspection() const { return impl_->model; }
 
 std::vector<Violation> Engine::Check(CheckScope scope) {
-  std::vector<const TtObject*> tts;
+  std::vector<const TtObject*>& tts = impl_->checked;
+  tts.clear();
   if (scope == CheckScope::kFull) {
     impl_->model.ForEachTt([&](const TtObject& tt) { tts.push_back(&tt); });
   } else {

@@ -131,6 +131,27 @@ class PageMatcher {
   int aux_shift_ = 0;
 };
 
+// Model bookkeeping, no kernel counterpart: whether every page of p[0, n)
+// holds token a or token b, the tokens of four struct pages gathered into
+// one vector a step (the token is a struct page's first word).
+inline bool TokensAllIn(const Page* p, uint64_t n, Token a, Token b) {
+  static_assert(offsetof(Page, token) == 0 && sizeof(Token) == 4 && sizeof(Page) == 16);
+  using V4 = uint32_t __attribute__((vector_size(16)));
+  const V4 va = {a, a, a, a}, vb = {b, b, b, b};
+  V4 bad = {0, 0, 0, 0};
+  uint64_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    V4 w[4];
+    std::memcpy(w, p + k, sizeof w);
+    const V4 t = __builtin_shufflevector(__builtin_shufflevector(w[0], w[1], 0, 4, 0, 4),
+                                         __builtin_shufflevector(w[2], w[3], 0, 4, 0, 4), 0, 1, 4, 5);
+    bad |= reinterpret_cast<V4>((t != va) & (t != vb));
+  }
+  uint32_t rest = bad[0] | bad[1] | bad[2] | bad[3];
+  for (; k < n; ++k) rest |= (p[k].token != a) & (p[k].token != b);
+  return rest == 0;
+}
+
 // The bus address the simulated IOMMU gives a frame.
 inline constexpr uint64_t kDmaBase = uint64_t{1} << 40;
 inline uint64_t BusAddress(Pfn pfn) { return kDmaBase + uint64_t{pfn} * kPageSize; }

@@ -28,6 +28,32 @@ TEST(SlotTest, HoldsTheLargestFrameAndTheLargestHandleInFourBytes) {
   EXPECT_NE(Slot::Handle(5), Slot::Page(5));
 }
 
+// TokensAllIn() reads four struct pages a step: one token that is neither
+// value, at any position of any length, must be seen; the other fields
+// of a page must not matter.
+TEST(TokensAllInTest, SeesOneTokenThatIsNeitherValueAnywhere) {
+  const std::vector<std::pair<Token, Token>> values = {{kZeroToken, kPoisonToken}, {kZeroToken, kZeroToken}};
+  for (const auto& [a, b] : values) {
+    for (uint64_t n = 0; n <= 13; ++n) {
+      std::vector<Page> pages(n);
+      for (uint64_t k = 0; k < n; ++k) {
+        pages[k].token = k % 3 == 0 ? b : a;
+        pages[k].owner_id = 0xffffffffu;
+        pages[k].aux = static_cast<uint32_t>(k + 1);
+      }
+      EXPECT_TRUE(TokensAllIn(pages.data(), n, a, b)) << n;
+      for (uint64_t k = 0; k < n; ++k) {
+        for (Token wrong : {Token{1}, kPoisonToken + 1, Token{0xffffffffu}, a ^ b ^ kPoisonToken}) {
+          if (wrong == a || wrong == b) continue;
+          std::vector<Page> bad = pages;
+          bad[k].token = wrong;
+          EXPECT_FALSE(TokensAllIn(bad.data(), n, a, b)) << "n " << n << " k " << k << " token " << wrong;
+        }
+      }
+    }
+  }
+}
+
 TEST(BusAddressArrayTest, GivesBackEveryAddressItWasGivenAndZeroElsewhere) {
   BusAddressArray a(10);
   const Pfn last_frame = static_cast<Pfn>(kMaxSystemPages - 1);

@@ -186,7 +186,7 @@ void TtmModel::Write(TtObject& tt, uint64_t first, uint64_t count) {
         // loop of their own.
         const uint64_t i = at + j;
         if (slot_owner.MatchesRun(pg, run, i)) [[likely]] {
-          for (uint64_t k = 0; k < run; ++k) pg[k].token = tokens.At(i + k);
+          tokens.ForEachAt(i, run, [&](uint64_t k, Token t) { pg[k].token = t; });
         } else {
           all_resident = false;
           for (uint64_t k = 0; k < run; ++k)
