@@ -207,6 +207,49 @@ TEST(BackupRun, AnUnsplitTailFreedOnItsOwnIsReportedByBoth) {
   ExpectSameState(p);
 }
 
+// The fast loop finds a run's length four pages at a time and splits only
+// at a span's start: a head met inside a block already split (its order
+// left), a tail mark no split covers, a page owned by another slot, each
+// put at every position around a group of four, must stop or split both
+// engines at the same page.
+TEST(BackupRun, OddMarksAtAnyPageOfARunStopOrSplitBothAtTheSamePage) {
+  for (const uint64_t at : {1, 2, 3, 4, 5, 7, 8, 9, 63, 64, 65, 300, 513, 698}) {
+    for (int kind = 0; kind < 5; ++kind) {
+      Pair p;
+      PopulateThree(p);
+      p.OnBoth([&](TtmModel& m) {
+        TtObject& tt = *m.FindTt(1);
+        Page& pg = m.PageForTest(tt.pages.Get(at).pfn());
+        if (kind == 0) {
+          pg.private_order = 2;  // a nested head: split away by its block's head
+        } else if (kind == 1) {
+          pg.tail = true;  // a tail mark the head's split clears
+        } else if (kind == 2) {
+          // Its block's head forgets its order: the tails after it are
+          // never cleared and stop the run.
+          for (uint64_t h = at; h > 0; --h) {
+            Page& head = m.PageForTest(tt.pages.Get(h).pfn());
+            if (head.private_order != 0) {
+              head.private_order = 0;
+              break;
+            }
+          }
+        } else if (kind == 3) {
+          pg.aux = static_cast<uint32_t>(at + 1);  // owned by the next slot
+        } else {
+          pg.caching = PageCaching::kUC;
+        }
+      });
+      p.Apply(ShrinkEvent{1, false, false});
+      ExpectSameState(p);
+      if (::testing::Test::HasFailure()) {
+        ADD_FAILURE() << "at " << at << " kind " << kind;
+        return;
+      }
+    }
+  }
+}
+
 TEST(BackupRun, DmaTtsAndWriteCombinedTtsLeaveTheSameState) {
   Pair p;
   p.Apply(Allocate(1, 600, Caching::kWriteCombined, true));
