@@ -778,34 +778,49 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
     });
     return;
   }
-  // A slot chunk at a time; inside it, the slots of a block (consecutive
-  // frames, owned by their slots) with the struct page of the next frame
-  // at hand. Any other slot is looked up and checked on its own, which
-  // crashes where the reference path does.
+  // A slot chunk at a time; inside it, a run of slots holding consecutive
+  // frames their slots own (found four at a time, PageRunMatcher) is
+  // reset at once, its changes counted once. Any other slot is looked up
+  // and checked on its own, which crashes where the reference path does,
+  // with the changes before it counted.
   constexpr uint64_t kChunk = SparseArray<Slot>::kChunkEntries;
   constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
   SparseArray<Page>::Walker frames(pages_);
-  const uint32_t index = tt.index;
   const uint64_t frames_end = pages_.size();
+  Page want = ZeroPage(), mask = ZeroPage();
+  want.owner = Owner::kTt;
+  want.owner_id = tt.index;
+  mask.owner = static_cast<Owner>(0xff);
+  mask.owner_id = mask.aux = ~uint32_t{0};
+  const PageRunMatcher owned(want, mask);
+  uint64_t changes = 0;
   for (uint64_t i = 0; i < tt.num_pages;) {
     const uint64_t end = std::min(tt.num_pages, (i / kChunk + 1) * kChunk);
     const Slot* slot = tt.pages.Find(i);
-    if (slot == nullptr) NotOwnedPage(tt, i, Slot(), "set_pages_array_wb");  // NULL slots
+    if (slot == nullptr) {  // NULL slots
+      counters_.caching_changes += changes;
+      NotOwnedPage(tt, i, Slot(), "set_pages_array_wb");
+    }
     while (i < end) {
-      Page* pg = &OwnedPageAt(tt, i, *slot, frames, "set_pages_array_wb");
-      set_wb(*pg);
-      Pfn f = slot->pfn();
+      if (!slot->is_page() || !OwnedBySlot(frames.At(slot->pfn()), tt, i)) [[unlikely]] {
+        counters_.caching_changes += changes;
+        NotOwnedPage(tt, i, *slot, "set_pages_array_wb");
+      }
+      Page* pg = &frames.At(slot->pfn());
+      const Pfn f = slot->pfn();
       // The struct pages of f's chunk of frames that exist.
       const uint64_t stop = std::min<uint64_t>((uint64_t{f} | kFrameMask) + 1, frames_end);
-      for (++i, ++slot; i < end && f + uint64_t{1} < stop && *slot == Slot::Page(f + 1);
-           ++i, ++slot) {
-        ++f;
-        ++pg;
-        if (pg->owner != Owner::kTt || pg->owner_id != index || pg->aux != i) break;
-        set_wb(*pg);
+      const uint64_t len =
+          1 + owned.HeldRun(pg + 1, slot + 1, f + 1, i + 1, std::min(end - i, stop - f) - 1);
+      for (uint64_t k = 0; k < len; ++k) {
+        changes += pg[k].caching != PageCaching::kWB;
+        pg[k].caching = PageCaching::kWB;
       }
+      i += len;
+      slot += len;
     }
   }
+  counters_.caching_changes += changes;
 }
 
 // Models ttm_pool_split_for_swap(): split_page() of a multi-order block
