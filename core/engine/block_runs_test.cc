@@ -392,6 +392,36 @@ TEST(FreeBlock, OneOddPageAnywhereInAHeldBlockIsReportedByBothWithTheSameState) 
   }
 }
 
+// Blocks a pool gives back to the system (ttm_pool_shrink()) are the
+// kernel's: freed at once when clean, page by page with the same reports
+// when a page is still mapped or owned by someone else.
+TEST(FreeBlock, PooledBlocksShrunkToTheSystemLeaveTheSameStateWithOddPagesAnywhere) {
+  for (const uint64_t at : {0, 1, 3, 4, 5, 100, 255}) {
+    for (int kind = 0; kind < 3; ++kind) {
+      Pair p;
+      p.Apply(Allocate(1, 700, Caching::kWriteCombined));
+      p.Apply(PopulateEvent{1, true});
+      p.Apply(UnpopulateEvent{1});
+      p.OnBoth([&](TtmModel& m) {
+        for (const PoolType& pt : m.pool_types()) {
+          for (const Pfn head : pt.pages) {
+            if ((uint64_t{1} << pt.order) <= at) continue;
+            Page& pg = m.PageForTest(head + static_cast<Pfn>(at));
+            if (kind == 0) pg.mapped = true;
+            if (kind == 1) pg.owner_id += 1;  // another pool type's: taken back through SetOwnerOf()
+          }
+        }
+      });
+      p.Apply(PoolShrinkEvent{100000});
+      ExpectSameState(p);
+      if (::testing::Test::HasFailure()) {
+        ADD_FAILURE() << "at " << at << " kind " << kind;
+        return;
+      }
+    }
+  }
+}
+
 // Random events on a few tts, faults armed at random sites and points,
 // swap space changing: the state compared after every event.
 TEST(BlockRuns, RandomTracesLeaveTheSameStateAfterEveryEvent) {

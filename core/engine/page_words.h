@@ -86,6 +86,18 @@ class PageRunMatcher {
     return k;
   }
 
+  // Every p[k] (k < n) has the fields, with aux 0: one answer, four pages
+  // per step.
+  bool AllWithAuxZero(const Page* p, uint64_t n) const {
+    PageBits diff = {0, 0};
+    uint64_t k = 0;
+    for (; k + 4 <= n; k += 4)
+      diff |= (((Load(p + k) & mask_) ^ want_) | ((Load(p + k + 1) & mask_) ^ want_)) |
+              (((Load(p + k + 2) & mask_) ^ want_) | ((Load(p + k + 3) & mask_) ^ want_));
+    for (; k < n; ++k) diff |= (Load(p + k) & mask_) ^ want_;
+    return (diff[0] | diff[1]) == 0;
+  }
+
  private:
   static PageBits Load(const Page* p) { return BitsOf(*p); }
   PageBits want_, mask_, step_;

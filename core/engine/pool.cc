@@ -428,6 +428,7 @@ void TtmModel::FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
   // A block its tt's slots hold, unmapped and write-back throughout (and
   // not a lone tail page): nothing to report, its pages cleared at once.
   Page want = ZeroPage(), mask = ZeroPage();
+  want.caching = PageCaching::kWB;
   mask.mapped = true;
   mask.caching = static_cast<PageCaching>(0xff);
   mask.tail = order == 0;
@@ -440,8 +441,35 @@ void TtmModel::FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
     fields.mapped = fields.tail = true;
     fields.caching = static_cast<PageCaching>(0xff);
     fields.private_order = 0xff;
-    MoveHeldBlock(*holder, pages, n, Owner::kSystem, ZeroPage(), fields);
+    Page to = ZeroPage();
+    to.caching = PageCaching::kWB;
+    MoveHeldBlock(*holder, pages, n, Owner::kSystem, to, fields);
     return;
+  }
+  // The same for a block the kernel holds (a pool's block taken back by
+  // ttm_pool_shrink(), ttm_pool_fini()): the counts move from the kernel.
+  constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
+  if (!reference_ && pfn < pages_.size() && (pfn & kFrameMask) + n <= kFrameMask + 1 &&
+      n <= pages_.size() - pfn) {
+    want.owner = Owner::kKernel;
+    mask.owner = static_cast<Owner>(0xff);
+    mask.owner_id = mask.aux = ~uint32_t{0};
+    Page* block = pages_.Find(pfn);
+    if (block != nullptr && PageRunMatcher(want, mask).AllWithAuxZero(block, n)) {
+      const PageAllocator::FreeError error = allocator_.Free(pfn, order);
+      if (error != PageAllocator::FreeError::kNone) FreeFailed(error, pfn, order, tt);
+      Page to = ZeroPage(), fields = ZeroPage();
+      to.owner = Owner::kSystem;
+      to.caching = PageCaching::kWB;
+      fields.mapped = fields.tail = true;
+      fields.caching = static_cast<PageCaching>(0xff);
+      fields.private_order = 0xff;
+      fields.owner = static_cast<Owner>(0xff);
+      PageRunSetter(to, fields).Apply(block, n, [](uint64_t, const Page&) {});
+      owner_count_[static_cast<int>(Owner::kKernel)] -= n;
+      owner_count_[static_cast<int>(Owner::kSystem)] += n;
+      return;
+    }
   }
   uint64_t mapped = 0, uncached = 0;
   Page head;
