@@ -207,6 +207,49 @@ TEST(BackupRun, AnUnsplitTailFreedOnItsOwnIsReportedByBoth) {
   ExpectSameState(p);
 }
 
+// The fast loop finds a run's length four pages at a time and splits only
+// at a span's start: a head met inside a block already split (its order
+// left), a tail mark no split covers, a page owned by another slot, each
+// put at every position around a group of four, must stop or split both
+// engines at the same page.
+TEST(BackupRun, OddMarksAtAnyPageOfARunStopOrSplitBothAtTheSamePage) {
+  for (const uint64_t at : {1, 2, 3, 4, 5, 7, 8, 9, 63, 64, 65, 300, 513, 698}) {
+    for (int kind = 0; kind < 5; ++kind) {
+      Pair p;
+      PopulateThree(p);
+      p.OnBoth([&](TtmModel& m) {
+        TtObject& tt = *m.FindTt(1);
+        Page& pg = m.PageForTest(tt.pages.Get(at).pfn());
+        if (kind == 0) {
+          pg.private_order = 2;  // a nested head: split away by its block's head
+        } else if (kind == 1) {
+          pg.tail = true;  // a tail mark the head's split clears
+        } else if (kind == 2) {
+          // Its block's head forgets its order: the tails after it are
+          // never cleared and stop the run.
+          for (uint64_t h = at; h > 0; --h) {
+            Page& head = m.PageForTest(tt.pages.Get(h).pfn());
+            if (head.private_order != 0) {
+              head.private_order = 0;
+              break;
+            }
+          }
+        } else if (kind == 3) {
+          pg.aux = static_cast<uint32_t>(at + 1);  // owned by the next slot
+        } else {
+          pg.caching = PageCaching::kUC;
+        }
+      });
+      p.Apply(ShrinkEvent{1, false, false});
+      ExpectSameState(p);
+      if (::testing::Test::HasFailure()) {
+        ADD_FAILURE() << "at " << at << " kind " << kind;
+        return;
+      }
+    }
+  }
+}
+
 TEST(BackupRun, DmaTtsAndWriteCombinedTtsLeaveTheSameState) {
   Pair p;
   p.Apply(Allocate(1, 600, Caching::kWriteCombined, true));
@@ -312,6 +355,70 @@ TEST(FreeBlock, BlocksWithPagesTheirSlotsDoNotHoldAreFreedWithTheSameCounts) {
     ExpectSameState(p);
     p.Apply(FreeEvent{2});
     ExpectSameState(p);
+  }
+}
+
+// A block otherwise held and clean, with one page still mapped or of
+// another caching, at any position around a group of four: freed to the
+// system (a cached tt) or to its pool (a write-combined one), both engines
+// report it and leave the same pages and counts; a lone order-0 tail page
+// freed on its own is reported by both too.
+TEST(FreeBlock, OneOddPageAnywhereInAHeldBlockIsReportedByBothWithTheSameState) {
+  for (const Caching caching : {Caching::kCached, Caching::kWriteCombined}) {
+    for (const uint64_t at : {0, 1, 3, 4, 5, 100, 511, 512, 515, 699}) {
+      for (int kind = 0; kind < 3; ++kind) {
+        Pair p;
+        p.Apply(Allocate(1, 700, caching));
+        if (kind == 2) p.Apply(FailOrdersFrom(1));
+        p.Apply(PopulateEvent{1, true});
+        p.OnBoth([&](TtmModel& m) {
+          Page& pg = m.PageForTest(m.FindTt(1)->pages.Get(at).pfn());
+          if (kind == 0) {
+            pg.mapped = true;
+          } else if (kind == 1) {
+            pg.caching = caching == Caching::kCached ? PageCaching::kUC : PageCaching::kWB;
+          } else {
+            pg.tail = true;  // an order-0 page marked a tail
+          }
+        });
+        EXPECT_FALSE(p.Apply(UnpopulateEvent{1}).violations.empty()) << at << " " << kind;
+        ExpectSameState(p);
+        if (::testing::Test::HasFailure()) {
+          ADD_FAILURE() << "caching " << static_cast<int>(caching) << " at " << at << " kind " << kind;
+          return;
+        }
+      }
+    }
+  }
+}
+
+// Blocks a pool gives back to the system (ttm_pool_shrink()) are the
+// kernel's: freed at once when clean, page by page with the same reports
+// when a page is still mapped or owned by someone else.
+TEST(FreeBlock, PooledBlocksShrunkToTheSystemLeaveTheSameStateWithOddPagesAnywhere) {
+  for (const uint64_t at : {0, 1, 3, 4, 5, 100, 255}) {
+    for (int kind = 0; kind < 3; ++kind) {
+      Pair p;
+      p.Apply(Allocate(1, 700, Caching::kWriteCombined));
+      p.Apply(PopulateEvent{1, true});
+      p.Apply(UnpopulateEvent{1});
+      p.OnBoth([&](TtmModel& m) {
+        for (const PoolType& pt : m.pool_types()) {
+          for (const Pfn head : pt.pages) {
+            if ((uint64_t{1} << pt.order) <= at) continue;
+            Page& pg = m.PageForTest(head + static_cast<Pfn>(at));
+            if (kind == 0) pg.mapped = true;
+            if (kind == 1) pg.owner_id += 1;  // another pool type's: taken back through SetOwnerOf()
+          }
+        }
+      });
+      p.Apply(PoolShrinkEvent{100000});
+      ExpectSameState(p);
+      if (::testing::Test::HasFailure()) {
+        ADD_FAILURE() << "at " << at << " kind " << kind;
+        return;
+      }
+    }
   }
 }
 

@@ -369,6 +369,9 @@ class TtmModel {
   std::optional<Pfn> PoolAllocPage(uint32_t order, bool zero);
   void FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
   void FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
+  TtObject* HeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Page** pages);
+  void MoveHeldBlock(TtObject& tt, Page* pages, uint64_t n, Owner owner, const Page& value,
+                     const Page& fields);
   void FreeSlotPageToSystem(TtObject& tt, Page& p, Pfn pfn);
   void ReportFreedPages(Pfn pfn, uint32_t order, bool head_tail, uint64_t mapped, uint64_t uncached,
                         const TtObject* tt);
@@ -377,6 +380,7 @@ class TtmModel {
   void ResetFreedPage(Page& p, Pfn pfn, SparseArray<Slot>::ReadCursor* slots = nullptr);
   void PoolFreePage(Caching caching, uint32_t order, Pfn p, const TtObject* tt);
   void PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt);
+  void PoolTypeGiveSlow(PoolType& pt, Pfn p, const TtObject* tt);
   std::optional<Pfn> PoolTypeTake(PoolType& pt);
   int PoolMap(TtObject& tt, uint32_t order, Pfn p, uint64_t& dma_cursor);
   int PoolMapBlock(TtObject& tt, uint32_t order, Pfn p);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/engine/model.h"
+#include "core/engine/page_words.h"
 
 namespace ttm {
 namespace {
@@ -537,6 +538,52 @@ void TtmModel::FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
 // pages walked, what they show reported, then freed.
 void TtmModel::FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
   const uint64_t n = uint64_t{1} << order;
+  // A block its tt's slots hold, unmapped and write-back throughout (and
+  // not a lone tail page): nothing to report, its pages cleared at once.
+  Page want = ZeroPage(), mask = ZeroPage();
+  want.caching = PageCaching::kWB;
+  mask.mapped = true;
+  mask.caching = static_cast<PageCaching>(0xff);
+  mask.tail = order == 0;
+  Page* pages = nullptr;
+  if (TtObject* holder = HeldBlock(pfn, n, want, mask, &pages)) {
+    const PageAllocator::FreeError error = allocator_.Free(pfn, order);
+    if (error != PageAllocator::FreeError::kNone) FreeFailed(error, pfn, order, tt);
+    // ResetFreedPage() of each page: ClearFreedPage(), SetOwnerOf(kSystem).
+    Page fields = ZeroPage();
+    fields.mapped = fields.tail = true;
+    fields.caching = static_cast<PageCaching>(0xff);
+    fields.private_order = 0xff;
+    Page to = ZeroPage();
+    to.caching = PageCaching::kWB;
+    MoveHeldBlock(*holder, pages, n, Owner::kSystem, to, fields);
+    return;
+  }
+  // The same for a block the kernel holds (a pool's block taken back by
+  // ttm_pool_shrink(), ttm_pool_fini()): the counts move from the kernel.
+  constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
+  if (!reference_ && pfn < pages_.size() && (pfn & kFrameMask) + n <= kFrameMask + 1 &&
+      n <= pages_.size() - pfn) {
+    want.owner = Owner::kKernel;
+    mask.owner = static_cast<Owner>(0xff);
+    mask.owner_id = mask.aux = ~uint32_t{0};
+    Page* block = pages_.Find(pfn);
+    if (block != nullptr && PageRunMatcher(want, mask).AllWithAuxZero(block, n)) {
+      const PageAllocator::FreeError error = allocator_.Free(pfn, order);
+      if (error != PageAllocator::FreeError::kNone) FreeFailed(error, pfn, order, tt);
+      Page to = ZeroPage(), fields = ZeroPage();
+      to.owner = Owner::kSystem;
+      to.caching = PageCaching::kWB;
+      fields.mapped = fields.tail = true;
+      fields.caching = static_cast<PageCaching>(0xff);
+      fields.private_order = 0xff;
+      fields.owner = static_cast<Owner>(0xff);
+      PageRunSetter(to, fields).Apply(block, n, [](uint64_t, const Page&) {});
+      owner_count_[static_cast<int>(Owner::kKernel)] -= n;
+      owner_count_[static_cast<int>(Owner::kSystem)] += n;
+      return;
+    }
+  }
   uint64_t mapped = 0, uncached = 0;
   Page head;
   pages_.ReadRange(pfn, n, [&](uint64_t f, const Page& p) {
@@ -615,6 +662,33 @@ void TtmModel::PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt) {
     Report(Invariant::kPoolAccounting, tt,
            "a block of order " + std::to_string(head.private_order) + (head.tail ? " (a tail)" : "") +
                " is pooled in an order-" + std::to_string(pt.order) + " pool type");
+  const PageCaching want = ToPageCaching(pt.caching);
+  // A block its tt's slots hold, of the pool's caching and unmapped
+  // throughout: nothing to report, its pages cleared and pooled at once.
+  Page clean = ZeroPage(), mask = ZeroPage();
+  clean.caching = want;
+  mask.mapped = true;
+  mask.caching = static_cast<PageCaching>(0xff);
+  Page* pages = nullptr;
+  if (TtObject* holder = HeldBlock(p, n, clean, mask, &pages)) {
+    Page value = ZeroPage(), fields = ZeroPage();
+    value.token = kZeroToken;
+    value.owner_id = static_cast<uint32_t>(type_index);
+    fields.token = ~Token{0};
+    MoveHeldBlock(*holder, pages, n, Owner::kPool, value, fields);
+  } else {
+    PoolTypeGiveSlow(pt, p, tt);
+  }
+  pt.pages.push_back(p);
+  allocated_pages_ += n;
+  UpdatePeaks();
+}
+
+// PoolTypeGive()'s clearing of a block page by page, with what it
+// reports.
+void TtmModel::PoolTypeGiveSlow(PoolType& pt, Pfn p, const TtObject* tt) {
+  const uint64_t n = uint64_t{1} << pt.order;
+  const int type_index = static_cast<int>(&pt - types_.data());
   uint64_t wrong_caching = 0, mapped = 0;
   const PageCaching want = ToPageCaching(pt.caching);
   SetOwnerOfBlock(p, n, Owner::kPool, static_cast<uint32_t>(type_index), [&](Page& pg) {
@@ -635,9 +709,51 @@ void TtmModel::PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt) {
     Report(Invariant::kDmaUnmapOnce, tt,
            std::to_string(mapped) + " page(s) at pfn " + std::to_string(p) +
                " reach a pool still dma-mapped");
-  pt.pages.push_back(p);
-  allocated_pages_ += n;
-  UpdatePeaks();
+}
+
+// Model bookkeeping, no kernel counterpart: the struct pages of frames
+// [pfn, pfn + n) if they lie in one chunk, are owned by consecutive slots
+// of one tt that hold them, in one chunk of slots, and have the fields of
+// `mask` as in `want`: their tt, and *pages pointed at them. nullptr for
+// any other block, and on the reference path.
+TtObject* TtmModel::HeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Page** pages) {
+  constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
+  constexpr uint64_t kSlotMask = SparseArray<Slot>::kChunkEntries - 1;
+  if (reference_ || pfn >= pages_.size() || (pfn & kFrameMask) + n > kFrameMask + 1 || n > pages_.size() - pfn)
+    return nullptr;
+  Page* p = pages_.Find(pfn);
+  if (p == nullptr || p->owner != Owner::kTt) return nullptr;
+  TtObject* t = tt(p->owner_id);
+  const uint64_t aux = p->aux;
+  if (t == nullptr || aux >= t->num_pages || n > t->num_pages - aux || (aux & kSlotMask) + n > kSlotMask + 1)
+    return nullptr;
+  const Slot* slots = t->pages.Find(aux);
+  if (slots == nullptr) return nullptr;
+  want.owner = Owner::kTt;
+  want.owner_id = t->index;
+  mask.owner = static_cast<Owner>(0xff);
+  mask.owner_id = mask.aux = ~uint32_t{0};
+  if (PageRunMatcher(want, mask).HeldRun(p, slots, pfn, aux, n) != n) return nullptr;
+  *pages = p;
+  return t;
+}
+
+// Model bookkeeping, no kernel counterpart: SetOwnerOfBlock() of a
+// HeldBlock() of tt to `owner` (not a tt's), the fields of `fields` set as
+// in `value` by the way: each page stops counting for tt, and as
+// resident, the counts moved at once.
+void TtmModel::MoveHeldBlock(TtObject& tt, Page* pages, uint64_t n, Owner owner, const Page& value,
+                             const Page& fields) {
+  Page to = value, set = fields;
+  to.owner = owner;
+  to.aux = 0;
+  set.owner = static_cast<Owner>(0xff);
+  set.owner_id = set.aux = ~uint32_t{0};
+  PageRunSetter(to, set).Apply(pages, n, [](uint64_t, const Page&) {});
+  owner_count_[static_cast<int>(Owner::kTt)] -= n;
+  owner_count_[static_cast<int>(owner)] += n;
+  tt.owned_pages -= static_cast<uint32_t>(n);
+  tt.resident_slots -= static_cast<uint32_t>(n);
 }
 
 // Models ttm_pool_type_take(): pop the head of the list.
@@ -834,34 +950,49 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
     });
     return;
   }
-  // A slot chunk at a time; inside it, the slots of a block (consecutive
-  // frames, owned by their slots) with the struct page of the next frame
-  // at hand. Any other slot is looked up and checked on its own, which
-  // crashes where the reference path does.
+  // A slot chunk at a time; inside it, a run of slots holding consecutive
+  // frames their slots own (found four at a time, PageRunMatcher) is
+  // reset at once, its changes counted once. Any other slot is looked up
+  // and checked on its own, which crashes where the reference path does,
+  // with the changes before it counted.
   constexpr uint64_t kChunk = SparseArray<Slot>::kChunkEntries;
   constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
   SparseArray<Page>::Walker frames(pages_);
-  const uint32_t index = tt.index;
   const uint64_t frames_end = pages_.size();
+  Page want = ZeroPage(), mask = ZeroPage();
+  want.owner = Owner::kTt;
+  want.owner_id = tt.index;
+  mask.owner = static_cast<Owner>(0xff);
+  mask.owner_id = mask.aux = ~uint32_t{0};
+  const PageRunMatcher owned(want, mask);
+  uint64_t changes = 0;
   for (uint64_t i = 0; i < tt.num_pages;) {
     const uint64_t end = std::min(tt.num_pages, (i / kChunk + 1) * kChunk);
     const Slot* slot = tt.pages.Find(i);
-    if (slot == nullptr) NotOwnedPage(tt, i, Slot(), "set_pages_array_wb");  // NULL slots
+    if (slot == nullptr) {  // NULL slots
+      counters_.caching_changes += changes;
+      NotOwnedPage(tt, i, Slot(), "set_pages_array_wb");
+    }
     while (i < end) {
-      Page* pg = &OwnedPageAt(tt, i, *slot, frames, "set_pages_array_wb");
-      set_wb(*pg);
-      Pfn f = slot->pfn();
+      if (!slot->is_page() || !OwnedBySlot(frames.At(slot->pfn()), tt, i)) [[unlikely]] {
+        counters_.caching_changes += changes;
+        NotOwnedPage(tt, i, *slot, "set_pages_array_wb");
+      }
+      Page* pg = &frames.At(slot->pfn());
+      const Pfn f = slot->pfn();
       // The struct pages of f's chunk of frames that exist.
       const uint64_t stop = std::min<uint64_t>((uint64_t{f} | kFrameMask) + 1, frames_end);
-      for (++i, ++slot; i < end && f + uint64_t{1} < stop && *slot == Slot::Page(f + 1);
-           ++i, ++slot) {
-        ++f;
-        ++pg;
-        if (pg->owner != Owner::kTt || pg->owner_id != index || pg->aux != i) break;
-        set_wb(*pg);
+      const uint64_t len =
+          1 + owned.HeldRun(pg + 1, slot + 1, f + 1, i + 1, std::min(end - i, stop - f) - 1);
+      for (uint64_t k = 0; k < len; ++k) {
+        changes += pg[k].caching != PageCaching::kWB;
+        pg[k].caching = PageCaching::kWB;
       }
+      i += len;
+      slot += len;
     }
   }
+  counters_.caching_changes += changes;
 }
 
 // Models ttm_pool_split_for_swap(): split_page() of a multi-order block

@@ -8,9 +8,11 @@
 // backed up a second time; a later ttm_pool_alloc() restores it.
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <string>
 
 #include "core/engine/model.h"
+#include "core/engine/page_words.h"
 
 namespace ttm {
 
@@ -160,33 +162,48 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
   max = std::min({max, backup.Room(i), pages_.size() - first});
   max = allocator_.AllocatedRun(first, max);
   constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
-  // Page k qualifies (its slot holds frame first + k, checked before).
-  // OwnedBySlot() with tt's index read once (the stores to struct pages
-  // could alias it).
-  const uint32_t index = tt.index;
-  auto clean = [&](const Page& p, uint64_t k) {
-    return p.owner == Owner::kTt && p.owner_id == index && p.aux == i + k && !p.tail &&
-           !p.mapped && p.caching == PageCaching::kWB;
-  };
+  // Page k qualifies (its slot holds frame first + k, checked before):
+  // OwnedBySlot() and clean for put_page().
+  const PageMatcher clean(Owner::kTt, tt.index, PageCaching::kWB, /*tail=*/false, /*mapped=*/false);
+  // The same for the pages after the first, and no block head (no order).
+  Page want = ZeroPage(), mask = ZeroPage(), owner = ZeroPage();
+  want.owner = Owner::kTt;
+  want.owner_id = tt.index;
+  want.caching = PageCaching::kWB;
+  mask.owner = owner.owner = static_cast<Owner>(0xff);
+  mask.owner_id = owner.owner_id = ~uint32_t{0};
+  mask.aux = owner.aux = ~uint32_t{0};
+  mask.private_order = 0xff;
+  mask.caching = static_cast<PageCaching>(0xff);
+  mask.tail = mask.mapped = true;
+  const PageRunMatcher plain(want, mask);
+  // ResetFreedPage() of a clean page: SetOwnerOf(kSystem).
+  const PageRunSetter to_system(ZeroPage(), owner);
   Page* pg = &pages_.Mutable(first);
-  if (max == 0 || !clean(*pg, 0)) return 0;
-  // One page after another, in the loop's order: a split at a head clears
-  // the tail marks of the pages after it before they are looked at.
+  if (max == 0 || !clean.Matches(*pg, i)) return 0;
   Token* tokens = backup.Tokens(i);
+  // A span at a time: from a qualifying page n (a block head is split
+  // first, which clears the tail marks of the pages after it before they
+  // are looked at), the pages after it in the same chunk of frames that
+  // qualify and are no block head, so that nothing in the span is split
+  // but at its start: found first, then stored, freed and replaced at
+  // once. A head ends a span and starts the next, as a page of the next
+  // frame chunk does.
   uint64_t n = 0;
   for (;;) {
     if (pg->private_order != 0) PoolSplitForSwap(first + static_cast<Pfn>(n));
-    tokens[n] = pg->token;
-    // ResetFreedPage() of a clean page: SetOwnerOf(kSystem).
-    pg->owner = Owner::kSystem;
-    pg->owner_id = 0;
-    pg->aux = 0;
-    slot[n] = Slot::Handle(i + n + 1);
-    if (++n == max) break;
+    const uint64_t limit = std::min(max, n + kFrameMask + 1 - ((first + n) & kFrameMask));
+    const uint64_t end =
+        n + 1 + plain.HeldRun(pg + 1, slot + n + 1, first + static_cast<Pfn>(n + 1), i + n + 1, limit - n - 1);
+    const uint64_t len = end - n;
+    to_system.Apply(pg, len, [&](uint64_t k, const Page& p) { tokens[n + k] = p.token; });
+    StoreHandles(slot + n, i + n + 1, len);
+    n = end;
+    if (n == max) break;
     const Pfn f = first + static_cast<Pfn>(n);
     if (slot[n] != Slot::Page(f)) break;
-    pg = (f & kFrameMask) == 0 ? &pages_.Mutable(f) : pg + 1;
-    if (!clean(*pg, n)) break;
+    pg = n == limit ? &pages_.Mutable(f) : pg + len;
+    if (!clean.Matches(*pg, i + n)) break;
   }
   backup.MarkLive(i, n, writeback);
   allocator_.FreeRun(first, n);

@@ -1,0 +1,141 @@
+// Model bookkeeping, no kernel counterpart: the struct pages and slots of
+// a block looked at and changed as 16-byte vectors, a few vector
+// operations per page instead of a comparison or a store per field. For
+// the loops over a block where nothing is decided per page (issue 11): the
+// backup loop, the frees to the system and to a pool, the write-back
+// reset. Every mask and value is built from Page and Slot values, so
+// nothing is assumed of the layout of a Page; of a Slot, only that
+// Slot::Page() and Slot::Handle() step by a constant from one frame or
+// handle to the next (page.h).
+#ifndef TTM_CORE_ENGINE_PAGE_WORDS_H_
+#define TTM_CORE_ENGINE_PAGE_WORDS_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "core/engine/page.h"
+
+namespace ttm {
+
+// A struct page as one vector.
+using PageBits = uint64_t __attribute__((vector_size(16)));
+static_assert(sizeof(PageBits) == sizeof(Page));
+
+inline PageBits BitsOf(const Page& p) {
+  PageBits w;
+  std::memcpy(&w, &p, sizeof w);
+  return w;
+}
+
+// A Page with every bit 0 (Page{} holds the poison token): where a value
+// or a mask of fields starts.
+inline Page ZeroPage() {
+  Page p{};
+  p.token = 0;
+  return p;
+}
+
+// Slots four at a time.
+using SlotBits = uint32_t __attribute__((vector_size(16)));
+static_assert(sizeof(SlotBits) == 4 * sizeof(Slot));
+
+// The fields of `mask` (its bits set) that every page of a stretch must
+// have as in `want`, aux counting up by one from page to page.
+class PageRunMatcher {
+ public:
+  PageRunMatcher(const Page& want, const Page& mask) {
+    Page want_no_aux = want, one = ZeroPage();
+    want_no_aux.aux = 0;
+    one.aux = 1;
+    want_ = BitsOf(want_no_aux) & BitsOf(mask);
+    mask_ = BitsOf(mask);
+    step_ = BitsOf(one);
+  }
+  // How many of the pages p[0], p[1], ... (at most n) have the fields,
+  // with aux `aux + k` for p[k], where slot s[k] holds frame f + k too:
+  // four pages and slots per step, a branch per four.
+  uint64_t HeldRun(const Page* p, const Slot* s, Pfn f, uint64_t aux, uint64_t n) const {
+    if (aux > ~uint32_t{0}) return 0;
+    n = std::min(n, (uint64_t{1} << 32) - aux);  // aux + k never carries out of aux
+    Page start = ZeroPage();
+    start.aux = static_cast<uint32_t>(aux);
+    PageBits want = want_ | BitsOf(start);
+    uint64_t k = 0;
+    if (n >= 4) {
+      const PageBits step2 = step_ + step_, step3 = step2 + step_, step4 = step2 + step2;
+      const Slot frames[4] = {Slot::Page(f), Slot::Page(f + 1), Slot::Page(f + 2), Slot::Page(f + 3)};
+      SlotBits slots;
+      std::memcpy(&slots, frames, sizeof slots);
+      const SlotBits slot_step = (SlotBits{} + (slots[1] - slots[0])) * 4;  // four frames on
+      for (; k + 4 <= n; k += 4, want += step4, slots += slot_step) {
+        SlotBits w;
+        std::memcpy(&w, s + k, sizeof w);
+        const SlotBits slot_diff = w ^ slots;
+        PageBits diff;
+        std::memcpy(&diff, &slot_diff, sizeof diff);
+        diff |= (((Load(p + k) & mask_) ^ want) | ((Load(p + k + 1) & mask_) ^ (want + step_))) |
+                (((Load(p + k + 2) & mask_) ^ (want + step2)) | ((Load(p + k + 3) & mask_) ^ (want + step3)));
+        if ((diff[0] | diff[1]) != 0) break;
+      }
+    }
+    for (; k < n; ++k, want += step_) {
+      const PageBits diff = (Load(p + k) & mask_) ^ want;
+      if (((diff[0] | diff[1]) != 0) | !(s[k] == Slot::Page(f + static_cast<Pfn>(k)))) break;
+    }
+    return k;
+  }
+
+  // Every p[k] (k < n) has the fields, with aux 0: one answer, four pages
+  // per step.
+  bool AllWithAuxZero(const Page* p, uint64_t n) const {
+    PageBits diff = {0, 0};
+    uint64_t k = 0;
+    for (; k + 4 <= n; k += 4)
+      diff |= (((Load(p + k) & mask_) ^ want_) | ((Load(p + k + 1) & mask_) ^ want_)) |
+              (((Load(p + k + 2) & mask_) ^ want_) | ((Load(p + k + 3) & mask_) ^ want_));
+    for (; k < n; ++k) diff |= (Load(p + k) & mask_) ^ want_;
+    return (diff[0] | diff[1]) == 0;
+  }
+
+ private:
+  static PageBits Load(const Page* p) { return BitsOf(*p); }
+  PageBits want_, mask_, step_;
+};
+
+// Sets the fields of `mask` (its bits set) of every page of a stretch to
+// those of `value`, the others kept; seen(k, page) is shown each page
+// before.
+class PageRunSetter {
+ public:
+  PageRunSetter(const Page& value, const Page& mask)
+      : keep_(~BitsOf(mask)), set_(BitsOf(value) & BitsOf(mask)) {}
+  template <typename F>
+  void Apply(Page* p, uint64_t n, F seen) const {
+    for (uint64_t k = 0; k < n; ++k) {
+      seen(k, p[k]);
+      const PageBits w = (BitsOf(p[k]) & keep_) | set_;
+      std::memcpy(static_cast<void*>(p + k), &w, sizeof w);
+    }
+  }
+
+ private:
+  PageBits keep_, set_;
+};
+
+// s[k] = Slot::Handle(h + k) for every k < n.
+inline void StoreHandles(Slot* s, uint64_t h, uint64_t n) {
+  uint64_t k = 0;
+  if (n >= 4) {
+    const Slot first[4] = {Slot::Handle(h), Slot::Handle(h + 1), Slot::Handle(h + 2), Slot::Handle(h + 3)};
+    SlotBits value;
+    std::memcpy(&value, first, sizeof value);
+    const SlotBits step = (SlotBits{} + (value[1] - value[0])) * 4;  // four handles on
+    for (; k + 4 <= n; k += 4, value += step) std::memcpy(static_cast<void*>(s + k), &value, sizeof value);
+  }
+  for (; k < n; ++k) s[k] = Slot::Handle(h + k);
+}
+
+}  // namespace ttm
+
+#endif  // TTM_CORE_ENGINE_PAGE_WORDS_H_

@@ -1,0 +1,167 @@
+// The vector helpers of page_words.h against the per-field, per-page
+// reading they replace, on hand-made and random stretches of struct pages
+// and slots: every field set wrong at every position, aux ranges at the
+// top of 32 bits, stretches of every length around the group of four.
+#include "core/engine/page_words.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "core/prng.h"
+
+namespace ttm {
+namespace {
+
+constexpr uint32_t kIndex = 7;
+
+// The fields PoolBackupRun() asks of a page after the first.
+PageRunMatcher BackupMatcher() {
+  Page want = ZeroPage(), mask = ZeroPage();
+  want.owner = Owner::kTt;
+  want.owner_id = kIndex;
+  mask.owner = static_cast<Owner>(0xff);
+  mask.owner_id = mask.aux = ~uint32_t{0};
+  mask.private_order = 0xff;
+  mask.caching = static_cast<PageCaching>(0xff);
+  mask.tail = mask.mapped = true;
+  return PageRunMatcher(want, mask);
+}
+
+bool ReferenceMatch(const Page& p, uint64_t aux) {
+  return p.owner == Owner::kTt && p.owner_id == kIndex && p.aux == aux && p.private_order == 0 &&
+         p.caching == PageCaching::kWB && !p.tail && !p.mapped;
+}
+
+uint64_t ReferenceHeldRun(const Page* p, const Slot* s, Pfn f, uint64_t aux, uint64_t n) {
+  uint64_t k = 0;
+  while (k < n && aux + k <= ~uint32_t{0} && ReferenceMatch(p[k], aux + k) &&
+         s[k] == Slot::Page(f + static_cast<Pfn>(k)))
+    ++k;
+  return k;
+}
+
+// n pages at frame f held by slots from aux on, each as the matcher wants.
+void Held(std::vector<Page>& pages, std::vector<Slot>& slots, Pfn f, uint64_t aux) {
+  for (uint64_t k = 0; k < pages.size(); ++k) {
+    Page p;
+    p.token = static_cast<Token>(0x1234 + k);
+    p.owner = Owner::kTt;
+    p.owner_id = kIndex;
+    p.aux = static_cast<uint32_t>(aux + k);
+    pages[k] = p;
+    slots[k] = Slot::Page(f + static_cast<Pfn>(k));
+  }
+}
+
+TEST(PageRunMatcher, HeldRunStopsAtEveryKindOfOddPageOrSlotAtEveryPosition) {
+  const PageRunMatcher m = BackupMatcher();
+  for (uint64_t n : {0, 1, 3, 4, 5, 8, 13, 64}) {
+    for (uint64_t bad = 0; bad <= n; ++bad) {
+      for (int kind = 0; kind < 9; ++kind) {
+        std::vector<Page> pages(n + 1);
+        std::vector<Slot> slots(n + 1);
+        Held(pages, slots, 100, 40);
+        if (bad < n) {
+          Page& p = pages[bad];
+          switch (kind) {
+            case 0: p.owner = Owner::kPool; break;
+            case 1: p.owner_id = kIndex + 1; break;
+            case 2: p.aux += 1; break;
+            case 3: p.private_order = 1; break;
+            case 4: p.caching = PageCaching::kUC; break;
+            case 5: p.tail = true; break;
+            case 6: p.mapped = true; break;
+            case 7: slots[bad] = Slot::Page(99); break;
+            default: slots[bad] = Slot::Handle(1); break;
+          }
+        }
+        const uint64_t want = ReferenceHeldRun(pages.data(), slots.data(), 100, 40, n);
+        EXPECT_EQ(want, bad) << n << " " << kind;
+        EXPECT_EQ(m.HeldRun(pages.data(), slots.data(), 100, 40, n), want) << n << " " << bad << " " << kind;
+      }
+    }
+  }
+}
+
+TEST(PageRunMatcher, HeldRunIgnoresTokensAndStopsWhereAuxWouldPassThirtyTwoBits) {
+  const PageRunMatcher m = BackupMatcher();
+  std::vector<Page> pages(12);
+  std::vector<Slot> slots(12);
+  const uint64_t aux = ~uint32_t{0} - 5;  // aux + 5 is the last 32-bit value
+  Held(pages, slots, 3, aux);
+  for (Page& p : pages) p.token = kPoisonToken;
+  EXPECT_EQ(m.HeldRun(pages.data(), slots.data(), 3, aux, 12), 6u);
+  EXPECT_EQ(m.HeldRun(pages.data(), slots.data(), 3, aux, 4), 4u);
+  EXPECT_EQ(m.HeldRun(pages.data(), slots.data(), 3, uint64_t{1} << 32, 4), 0u);
+}
+
+TEST(PageRunMatcher, HeldRunAgreesWithThePageByPageReadingOnRandomStretches) {
+  const PageRunMatcher m = BackupMatcher();
+  Prng rng(11);
+  for (int trial = 0; trial < 3000; ++trial) {
+    const uint64_t n = rng.Below(40);
+    std::vector<Page> pages(n + 1);
+    std::vector<Slot> slots(n + 1);
+    const Pfn f = static_cast<Pfn>(rng.Below(1000));
+    const uint64_t aux = rng.Below(2) ? rng.Below(1000) : ~uint32_t{0} - rng.Below(40);
+    Held(pages, slots, f, aux);
+    // A few random bits flipped anywhere in a page, or a slot changed.
+    for (uint64_t flips = rng.Below(3); flips > 0; --flips) {
+      const uint64_t k = rng.Below(n + 1);
+      if (rng.Below(4) == 0) {
+        slots[k] = Slot::Page(static_cast<Pfn>(rng.Below(1100)));
+      } else {
+        unsigned char* bytes = reinterpret_cast<unsigned char*>(&pages[k]);
+        bytes[rng.Below(sizeof(Page))] ^= static_cast<unsigned char>(1u << rng.Below(8));
+      }
+    }
+    ASSERT_EQ(m.HeldRun(pages.data(), slots.data(), f, aux, n),
+              ReferenceHeldRun(pages.data(), slots.data(), f, aux, n))
+        << trial;
+  }
+}
+
+TEST(PageRunSetter, ApplySetsTheMaskedFieldsKeepsTheOthersAndShowsEachPageBefore) {
+  Page value = ZeroPage(), mask = ZeroPage();
+  value.owner = Owner::kPool;
+  value.owner_id = 3;
+  mask.owner = static_cast<Owner>(0xff);
+  mask.owner_id = mask.aux = mask.token = ~uint32_t{0};
+  const PageRunSetter set(value, mask);
+  std::vector<Page> pages(9);
+  for (uint64_t k = 0; k < pages.size(); ++k) {
+    pages[k].token = static_cast<Token>(k + 1);
+    pages[k].aux = static_cast<uint32_t>(k);
+    pages[k].caching = PageCaching::kWC;
+    pages[k].private_order = static_cast<uint8_t>(k);
+    pages[k].mapped = k % 2 == 0;
+  }
+  std::vector<Token> seen;
+  set.Apply(pages.data(), pages.size(), [&](uint64_t k, const Page& p) {
+    EXPECT_EQ(p.token, k + 1);
+    seen.push_back(p.token);
+  });
+  EXPECT_EQ(seen.size(), pages.size());
+  for (uint64_t k = 0; k < pages.size(); ++k) {
+    EXPECT_EQ(pages[k].token, 0u);
+    EXPECT_EQ(pages[k].owner, Owner::kPool);
+    EXPECT_EQ(pages[k].owner_id, 3u);
+    EXPECT_EQ(pages[k].aux, 0u);
+    EXPECT_EQ(pages[k].caching, PageCaching::kWC);
+    EXPECT_EQ(pages[k].private_order, k);
+    EXPECT_EQ(pages[k].mapped, k % 2 == 0);
+  }
+}
+
+TEST(StoreHandles, StoresTheHandlesOfEveryLengthOneAfterAnother) {
+  for (uint64_t n = 0; n < 20; ++n) {
+    std::vector<Slot> slots(n + 1, Slot::Page(5));
+    StoreHandles(slots.data(), 1000, n);
+    for (uint64_t k = 0; k < n; ++k) EXPECT_EQ(slots[k], Slot::Handle(1000 + k)) << n << " " << k;
+    EXPECT_EQ(slots[n], Slot::Page(5));
+  }
+}
+
+}  // namespace
+}  // namespace ttm
