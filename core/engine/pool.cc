@@ -684,7 +684,8 @@ void TtmModel::PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt) {
   UpdatePeaks();
 }
 
-// PoolTypeGive()'s clearing of a block page by page, with what it
+// Models ttm_pool_type_give()'s page clearing, page by page: the path of
+// PoolTypeGive() for a block its fast path does not take, and with what it
 // reports.
 void TtmModel::PoolTypeGiveSlow(PoolType& pt, Pfn p, const TtObject* tt) {
   const uint64_t n = uint64_t{1} << pt.order;
