@@ -25,8 +25,8 @@
 // out when there are none.
 //
 // This library performs no I/O: it renders lines into strings and hashes
-// them. Rendering is hand-written (std::to_chars) because it runs for every
-// event of every replay.
+// them. Rendering is hand-written (integers two digits at a time) because
+// it runs for every event of every replay.
 #ifndef TTM_CORE_TIMELINE_TIMELINE_H_
 #define TTM_CORE_TIMELINE_TIMELINE_H_
 

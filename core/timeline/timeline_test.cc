@@ -74,6 +74,56 @@ TEST(TimelineLine, PrintsTheWholeRangeOfNumbers) {
   EXPECT_NE(line.find("\"ret\":-9223372036854775808,"), std::string::npos);
 }
 
+// Every power of ten, one less and one more, and the ends of the 32- and
+// 64-bit ranges: each digit count and the switch between the two widths.
+std::vector<uint64_t> NumbersAtEveryDigitCount() {
+  std::vector<uint64_t> v = {0, 1, UINT32_MAX - 1ull, UINT32_MAX, UINT32_MAX + 1ull, UINT64_MAX - 1, UINT64_MAX};
+  for (uint64_t p = 10;; p *= 10) {
+    v.insert(v.end(), {p - 1, p, p + 1});
+    if (p > UINT64_MAX / 10) break;
+  }
+  return v;
+}
+
+TEST(TimelineLine, WritesEveryNumberAsToStringDoesAtEveryDigitCount) {
+  for (uint64_t n : NumbersAtEveryDigitCount()) {
+    TimelineEntry e;
+    e.line = n;
+    e.op = "write";
+    e.tt = n / 3;
+    e.object = TimelineObject{TtState::kPopulated, n, n / 7, n % 1000, true};
+    e.system_used_pages = n / 11;
+    e.pool_pages = n;
+    e.backup_pages = n / 2;
+    e.live_tts = n % 100000;
+    const std::string want = "{\"line\":" + std::to_string(n) + ",\"op\":\"write\",\"tt\":" +
+                             std::to_string(n / 3) + ",\"state\":\"populated\",\"resident\":" + std::to_string(n) +
+                             ",\"backed_up\":" + std::to_string(n / 7) + ",\"empty\":" + std::to_string(n % 1000) +
+                             ",\"restore_pending\":true,\"system_used_pages\":" + std::to_string(n / 11) +
+                             ",\"pool_pages\":" + std::to_string(n) + ",\"backup_pages\":" + std::to_string(n / 2) +
+                             ",\"live_tts\":" + std::to_string(n % 100000) + "}\n";
+    EXPECT_EQ(Render(e), want) << n;
+  }
+}
+
+TEST(TimelineLine, WritesEveryRetAsToStringDoesOnBothSidesOfZero) {
+  std::vector<int64_t> rets = {INT64_MIN, INT64_MIN + 1, INT64_MAX, -1, 0};
+  for (uint64_t n : NumbersAtEveryDigitCount()) {
+    if (n > static_cast<uint64_t>(INT64_MAX)) continue;
+    rets.push_back(static_cast<int64_t>(n));
+    rets.push_back(-static_cast<int64_t>(n));
+  }
+  for (int64_t ret : rets) {
+    TimelineEntry e;
+    e.line = 5;
+    e.op = "populate";
+    e.ret = ret;
+    EXPECT_EQ(Render(e), "{\"line\":5,\"op\":\"populate\",\"ret\":" + std::to_string(ret) +
+                             ",\"system_used_pages\":0,\"pool_pages\":0,\"backup_pages\":0,\"live_tts\":0}\n")
+        << ret;
+  }
+}
+
 TEST(TimelineHeader, NamesFormatVersionTraceAndSemantics) {
   EXPECT_EQ(TimelineHeader("ab12", "v13"),
             "{\"format\":\"ttm-replay-timeline\",\"version\":1,\"trace_sha256\":\"ab12\","
