@@ -66,7 +66,8 @@ void Replayer::Apply(const Event& event) {
     RunChecker(event.line, CheckScope::kFull, /*from_check_event=*/true);
     return;
   }
-  if (std::optional<uint64_t> id = EventTt(event.body)) touched_.push_back(*id);
+  const std::optional<uint64_t> tt = EventTt(event.body);
+  if (tt) touched_.push_back(*tt);
   const Outcome out = engine_.Apply(event.body);
   if (out.has_ret) {
     last_ret_ = out.ret;
@@ -75,17 +76,17 @@ void Replayer::Apply(const Event& event) {
   new_violations_.clear();
   for (const Violation& v : out.violations) AddViolation(event.line, v);
   if (++since_check_ >= options_.check_every) RunChecker(event.line, CheckScope::kTouched, /*from_check_event=*/false);
-  if (HasTimelineLine(event.body)) Timeline(event, out);
+  if (HasTimelineLine(event.body)) Timeline(event, tt, out);
 }
 
 // The event's timeline line: what an `expect` right after it would see,
-// and the violations it brought.
-void Replayer::Timeline(const Event& event, const Outcome& out) {
+// and the violations it brought. `tt`: EventTt(event.body), found once.
+void Replayer::Timeline(const Event& event, std::optional<uint64_t> tt, const Outcome& out) {
   if (!options_.behaviour_digest && !options_.timeline) return;
   TimelineEntry e;
   e.line = event.line;
   e.op = OpName(event.body);
-  e.tt = EventTt(event.body);
+  e.tt = tt;
   if (out.has_ret) e.ret = out.ret;
   if (e.tt && !std::holds_alternative<FreeEvent>(event.body)) {
     // A write changes page contents only, never a slot or an owner: right

@@ -79,7 +79,7 @@ class Replayer {
   void RunChecker(uint64_t line, CheckScope scope, bool from_check_event);
   void AddViolation(uint64_t line, const Violation& v);
   void Expect(uint64_t line, const ExpectEvent& e);
-  void Timeline(const Event& event, const Outcome& out);
+  void Timeline(const Event& event, std::optional<uint64_t> tt, const Outcome& out);
 
   Engine engine_;
   ReplayOptions options_;

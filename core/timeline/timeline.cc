@@ -2,7 +2,8 @@
 
 #include <xxhash.h>
 
-#include <charconv>
+#include <array>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -11,40 +12,82 @@ namespace {
 
 // The fixed part of a line (everything but the violations) is at most
 // about 330 characters: 11 integers of at most 20 digits, the longest op
-// and state names and the keys. It is rendered into a stack buffer and
-// appended to the string once, since this runs for every event of every
-// replay (a std::string append per key cost about 6% of a replay).
-class LineBuffer {
- public:
-  template <size_t N>
-  void Literal(const char (&s)[N]) {
-    std::memcpy(at_, s, N - 1);
-    at_ += N - 1;
-  }
-  void Text(std::string_view s) {
-    std::memcpy(at_, s.data(), s.size());
-    at_ += s.size();
-  }
-  template <typename T>
-  void Int(T v) {
-    at_ = std::to_chars(at_, end_, v).ptr;
-  }
-  // Op and state names are fixed ASCII without quotes or backslashes, so
-  // they need no escaping; at most kMaxName characters.
-  void Quoted(std::string_view s) {
-    *at_++ = '"';
-    Text(s.substr(0, kMaxName));
-    *at_++ = '"';
-  }
-  std::string_view view() const { return {buf_, static_cast<size_t>(at_ - buf_)}; }
+// and state names and the keys. It is rendered into a stack buffer through
+// a local pointer (kept in a register: a member pointer was reloaded after
+// every byte stored) and appended to the string once, since this runs for
+// every event of every replay.
+constexpr size_t kLineBuffer = 512;
+constexpr size_t kMaxName = 32;  // op and state names are shorter
 
-  static constexpr size_t kMaxName = 32;
+template <size_t N>
+char* Put(char* p, const char (&s)[N]) {
+  std::memcpy(p, s, N - 1);
+  return p + N - 1;
+}
 
- private:
-  char buf_[512];
-  char* at_ = buf_;
-  char* const end_ = buf_ + sizeof buf_;
-};
+char* Put(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+// "00" "01" … "99": two digits at a time.
+constexpr std::array<char, 200> kDigitPairs = [] {
+  std::array<char, 200> t{};
+  for (int i = 0; i < 100; ++i) {
+    t[2 * i] = static_cast<char>('0' + i / 10);
+    t[2 * i + 1] = static_cast<char>('0' + i % 10);
+  }
+  return t;
+}();
+
+template <typename T>
+unsigned DigitCount(T v) {
+  for (unsigned n = 1;; n += 4, v /= 10000) {
+    if (v < 10) return n;
+    if (v < 100) return n + 1;
+    if (v < 1000) return n + 2;
+    if (v < 10000) return n + 3;
+  }
+}
+
+// The decimal digits of v, as std::to_chars writes them (no sign, no
+// leading zero), written from the end two at a time. T: uint32_t for
+// values that fit (cheaper division), else uint64_t.
+template <typename T>
+char* PutDigits(char* p, T v) {
+  char* const end = p + DigitCount(v);
+  char* q = end;
+  while (v >= 100) {
+    q -= 2;
+    std::memcpy(q, &kDigitPairs[2 * static_cast<size_t>(v % 100)], 2);
+    v /= 100;
+  }
+  if (v >= 10)
+    std::memcpy(q - 2, &kDigitPairs[2 * static_cast<size_t>(v)], 2);
+  else
+    q[-1] = static_cast<char>('0' + v);
+  return end;
+}
+
+char* PutUint(char* p, uint64_t v) {
+  if (v <= UINT32_MAX) return PutDigits<uint32_t>(p, static_cast<uint32_t>(v));
+  return PutDigits<uint64_t>(p, v);
+}
+
+char* PutInt(char* p, int64_t v) {
+  if (v >= 0) return PutUint(p, static_cast<uint64_t>(v));
+  *p++ = '-';
+  return PutUint(p, 0 - static_cast<uint64_t>(v));
+}
+
+// Op and state names are fixed ASCII without quotes or backslashes, so
+// they need no escaping.
+char* PutQuoted(char* p, std::string_view s) {
+  *p++ = '"';
+  p = Put(p, s.substr(0, kMaxName));
+  *p++ = '"';
+  return p;
+}
 
 }  // namespace
 
@@ -56,54 +99,54 @@ bool HasTimelineLine(const EventBody& body) {
 }
 
 void AppendTimelineLine(const TimelineEntry& e, std::string* out) {
-  LineBuffer b;
-  b.Literal("{\"line\":");
-  b.Int(e.line);
-  b.Literal(",\"op\":");
-  b.Quoted(e.op);
+  char buf[kLineBuffer];
+  char* p = buf;
+  p = Put(p, "{\"line\":");
+  p = PutUint(p, e.line);
+  p = Put(p, ",\"op\":");
+  p = PutQuoted(p, e.op);
   if (e.tt) {
-    b.Literal(",\"tt\":");
-    b.Int(*e.tt);
+    p = Put(p, ",\"tt\":");
+    p = PutUint(p, *e.tt);
   }
   if (e.ret) {
-    b.Literal(",\"ret\":");
-    b.Int(*e.ret);
+    p = Put(p, ",\"ret\":");
+    p = PutInt(p, *e.ret);
   }
   if (e.object) {
-    b.Literal(",\"state\":");
-    b.Quoted(TtStateName(e.object->state));
-    b.Literal(",\"resident\":");
-    b.Int(e.object->resident);
-    b.Literal(",\"backed_up\":");
-    b.Int(e.object->backed_up);
-    b.Literal(",\"empty\":");
-    b.Int(e.object->empty);
-    if (e.object->restore_pending)
-      b.Literal(",\"restore_pending\":true");
-    else
-      b.Literal(",\"restore_pending\":false");
+    p = Put(p, ",\"state\":");
+    p = PutQuoted(p, TtStateName(e.object->state));
+    p = Put(p, ",\"resident\":");
+    p = PutUint(p, e.object->resident);
+    p = Put(p, ",\"backed_up\":");
+    p = PutUint(p, e.object->backed_up);
+    p = Put(p, ",\"empty\":");
+    p = PutUint(p, e.object->empty);
+    p = e.object->restore_pending ? Put(p, ",\"restore_pending\":true") : Put(p, ",\"restore_pending\":false");
   }
-  b.Literal(",\"system_used_pages\":");
-  b.Int(e.system_used_pages);
-  b.Literal(",\"pool_pages\":");
-  b.Int(e.pool_pages);
-  b.Literal(",\"backup_pages\":");
-  b.Int(e.backup_pages);
-  b.Literal(",\"live_tts\":");
-  b.Int(e.live_tts);
-  out->append(b.view());
-  if (!e.violations.empty()) {
-    // Invariant names are fixed ASCII without quotes or backslashes.
-    out->append(",\"violations\":[");
-    for (size_t i = 0; i < e.violations.size(); ++i) {
-      if (i) out->push_back(',');
-      out->push_back('"');
-      out->append(e.violations[i]);
-      out->push_back('"');
-    }
-    out->push_back(']');
+  p = Put(p, ",\"system_used_pages\":");
+  p = PutUint(p, e.system_used_pages);
+  p = Put(p, ",\"pool_pages\":");
+  p = PutUint(p, e.pool_pages);
+  p = Put(p, ",\"backup_pages\":");
+  p = PutUint(p, e.backup_pages);
+  p = Put(p, ",\"live_tts\":");
+  p = PutUint(p, e.live_tts);
+  if (e.violations.empty()) {
+    p = Put(p, "}\n");
+    out->append(buf, static_cast<size_t>(p - buf));
+    return;
   }
-  out->append("}\n");
+  out->append(buf, static_cast<size_t>(p - buf));
+  // Invariant names are fixed ASCII without quotes or backslashes.
+  out->append(",\"violations\":[");
+  for (size_t i = 0; i < e.violations.size(); ++i) {
+    if (i) out->push_back(',');
+    out->push_back('"');
+    out->append(e.violations[i]);
+    out->push_back('"');
+  }
+  out->append("]}\n");
 }
 
 std::string TimelineHeader(std::string_view trace_sha256, std::string_view semantics) {
@@ -119,19 +162,35 @@ std::string TimelineHeader(std::string_view trace_sha256, std::string_view seman
   return out;
 }
 
+// Lines are gathered into `pending` and handed to XXH3 a chunk at a time:
+// its streaming state digests the same bytes to the same value however
+// they are split, and one update per chunk instead of one per line saves
+// most of the update's fixed cost (a line is about 250 bytes).
 struct BehaviourDigest::State {
   XXH3_state_t* xxh = XXH3_createState();
+  size_t used = 0;  // bytes of `pending` not yet given to xxh
+  char pending[BehaviourDigest::kChunk];
+
+  void Flush() {
+    XXH3_128bits_update(xxh, pending, used);
+    used = 0;
+  }
+  void CopyFrom(const State& other) {
+    XXH3_copyState(xxh, other.xxh);
+    used = other.used;
+    std::memcpy(pending, other.pending, used);
+  }
 };
 
 BehaviourDigest::BehaviourDigest() : state_(new State) { XXH3_128bits_reset(state_->xxh); }
 
 BehaviourDigest::BehaviourDigest(const BehaviourDigest& other) : state_(new State), lines_(other.lines_) {
-  XXH3_copyState(state_->xxh, other.state_->xxh);
+  state_->CopyFrom(*other.state_);
 }
 
 BehaviourDigest& BehaviourDigest::operator=(const BehaviourDigest& other) {
   if (this != &other) {
-    XXH3_copyState(state_->xxh, other.state_->xxh);
+    state_->CopyFrom(*other.state_);
     lines_ = other.lines_;
   }
   return *this;
@@ -143,12 +202,27 @@ BehaviourDigest::~BehaviourDigest() {
 }
 
 void BehaviourDigest::AddLine(std::string_view line) {
-  XXH3_128bits_update(state_->xxh, line.data(), line.size());
   ++lines_;
+  State& s = *state_;
+  if (line.size() > kChunk - s.used) {
+    if (s.used > 0) s.Flush();
+    if (line.size() >= kChunk) {
+      XXH3_128bits_update(s.xxh, line.data(), line.size());
+      return;
+    }
+  }
+  std::memcpy(s.pending + s.used, line.data(), line.size());
+  s.used += line.size();
 }
 
+// The bytes still pending are hashed on a copy of the state, so that the
+// digest can be read (by explore, between events) and the lines go on.
 std::string BehaviourDigest::Hex() const {
-  const XXH128_hash_t h = XXH3_128bits_digest(state_->xxh);
+  XXH3_state_t* xxh = XXH3_createState();
+  XXH3_copyState(xxh, state_->xxh);
+  XXH3_128bits_update(xxh, state_->pending, state_->used);
+  const XXH128_hash_t h = XXH3_128bits_digest(xxh);
+  XXH3_freeState(xxh);
   char buf[33];
   std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
                 static_cast<unsigned long long>(h.low64));

@@ -25,11 +25,12 @@
 // out when there are none.
 //
 // This library performs no I/O: it renders lines into strings and hashes
-// them. Rendering is hand-written (std::to_chars) because it runs for every
-// event of every replay.
+// them. Rendering is hand-written (integers two digits at a time) because
+// it runs for every event of every replay.
 #ifndef TTM_CORE_TIMELINE_TIMELINE_H_
 #define TTM_CORE_TIMELINE_TIMELINE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -82,6 +83,10 @@ class BehaviourDigest {
   void AddLine(std::string_view line);
   uint64_t lines() const { return lines_; }
   std::string Hex() const;
+
+  // Lines are hashed in chunks of this many bytes (the digest does not
+  // depend on it; public for the tests of chunk boundaries).
+  static constexpr size_t kChunk = 8192;
 
  private:
   struct State;

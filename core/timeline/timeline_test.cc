@@ -1,8 +1,11 @@
 #include "core/timeline/timeline.h"
 
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
+#include <cstdio>
 #include <string>
+#include <vector>
 
 namespace ttm {
 namespace {
@@ -69,6 +72,56 @@ TEST(TimelineLine, PrintsTheWholeRangeOfNumbers) {
   const std::string line = Render(e);
   EXPECT_NE(line.find("\"line\":18446744073709551615,"), std::string::npos);
   EXPECT_NE(line.find("\"ret\":-9223372036854775808,"), std::string::npos);
+}
+
+// Every power of ten, one less and one more, and the ends of the 32- and
+// 64-bit ranges: each digit count and the switch between the two widths.
+std::vector<uint64_t> NumbersAtEveryDigitCount() {
+  std::vector<uint64_t> v = {0, 1, UINT32_MAX - 1ull, UINT32_MAX, UINT32_MAX + 1ull, UINT64_MAX - 1, UINT64_MAX};
+  for (uint64_t p = 10;; p *= 10) {
+    v.insert(v.end(), {p - 1, p, p + 1});
+    if (p > UINT64_MAX / 10) break;
+  }
+  return v;
+}
+
+TEST(TimelineLine, WritesEveryNumberAsToStringDoesAtEveryDigitCount) {
+  for (uint64_t n : NumbersAtEveryDigitCount()) {
+    TimelineEntry e;
+    e.line = n;
+    e.op = "write";
+    e.tt = n / 3;
+    e.object = TimelineObject{TtState::kPopulated, n, n / 7, n % 1000, true};
+    e.system_used_pages = n / 11;
+    e.pool_pages = n;
+    e.backup_pages = n / 2;
+    e.live_tts = n % 100000;
+    const std::string want = "{\"line\":" + std::to_string(n) + ",\"op\":\"write\",\"tt\":" +
+                             std::to_string(n / 3) + ",\"state\":\"populated\",\"resident\":" + std::to_string(n) +
+                             ",\"backed_up\":" + std::to_string(n / 7) + ",\"empty\":" + std::to_string(n % 1000) +
+                             ",\"restore_pending\":true,\"system_used_pages\":" + std::to_string(n / 11) +
+                             ",\"pool_pages\":" + std::to_string(n) + ",\"backup_pages\":" + std::to_string(n / 2) +
+                             ",\"live_tts\":" + std::to_string(n % 100000) + "}\n";
+    EXPECT_EQ(Render(e), want) << n;
+  }
+}
+
+TEST(TimelineLine, WritesEveryRetAsToStringDoesOnBothSidesOfZero) {
+  std::vector<int64_t> rets = {INT64_MIN, INT64_MIN + 1, INT64_MAX, -1, 0};
+  for (uint64_t n : NumbersAtEveryDigitCount()) {
+    if (n > static_cast<uint64_t>(INT64_MAX)) continue;
+    rets.push_back(static_cast<int64_t>(n));
+    rets.push_back(-static_cast<int64_t>(n));
+  }
+  for (int64_t ret : rets) {
+    TimelineEntry e;
+    e.line = 5;
+    e.op = "populate";
+    e.ret = ret;
+    EXPECT_EQ(Render(e), "{\"line\":5,\"op\":\"populate\",\"ret\":" + std::to_string(ret) +
+                             ",\"system_used_pages\":0,\"pool_pages\":0,\"backup_pages\":0,\"live_tts\":0}\n")
+        << ret;
+  }
 }
 
 TEST(TimelineHeader, NamesFormatVersionTraceAndSemantics) {
@@ -144,6 +197,110 @@ TEST(BehaviourDigest, IsXxh3Of128BitsOverTheLinesAsOneText) {
   split.AddLine("c\n");
   whole.AddLine("abc\n");
   EXPECT_EQ(split.Hex(), whole.Hex());
+}
+
+// The digest as it was computed before lines were gathered into chunks:
+// one streaming XXH3-128 update per line.
+std::string DigestLineByLine(const std::vector<std::string>& lines) {
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_128bits_reset(state);
+  for (const std::string& line : lines) XXH3_128bits_update(state, line.data(), line.size());
+  const XXH128_hash_t h = XXH3_128bits_digest(state);
+  XXH3_freeState(state);
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
+                static_cast<unsigned long long>(h.low64));
+  return buf;
+}
+
+// Lines of the given lengths, their bytes from a fixed sequence.
+std::vector<std::string> LinesOfLengths(const std::vector<size_t>& lengths) {
+  std::vector<std::string> lines;
+  uint64_t x = 88172645463325252u;
+  for (size_t n : lengths) {
+    std::string line;
+    for (size_t i = 0; i < n; ++i) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      line.push_back(static_cast<char>('a' + x % 26));
+    }
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+std::string Digest(const std::vector<std::string>& lines) {
+  BehaviourDigest d;
+  for (const std::string& line : lines) d.AddLine(line);
+  EXPECT_EQ(d.lines(), lines.size());
+  return d.Hex();
+}
+
+TEST(BehaviourDigest, OverManyRealLinesEqualsOneXxh3UpdatePerLine) {
+  std::vector<std::string> lines;
+  for (uint64_t i = 0; i < 5000; ++i) {
+    TimelineEntry e = ShrinkEntry();
+    e.line = i;
+    e.system_used_pages = i * 7919;
+    lines.push_back(Render(e));
+  }
+  EXPECT_EQ(Digest(lines), DigestLineByLine(lines));
+}
+
+TEST(BehaviourDigest, LinesFillingTheChunkExactlyOrByOneByteMoreOrLessGiveTheSameDigest) {
+  const size_t k = BehaviourDigest::kChunk;
+  for (const std::vector<size_t>& lengths : std::vector<std::vector<size_t>>{
+           {k}, {k - 1}, {k + 1}, {k - 1, 1}, {k - 1, 2}, {k, 1}, {1, k}, {1, k - 1, 1},
+           {k / 2, k / 2, k / 2}, {3 * k + 5}, {0, k, 0, 0, k - 1}, {k + 1, k - 1, k}, {}}) {
+    const std::vector<std::string> lines = LinesOfLengths(lengths);
+    EXPECT_EQ(Digest(lines), DigestLineByLine(lines)) << "lines: " << lengths.size();
+  }
+}
+
+TEST(BehaviourDigest, LinesOfOddLengthsAcrossManyChunksGiveTheSameDigest) {
+  std::vector<size_t> lengths;
+  uint64_t x = 12345;
+  size_t total = 0;
+  while (total < 20 * BehaviourDigest::kChunk) {
+    x = x * 6364136223846793005u + 1442695040888963407u;
+    const size_t n = (x >> 33) % 700;  // now and then a line of 0 bytes
+    lengths.push_back(n);
+    total += n;
+  }
+  const std::vector<std::string> lines = LinesOfLengths(lengths);
+  EXPECT_EQ(Digest(lines), DigestLineByLine(lines));
+}
+
+TEST(BehaviourDigest, ReadingTheDigestMidwayChangesNeitherItNorWhatFollows) {
+  const std::vector<std::string> lines = LinesOfLengths({300, 5000, 4000, 1, 9000, 250});
+  BehaviourDigest d;
+  std::vector<std::string> so_far;
+  for (const std::string& line : lines) {
+    d.AddLine(line);
+    so_far.push_back(line);
+    EXPECT_EQ(d.Hex(), DigestLineByLine(so_far));
+    EXPECT_EQ(d.Hex(), DigestLineByLine(so_far));
+  }
+}
+
+TEST(BehaviourDigest, ACopyTakenWithBytesPendingGoesOnLikeTheOriginal) {
+  const std::vector<std::string> lines = LinesOfLengths({100, 200, 8000, 300});
+  BehaviourDigest a;
+  a.AddLine(lines[0]);
+  a.AddLine(lines[1]);
+  BehaviourDigest b(a);
+  BehaviourDigest c;
+  c.AddLine("something else\n");
+  c = a;
+  for (BehaviourDigest* d : {&a, &b, &c}) {
+    d->AddLine(lines[2]);
+    d->AddLine(lines[3]);
+    EXPECT_EQ(d->Hex(), DigestLineByLine(lines));
+  }
+}
+
+TEST(BehaviourDigest, OfNoLinesIsTheDigestOfTheEmptyText) {
+  EXPECT_EQ(Digest({}), DigestLineByLine({}));
+  EXPECT_EQ(Digest({""}), "99aa06d3014798d86001c324468d497f");
 }
 
 }  // namespace

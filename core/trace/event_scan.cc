@@ -69,6 +69,24 @@ class Cursor {
     return true;
   }
 
+  // The string `name` in quotes, for a name without quotes, backslashes or
+  // control characters: exactly what String() would take and find equal to
+  // `name`, without a scan for the closing quote. `then`: the byte that
+  // must follow (taken too), or 0 for none.
+  bool Quoted(std::string_view name, char then = 0) {
+    const size_t n = name.size();
+    const size_t len = n + 2 + (then ? 1 : 0);
+    if (static_cast<size_t>(end_ - p_) < len || p_[0] != '"' || p_[n + 1] != '"' ||
+        (then && p_[n + 2] != then))
+      return false;
+    for (size_t i = 0; i < n; ++i)
+      if (p_[1 + i] != name[i]) return false;
+    p_ += len;
+    return true;
+  }
+  // The key `name` and its colon, as String() then Take(':') take it.
+  bool Key(std::string_view name) { return Quoted(name, ':'); }
+
   bool Literal(std::string_view word) {
     if (static_cast<size_t>(end_ - p_) < word.size() ||
         std::memcmp(p_, word.data(), word.size()) != 0)
@@ -172,10 +190,12 @@ bool Same(std::string_view a, std::string_view b) {
   return true;
 }
 
-int OpIndexOf(std::string_view name) {
+// The index of the op whose quoted name is at the cursor (taken), or -1:
+// what String() then a search of the names finds, without the scan.
+int TakeOpName(Cursor& c) {
   const std::span<const OpSpec> ops = Ops();
   for (size_t i = 0; i < ops.size(); ++i)
-    if (Same(ops[i].name, name)) return static_cast<int>(i);
+    if (c.Quoted(ops[i].name)) return static_cast<int>(i);
   return -1;
 }
 
@@ -195,31 +215,35 @@ int FieldIndexOf(const OpSpec& spec, std::string_view key, size_t from) {
 
 bool ScanEvent(std::string_view line, uint32_t max_order, Event* out) {
   Cursor c(line);
-  std::string_view key;
-  std::string_view op_name;
-  if (!c.Take('{') || !c.String(&key) || !Same(key, kOpField) || !c.Take(':') ||
-      !c.String(&op_name))
-    return false;
-  const int op = OpIndexOf(op_name);
+  if (!c.Take('{') || !c.Key(kOpField)) return false;
+  const int op = TakeOpName(c);
   if (op < 0) return false;
   const OpSpec& spec = OpSpecOf(op);
   ResetBody(op, &out->body);
   out->t.reset();
 
+  std::string_view key;
   uint32_t seen = 0;  // bit i: field i of the table; bit 31: "t"
   size_t next = 0;    // where to look for the next field
   constexpr uint32_t kTimeBit = uint32_t{1} << 31;
   while (c.Take(',')) {
-    if (!c.String(&key) || !c.Take(':')) return false;
-    if (Same(key, kTimeField)) {
-      int64_t t = 0;
-      if ((seen & kTimeBit) != 0 || !c.Signed(&t)) return false;
-      seen |= kTimeBit;
-      out->t = t;
-      continue;
+    int index;
+    if (next < spec.fields.size() && c.Key(spec.fields[next].name)) {
+      // The canonical order's next field, where FieldIndexOf would look
+      // first (the table has neither "op" nor "t").
+      index = static_cast<int>(next);
+    } else {
+      if (!c.String(&key) || !c.Take(':')) return false;
+      if (Same(key, kTimeField)) {
+        int64_t t = 0;
+        if ((seen & kTimeBit) != 0 || !c.Signed(&t)) return false;
+        seen |= kTimeBit;
+        out->t = t;
+        continue;
+      }
+      index = FieldIndexOf(spec, key, next);
+      if (index < 0) return false;  // unknown: the general path warns or rejects
     }
-    const int index = FieldIndexOf(spec, key, next);
-    if (index < 0) return false;  // unknown: the general path warns or rejects
     const FieldSpec& field = spec.fields[static_cast<size_t>(index)];
     const uint32_t bit = uint32_t{1} << index;
     FieldValue v = 0;

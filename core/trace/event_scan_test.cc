@@ -322,5 +322,61 @@ TEST(EventScan, LeavesOddLinesToTheGeneralPath) {
     EXPECT_FALSE(ScanEvent(line, kMaxMaxOrder, &e)) << line;
 }
 
+// Keys near the ones the scanner expects next in the canonical order, and
+// op names near the vocabulary's (a prefix, an extension, an escape, the
+// time, another field, a cut line): each read as the general path reads
+// it, or left to it.
+TEST(EventScan, ReadsKeysAndOpNamesNearTheExpectedOnesAsTheGeneralPathDoes) {
+  struct Case {
+    const char* line;
+    bool taken;
+  };
+  for (const Case& c : std::vector<Case>{
+           {R"({"op":"allocate","tt":1,"pages":2,"caching":"wc"})", true},
+           {R"({"op":"allocate","t":5,"tt":1,"pages":2,"caching":"wc"})", true},
+           {R"({"op":"allocate","tt":1,"t":5,"pages":2,"caching":"wc"})", true},
+           {R"({"op":"allocate","pages":2,"tt":1,"caching":"wc"})", true},
+           {R"({"op":"allocate","caching":"wc","pages":2,"tt":1})", true},
+           {R"({"op":"allocate","tt":1,"caching":"wc","pages":2})", true},
+           {R"({"op":"allocate","t":5,"t":6,"tt":1,"pages":2,"caching":"wc"})", false},
+           {R"({"op":"allocate","tt":1,"tt":1,"pages":2,"caching":"wc"})", false},
+           {R"({"op":"allocate","ttt":1,"pages":2,"caching":"wc"})", false},
+           {R"({"op":"allocate","t":1,"pages":2,"caching":"wc"})", false},
+           {R"({"op":"allocate","t\u0074":1,"pages":2,"caching":"wc"})", false},
+           {R"({"op":"allocate","tt"1,"pages":2,"caching":"wc"})", false},
+           {R"({"op":"allocate","tt,"pages":2,"caching":"wc"})", false},
+           {R"({"op":"allocate","page":2,"tt":1,"caching":"wc"})", false},
+           {R"({"op":"allocate","pagess":2,"tt":1,"caching":"wc"})", false},
+           {R"({"op":"allocate","tt":1,"pages":2,"caching")", false},
+           {R"({"op":"allocate","tt":1,"pages":2,"cach)", false},
+           {R"({"op":"allocate","tt":1,")", false},
+           {R"({"op":"allocate","tt":1,"pages":2,"caching":"wc","caching":"wc"})", false},
+           {R"({"op":"free","tt":3})", true},
+           {R"({"op":"free","t":-4,"tt":3})", true},
+           {R"({"o\u0070":"free","tt":3})", false},
+           {R"({"op""free","tt":3})", false},
+           {R"({"op)", false},
+           {R"({"opp":"free","tt":3})", false},
+           {R"({"o":"free","tt":3})", false},
+           {R"({"op":"shrink","tt":3})", true},
+           {R"({"op":"pool_shrink","pages":3})", true},
+           {R"({"op":"pool_shrink","tt":3})", false},
+           {R"({"op":"fre","tt":3})", false},
+           {R"({"op":"freee","tt":3})", false},
+           {R"({"op":"Free","tt":3})", false},
+           {R"({"op":"fr\u0065e","tt":3})", false},
+           {R"({"op":"free)", false},
+           {R"({"op":"free"})", false},
+           {R"({"op":""})", false},
+           {R"({"op":)", false},
+           {R"({"op"x"free","tt":3})", false},
+           {R"({"op":"free","tt"x3})", false},
+       }) {
+    bool taken = false;
+    EXPECT_EQ(Disagreement(c.line, &taken), "") << c.line;
+    EXPECT_EQ(taken, c.taken) << c.line;
+  }
+}
+
 }  // namespace
 }  // namespace ttm::trace
