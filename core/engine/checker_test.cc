@@ -447,6 +447,45 @@ TEST(CheckerVerdicts, EveryCorruptionOfAPopulatedTtIsFoundAsTheReferenceWalkFind
   });
 }
 
+// The findings of a full check of a populated WC dma tt of `pages` pages
+// after one field of slot `at` (of its page or its dma address) is made
+// odd, kind 0 to 6: owner, owner_id, aux, caching, tail, mapped, dma address.
+std::vector<std::string> FoundAfterOddField(uint64_t pages, uint64_t at, int kind, bool reference) {
+  Engine engine(SmallMachine(), Semantics::kV13, EngineOptions{.reference = reference});
+  TTM_APPLY_CLEAN(engine, Allocate(1, pages, kWC, /*dma=*/true));
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone) << "the state was clean before";
+  TtmModel& m = EngineTestPeer::Model(engine);
+  TtObject& tt = Tt(engine, 1);
+  Page& p = SlotPage(m, tt, at);
+  switch (kind) {
+    case 0: p.owner = Owner::kRestoreOld; break;
+    case 1: p.owner_id += 1; break;
+    case 2: p.aux += 1; break;
+    case 3: p.caching = PageCaching::kWB; break;
+    case 4: p.tail = !p.tail; break;
+    case 5: p.mapped = false; break;
+    default: tt.dma_address.Set(at, tt.dma_address.Get(at) + kPageSize); break;
+  }
+  std::vector<std::string> found;
+  for (const Violation& v : engine.Check(CheckScope::kFull))
+    found.push_back(std::string(InvariantName(v.invariant)) + ": " + v.what);
+  return found;
+}
+
+TEST(CheckerVerdicts, AnOddFieldAtAnySlotOfAnyBlockOfAPopulatedTtIsFoundAsTheReferenceWalkFindsIt) {
+  for (uint64_t pages : {1, 2, 3, 4, 5, 7, 8, 13, 16, 31, 64, 70}) {
+    for (uint64_t at = 0; at < pages; ++at) {
+      for (int kind = 0; kind < 7; ++kind) {
+        SCOPED_TRACE(std::to_string(pages) + " pages, slot " + std::to_string(at) + ", kind " + std::to_string(kind));
+        const std::vector<std::string> fast = FoundAfterOddField(pages, at, kind, false);
+        EXPECT_FALSE(fast.empty());
+        EXPECT_EQ(fast, FoundAfterOddField(pages, at, kind, true));
+      }
+    }
+  }
+}
+
 TEST(CheckerVerdicts, EveryCorruptionOfABackedUpTtIsFoundAsTheReferenceWalkFindsIt) {
   ExpectFoundAlikeOnBothPaths(PartlyBackedUpDma, {
       [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 6).caching = PageCaching::kWC; },
