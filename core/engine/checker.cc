@@ -148,25 +148,33 @@ bool PopulatedClean(const TtmModel& m, const TtObject& tt) {
   mask.caching = static_cast<PageCaching>(0xff);
   const PageRunMatcher block(want, mask);
   const uint64_t frames = m.frames();
+  constexpr uint64_t kSlotMask = SparseArray<Slot>::kChunkEntries - 1;
+  constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
   for (uint64_t i = 0; i < tt.num_pages;) {
-    const Slot s = tt.pages.Get(i);
-    if (!s.is_page() || s.pfn() >= frames) return false;
-    const Pfn first = s.pfn();
-    const uint32_t order = m.page(first).private_order;
+    const Slot* slots = tt.pages.Find(i);
+    if (slots == nullptr || !slots->is_page() || slots->pfn() >= frames) return false;
+    const Pfn first = slots->pfn();
+    const Page* pages = m.FindPage(first);
+    if (pages == nullptr) return false;  // a struct page never written is the system's
+    const uint32_t order = pages->private_order;
     if (order >= 64) return false;
     const uint64_t n = uint64_t{1} << order;
     if (n > tt.num_pages - i || n > frames - first) return false;
-    // Branch-free: each test is folded into ok, read once per block.
     bool ok = true;
-    tt.pages.ReadSpans(i, n, [&](uint64_t j, const Slot* run, uint64_t len) {
-      const Pfn f = first + static_cast<Pfn>(j - i);
-      ok = ok && run != nullptr;
-      m.ForEachPageSpan(f, ok ? len : 0, [&](uint64_t pfn, const Page* p, uint64_t plen) {
-        const uint64_t at = pfn - f;
-        ok = ok && p != nullptr &&
-             block.HeldAll(p, run + at, static_cast<Pfn>(pfn), j + at, plen, pfn == first ? head : ZeroPage());
+    if ((i & kSlotMask) + n <= kSlotMask + 1 && (first & kFrameMask) + n <= kFrameMask + 1) [[likely]] {
+      ok = block.HeldAll(pages, slots, first, i, n, head);  // slots and pages each in one chunk
+    } else {
+      // Branch-free: each test is folded into ok, read once per block.
+      tt.pages.ReadSpans(i, n, [&](uint64_t j, const Slot* run, uint64_t len) {
+        const Pfn f = first + static_cast<Pfn>(j - i);
+        ok = ok && run != nullptr;
+        m.ForEachPageSpan(f, ok ? len : 0, [&](uint64_t pfn, const Page* p, uint64_t plen) {
+          const uint64_t at = pfn - f;
+          ok = ok && p != nullptr &&
+               block.HeldAll(p, run + at, static_cast<Pfn>(pfn), j + at, plen, pfn == first ? head : ZeroPage());
+        });
       });
-    });
+    }
     for (uint64_t k = 0; dma && k < n; ++k)
       ok &= tt.dma_address.Get(i + k) == BusAddress(first + static_cast<Pfn>(k));
     if (!ok) return false;

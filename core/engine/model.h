@@ -248,6 +248,10 @@ class TtmModel {
   // Frames of the simulated machine: its pfns are [0, frames()).
   uint64_t frames() const { return pages_.size(); }
   Page page(Pfn pfn) const { return pages_.Get(pfn); }
+  // The struct page of frame pfn, and after it those of the frames up to
+  // the end of its chunk (SparseArray<Page>::kChunkEntries frames aligned);
+  // nullptr where none of them was ever written.
+  const Page* FindPage(Pfn pfn) const { return pages_.Find(pfn); }
   // Calls f(pfn, page) for frames [first, first + n), finding each chunk
   // of struct pages once.
   template <typename F>
