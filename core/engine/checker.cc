@@ -130,7 +130,9 @@ void CheckDma(const TtmModel& m, const TtObject& tt, uint64_t i, const Page& p, 
 // the walk's alone. Conservative: a block it cannot read safely (frames
 // beyond the machine) is "not clean". The walk of ForEachInOrderBlock(),
 // with a block's slots and struct pages read together, four of each a step
-// (PageRunMatcher::HeldAll()).
+// (PageRunMatcher::HeldAll()), from one lookup of each where the block lies
+// in one chunk of each array (nearly always: blocks are buddy-aligned and
+// populated largest first).
 bool PopulatedClean(const TtmModel& m, const TtObject& tt) {
   if (m.store().live_pages(tt.backup)) return false;
   const PageCaching caching = ToPageCaching(tt.caching);
