@@ -447,6 +447,73 @@ TEST(CheckerVerdicts, EveryCorruptionOfAPopulatedTtIsFoundAsTheReferenceWalkFind
   });
 }
 
+// The findings of a full check of a populated WC dma tt of `pages` pages
+// after one field of slot `at` (of its page or its dma address) is made
+// odd, kind 0 to 6: owner, owner_id, aux, caching, tail, mapped, dma address.
+std::vector<std::string> FoundAfterOddField(const MachineConfig& machine, uint64_t pages, uint64_t at, int kind,
+                                            bool reference) {
+  Engine engine(machine, Semantics::kV13, EngineOptions{.reference = reference});
+  TTM_APPLY_CLEAN(engine, Allocate(1, pages, kWC, /*dma=*/true));
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone) << "the state was clean before";
+  TtmModel& m = EngineTestPeer::Model(engine);
+  TtObject& tt = Tt(engine, 1);
+  Page& p = SlotPage(m, tt, at);
+  switch (kind) {
+    case 0: p.owner = Owner::kRestoreOld; break;
+    case 1: p.owner_id += 1; break;
+    case 2: p.aux += 1; break;
+    case 3: p.caching = PageCaching::kWB; break;
+    case 4: p.tail = !p.tail; break;
+    case 5: p.mapped = false; break;
+    default: tt.dma_address.Set(at, tt.dma_address.Get(at) + kPageSize); break;
+  }
+  std::vector<std::string> found;
+  for (const Violation& v : engine.Check(CheckScope::kFull))
+    found.push_back(std::string(InvariantName(v.invariant)) + ": " + v.what);
+  return found;
+}
+
+TEST(CheckerVerdicts, AnOddFieldAtAnySlotOfAnyBlockOfAPopulatedTtIsFoundAsTheReferenceWalkFindsIt) {
+  for (uint64_t pages : {1, 2, 3, 4, 5, 7, 8, 13, 16, 31, 64, 70}) {
+    for (uint64_t at = 0; at < pages; ++at) {
+      for (int kind = 0; kind < 7; ++kind) {
+        SCOPED_TRACE(std::to_string(pages) + " pages, slot " + std::to_string(at) + ", kind " + std::to_string(kind));
+        const std::vector<std::string> fast = FoundAfterOddField(SmallMachine(), pages, at, kind, false);
+        EXPECT_FALSE(fast.empty());
+        EXPECT_EQ(fast, FoundAfterOddField(SmallMachine(), pages, at, kind, true));
+      }
+    }
+  }
+}
+
+// Blocks of 8192 pages (max_order 13): the first block's slots and struct
+// pages each span two chunks of their sparse arrays (4096 entries), which
+// the clean verdict reads a piece at a time.
+TEST(CheckerVerdicts, AnOddFieldInABlockSpanningTwoChunksIsFoundAsTheReferenceWalkFindsIt) {
+  Config c;
+  c.system_pages = uint64_t{1} << 15;
+  c.max_order = 13;
+  const MachineConfig machine = SmallMachine(c);
+  constexpr uint64_t kPages = 8192 + 4096 + 3;
+  {
+    Engine engine(machine);
+    TTM_APPLY_CLEAN(engine, Allocate(1, kPages, kWC, /*dma=*/true));
+    TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+    const TtmModel& m = EngineTestPeer::Model(engine);
+    ASSERT_EQ(m.page(Tt(engine, 1).pages.Get(0).pfn()).private_order, 13);
+    ASSERT_EQ(Tt(engine, 1).pages.Get(4096).pfn(), Tt(engine, 1).pages.Get(0).pfn() + 4096);
+  }
+  for (uint64_t at : {0, 1, 2, 3, 4, 4094, 4095, 4096, 4097, 4098, 8188, 8191, 8192, 8193, 12287, 12288, 12290}) {
+    for (int kind = 0; kind < 7; ++kind) {
+      SCOPED_TRACE("slot " + std::to_string(at) + ", kind " + std::to_string(kind));
+      const std::vector<std::string> fast = FoundAfterOddField(machine, kPages, at, kind, false);
+      EXPECT_FALSE(fast.empty());
+      EXPECT_EQ(fast, FoundAfterOddField(machine, kPages, at, kind, true));
+    }
+  }
+}
+
 TEST(CheckerVerdicts, EveryCorruptionOfABackedUpTtIsFoundAsTheReferenceWalkFindsIt) {
   ExpectFoundAlikeOnBothPaths(PartlyBackedUpDma, {
       [](TtmModel& m, TtObject& tt) { SlotPage(m, tt, 6).caching = PageCaching::kWC; },

@@ -245,7 +245,13 @@ class TtmModel {
   // Bookkeeping: the fault-site calls from now on are `tt`'s (nullptr: no
   // object's); Engine sets it around each operation.
   void CountCallsOf(TtObject* tt) { faults_.set_object_calls(tt ? &tt->fault_calls : nullptr); }
+  // Frames of the simulated machine: its pfns are [0, frames()).
+  uint64_t frames() const { return pages_.size(); }
   Page page(Pfn pfn) const { return pages_.Get(pfn); }
+  // The struct page of frame pfn, and after it those of the frames up to
+  // the end of its chunk (SparseArray<Page>::kChunkEntries frames aligned);
+  // nullptr where none of them was ever written.
+  const Page* FindPage(Pfn pfn) const { return pages_.Find(pfn); }
   // Calls f(pfn, page) for frames [first, first + n), finding each chunk
   // of struct pages once.
   template <typename F>

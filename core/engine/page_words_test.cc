@@ -122,6 +122,136 @@ TEST(PageRunMatcher, HeldRunAgreesWithThePageByPageReadingOnRandomStretches) {
   }
 }
 
+// The fields the checker's clean verdict asks of a block of a populated
+// WC dma tt: its tails tails, its head (p[0]) not.
+PageRunMatcher BlockMatcher() {
+  Page want = ZeroPage(), mask = ZeroPage();
+  want.owner = Owner::kTt;
+  want.owner_id = kIndex;
+  want.caching = PageCaching::kWC;
+  want.tail = want.mapped = true;
+  mask.owner = static_cast<Owner>(0xff);
+  mask.owner_id = mask.aux = ~uint32_t{0};
+  mask.caching = static_cast<PageCaching>(0xff);
+  mask.tail = mask.mapped = true;
+  return PageRunMatcher(want, mask);
+}
+
+Page HeadFlip() {
+  Page p = ZeroPage();
+  p.tail = true;
+  return p;
+}
+
+bool ReferenceHeldAll(const Page* p, const Slot* s, Pfn f, uint64_t aux, uint64_t n) {
+  for (uint64_t k = 0; k < n; ++k)
+    if (aux + k > ~uint32_t{0} || p[k].owner != Owner::kTt || p[k].owner_id != kIndex || p[k].aux != aux + k ||
+        p[k].caching != PageCaching::kWC || p[k].tail != (k > 0) || !p[k].mapped ||
+        !(s[k] == Slot::Page(f + static_cast<Pfn>(k))))
+      return false;
+  return true;
+}
+
+// n pages at frame f held by slots from aux on as a block: as BlockMatcher()
+// wants, with private_order and tokens it ignores.
+void Block(std::vector<Page>& pages, std::vector<Slot>& slots, Pfn f, uint64_t aux) {
+  Held(pages, slots, f, aux);
+  for (uint64_t k = 0; k < pages.size(); ++k) {
+    pages[k].caching = PageCaching::kWC;
+    pages[k].tail = k > 0;
+    pages[k].mapped = true;
+    pages[k].private_order = k == 0 ? 5 : 0;
+  }
+}
+
+TEST(PageRunMatcher, HeldAllIsFalseForEveryKindOfOddPageOrSlotAtEveryPositionOfEveryLengthToSeventy) {
+  const PageRunMatcher m = BlockMatcher();
+  for (uint64_t n = 0; n <= 70; ++n) {
+    for (uint64_t bad = 0; bad <= n; ++bad) {
+      for (int kind = 0; kind < 9; ++kind) {
+        std::vector<Page> pages(n + 1);
+        std::vector<Slot> slots(n + 1);
+        Block(pages, slots, 100, 40);
+        if (bad < n) {
+          Page& p = pages[bad];
+          switch (kind) {
+            case 0: p.owner = Owner::kPool; break;
+            case 1: p.owner_id = kIndex + 1; break;
+            case 2: p.aux += 1; break;
+            case 3: p.caching = PageCaching::kUC; break;
+            case 4: p.tail = !p.tail; break;
+            case 5: p.mapped = false; break;
+            case 6: slots[bad] = Slot::Page(99); break;
+            case 7: slots[bad] = Slot::Handle(1); break;
+            default: p.owner_id ^= 1u << 31; break;
+          }
+        }
+        const bool want = ReferenceHeldAll(pages.data(), slots.data(), 100, 40, n);
+        EXPECT_EQ(want, bad == n) << n << " " << kind;
+        EXPECT_EQ(m.HeldAll(pages.data(), slots.data(), 100, 40, n, HeadFlip()), want)
+            << n << " " << bad << " " << kind;
+      }
+    }
+  }
+}
+
+TEST(PageRunMatcher, HeldAllWithNothingFlippedIsHeldRunCoveringTheStretch) {
+  const PageRunMatcher m = BackupMatcher();
+  for (uint64_t n = 0; n <= 70; ++n) {
+    for (uint64_t bad = 0; bad <= n; ++bad) {
+      std::vector<Page> pages(n + 1);
+      std::vector<Slot> slots(n + 1);
+      Held(pages, slots, 100, 40);
+      if (bad < n) pages[bad].tail = true;
+      EXPECT_EQ(m.HeldAll(pages.data(), slots.data(), 100, 40, n, ZeroPage()),
+                m.HeldRun(pages.data(), slots.data(), 100, 40, n) == n)
+          << n << " " << bad;
+      EXPECT_EQ(m.HeldAll(pages.data(), slots.data(), 100, 40, n, ZeroPage()), bad == n) << n << " " << bad;
+    }
+  }
+}
+
+TEST(PageRunMatcher, HeldAllIgnoresTokensAndOrdersAndIsFalseWhereAuxWouldPassThirtyTwoBits) {
+  const PageRunMatcher m = BlockMatcher();
+  std::vector<Page> pages(12);
+  std::vector<Slot> slots(12);
+  const uint64_t aux = ~uint32_t{0} - 5;  // aux + 5 is the last 32-bit value
+  Block(pages, slots, 3, aux);
+  for (Page& p : pages) p.token = kPoisonToken, p.private_order = 3;
+  EXPECT_FALSE(m.HeldAll(pages.data(), slots.data(), 3, aux, 12, HeadFlip()));
+  EXPECT_FALSE(m.HeldAll(pages.data(), slots.data(), 3, aux, 7, HeadFlip()));
+  EXPECT_TRUE(m.HeldAll(pages.data(), slots.data(), 3, aux, 6, HeadFlip()));
+  EXPECT_TRUE(m.HeldAll(pages.data(), slots.data(), 3, aux, 4, HeadFlip()));
+  EXPECT_FALSE(m.HeldAll(pages.data(), slots.data(), 3, uint64_t{1} << 32, 4, HeadFlip()));
+  EXPECT_TRUE(m.HeldAll(pages.data(), slots.data(), 3, uint64_t{1} << 32, 0, HeadFlip()));
+}
+
+TEST(PageRunMatcher, HeldAllAgreesWithThePageByPageReadingOnRandomStretches) {
+  const PageRunMatcher m = BlockMatcher();
+  Prng rng(12);
+  for (int trial = 0; trial < 5000; ++trial) {
+    const uint64_t n = rng.Below(71);
+    std::vector<Page> pages(n + 1);
+    std::vector<Slot> slots(n + 1);
+    const Pfn f = static_cast<Pfn>(rng.Below(1000));
+    const uint64_t aux = rng.Below(2) ? rng.Below(1000) : ~uint32_t{0} - rng.Below(80);
+    Block(pages, slots, f, aux);
+    // A few random bits flipped anywhere in a page, or a slot changed.
+    for (uint64_t flips = rng.Below(3); flips > 0; --flips) {
+      const uint64_t k = rng.Below(n + 1);
+      if (rng.Below(4) == 0) {
+        slots[k] = Slot::Page(static_cast<Pfn>(rng.Below(1100)));
+      } else {
+        unsigned char* bytes = reinterpret_cast<unsigned char*>(&pages[k]);
+        bytes[rng.Below(sizeof(Page))] ^= static_cast<unsigned char>(1u << rng.Below(8));
+      }
+    }
+    ASSERT_EQ(m.HeldAll(pages.data(), slots.data(), f, aux, n, HeadFlip()),
+              ReferenceHeldAll(pages.data(), slots.data(), f, aux, n))
+        << trial;
+  }
+}
+
 TEST(PageRunSetter, ApplySetsTheMaskedFieldsKeepsTheOthersAndShowsEachPageBefore) {
   Page value = ZeroPage(), mask = ZeroPage();
   value.owner = Owner::kPool;
