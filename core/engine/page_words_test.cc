@@ -96,6 +96,20 @@ TEST(PageRunMatcher, HeldRunIgnoresTokensAndStopsWhereAuxWouldPassThirtyTwoBits)
   EXPECT_EQ(m.HeldRun(pages.data(), slots.data(), 3, uint64_t{1} << 32, 4), 0u);
 }
 
+// Up to two random changes anywhere in a stretch: a bit flipped in a
+// page, or a slot given another frame.
+void SpoilAtRandom(Prng& rng, std::vector<Page>& pages, std::vector<Slot>& slots) {
+  for (uint64_t flips = rng.Below(3); flips > 0; --flips) {
+    const uint64_t k = rng.Below(pages.size());
+    if (rng.Below(4) == 0) {
+      slots[k] = Slot::Page(static_cast<Pfn>(rng.Below(1100)));
+    } else {
+      unsigned char* bytes = reinterpret_cast<unsigned char*>(&pages[k]);
+      bytes[rng.Below(sizeof(Page))] ^= static_cast<unsigned char>(1u << rng.Below(8));
+    }
+  }
+}
+
 TEST(PageRunMatcher, HeldRunAgreesWithThePageByPageReadingOnRandomStretches) {
   const PageRunMatcher m = BackupMatcher();
   Prng rng(11);
@@ -106,16 +120,7 @@ TEST(PageRunMatcher, HeldRunAgreesWithThePageByPageReadingOnRandomStretches) {
     const Pfn f = static_cast<Pfn>(rng.Below(1000));
     const uint64_t aux = rng.Below(2) ? rng.Below(1000) : ~uint32_t{0} - rng.Below(40);
     Held(pages, slots, f, aux);
-    // A few random bits flipped anywhere in a page, or a slot changed.
-    for (uint64_t flips = rng.Below(3); flips > 0; --flips) {
-      const uint64_t k = rng.Below(n + 1);
-      if (rng.Below(4) == 0) {
-        slots[k] = Slot::Page(static_cast<Pfn>(rng.Below(1100)));
-      } else {
-        unsigned char* bytes = reinterpret_cast<unsigned char*>(&pages[k]);
-        bytes[rng.Below(sizeof(Page))] ^= static_cast<unsigned char>(1u << rng.Below(8));
-      }
-    }
+    SpoilAtRandom(rng, pages, slots);
     ASSERT_EQ(m.HeldRun(pages.data(), slots.data(), f, aux, n),
               ReferenceHeldRun(pages.data(), slots.data(), f, aux, n))
         << trial;
@@ -236,16 +241,7 @@ TEST(PageRunMatcher, HeldAllAgreesWithThePageByPageReadingOnRandomStretches) {
     const Pfn f = static_cast<Pfn>(rng.Below(1000));
     const uint64_t aux = rng.Below(2) ? rng.Below(1000) : ~uint32_t{0} - rng.Below(80);
     Block(pages, slots, f, aux);
-    // A few random bits flipped anywhere in a page, or a slot changed.
-    for (uint64_t flips = rng.Below(3); flips > 0; --flips) {
-      const uint64_t k = rng.Below(n + 1);
-      if (rng.Below(4) == 0) {
-        slots[k] = Slot::Page(static_cast<Pfn>(rng.Below(1100)));
-      } else {
-        unsigned char* bytes = reinterpret_cast<unsigned char*>(&pages[k]);
-        bytes[rng.Below(sizeof(Page))] ^= static_cast<unsigned char>(1u << rng.Below(8));
-      }
-    }
+    SpoilAtRandom(rng, pages, slots);
     ASSERT_EQ(m.HeldAll(pages.data(), slots.data(), f, aux, n, HeadFlip()),
               ReferenceHeldAll(pages.data(), slots.data(), f, aux, n))
         << trial;
