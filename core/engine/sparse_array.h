@@ -14,7 +14,6 @@
 #include <bit>
 #include <cassert>
 #include <cstdint>
-#include <memory>
 #include <utility>
 #include <vector>
 
@@ -28,9 +27,9 @@ namespace ttm {
 // not 4096). Reads of never-written indices return T{} without allocating.
 //
 // Chunks are found through a flat directory, O(1) per access; a const
-// SparseArray may be read from several threads at once. Chunk 0 is held in
-// the array itself, so an array of one chunk (most tts) costs one heap
-// block, not three. Released chunks go to a small cache of this thread
+// SparseArray may be read from several threads at once. An array of one
+// chunk (every tt up to 16 MiB) holds it directly, without a directory:
+// one heap block, not three. Released chunks go to a small cache of this thread
 // (ChunkCache) from which the next chunk of a like size is taken.
 // T must be default-constructible, copyable and equality-comparable.
 template <typename T>
@@ -41,26 +40,29 @@ class SparseArray {
   // Chunks per directory leaf: a leaf covers 2^21 entries.
   static constexpr unsigned kLeafShift = 9;
 
-  explicit SparseArray(uint64_t size = 0) : size_(size) {}
+  explicit SparseArray(uint64_t size = 0) : size_(size) { Forget(); }
   ~SparseArray() { Clear(); }
 
-  SparseArray(const SparseArray& other) : size_(other.size_) { CopyFrom(other); }
+  SparseArray(const SparseArray& other) : size_(other.size_) {
+    Forget();
+    CopyFrom(other);
+  }
   SparseArray& operator=(const SparseArray& other) {
     if (this != &other) {
       Clear();
       size_ = other.size_;
+      Forget();
       CopyFrom(other);
     }
     return *this;
   }
-  SparseArray(SparseArray&& other) noexcept
-      : size_(other.size_), chunk0_(std::exchange(other.chunk0_, nullptr)), dir_(std::move(other.dir_)) {}
+  SparseArray(SparseArray&& other) noexcept : size_(other.size_), root_(other.root_) { other.Forget(); }
   SparseArray& operator=(SparseArray&& other) noexcept {
     if (this != &other) {
       Clear();
       size_ = other.size_;
-      chunk0_ = std::exchange(other.chunk0_, nullptr);
-      dir_ = std::move(other.dir_);
+      root_ = other.root_;
+      other.Forget();
     }
     return *this;
   }
@@ -205,8 +207,8 @@ class SparseArray {
   // Releases every chunk; size() is unchanged and every entry reads T{}.
   void Clear() {
     ForEachChunk([&](uint64_t c, const T* chunk) { FreeChunk(const_cast<T*>(chunk), ChunkLength(c)); });
-    chunk0_ = nullptr;
-    dir_.reset();
+    delete dir();
+    Forget();
   }
 
   // Chunks that size() spans, allocated or not.
@@ -217,25 +219,32 @@ class SparseArray {
   // releases the directory too, so an emptied array costs what a
   // never-written one does.
   void ReleaseChunk(uint64_t c) {
-    if (c == 0) {
-      if (chunk0_ != nullptr) FreeChunk(std::exchange(chunk0_, nullptr), ChunkLength(0));
+    if (OneChunk()) {
+      if (c == 0 && root_.chunk != nullptr) FreeChunk(std::exchange(root_.chunk, nullptr), ChunkLength(0));
       return;
     }
+    Dir* const dir = root_.dir;
     const uint64_t t = c >> kLeafShift, l = c & (kLeafChunks - 1);
-    if (!dir_ || t >= dir_->leaves() || l >= dir_->leaf(t).size() || !dir_->leaf(t)[l]) return;
-    FreeChunk(std::exchange(dir_->leaf(t)[l], nullptr), ChunkLength(c));
-    if (--dir_->live_chunks == 0) dir_.reset();
+    if (!dir || t >= dir->leaves() || l >= dir->leaf(t).size() || !dir->leaf(t)[l]) return;
+    FreeChunk(std::exchange(dir->leaf(t)[l], nullptr), ChunkLength(c));
+    if (--dir->live_chunks == 0) {
+      delete dir;
+      root_.dir = nullptr;
+    }
   }
 
-  uint64_t allocated_chunks() const { return (chunk0_ != nullptr ? 1 : 0) + (dir_ ? dir_->live_chunks : 0); }
+  uint64_t allocated_chunks() const {
+    if (OneChunk()) return root_.chunk != nullptr ? 1 : 0;
+    return root_.dir != nullptr ? root_.dir->live_chunks : 0;
+  }
 
   // Heap bytes held: the capacity of allocated chunks plus the chunk
   // directory (not malloc's own overhead). Walks the directory.
   uint64_t memory_bytes() const {
     uint64_t bytes = 0;
-    if (dir_) {
-      bytes += sizeof(Dir) + dir_->rest.capacity() * sizeof(Leaf);
-      for (uint64_t t = 0; t < dir_->leaves(); ++t) bytes += dir_->leaf(t).capacity() * sizeof(T*);
+    if (const Dir* d = dir()) {
+      bytes += sizeof(Dir) + d->rest.capacity() * sizeof(Leaf);
+      for (uint64_t t = 0; t < d->leaves(); ++t) bytes += d->leaf(t).capacity() * sizeof(T*);
     }
     ForEachChunk([&](uint64_t c, const T*) { bytes += ChunkCapacity(ChunkLength(c)) * sizeof(T); });
     return bytes;
@@ -262,8 +271,7 @@ class SparseArray {
   static uint64_t ChunkCapacity(uint64_t len) { return std::bit_ceil(len); }
 
  private:
-  // One directory leaf: chunk pointers, grown to the highest chunk written
-  // (entry 0 of leaf 0 stays null: chunk 0 is chunk0_).
+  // One directory leaf: chunk pointers, grown to the highest chunk written.
   using Leaf = std::vector<T*>;
   static constexpr uint64_t kLeafChunks = uint64_t{1} << kLeafShift;
 
@@ -324,10 +332,14 @@ class SparseArray {
   // order.
   template <typename F>
   void ForEachChunk(F f) const {
-    if (chunk0_ != nullptr) f(0, chunk0_);
-    if (!dir_) return;
-    for (uint64_t t = 0; t < dir_->leaves(); ++t) {
-      const Leaf& leaf = dir_->leaf(t);
+    if (OneChunk()) {
+      if (root_.chunk != nullptr) f(0, static_cast<const T*>(root_.chunk));
+      return;
+    }
+    const Dir* d = root_.dir;
+    if (d == nullptr) return;
+    for (uint64_t t = 0; t < d->leaves(); ++t) {
+      const Leaf& leaf = d->leaf(t);
       for (uint64_t l = 0; l < leaf.size(); ++l) {
         if (leaf[l] != nullptr) f((t << kLeafShift) + l, static_cast<const T*>(leaf[l]));
       }
@@ -358,13 +370,14 @@ class SparseArray {
   }
 
   const T* FindChunk(uint64_t c) const {
-    if (c == 0) return chunk0_;
-    if (!dir_) return nullptr;
-    const Leaf* leaf = &dir_->first;
+    if (OneChunk()) return c == 0 ? root_.chunk : nullptr;
+    const Dir* d = root_.dir;
+    if (d == nullptr) return nullptr;
+    const Leaf* leaf = &d->first;
     if (c >= kLeafChunks) [[unlikely]] {
       const uint64_t t = c >> kLeafShift;
-      if (t >= dir_->leaves()) return nullptr;
-      leaf = &dir_->rest[t - 1];
+      if (t >= d->leaves()) return nullptr;
+      leaf = &d->rest[t - 1];
     }
     const uint64_t l = c & (kLeafChunks - 1);
     return l < leaf->size() ? (*leaf)[l] : nullptr;
@@ -374,29 +387,31 @@ class SparseArray {
     // The directory grows to the highest chunk written, never to size(): an
     // object of 2^31 slots written at its start costs one pointer, written
     // at its end a few kilobytes.
-    if (c == 0) {
-      if (chunk0_ == nullptr) chunk0_ = NewChunk(ChunkLength(0));
-      return chunk0_;
+    if (OneChunk()) {
+      assert(c == 0);
+      if (root_.chunk == nullptr) root_.chunk = NewChunk(ChunkLength(0));
+      return root_.chunk;
     }
     const uint64_t t = c >> kLeafShift, l = c & (kLeafChunks - 1);
-    if (!dir_) dir_ = std::make_unique<Dir>();
-    dir_->Grow(t + 1);
-    Leaf& leaf = dir_->leaf(t);
+    if (root_.dir == nullptr) root_.dir = new Dir;
+    Dir& d = *root_.dir;
+    d.Grow(t + 1);
+    Leaf& leaf = d.leaf(t);
     if (l >= leaf.size()) leaf.resize(l + 1);
     T*& slot = leaf[l];
     if (slot == nullptr) {
       slot = NewChunk(ChunkLength(c));
-      ++dir_->live_chunks;
+      ++d.live_chunks;
     }
     return slot;
   }
 
   // For an array holding no chunk. The directory is sized as other's.
   void CopyFrom(const SparseArray& other) {
-    if (other.dir_) {
-      dir_ = std::make_unique<Dir>();
-      dir_->Grow(other.dir_->leaves());
-      for (uint64_t t = 0; t < other.dir_->leaves(); ++t) dir_->leaf(t).resize(other.dir_->leaf(t).size());
+    if (const Dir* from = other.dir()) {
+      root_.dir = new Dir;
+      root_.dir->Grow(from->leaves());
+      for (uint64_t t = 0; t < from->leaves(); ++t) root_.dir->leaf(t).resize(from->leaf(t).size());
     }
     other.ForEachChunk([&](uint64_t c, const T* from) {
       const uint64_t len = ChunkLength(c);
@@ -404,14 +419,27 @@ class SparseArray {
     });
   }
 
+  // Arrays of one chunk hold it in root_.chunk, others a directory in
+  // root_.dir; size() tells which.
+  bool OneChunk() const { return size_ <= kChunkEntries; }
+  // The directory, or null (none yet, or an array of one chunk).
+  Dir* dir() const { return OneChunk() ? nullptr : root_.dir; }
+  // Drops root_ without freeing it: an empty array of the current size.
+  void Forget() {
+    if (OneChunk())
+      root_.chunk = nullptr;
+    else
+      root_.dir = nullptr;
+  }
+
   uint64_t size_ = 0;
-  // Chunk 0, or null until it is written.
-  T* chunk0_ = nullptr;
-  // A two-level chunk directory for chunks 1, 2, ..., O(1) per access (a
+  // The one chunk, or a two-level chunk directory, O(1) per access (a
   // std::map of chunks cost a tree walk on every page access); null until
-  // such a chunk is written, so that a small array costs 24 bytes and its
-  // one chunk.
-  std::unique_ptr<Dir> dir_;
+  // the first write, so that a never-written array costs 16 bytes.
+  union Root {
+    T* chunk;
+    Dir* dir;
+  } root_{nullptr};
 };
 
 }  // namespace ttm
