@@ -405,6 +405,7 @@ class TtmModel {
 
   // ---- restore (pool_alloc.cc) -------------------------------------------
   static bool RestoreValid(const RestoreState* restore);
+  ClonePtr<RestoreState> NewRestoreState();
   // `placed`: the frame that ttm_pool_page_allocated() has just placed at
   // the chunk's first slot, the chunk's slots and pages untouched since
   // (each slot holds frame placed + j and owns it); nullopt when not known.
@@ -496,6 +497,9 @@ class TtmModel {
   uint64_t write_generation_ = 0;
   uint64_t leaked_handles_ = 0;
   uint64_t leaked_restore_states_ = 0;
+  // The last restore struct freed, its vectors' capacity kept for the next
+  // one (NewRestoreState()); null when there is none.
+  ClonePtr<RestoreState> spare_restore_;
 
   Counters counters_;
   std::vector<Violation>* sink_ = nullptr;
