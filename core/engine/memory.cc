@@ -40,7 +40,7 @@ uint64_t TtmModel::memory_bytes() const {
   // and cached hash) per live id.
   bytes += ids_.bucket_count() * sizeof(void*) +
            ids_.size() * (sizeof(std::pair<const uint64_t, uint32_t>) + 2 * sizeof(void*));
-  bytes += free_indices_.size() * kTreeNodeBytes<uint32_t>;
+  bytes += free_indices_.capacity() * sizeof(uint32_t);
   if (spare_restore_) bytes += RestoreBytes(*spare_restore_);
   return bytes;
 }

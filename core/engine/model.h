@@ -492,7 +492,9 @@ class TtmModel {
   // trace id -> index: a hash table, O(1) per event (a std::map cost a
   // tree walk per event); ForEachTt() sorts when order matters.
   std::unordered_map<uint64_t, uint32_t> ids_;
-  std::set<uint32_t> free_indices_;             // null entries of tts_, lowest reused first
+  // Null entries of tts_, lowest reused first: a min-heap (std::greater),
+  // one vector instead of a tree node per dead object.
+  std::vector<uint32_t> free_indices_;
   uint64_t next_uid_ = 1;
   uint64_t write_generation_ = 0;
   uint64_t leaked_handles_ = 0;
