@@ -13,14 +13,15 @@ namespace {
 template <typename Value>
 constexpr uint64_t kTreeNodeBytes = (sizeof(Value) + 4 * sizeof(void*) + 15) / 16 * 16;
 
+uint64_t RestoreBytes(const RestoreState& r) {
+  return sizeof(RestoreState) + r.old_pages.capacity() * sizeof(Slot) + r.memory.capacity() * sizeof(Pfn);
+}
+
 uint64_t TtBytes(const TtObject& tt) {
   uint64_t bytes = sizeof(TtObject) + tt.pages.memory_bytes() + tt.dma_address.memory_bytes() +
                    tt.expected.ranges() * kTreeNodeBytes<std::pair<const uint64_t, uint64_t>>;
   if (tt.fault_calls) bytes += sizeof(CallCounts);
-  if (const RestoreState* r = tt.restore.get()) {
-    bytes += sizeof(RestoreState) + r->old_pages.capacity() * sizeof(Slot) +
-             r->memory.capacity() * sizeof(Pfn);
-  }
+  if (const RestoreState* r = tt.restore.get()) bytes += RestoreBytes(*r);
   return bytes;
 }
 
@@ -39,7 +40,8 @@ uint64_t TtmModel::memory_bytes() const {
   // and cached hash) per live id.
   bytes += ids_.bucket_count() * sizeof(void*) +
            ids_.size() * (sizeof(std::pair<const uint64_t, uint32_t>) + 2 * sizeof(void*));
-  bytes += free_indices_.size() * kTreeNodeBytes<uint32_t>;
+  bytes += free_indices_.capacity() * sizeof(uint32_t);
+  if (spare_restore_) bytes += RestoreBytes(*spare_restore_);
   return bytes;
 }
 

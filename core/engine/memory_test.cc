@@ -133,5 +133,16 @@ TEST(EngineMemory, ADmaObjectAddsFourBytesPerSlotForItsDmaAddresses) {
   RunCycle(Cycle{uint64_t{1} << 20, (uint64_t{1} << 20) - 1024, true});
 }
 
+// The dense indices of dead objects (a min-heap, TtmModel::free_indices_)
+// go to new objects lowest first, in whatever order the objects died.
+TEST(EngineMemory, NewObjectsTakeTheLowestIndicesDeadObjectsLeft) {
+  TtmModel m(SmallMachine());
+  for (uint64_t id = 1; id <= 10; ++id) EXPECT_EQ(m.TtInit(id, Allocate(id, 1)).index, id - 1);
+  for (uint64_t id : {7, 3, 9, 1, 5}) m.TtFini(*m.FindTt(id));
+  for (uint32_t want : {0u, 2u, 4u}) EXPECT_EQ(m.TtInit(100 + want, Allocate(100 + want, 1)).index, want);
+  m.TtFini(*m.FindTt(2));  // index 1
+  for (uint32_t want : {1u, 6u, 8u, 10u, 11u}) EXPECT_EQ(m.TtInit(200 + want, Allocate(200 + want, 1)).index, want);
+}
+
 }  // namespace
 }  // namespace ttm

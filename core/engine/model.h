@@ -405,6 +405,7 @@ class TtmModel {
 
   // ---- restore (pool_alloc.cc) -------------------------------------------
   static bool RestoreValid(const RestoreState* restore);
+  ClonePtr<RestoreState> NewRestoreState();
   // `placed`: the frame that ttm_pool_page_allocated() has just placed at
   // the chunk's first slot, the chunk's slots and pages untouched since
   // (each slot holds frame placed + j and owns it); nullopt when not known.
@@ -491,11 +492,16 @@ class TtmModel {
   // trace id -> index: a hash table, O(1) per event (a std::map cost a
   // tree walk per event); ForEachTt() sorts when order matters.
   std::unordered_map<uint64_t, uint32_t> ids_;
-  std::set<uint32_t> free_indices_;             // null entries of tts_, lowest reused first
+  // Null entries of tts_, lowest reused first: a min-heap (std::greater),
+  // one vector instead of a tree node per dead object.
+  std::vector<uint32_t> free_indices_;
   uint64_t next_uid_ = 1;
   uint64_t write_generation_ = 0;
   uint64_t leaked_handles_ = 0;
   uint64_t leaked_restore_states_ = 0;
+  // The last restore struct freed, its vectors' capacity kept for the next
+  // one (NewRestoreState()); null when there is none.
+  ClonePtr<RestoreState> spare_restore_;
 
   Counters counters_;
   std::vector<Violation>* sink_ = nullptr;

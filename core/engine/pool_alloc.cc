@@ -127,11 +127,12 @@ bool TtmModel::AllocRestore(TtObject& tt, uint32_t order) {
   if (faults_.Call(FaultSite::kAllocRestore) != 0) return false;
   const uint64_t bytes = 48 + 8 * (uint64_t{1} << order);
   const uint64_t num = merged() ? 1 : (bytes + kPageSize - 1) / kPageSize;
-  auto restore = std::make_unique<RestoreState>();
+  ClonePtr<RestoreState> restore = NewRestoreState();
   for (uint64_t i = 0; i < num; ++i) {
     std::optional<Pfn> pfn = allocator_.Alloc(0, false);
     if (!pfn) {
       for (Pfn p : restore->memory) FreeToSystem(p, 0, &tt);
+      spare_restore_ = std::move(restore);
       return false;
     }
     Page& pg = P(*pfn);
@@ -146,10 +147,28 @@ bool TtmModel::AllocRestore(TtObject& tt, uint32_t order) {
   return true;
 }
 
-// Models kvfree() of the restore struct.
+// Models kvfree() of the restore struct. The struct itself is kept for
+// the next NewRestoreState() (its pages go back to the system).
 void TtmModel::FreeRestore(TtObject& tt) {
   for (Pfn p : tt.restore->memory) FreeToSystem(p, 0, &tt);
-  tt.restore.reset();
+  spare_restore_ = std::move(tt.restore);
+}
+
+// Bookkeeping, no kernel counterpart: a zeroed RestoreState (what kzalloc
+// gives), made on the storage of the last one freed when there is one, so
+// that restores coming and going cost no malloc for the struct and its two
+// vectors.
+ClonePtr<RestoreState> TtmModel::NewRestoreState() {
+  ClonePtr<RestoreState> r = std::move(spare_restore_);
+  if (!r) return std::make_unique<RestoreState>();
+  std::vector<Slot> old_pages = std::move(r->old_pages);
+  std::vector<Pfn> memory = std::move(r->memory);
+  *r = RestoreState{};
+  old_pages.clear();
+  memory.clear();
+  r->old_pages = std::move(old_pages);
+  r->memory = std::move(memory);
+  return r;
 }
 
 // Integrity, no kernel counterpart: Verify() found content copied back

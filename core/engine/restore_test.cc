@@ -195,6 +195,54 @@ TEST(Restore, EintrInTheOnlyChunkFinishesTheChunkAppliesTheCachingAndFreesTheRes
   EXPECT_TRUE(s.engine().Teardown().ok());
 }
 
+// Restore structs are recycled (TtmModel::NewRestoreState()): one made
+// after another was freed must hold what a first one holds, whatever the
+// freed one held (bigger cursors, a longer old_pages array).
+TEST(Restore, ARestoreStructMadeAfterAnotherWasFreedHoldsWhatAFreshOneHolds) {
+  auto interrupt_a_restore_of_four = [](Scenario& s) {
+    s.Allocate(2, 4, Caching::kWriteCombined);
+    ASSERT_EQ(s.Populate(2), 0);
+    s.Write(2);
+    ASSERT_EQ(s.Shrink(2), 4);
+    s.Fail(FaultSite::kCopyPage, 2, 1, kEINTR);
+    ASSERT_EQ(s.Populate(2), kEINTR);
+  };
+  Scenario fresh(SmallMachine());
+  interrupt_a_restore_of_four(fresh);
+  Scenario recycled(SmallMachine());
+  BackUpFourOrder2Chunks(recycled, /*dma=*/true);
+  recycled.Fail(FaultSite::kAllocPage, 0, 0);
+  recycled.Fail(FaultSite::kCopyPage, 6, 1, kEINTR);
+  ASSERT_EQ(recycled.Populate(1), kEINTR);
+  ASSERT_NE(recycled.restore(1), nullptr);
+  ASSERT_GT(recycled.restore(1)->alloced_pages, 4u);
+  ASSERT_EQ(recycled.Populate(1), 0);  // completes and frees the struct
+  ASSERT_EQ(recycled.restore(1), nullptr);
+  recycled.Free(1);
+  interrupt_a_restore_of_four(recycled);
+
+  const RestoreState* want = fresh.restore(2);
+  const RestoreState* have = recycled.restore(2);
+  ASSERT_NE(want, nullptr);
+  ASSERT_NE(have, nullptr);
+  EXPECT_EQ(have->alloced_pages, want->alloced_pages);
+  EXPECT_EQ(have->restored_pages, want->restored_pages);
+  EXPECT_EQ(have->first_page, want->first_page);
+  EXPECT_EQ(have->caching_divide, want->caching_divide);
+  EXPECT_EQ(have->order, want->order);
+  EXPECT_EQ(have->memory.size(), want->memory.size());
+  ASSERT_EQ(have->old_pages.size(), want->old_pages.size());
+  for (size_t j = 0; j < want->old_pages.size(); ++j)
+    EXPECT_EQ(have->old_pages[j].is_page(), want->old_pages[j].is_page()) << j;
+  EXPECT_EQ(have->snapshot_alloc.pages, want->snapshot_alloc.pages);
+  EXPECT_EQ(have->alloced_page, want->alloced_page);
+  EXPECT_EQ(have->first_dma, want->first_dma);
+  EXPECT_EQ(have->page_caching, want->page_caching);
+  EXPECT_EQ(recycled.TakeViolations(), std::multiset<Invariant>{}) << recycled.Describe();
+  EXPECT_EQ(recycled.Populate(2), 0);
+  EXPECT_TRUE(recycled.engine().Inspect(2)->intact);
+}
+
 // N = 8 on a machine whose biggest block is order 2, backed up entirely.
 // Restores there allocate two order-2 chunks.
 Config Order2Machine() {

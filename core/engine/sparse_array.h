@@ -11,9 +11,9 @@
 #define TTM_CORE_ENGINE_SPARSE_ARRAY_H_
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstdint>
-#include <memory>
 #include <utility>
 #include <vector>
 
@@ -27,7 +27,10 @@ namespace ttm {
 // not 4096). Reads of never-written indices return T{} without allocating.
 //
 // Chunks are found through a flat directory, O(1) per access; a const
-// SparseArray may be read from several threads at once.
+// SparseArray may be read from several threads at once. An array of one
+// chunk (every tt up to 16 MiB) holds it directly, without a directory:
+// one heap block, not three. Released chunks go to a small cache of this thread
+// (ChunkCache) from which the next chunk of a like size is taken.
 // T must be default-constructible, copyable and equality-comparable.
 template <typename T>
 class SparseArray {
@@ -37,19 +40,32 @@ class SparseArray {
   // Chunks per directory leaf: a leaf covers 2^21 entries.
   static constexpr unsigned kLeafShift = 9;
 
-  explicit SparseArray(uint64_t size = 0) : size_(size) {}
-  ~SparseArray() = default;
+  explicit SparseArray(uint64_t size = 0) : size_(size) { Forget(); }
+  ~SparseArray() { Clear(); }
 
-  SparseArray(const SparseArray& other) : size_(other.size_) { CopyFrom(other); }
+  SparseArray(const SparseArray& other) : size_(other.size_) {
+    Forget();
+    CopyFrom(other);
+  }
   SparseArray& operator=(const SparseArray& other) {
     if (this != &other) {
+      Clear();
       size_ = other.size_;
+      Forget();
       CopyFrom(other);
     }
     return *this;
   }
-  SparseArray(SparseArray&& other) noexcept = default;
-  SparseArray& operator=(SparseArray&& other) noexcept = default;
+  SparseArray(SparseArray&& other) noexcept : size_(other.size_), root_(other.root_) { other.Forget(); }
+  SparseArray& operator=(SparseArray&& other) noexcept {
+    if (this != &other) {
+      Clear();
+      size_ = other.size_;
+      root_ = other.root_;
+      other.Forget();
+    }
+    return *this;
+  }
 
   uint64_t size() const { return size_; }
 
@@ -189,7 +205,11 @@ class SparseArray {
   }
 
   // Releases every chunk; size() is unchanged and every entry reads T{}.
-  void Clear() { dir_.reset(); }
+  void Clear() {
+    ForEachChunk([&](uint64_t c, const T* chunk) { FreeChunk(const_cast<T*>(chunk), ChunkLength(c)); });
+    delete dir();
+    Forget();
+  }
 
   // Chunks that size() spans, allocated or not.
   uint64_t chunks() const { return (size_ + kChunkEntries - 1) >> kChunkShift; }
@@ -199,26 +219,34 @@ class SparseArray {
   // releases the directory too, so an emptied array costs what a
   // never-written one does.
   void ReleaseChunk(uint64_t c) {
+    if (OneChunk()) {
+      if (c == 0 && root_.chunk != nullptr) FreeChunk(std::exchange(root_.chunk, nullptr), ChunkLength(0));
+      return;
+    }
+    Dir* const dir = root_.dir;
     const uint64_t t = c >> kLeafShift, l = c & (kLeafChunks - 1);
-    if (!dir_ || t >= dir_->leaves() || l >= dir_->leaf(t).size() || !dir_->leaf(t)[l]) return;
-    dir_->leaf(t)[l].reset();
-    if (--dir_->live_chunks == 0) dir_.reset();
+    if (!dir || t >= dir->leaves() || l >= dir->leaf(t).size() || !dir->leaf(t)[l]) return;
+    FreeChunk(std::exchange(dir->leaf(t)[l], nullptr), ChunkLength(c));
+    if (--dir->live_chunks == 0) {
+      delete dir;
+      root_.dir = nullptr;
+    }
   }
 
-  uint64_t allocated_chunks() const { return dir_ ? dir_->live_chunks : 0; }
+  uint64_t allocated_chunks() const {
+    if (OneChunk()) return root_.chunk != nullptr ? 1 : 0;
+    return root_.dir != nullptr ? root_.dir->live_chunks : 0;
+  }
 
-  // Heap bytes held: the entries of allocated chunks plus the chunk
+  // Heap bytes held: the capacity of allocated chunks plus the chunk
   // directory (not malloc's own overhead). Walks the directory.
   uint64_t memory_bytes() const {
-    if (!dir_) return 0;
-    uint64_t bytes = sizeof(Dir) + dir_->rest.capacity() * sizeof(Leaf);
-    for (uint64_t t = 0; t < dir_->leaves(); ++t) {
-      const Leaf& leaf = dir_->leaf(t);
-      bytes += leaf.capacity() * sizeof(leaf[0]);
-      for (uint64_t l = 0; l < leaf.size(); ++l) {
-        if (leaf[l]) bytes += ChunkLength((t << kLeafShift) + l) * sizeof(T);
-      }
+    uint64_t bytes = 0;
+    if (const Dir* d = dir()) {
+      bytes += sizeof(Dir) + d->rest.capacity() * sizeof(Leaf);
+      for (uint64_t t = 0; t < d->leaves(); ++t) bytes += d->leaf(t).capacity() * sizeof(T*);
     }
+    ForEachChunk([&](uint64_t c, const T*) { bytes += ChunkCapacity(ChunkLength(c)) * sizeof(T); });
     return bytes;
   }
 
@@ -226,27 +254,98 @@ class SparseArray {
   // not T{}, in increasing index order.
   template <typename F>
   void ForEachNonDefault(F f) const {
-    if (!dir_) return;
     const T kDefault{};
-    for (uint64_t t = 0; t < dir_->leaves(); ++t) {
-      const Leaf& leaf = dir_->leaf(t);
+    ForEachChunk([&](uint64_t c, const T* chunk) {
+      const uint64_t base = c << kChunkShift;
+      const uint64_t len = ChunkLength(c);
+      for (uint64_t j = 0; j < len; ++j) {
+        if (!(chunk[j] == kDefault)) f(base + j, chunk[j]);
+      }
+    });
+  }
+
+  // Entries a chunk of len entries is allocated with: len rounded up to a
+  // power of two, so that a chunk freed by one array fits the next array
+  // of a like size (ChunkCache). Only the last chunk of an array can be
+  // short, so this wastes less than one chunk per array.
+  static uint64_t ChunkCapacity(uint64_t len) { return std::bit_ceil(len); }
+
+ private:
+  // One directory leaf: chunk pointers, grown to the highest chunk written.
+  using Leaf = std::vector<T*>;
+  static constexpr uint64_t kLeafChunks = uint64_t{1} << kLeafShift;
+
+  // Chunks released on this thread, kept for the next NewChunk() of the
+  // same capacity: tts come and go by the thousand, and each one's arrays
+  // would otherwise cost a malloc and a free per chunk. Bounded (kPerClass
+  // chunks of each power-of-two capacity, at most about 8 chunks' worth of
+  // entries), so memory still follows the live arrays. Per thread because
+  // engines run on several threads (explore, replay-many), each array only
+  // ever touching its own entries.
+  class ChunkCache {
+   public:
+    static constexpr unsigned kPerClass = 4;
+    ~ChunkCache() {
+      for (unsigned k = 0; k <= kChunkShift; ++k)
+        for (unsigned i = 0; i < count_[k]; ++i) delete[] free_[k][i];
+      gone_ = true;
+    }
+    // A chunk of capacity 2^k, or nullptr.
+    T* Take(unsigned k) { return count_[k] > 0 ? free_[k][--count_[k]] : nullptr; }
+    // False when the class is full (the caller frees the chunk).
+    bool Keep(unsigned k, T* chunk) {
+      if (count_[k] == kPerClass) return false;
+      free_[k][count_[k]++] = chunk;
+      return true;
+    }
+    // True once this thread's cache is destroyed (an array destroyed later
+    // in thread exit frees its chunks directly).
+    static bool gone() { return gone_; }
+
+   private:
+    T* free_[kChunkShift + 1][kPerClass] = {};
+    unsigned count_[kChunkShift + 1] = {};
+    static inline thread_local bool gone_ = false;
+  };
+  static ChunkCache& Cache() {
+    static thread_local ChunkCache cache;
+    return cache;
+  }
+
+  // A chunk for len entries, every one T{}.
+  static T* NewChunk(uint64_t len) {
+    const uint64_t capacity = ChunkCapacity(len);
+    if (!ChunkCache::gone()) {
+      if (T* chunk = Cache().Take(static_cast<unsigned>(std::countr_zero(capacity)))) {
+        std::fill_n(chunk, len, T{});
+        return chunk;
+      }
+    }
+    return new T[capacity]();
+  }
+  static void FreeChunk(T* chunk, uint64_t len) {
+    if (ChunkCache::gone() || !Cache().Keep(static_cast<unsigned>(std::countr_zero(ChunkCapacity(len))), chunk))
+      delete[] chunk;
+  }
+
+  // Calls f(chunk index, chunk) for every allocated chunk, in increasing
+  // order.
+  template <typename F>
+  void ForEachChunk(F f) const {
+    if (OneChunk()) {
+      if (root_.chunk != nullptr) f(0, static_cast<const T*>(root_.chunk));
+      return;
+    }
+    const Dir* d = root_.dir;
+    if (d == nullptr) return;
+    for (uint64_t t = 0; t < d->leaves(); ++t) {
+      const Leaf& leaf = d->leaf(t);
       for (uint64_t l = 0; l < leaf.size(); ++l) {
-        const T* chunk = leaf[l].get();
-        if (chunk == nullptr) continue;
-        const uint64_t c = (t << kLeafShift) + l;
-        const uint64_t base = c << kChunkShift;
-        const uint64_t len = ChunkLength(c);
-        for (uint64_t j = 0; j < len; ++j) {
-          if (!(chunk[j] == kDefault)) f(base + j, chunk[j]);
-        }
+        if (leaf[l] != nullptr) f((t << kLeafShift) + l, static_cast<const T*>(leaf[l]));
       }
     }
   }
 
- private:
-  // One directory leaf: chunk pointers, grown to the highest chunk written.
-  using Leaf = std::vector<std::unique_ptr<T[]>>;
-  static constexpr uint64_t kLeafChunks = uint64_t{1} << kLeafShift;
   // Leaf t covers chunks [t << kLeafShift, (t + 1) << kLeafShift). Leaf 0
   // is held in place: an array under 2^21 entries (every tt a machine can
   // populate, the struct pages of a machine up to 8 GiB) finds a chunk
@@ -271,58 +370,76 @@ class SparseArray {
   }
 
   const T* FindChunk(uint64_t c) const {
-    if (!dir_) return nullptr;
-    const Leaf* leaf = &dir_->first;
+    if (OneChunk()) return c == 0 ? root_.chunk : nullptr;
+    const Dir* d = root_.dir;
+    if (d == nullptr) return nullptr;
+    const Leaf* leaf = &d->first;
     if (c >= kLeafChunks) [[unlikely]] {
       const uint64_t t = c >> kLeafShift;
-      if (t >= dir_->leaves()) return nullptr;
-      leaf = &dir_->rest[t - 1];
+      if (t >= d->leaves()) return nullptr;
+      leaf = &d->rest[t - 1];
     }
     const uint64_t l = c & (kLeafChunks - 1);
-    return l < leaf->size() ? (*leaf)[l].get() : nullptr;
+    return l < leaf->size() ? (*leaf)[l] : nullptr;
   }
 
   T* EnsureChunk(uint64_t c) {
     // The directory grows to the highest chunk written, never to size(): an
     // object of 2^31 slots written at its start costs one pointer, written
     // at its end a few kilobytes.
-    const uint64_t t = c >> kLeafShift, l = c & (kLeafChunks - 1);
-    if (!dir_) dir_ = std::make_unique<Dir>();
-    dir_->Grow(t + 1);
-    Leaf& leaf = dir_->leaf(t);
-    if (l >= leaf.size()) leaf.resize(l + 1);
-    std::unique_ptr<T[]>& slot = leaf[l];
-    if (!slot) {
-      slot = std::make_unique<T[]>(ChunkLength(c));
-      ++dir_->live_chunks;
+    if (OneChunk()) {
+      assert(c == 0);
+      if (root_.chunk == nullptr) root_.chunk = NewChunk(ChunkLength(0));
+      return root_.chunk;
     }
-    return slot.get();
+    const uint64_t t = c >> kLeafShift, l = c & (kLeafChunks - 1);
+    if (root_.dir == nullptr) root_.dir = new Dir;
+    Dir& d = *root_.dir;
+    d.Grow(t + 1);
+    Leaf& leaf = d.leaf(t);
+    if (l >= leaf.size()) leaf.resize(l + 1);
+    T*& slot = leaf[l];
+    if (slot == nullptr) {
+      slot = NewChunk(ChunkLength(c));
+      ++d.live_chunks;
+    }
+    return slot;
   }
 
+  // For an array holding no chunk. The directory is sized as other's.
   void CopyFrom(const SparseArray& other) {
-    dir_.reset();
-    if (!other.dir_) return;
-    dir_ = std::make_unique<Dir>();
-    dir_->live_chunks = other.dir_->live_chunks;
-    dir_->Grow(other.dir_->leaves());
-    for (uint64_t t = 0; t < other.dir_->leaves(); ++t) {
-      const Leaf& from_leaf = other.dir_->leaf(t);
-      dir_->leaf(t).resize(from_leaf.size());
-      for (uint64_t l = 0; l < from_leaf.size(); ++l) {
-        const T* from = from_leaf[l].get();
-        if (from == nullptr) continue;
-        const uint64_t len = other.ChunkLength((t << kLeafShift) + l);
-        dir_->leaf(t)[l] = std::make_unique<T[]>(len);
-        std::copy(from, from + len, dir_->leaf(t)[l].get());
-      }
+    if (const Dir* from = other.dir()) {
+      root_.dir = new Dir;
+      root_.dir->Grow(from->leaves());
+      for (uint64_t t = 0; t < from->leaves(); ++t) root_.dir->leaf(t).resize(from->leaf(t).size());
     }
+    other.ForEachChunk([&](uint64_t c, const T* from) {
+      const uint64_t len = ChunkLength(c);
+      std::copy(from, from + len, EnsureChunk(c));
+    });
+  }
+
+  // Arrays of one chunk hold it in root_.chunk, others a directory in
+  // root_.dir; size() tells which.
+  bool OneChunk() const { return size_ <= kChunkEntries; }
+  // The directory, or null (none yet, or an array of one chunk).
+  Dir* dir() const { return OneChunk() ? nullptr : root_.dir; }
+  // Drops root_ without freeing it: an empty array of the current size.
+  void Forget() {
+    if (OneChunk())
+      root_.chunk = nullptr;
+    else
+      root_.dir = nullptr;
   }
 
   uint64_t size_ = 0;
-  // A two-level chunk directory, O(1) per access (a std::map of chunks
-  // cost a tree walk on every page access); null until the first write,
-  // so that a never-written array costs 16 bytes.
-  std::unique_ptr<Dir> dir_;
+  // The one chunk, or a two-level chunk directory, O(1) per access (a
+  // std::map of chunks cost a tree walk on every page access); null until
+  // the first write, so that a never-written array costs 16 bytes.
+  union Root {
+    T* chunk;
+    Dir* dir;
+  } root_{nullptr};
 };
 
 }  // namespace ttm

@@ -1,6 +1,7 @@
 #include "core/engine/sparse_array.h"
 
 #include <cstdint>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -257,6 +258,76 @@ TEST(SparseArrayTest, EntriesOnEitherSideOfADirectoryLeafBoundaryAreKeptApart) {
   EXPECT_EQ(cursor.Get(copy, leaf - 1), 1u);
   EXPECT_EQ(cursor.Get(copy, leaf), 2u);
   EXPECT_EQ(cursor.Get(copy, 2 * leaf + 5), 3u);
+}
+
+// Chunks released by one array are handed to the next (ChunkCache): what
+// the old array wrote must never show through.
+TEST(SparseArrayTest, AChunkReusedAfterItsArrayDiesReadsAsNeverWritten) {
+  constexpr uint64_t kChunk = SparseArray<uint64_t>::kChunkEntries;
+  for (uint64_t size : {uint64_t{1}, uint64_t{3}, uint64_t{4}, uint64_t{1000}, kChunk, kChunk + 7, 3 * kChunk}) {
+    for (int round = 0; round < 3; ++round) {
+      {
+        // Several arrays at once, so that the cache is filled past its bound.
+        std::vector<SparseArray<uint64_t>> old;
+        for (int k = 0; k < 10; ++k) {
+          old.emplace_back(size);
+          old.back().MutateRange(0, size, [](uint64_t i, uint64_t& v) { v = i + 1; });
+        }
+      }
+      SparseArray<uint64_t> fresh(size);
+      fresh.Set(size - 1, 0);  // allocates the last chunk without changing it
+      fresh.Set(0, 0);         // and the first
+      EXPECT_TRUE(NonDefault(fresh).empty()) << size;
+      fresh.ReadRange(0, size, [&](uint64_t i, uint64_t v) { ASSERT_EQ(v, 0u) << size << " " << i; });
+    }
+  }
+}
+
+TEST(SparseArrayTest, AChunkReusedBySingleReleaseReadsAsNeverWritten) {
+  SparseArray<uint64_t> a(3);
+  a.MutateRange(0, 3, [](uint64_t, uint64_t& v) { v = 9; });
+  a.ReleaseChunk(0);
+  // Capacity 4: the chunk just released fits an array of 4 entries, whose
+  // fourth entry the first array never had.
+  SparseArray<uint64_t> b(4);
+  b.Set(1, 0);
+  for (uint64_t i = 0; i < 4; ++i) EXPECT_EQ(b.Get(i), 0u) << i;
+  EXPECT_EQ(a.Get(0), 0u);
+  a.Set(2, 5);
+  EXPECT_EQ(a.Get(0), 0u);
+  EXPECT_EQ(a.Get(2), 5u);
+}
+
+TEST(SparseArrayTest, ChunkCapacityIsThePowerOfTwoAtOrAboveTheLength) {
+  EXPECT_EQ(SparseArray<uint64_t>::ChunkCapacity(1), 1u);
+  EXPECT_EQ(SparseArray<uint64_t>::ChunkCapacity(3), 4u);
+  EXPECT_EQ(SparseArray<uint64_t>::ChunkCapacity(1024), 1024u);
+  EXPECT_EQ(SparseArray<uint64_t>::ChunkCapacity(1025), 2048u);
+  EXPECT_EQ(SparseArray<uint64_t>::ChunkCapacity(SparseArray<uint64_t>::kChunkEntries),
+            SparseArray<uint64_t>::kChunkEntries);
+}
+
+TEST(SparseArrayTest, ArraysLiveAndDieOnSeveralThreadsAtOnce) {
+  auto work = [](uint64_t seed, uint64_t* sum) {
+    for (uint64_t k = 0; k < 200; ++k) {
+      SparseArray<uint64_t> a(1 + (seed * 7919 + k * 104729) % 9000);
+      EXPECT_TRUE(NonDefault(a).empty());
+      a.MutateRange(0, a.size(), [&](uint64_t i, uint64_t& v) {
+        EXPECT_EQ(v, 0u);
+        v = i + seed;
+      });
+      a.ReadRange(0, a.size(), [&](uint64_t, uint64_t v) { *sum += v; });
+    }
+  };
+  uint64_t sums[4] = {};
+  std::vector<std::thread> threads;
+  for (uint64_t t = 0; t < 4; ++t) threads.emplace_back(work, t, &sums[t]);
+  for (std::thread& t : threads) t.join();
+  for (uint64_t t = 0; t < 4; ++t) {
+    uint64_t again = 0;
+    work(t, &again);
+    EXPECT_EQ(sums[t], again);
+  }
 }
 
 }  // namespace

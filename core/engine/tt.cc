@@ -1,6 +1,7 @@
 // The ttm_tt_* wrappers of drivers/gpu/drm/ttm/ttm_tt.c (V13), and the
 // harness's own operations on a tt: GPU writes and fault arming.
 #include <algorithm>
+#include <functional>
 #include <string>
 
 #include "core/engine/model.h"
@@ -16,8 +17,9 @@ TtObject& TtmModel::TtInit(uint64_t id, const AllocateEvent& e) {
   // objects quadratic.
   uint32_t index = static_cast<uint32_t>(tts_.size());
   if (!free_indices_.empty()) {
-    index = *free_indices_.begin();
-    free_indices_.erase(free_indices_.begin());
+    std::pop_heap(free_indices_.begin(), free_indices_.end(), std::greater<>());
+    index = free_indices_.back();
+    free_indices_.pop_back();
   } else {
     tts_.emplace_back();
   }
@@ -128,7 +130,8 @@ void TtmModel::TtDestroy(TtObject& tt) {
   ids_.erase(tt.id);
   const uint32_t index = tt.index;
   tts_[index].reset();  // destroys tt
-  free_indices_.insert(index);
+  free_indices_.push_back(index);
+  std::push_heap(free_indices_.begin(), free_indices_.end(), std::greater<>());
 }
 
 // The GPU writes new content into [first, first + count): every resident

@@ -106,11 +106,19 @@ void Replayer::Timeline(const Event& event, std::optional<uint64_t> tt, const Ou
   e.backup_pages = g.backup_pages;
   e.live_tts = g.live_tts;
   e.violations = std::move(new_violations_);
-  line_.clear();
-  AppendTimelineLine(e, &line_);
+  // Rendered straight into the digest's buffer when there is a digest.
+  const size_t max_size = TimelineLineMaxSize(e);
+  char* start;
+  if (options_.behaviour_digest) {
+    start = digest_.LineSpace(max_size);
+  } else {
+    if (line_.size() < max_size) line_.resize(max_size);
+    start = line_.data();
+  }
+  const size_t size = static_cast<size_t>(PutTimelineLine(e, start) - start);
   new_violations_ = std::move(e.violations);
-  if (options_.behaviour_digest) digest_.AddLine(line_);
-  if (options_.timeline) options_.timeline(line_);
+  if (options_.behaviour_digest) digest_.CommitLine(start, size);
+  if (options_.timeline) options_.timeline(std::string_view(start, size));
 }
 
 void Replayer::Expect(uint64_t line, const ExpectEvent& e) {

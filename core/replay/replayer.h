@@ -100,7 +100,7 @@ class Replayer {
   BehaviourDigest digest_;
   // The object of the previous timeline line, with its id.
   std::optional<std::pair<uint64_t, TimelineObject>> last_object_;
-  std::string line_;  // the current timeline line, reused
+  std::string line_;  // room for the current timeline line when there is no digest
 };
 
 }  // namespace ttm

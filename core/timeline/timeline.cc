@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -12,11 +13,11 @@ namespace {
 
 // The fixed part of a line (everything but the violations) is at most
 // about 330 characters: 11 integers of at most 20 digits, the longest op
-// and state names and the keys. It is rendered into a stack buffer through
-// a local pointer (kept in a register: a member pointer was reloaded after
-// every byte stored) and appended to the string once, since this runs for
-// every event of every replay.
-constexpr size_t kLineBuffer = 512;
+// and state names and the keys. It is rendered through a local pointer
+// (kept in a register: a member pointer was reloaded after every byte
+// stored) straight into the caller's buffer, since this runs for every
+// event of every replay.
+constexpr size_t kFixedPart = 512;
 constexpr size_t kMaxName = 32;  // op and state names are shorter
 
 template <size_t N>
@@ -40,22 +41,28 @@ constexpr std::array<char, 200> kDigitPairs = [] {
   return t;
 }();
 
-template <typename T>
-unsigned DigitCount(T v) {
-  for (unsigned n = 1;; n += 4, v /= 10000) {
-    if (v < 10) return n;
-    if (v < 100) return n + 1;
-    if (v < 1000) return n + 2;
-    if (v < 10000) return n + 3;
-  }
+// 10^k for k = 0 .. 19.
+constexpr std::array<uint64_t, 20> kPowersOf10 = [] {
+  std::array<uint64_t, 20> t{};
+  t[0] = 1;
+  for (size_t k = 1; k < t.size(); ++k) t[k] = t[k - 1] * 10;
+  return t;
+}();
+
+// The number of decimal digits of v (1 for 0) without a loop: with 2^b <=
+// v < 2^(b+1), floor(log10 v) is floor(b log10 2) or one more, and
+// b * 1233 / 4096 gives floor(b log10 2) for every b < 64.
+unsigned DigitCount(uint64_t v) {
+  const unsigned t = (static_cast<unsigned>(std::bit_width(v | 1)) - 1) * 1233 >> 12;
+  return t + 1 + (v >= kPowersOf10[t + 1] ? 1 : 0);
 }
 
 // The decimal digits of v, as std::to_chars writes them (no sign, no
-// leading zero), written from the end two at a time. T: uint32_t for
-// values that fit (cheaper division), else uint64_t.
+// leading zero), written from the end two at a time; `end` is p plus
+// DigitCount(v). T: uint32_t for values that fit (cheaper division), else
+// uint64_t.
 template <typename T>
-char* PutDigits(char* p, T v) {
-  char* const end = p + DigitCount(v);
+char* PutDigits(char* end, T v) {
   char* q = end;
   while (v >= 100) {
     q -= 2;
@@ -69,9 +76,19 @@ char* PutDigits(char* p, T v) {
   return end;
 }
 
-char* PutUint(char* p, uint64_t v) {
-  if (v <= UINT32_MAX) return PutDigits<uint32_t>(p, static_cast<uint32_t>(v));
-  return PutDigits<uint64_t>(p, v);
+// Inlined at every use: most values have one or two digits.
+[[gnu::always_inline]] inline char* PutUint(char* p, uint64_t v) {
+  if (v < 10) {
+    *p = static_cast<char>('0' + v);
+    return p + 1;
+  }
+  if (v < 100) {
+    std::memcpy(p, &kDigitPairs[2 * static_cast<size_t>(v)], 2);
+    return p + 2;
+  }
+  char* const end = p + DigitCount(v);
+  if (v <= UINT32_MAX) return PutDigits<uint32_t>(end, static_cast<uint32_t>(v));
+  return PutDigits<uint64_t>(end, v);
 }
 
 char* PutInt(char* p, int64_t v) {
@@ -98,9 +115,16 @@ bool HasTimelineLine(const EventBody& body) {
          std::holds_alternative<PoolShrinkEvent>(body);
 }
 
-void AppendTimelineLine(const TimelineEntry& e, std::string* out) {
-  char buf[kLineBuffer];
-  char* p = buf;
+size_t TimelineLineMaxSize(const TimelineEntry& e) {
+  size_t size = kFixedPart;
+  if (!e.violations.empty()) {
+    size += sizeof ",\"violations\":[]}\n";
+    for (std::string_view v : e.violations) size += v.size() + 3;
+  }
+  return size;
+}
+
+char* PutTimelineLine(const TimelineEntry& e, char* p) {
   p = Put(p, "{\"line\":");
   p = PutUint(p, e.line);
   p = Put(p, ",\"op\":");
@@ -132,21 +156,23 @@ void AppendTimelineLine(const TimelineEntry& e, std::string* out) {
   p = PutUint(p, e.backup_pages);
   p = Put(p, ",\"live_tts\":");
   p = PutUint(p, e.live_tts);
-  if (e.violations.empty()) {
-    p = Put(p, "}\n");
-    out->append(buf, static_cast<size_t>(p - buf));
-    return;
-  }
-  out->append(buf, static_cast<size_t>(p - buf));
+  if (e.violations.empty()) return Put(p, "}\n");
   // Invariant names are fixed ASCII without quotes or backslashes.
-  out->append(",\"violations\":[");
+  p = Put(p, ",\"violations\":[");
   for (size_t i = 0; i < e.violations.size(); ++i) {
-    if (i) out->push_back(',');
-    out->push_back('"');
-    out->append(e.violations[i]);
-    out->push_back('"');
+    if (i) *p++ = ',';
+    *p++ = '"';
+    p = Put(p, e.violations[i]);
+    *p++ = '"';
   }
-  out->append("]}\n");
+  return Put(p, "]}\n");
+}
+
+void AppendTimelineLine(const TimelineEntry& e, std::string* out) {
+  const size_t at = out->size();
+  out->resize(at + TimelineLineMaxSize(e));
+  char* const start = out->data() + at;
+  out->resize(at + static_cast<size_t>(PutTimelineLine(e, start) - start));
 }
 
 std::string TimelineHeader(std::string_view trace_sha256, std::string_view semantics) {
@@ -170,6 +196,7 @@ struct BehaviourDigest::State {
   XXH3_state_t* xxh = XXH3_createState();
   size_t used = 0;  // bytes of `pending` not yet given to xxh
   char pending[BehaviourDigest::kChunk];
+  std::string long_line;  // LineSpace() for a line longer than a chunk
 
   void Flush() {
     XXH3_128bits_update(xxh, pending, used);
@@ -199,6 +226,28 @@ BehaviourDigest& BehaviourDigest::operator=(const BehaviourDigest& other) {
 BehaviourDigest::~BehaviourDigest() {
   XXH3_freeState(state_->xxh);
   delete state_;
+}
+
+char* BehaviourDigest::LineSpace(size_t max_size) {
+  State& s = *state_;
+  if (max_size > kChunk - s.used) {
+    if (s.used > 0) s.Flush();
+    if (max_size > kChunk) {
+      s.long_line.resize(max_size);
+      return s.long_line.data();
+    }
+  }
+  return s.pending + s.used;
+}
+
+void BehaviourDigest::CommitLine(const char* line, size_t size) {
+  ++lines_;
+  State& s = *state_;
+  if (line == s.pending + s.used) {
+    s.used += size;
+  } else {
+    XXH3_128bits_update(s.xxh, line, size);
+  }
 }
 
 void BehaviourDigest::AddLine(std::string_view line) {

@@ -64,6 +64,11 @@ bool HasTimelineLine(const EventBody& body);
 // Appends the entry's line, with its trailing newline, to *out.
 void AppendTimelineLine(const TimelineEntry& entry, std::string* out);
 
+// The same line written at out, which has room for
+// TimelineLineMaxSize(entry) bytes; returns the end of what was written.
+size_t TimelineLineMaxSize(const TimelineEntry& entry);
+char* PutTimelineLine(const TimelineEntry& entry, char* out);
+
 // The header line, with its trailing newline. `trace_sha256` is the
 // lowercase hex sha256 of the decompressed trace text (64 characters).
 std::string TimelineHeader(std::string_view trace_sha256, std::string_view semantics);
@@ -81,6 +86,11 @@ class BehaviourDigest {
 
   // One event line, exactly as written to the timeline.
   void AddLine(std::string_view line);
+  // AddLine() without a copy: a line of at most max_size bytes is written
+  // at LineSpace(max_size), then CommitLine(that address, its size) adds
+  // it. The bytes stay readable until the next call on this digest.
+  char* LineSpace(size_t max_size);
+  void CommitLine(const char* line, size_t size);
   uint64_t lines() const { return lines_; }
   std::string Hex() const;
 

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <xxhash.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -122,6 +124,130 @@ TEST(TimelineLine, WritesEveryRetAsToStringDoesOnBothSidesOfZero) {
                              ",\"system_used_pages\":0,\"pool_pages\":0,\"backup_pages\":0,\"live_tts\":0}\n")
         << ret;
   }
+}
+
+// The line as the format documents it, built the plain way (std::to_string
+// and string concatenation): what every faster renderer must equal byte
+// for byte.
+std::string PlainLine(const TimelineEntry& e) {
+  std::string s = "{\"line\":" + std::to_string(e.line) + ",\"op\":\"" + std::string(e.op) + "\"";
+  if (e.tt) s += ",\"tt\":" + std::to_string(*e.tt);
+  if (e.ret) s += ",\"ret\":" + std::to_string(*e.ret);
+  if (e.object) {
+    s += ",\"state\":\"" + std::string(TtStateName(e.object->state)) + "\"";
+    s += ",\"resident\":" + std::to_string(e.object->resident);
+    s += ",\"backed_up\":" + std::to_string(e.object->backed_up);
+    s += ",\"empty\":" + std::to_string(e.object->empty);
+    s += std::string(",\"restore_pending\":") + (e.object->restore_pending ? "true" : "false");
+  }
+  s += ",\"system_used_pages\":" + std::to_string(e.system_used_pages);
+  s += ",\"pool_pages\":" + std::to_string(e.pool_pages);
+  s += ",\"backup_pages\":" + std::to_string(e.backup_pages);
+  s += ",\"live_tts\":" + std::to_string(e.live_tts);
+  if (!e.violations.empty()) {
+    s += ",\"violations\":[";
+    for (size_t i = 0; i < e.violations.size(); ++i) s += (i ? ",\"" : "\"") + std::string(e.violations[i]) + "\"";
+    s += "]";
+  }
+  return s + "}\n";
+}
+
+// xorshift64: a fixed sequence of numbers, the same on every run.
+struct Numbers {
+  uint64_t x = 88172645463325252u;
+  uint64_t Next() { return x ^= x << 13, x ^= x >> 7, x ^= x << 17; }
+  // Every magnitude alike: a random number cut to a random bit width,
+  // sometimes moved onto a power of ten or two, or one off it.
+  uint64_t Any() {
+    const uint64_t r = Next();
+    const unsigned width = static_cast<unsigned>(Next() % 65);
+    uint64_t v = width == 64 ? r : r & ((uint64_t{1} << width) - 1);
+    switch (Next() % 6) {
+      case 0: {
+        uint64_t p = 1;
+        for (uint64_t k = Next() % 20; k > 0; --k) p *= 10;
+        v = p - 1 + Next() % 3;
+        break;
+      }
+      case 1:
+        v = (uint64_t{1} << (Next() % 64)) - 1 + Next() % 3;
+        break;
+      default:
+        break;
+    }
+    return v;
+  }
+};
+
+TimelineEntry RandomEntry(Numbers& n) {
+  static constexpr std::string_view kOps[] = {"allocate", "populate", "write", "shrink",
+                                              "unpopulate", "free", "pool_shrink"};
+  static constexpr std::string_view kInvariants[] = {"3.5.3 dma-unmap-once", "x", "4.1 a-rather-long-invariant-name"};
+  TimelineEntry e;
+  e.line = n.Any();
+  e.op = kOps[n.Next() % 7];
+  if (n.Next() % 4 != 0) e.tt = n.Any();
+  if (n.Next() % 2 == 0) e.ret = static_cast<int64_t>(n.Any());
+  if (n.Next() % 3 != 0)
+    e.object = TimelineObject{static_cast<TtState>(n.Next() % 3), n.Any(), n.Any(), n.Any(), n.Next() % 2 == 0};
+  e.system_used_pages = n.Any();
+  e.pool_pages = n.Any();
+  e.backup_pages = n.Any();
+  e.live_tts = n.Any();
+  if (n.Next() % 5 == 0) {
+    for (uint64_t k = 1 + n.Next() % 4; k > 0; --k) e.violations.push_back(kInvariants[n.Next() % 3]);
+  }
+  return e;
+}
+
+TEST(TimelineLine, EqualsThePlainRenderingByteForByteOnManyRandomEntries) {
+  Numbers n;
+  for (int i = 0; i < 200000; ++i) {
+    const TimelineEntry e = RandomEntry(n);
+    const std::string want = PlainLine(e);
+    ASSERT_EQ(Render(e), want) << i;
+    std::string room(TimelineLineMaxSize(e), '?');
+    const char* end = PutTimelineLine(e, room.data());
+    ASSERT_LE(static_cast<size_t>(end - room.data()), room.size());
+    ASSERT_EQ(std::string_view(room.data(), static_cast<size_t>(end - room.data())), want) << i;
+  }
+}
+
+TEST(TimelineLine, HasRoomForTheLongestPossibleLineAndManyViolations) {
+  TimelineEntry e;
+  e.line = e.system_used_pages = e.pool_pages = e.backup_pages = e.live_tts = UINT64_MAX;
+  e.op = "pool_shrink";
+  e.tt = UINT64_MAX;
+  e.ret = INT64_MIN;
+  e.object = TimelineObject{TtState::kUnpopulated, UINT64_MAX, UINT64_MAX, UINT64_MAX, false};
+  EXPECT_LE(PlainLine(e).size(), TimelineLineMaxSize(e));
+  for (int k = 0; k < 1000; ++k) e.violations.push_back("4.1 a-rather-long-invariant-name");
+  EXPECT_LE(PlainLine(e).size(), TimelineLineMaxSize(e));
+  EXPECT_EQ(Render(e), PlainLine(e));
+}
+
+// LineSpace() and CommitLine() hash what AddLine() hashes, lines longer
+// than a chunk included, and leave each line readable until the next call.
+TEST(BehaviourDigest, LinesWrittenInPlaceGiveTheDigestOfLinesAdded) {
+  Numbers n;
+  BehaviourDigest in_place, added;
+  for (int i = 0; i < 20000; ++i) {
+    TimelineEntry e = RandomEntry(n);
+    if (i % 997 == 0) {
+      for (int k = 0; k < 400; ++k) e.violations.push_back("4.1 a-rather-long-invariant-name");
+    }
+    const std::string line = PlainLine(e);
+    char* start = in_place.LineSpace(TimelineLineMaxSize(e));
+    const size_t size = static_cast<size_t>(PutTimelineLine(e, start) - start);
+    in_place.CommitLine(start, size);
+    ASSERT_EQ(std::string_view(start, size), line);
+    added.AddLine(line);
+    if (i % 5000 == 0) {
+      ASSERT_EQ(in_place.Hex(), added.Hex()) << i;
+    }
+  }
+  EXPECT_EQ(in_place.lines(), added.lines());
+  EXPECT_EQ(in_place.Hex(), added.Hex());
 }
 
 TEST(TimelineHeader, NamesFormatVersionTraceAndSemantics) {
