@@ -337,8 +337,10 @@ void PlaceRun(Slot* s, Page* frames, uint64_t first, Pfn f, uint32_t index, uint
 
 // Model bookkeeping, no kernel counterpart: SetSlot() of slots
 // [first, first + n) to frames p, p + 1, ...: a block placed in the slots,
-// a chunk of slots at a time.
-void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
+// a chunk of slots at a time. kernel_block: the caller knows every page of
+// the block is the kernel's (the allocation loop's block), so the fast
+// path does not test them.
+void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n, bool kernel_block) {
   if (reference_) {
     tt.pages.MutateRange(first, n, [&](uint64_t i, Slot& slot) {
       SetSlotAt(tt, i, slot, Slot::Page(p + static_cast<Pfn>(i - first)));
@@ -365,7 +367,7 @@ void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
                   SparseArray<Page>::kChunkEntries - (f & (SparseArray<Page>::kChunkEntries - 1))});
     // The usual stretch, every slot empty and every page the kernel's,
     // is placed whole.
-    if (AllNullSlots(slots, len) && AllHeldBy(frames, len, Owner::kKernel)) {
+    if (AllNullSlots(slots, len) && (kernel_block || AllHeldBy(frames, len, Owner::kKernel))) {
       PlaceRun(slots, frames, i, f, index, len);
       placed += len;
       done += len;

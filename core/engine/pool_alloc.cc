@@ -496,7 +496,10 @@ class PoolAllocation {
 
   // Models ttm_pool_page_allocated() (V13): map the block, then, when
   // restoring, move the target slots' contents to old_pages and start a new
-  // chunk; then place the block's pages in the slots.
+  // chunk; then place the block's pages in the slots. The block comes
+  // straight from PoolTypeTake() or PoolAllocPage(), which leave each of
+  // its pages the kernel's, and nothing here changes the owner of a page
+  // the kernel holds before placing it: the fast path does not test them.
   int PageAllocated(uint32_t order, Pfn p, Cursor& c) {
     if (tt_.has_dma) {
       const int r = m_.PoolMap(tt_, order, p, c.dma);
@@ -559,7 +562,7 @@ class PoolAllocation {
       restore->alloced_pages += n;
     }
     c.remaining -= n;
-    m_.SetSlots(tt_, c.pages + placed, p + static_cast<Pfn>(placed), n - placed);
+    m_.SetSlots(tt_, c.pages + placed, p + static_cast<Pfn>(placed), n - placed, /*kernel_block=*/true);
     c.pages += n;
     return 0;
   }
@@ -569,8 +572,9 @@ class PoolAllocation {
   // for the block's first slots, first, first + 1, ..., while each holds a
   // handle other than 0, its old_pages entry holds no page and its new
   // page (frame p + j) is the kernel's: the handle moves to old_pages, the
-  // page into the slot, owned by it; the counts are taken once. Return:
-  // the slots so placed.
+  // page into the slot, owned by it; the counts are taken once. Every page
+  // of the block is the kernel's (PageAllocated()), so a stretch is tested
+  // on its slots alone. Return: the slots so placed.
   uint64_t MoveAndPlace(RestoreState& restore, uint64_t first, Pfn p, uint64_t n) {
     constexpr uint64_t kSlotMask = SparseArray<Slot>::kChunkEntries - 1;
     constexpr uint64_t kPageMask = SparseArray<Page>::kChunkEntries - 1;
@@ -585,7 +589,7 @@ class PoolAllocation {
       const uint64_t len = std::min({n - j, kSlotMask + 1 - (i & kSlotMask), kPageMask + 1 - (f & kPageMask)});
       // A stretch of usual slots over kernel pages moves and is placed
       // whole.
-      if (HandlesOverFreeEntries(slots, old_pages + j, len) && AllHeldBy(frames, len, Owner::kKernel)) {
+      if (HandlesOverFreeEntries(slots, old_pages + j, len)) {
         CopySlots(old_pages + j, slots, len);
         PlaceRun(slots, frames, i, f, index, len);
         j += len;
