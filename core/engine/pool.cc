@@ -327,12 +327,21 @@ void PlaceRun(Slot* s, Page* frames, uint64_t first, Pfn f, uint32_t index, uint
   for (; k < n; ++k) s[k] = Slot::Page(f + static_cast<Pfn>(k));
   static_assert(offsetof(Page, aux) == offsetof(Page, owner_id) + sizeof(uint32_t));
   uint64_t ids = uint64_t{index} | (first << 32);  // little-endian: owner_id, then aux
-#pragma GCC unroll 4
-  for (k = 0; k < n; ++k, ids += uint64_t{1} << 32) {
-    Page& pg = frames[k];
-    std::memcpy(reinterpret_cast<char*>(&pg) + offsetof(Page, owner_id), &ids, sizeof ids);
+  constexpr uint64_t kNext = uint64_t{1} << 32;     // the next slot's aux
+  auto place = [](Page& pg, uint64_t words) {
+    std::memcpy(reinterpret_cast<char*>(&pg) + offsetof(Page, owner_id), &words, sizeof words);
     pg.owner = Owner::kTt;
+  };
+  // Through a moving pointer, four at a time: indexed, the compiler
+  // scaled the index for each page.
+  Page* pg = frames;
+  for (k = n; k >= 4; k -= 4, pg += 4, ids += 4 * kNext) {
+    place(pg[0], ids);
+    place(pg[1], ids + kNext);
+    place(pg[2], ids + 2 * kNext);
+    place(pg[3], ids + 3 * kNext);
   }
+  for (; k > 0; --k, ++pg, ids += kNext) place(*pg, ids);
 }
 
 // Model bookkeeping, no kernel counterpart: SetSlot() of slots
