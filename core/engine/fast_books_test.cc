@@ -499,5 +499,143 @@ TEST(Populate, ARestoreOverBrokenSlotsAndAClaimedFrameKeepsTheSameBooks) {
   ExpectSameBooks(p, {1, 2});
 }
 
+// What each slot holds, content included: a page's token, a handle's
+// number (negated, so that it differs from any token), or 0.
+std::vector<uint64_t> SlotContents(Engine& engine, uint64_t id) {
+  const TtmModel& m = EngineTestPeer::Model(engine);
+  const TtObject& tt = Tt(engine, id);
+  std::vector<uint64_t> v;
+  for (uint64_t i = 0; i < tt.num_pages; ++i) {
+    const Slot s = tt.pages.Get(i);
+    v.push_back(s.is_page() ? m.page(s.pfn()).token : s.is_handle() ? ~s.handle() : 0);
+  }
+  return v;
+}
+
+// Both engines agree on everything a restore leaves in tt `id`: the
+// books, the slots and their content, the cachings and every counter.
+void ExpectSameRestore(Pair& p, uint64_t id) {
+  ExpectSameBooks(p, {id});
+  EXPECT_EQ(SlotContents(p.fast, id), SlotContents(p.slow, id));
+  EXPECT_EQ(testing::CachingLayout(p.fast, id), testing::CachingLayout(p.slow, id));
+  EXPECT_EQ(CounterValues(p.fast.counters()), CounterValues(p.slow.counters()));
+}
+
+// A tt of 300 pages (blocks of 256, 32, 8 and 4) written and backed up.
+void WriteAndBackUp(Pair& p, Caching caching = Caching::kCached) {
+  p.Apply(Allocate(1, 300, caching));
+  p.Apply(PopulateEvent{1, true});
+  p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
+  p.Apply(ShrinkEvent{1, false, false});
+  ASSERT_EQ(Tt(p.fast, 1).handle_slots, 300u);
+}
+
+// The restore copies a block's run of handles into the pages just placed,
+// checking the content of the run four tokens at a time: one token that
+// was not last written there, in the middle of the first block, is
+// reported at its slot, and the copies before and after it are the
+// reference's.
+TEST(Restore, ABackedUpTokenThatWasNotLastWrittenInTheMiddleOfABlockIsReportedAsTheReferenceDoes) {
+  for (const uint64_t bad : {0u, 1u, 5u, 130u, 255u, 256u, 299u}) {
+    SCOPED_TRACE(bad);
+    Pair p;
+    WriteAndBackUp(p);
+    for (Engine* e : {&p.fast, &p.slow}) {
+      TtmModel& m = EngineTestPeer::Model(*e);
+      TtObject& tt = Tt(*e, 1);
+      const Handle h = tt.pages.Get(bad).handle();
+      m.StoreForTest().BackupPage(tt.backup, h - 1, *m.store().Peek(tt.backup, h) ^ 1, false);
+    }
+    const std::vector<std::string> found = p.Apply(PopulateEvent{1, true});
+    EXPECT_FALSE(found.empty());
+    EXPECT_EQ(p.fast.counters().mismatches, 1u);
+    ExpectSameRestore(p, 1);
+  }
+}
+
+// A copy fault armed in the middle of a block stops the restore there
+// (EINTR); the next populate resumes half way through the chunk.
+TEST(Restore, ACopyFaultInTheMiddleOfABlockStopsAndResumesAsTheReferenceDoes) {
+  for (const uint64_t after : {1u, 3u, 100u, 255u, 256u, 270u}) {
+    SCOPED_TRACE(after);
+    Pair p;
+    WriteAndBackUp(p);
+    FailEvent eintr = testing::Fail(FaultSite::kCopyPage, after);
+    eintr.error = kEINTR;
+    p.Apply(eintr);
+    p.Apply(PopulateEvent{1, true});
+    EXPECT_EQ(p.fast.counters().pages_from_backup, after);
+    ExpectSameRestore(p, 1);
+    EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).empty());
+    EXPECT_EQ(p.fast.counters().pages_from_backup, 300u);
+    ExpectSameRestore(p, 1);
+  }
+}
+
+// A restore resumed at slot 4 after four single pages: its blocks of 1024
+// then start 4 slots past a multiple of 1024, so one of them straddles
+// the first chunk of slots (4096 entries). Both its halves are moved,
+// placed and copied into as the reference does.
+TEST(Restore, ABlockStraddlingAChunkOfSlotsIsRestoredAsTheReferenceDoes) {
+  Config c;
+  c.system_pages = 16384;
+  c.dma32_pages = 16384;
+  const MachineConfig machine = Resolve(c);
+  Pair p;
+  p.fast = Engine(machine, Semantics::kV13);
+  p.slow = Engine(machine, Semantics::kV13, testing::FastAndReference::ReferenceOptions());
+  p.Apply(Allocate(1, 6000));
+  p.Apply(PopulateEvent{1, true});
+  p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
+  p.Apply(ShrinkEvent{1, false, false});
+  ASSERT_EQ(Tt(p.fast, 1).handle_slots, 6000u);
+  // Orders 10..1 fail once each: the restore goes on in single pages,
+  // and stops (EINTR) at the copy into the fourth.
+  FailEvent big = testing::Fail(FaultSite::kAllocPage, 0, 10);
+  big.min_order = 1;
+  p.Apply(big);
+  FailEvent eintr = testing::Fail(FaultSite::kCopyPage, 3);
+  eintr.error = kEINTR;
+  p.Apply(eintr);
+  p.Apply(PopulateEvent{1, true});
+  EXPECT_EQ(p.fast.counters().pages_from_backup, 3u);
+  ExpectSameRestore(p, 1);
+  EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).empty());
+  EXPECT_EQ(p.fast.counters().pages_from_backup, 6000u);
+  ExpectSameRestore(p, 1);
+  // Slots 4095 and 4096 hold consecutive frames: one block.
+  const TtObject& tt = Tt(p.fast, 1);
+  ASSERT_TRUE(tt.pages.Get(4095).is_page());
+  EXPECT_EQ(tt.pages.Get(4096), Slot::Page(tt.pages.Get(4095).pfn() + 1));
+}
+
+// Pooled pages whose caching is not their pool's (changed by hand) are
+// taken into a populate and into a restore, whose caching change finds
+// and counts them as the reference does.
+TEST(Populate, PooledPagesOfAnotherCachingAreTakenAndChangedAsTheReferenceDoes) {
+  for (const bool restore : {false, true}) {
+    SCOPED_TRACE(restore);
+    Pair p;
+    p.Apply(Allocate(2, 300, Caching::kWriteCombined));
+    p.Apply(PopulateEvent{2, true});
+    if (restore) WriteAndBackUp(p, Caching::kWriteCombined);
+    p.Apply(FreeEvent{2});  // its blocks go to the write-combined pool
+    for (Engine* e : {&p.fast, &p.slow}) {
+      TtmModel& m = EngineTestPeer::Model(*e);
+      for (uint32_t order : {8u, 5u, 3u, 2u}) {
+        const PoolType* pt = testing::FindPoolType(m, Caching::kWriteCombined, order);
+        ASSERT_NE(pt, nullptr);
+        ASSERT_FALSE(pt->pages.empty());
+        m.PageForTest(pt->pages.back()).caching = PageCaching::kWB;
+        m.PageForTest(pt->pages.back() + (uint64_t{1} << order) - 1).caching = PageCaching::kUC;
+      }
+    }
+    if (!restore) p.Apply(Allocate(1, 300, Caching::kWriteCombined));
+    p.Apply(PopulateEvent{1, true});
+    EXPECT_EQ(p.fast.counters().pool_hits, 4u);
+    ExpectSameRestore(p, 1);
+  }
+}
+
 }  // namespace
 }  // namespace ttm

@@ -340,7 +340,7 @@ class TtmModel {
   template <typename F>
   void SetOwnerOfBlock(Pfn pfn, uint64_t n, Owner owner, uint32_t id, F reset);
   void SetSlot(TtObject& tt, uint64_t i, Slot value);
-  void SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n);
+  void SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n, bool kernel_block);
   void SetSlotAt(TtObject& tt, uint64_t i, Slot& slot, Slot value, Page* value_page = nullptr);
   void Disown(const Page& p, Pfn pfn, SparseArray<Slot>::ReadCursor* slots = nullptr);
   void StoreSlot(TtObject& tt, uint64_t i, Slot value);

@@ -327,18 +327,29 @@ void PlaceRun(Slot* s, Page* frames, uint64_t first, Pfn f, uint32_t index, uint
   for (; k < n; ++k) s[k] = Slot::Page(f + static_cast<Pfn>(k));
   static_assert(offsetof(Page, aux) == offsetof(Page, owner_id) + sizeof(uint32_t));
   uint64_t ids = uint64_t{index} | (first << 32);  // little-endian: owner_id, then aux
-#pragma GCC unroll 4
-  for (k = 0; k < n; ++k, ids += uint64_t{1} << 32) {
-    Page& pg = frames[k];
-    std::memcpy(reinterpret_cast<char*>(&pg) + offsetof(Page, owner_id), &ids, sizeof ids);
+  constexpr uint64_t kNext = uint64_t{1} << 32;     // the next slot's aux
+  auto place = [](Page& pg, uint64_t words) {
+    std::memcpy(reinterpret_cast<char*>(&pg) + offsetof(Page, owner_id), &words, sizeof words);
     pg.owner = Owner::kTt;
+  };
+  // Through a moving pointer, four at a time: indexed, the compiler
+  // scaled the index for each page.
+  Page* pg = frames;
+  for (k = n; k >= 4; k -= 4, pg += 4, ids += 4 * kNext) {
+    place(pg[0], ids);
+    place(pg[1], ids + kNext);
+    place(pg[2], ids + 2 * kNext);
+    place(pg[3], ids + 3 * kNext);
   }
+  for (; k > 0; --k, ++pg, ids += kNext) place(*pg, ids);
 }
 
 // Model bookkeeping, no kernel counterpart: SetSlot() of slots
 // [first, first + n) to frames p, p + 1, ...: a block placed in the slots,
-// a chunk of slots at a time.
-void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
+// a chunk of slots at a time. kernel_block: the caller knows every page of
+// the block is the kernel's (the allocation loop's block), so the fast
+// path does not test them.
+void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n, bool kernel_block) {
   if (reference_) {
     tt.pages.MutateRange(first, n, [&](uint64_t i, Slot& slot) {
       SetSlotAt(tt, i, slot, Slot::Page(p + static_cast<Pfn>(i - first)));
@@ -365,7 +376,7 @@ void TtmModel::SetSlots(TtObject& tt, uint64_t first, Pfn p, uint64_t n) {
                   SparseArray<Page>::kChunkEntries - (f & (SparseArray<Page>::kChunkEntries - 1))});
     // The usual stretch, every slot empty and every page the kernel's,
     // is placed whole.
-    if (AllNullSlots(slots, len) && AllHeldBy(frames, len, Owner::kKernel)) {
+    if (AllNullSlots(slots, len) && (kernel_block || AllHeldBy(frames, len, Owner::kKernel))) {
       PlaceRun(slots, frames, i, f, index, len);
       placed += len;
       done += len;

@@ -62,6 +62,24 @@ template <bool kVerify, bool kPlaced>
                                          uint64_t first, uint32_t tt_index, uint64_t len) {
   // The run of handles in order is found first, sixteen entries a test.
   len = SlotsAscendingRun(old, len, Slot::Handle(h));
+  // Placed slots: when every token is the one wanted (checked four at a
+  // time), all len are copied without a test each; else the loop below
+  // finds the first that is not.
+  if (kPlaced && (!kVerify || want.Mismatch(first, tokens, len) == 0)) {
+    // Through moving pointers, four at a time: indexed, the compiler
+    // scaled the index for each page.
+    const Token* t = tokens;
+    Page* pg = frames;
+    uint64_t left = len;
+    for (; left >= 4; left -= 4, t += 4, pg += 4) {
+      pg[0].token = t[0];
+      pg[1].token = t[1];
+      pg[2].token = t[2];
+      pg[3].token = t[3];
+    }
+    for (; left > 0; --left) (pg++)->token = *t++;
+    return len;
+  }
   uint64_t k = 0;
 #pragma GCC unroll 4
   for (; k < len; ++k) {
@@ -108,6 +126,16 @@ void CopySlots(Slot* to, const Slot* from, uint64_t n) {
     std::memcpy(static_cast<void*>(to + k), &v, sizeof v);
   }
   for (; k < n; ++k) to[k] = from[k];
+}
+
+// Clears n slots to NULL (all bits 0, page.h) four at a time: std::fill_n()
+// stored them one by one.
+void ClearSlots(Slot* to, uint64_t n) {
+  using V4 = uint32_t __attribute__((vector_size(16)));
+  const V4 null = {0, 0, 0, 0};
+  uint64_t k = 0;
+  for (; k + 4 <= n; k += 4) std::memcpy(static_cast<void*>(to + k), &null, sizeof null);
+  for (; k < n; ++k) to[k] = Slot();
 }
 
 }  // namespace
@@ -418,7 +446,7 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx, std::optional
     counters_.pages_from_backup += n;
     counters_.pages_verified += verified;
     restore->restored_pages += n;
-    std::fill_n(restore->old_pages.begin() + static_cast<ptrdiff_t>(i), n, Slot());
+    ClearSlots(restore->old_pages.data() + i, n);
     return n;
   };
   for (uint64_t i = restore->restored_pages; i < nr; ++i) {
@@ -487,7 +515,10 @@ class PoolAllocation {
 
   // Models ttm_pool_page_allocated() (V13): map the block, then, when
   // restoring, move the target slots' contents to old_pages and start a new
-  // chunk; then place the block's pages in the slots.
+  // chunk; then place the block's pages in the slots. The block comes
+  // straight from PoolTypeTake() or PoolAllocPage(), which leave each of
+  // its pages the kernel's, and nothing here changes the owner of a page
+  // the kernel holds before placing it: the fast path does not test them.
   int PageAllocated(uint32_t order, Pfn p, Cursor& c) {
     if (tt_.has_dma) {
       const int r = m_.PoolMap(tt_, order, p, c.dma);
@@ -550,7 +581,7 @@ class PoolAllocation {
       restore->alloced_pages += n;
     }
     c.remaining -= n;
-    m_.SetSlots(tt_, c.pages + placed, p + static_cast<Pfn>(placed), n - placed);
+    m_.SetSlots(tt_, c.pages + placed, p + static_cast<Pfn>(placed), n - placed, /*kernel_block=*/true);
     c.pages += n;
     return 0;
   }
@@ -560,8 +591,9 @@ class PoolAllocation {
   // for the block's first slots, first, first + 1, ..., while each holds a
   // handle other than 0, its old_pages entry holds no page and its new
   // page (frame p + j) is the kernel's: the handle moves to old_pages, the
-  // page into the slot, owned by it; the counts are taken once. Return:
-  // the slots so placed.
+  // page into the slot, owned by it; the counts are taken once. Every page
+  // of the block is the kernel's (PageAllocated()), so a stretch is tested
+  // on its slots alone. Return: the slots so placed.
   uint64_t MoveAndPlace(RestoreState& restore, uint64_t first, Pfn p, uint64_t n) {
     constexpr uint64_t kSlotMask = SparseArray<Slot>::kChunkEntries - 1;
     constexpr uint64_t kPageMask = SparseArray<Page>::kChunkEntries - 1;
@@ -576,7 +608,7 @@ class PoolAllocation {
       const uint64_t len = std::min({n - j, kSlotMask + 1 - (i & kSlotMask), kPageMask + 1 - (f & kPageMask)});
       // A stretch of usual slots over kernel pages moves and is placed
       // whole.
-      if (HandlesOverFreeEntries(slots, old_pages + j, len) && AllHeldBy(frames, len, Owner::kKernel)) {
+      if (HandlesOverFreeEntries(slots, old_pages + j, len)) {
         CopySlots(old_pages + j, slots, len);
         PlaceRun(slots, frames, i, f, index, len);
         j += len;

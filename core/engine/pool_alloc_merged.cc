@@ -54,7 +54,7 @@ void TtmModel::PoolAllocatedPageCommit(TtObject& tt, Pfn allocated, uint64_t fir
                                        AllocState& alloc, uint64_t nr) {
   if (alloc.pages + nr > tt.num_pages)
     Crash(Invariant::kKernelCrash, &tt, "a block is committed beyond the slot array");
-  SetSlots(tt, alloc.pages, allocated, nr);
+  SetSlots(tt, alloc.pages, allocated, nr, /*kernel_block=*/false);
   alloc.pages += nr;
   alloc.remaining_pages -= nr;
   if (!tt.has_dma) return;
