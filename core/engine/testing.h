@@ -29,6 +29,8 @@ class EngineTestPeer {
     m.NoteChange();  // the test may change it: no recorded verdict stands
     return m;
   }
+  // The model to read only: a verdict a write recorded still stands.
+  static const TtmModel& View(const Engine& engine) { return engine.model_for_inspection(); }
 };
 
 }  // namespace ttm
