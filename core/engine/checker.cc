@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/engine/page_words.h"
+#include "core/engine/populated_clean.h"
 
 namespace ttm {
 namespace {
@@ -119,74 +120,13 @@ void CheckDma(const TtmModel& m, const TtObject& tt, uint64_t i, const Page& p, 
           "dma_address[" + S(i) + "] is not the bus address of the page in slot " + S(i));
 }
 
-// The verdict of CheckPopulated() when it finds nothing, in one tight pass:
-// true only when every block of [0, num_pages) is whole, in order and owned
-// (its head not a tail, its tails tails, none past the end), every page has
-// the tt caching (and, with a dma array, is mapped at its bus address), and
-// no backup page is held. The checker runs after every event, and a
-// populated tt is nearly always clean: it computes one "all ok" flag per
-// block without building a finding. When it says false, CheckPopulated()
-// walks again and says what and where, so the findings and their order are
-// the walk's alone. Conservative: a block it cannot read safely (frames
-// beyond the machine) is "not clean". The walk of ForEachInOrderBlock(),
-// with a block's slots and struct pages read together, four of each a step
-// (PageRunMatcher::HeldAll()), from one lookup of each where the block lies
-// in one chunk of each array (nearly always: blocks are buddy-aligned and
-// populated largest first).
-bool PopulatedClean(const TtmModel& m, const TtObject& tt) {
-  if (m.store().live_pages(tt.backup)) return false;
-  const PageCaching caching = ToPageCaching(tt.caching);
-  const bool dma = tt.has_dma;
-  const bool mapped = tt.has_dma && !m.config().use_dma_alloc;
-  // A block's pages: its tails as `want`, its head with the tail flag clear.
-  Page want = ZeroPage(), mask = ZeroPage(), head = ZeroPage();
-  want.owner = Owner::kTt;
-  want.owner_id = tt.index;
-  want.caching = caching;
-  want.tail = mask.tail = head.tail = true;
-  want.mapped = mask.mapped = mapped;
-  mask.owner = static_cast<Owner>(0xff);
-  mask.owner_id = mask.aux = ~uint32_t{0};
-  mask.caching = static_cast<PageCaching>(0xff);
-  const PageRunMatcher block(want, mask);
-  const uint64_t frames = m.frames();
-  constexpr uint64_t kSlotMask = SparseArray<Slot>::kChunkEntries - 1;
-  constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
-  for (uint64_t i = 0; i < tt.num_pages;) {
-    const Slot* slots = tt.pages.Find(i);
-    if (slots == nullptr || !slots->is_page() || slots->pfn() >= frames) return false;
-    const Pfn first = slots->pfn();
-    const Page* pages = m.FindPage(first);
-    if (pages == nullptr) return false;  // a struct page never written is the system's
-    const uint32_t order = pages->private_order;
-    if (order >= 64) return false;
-    const uint64_t n = uint64_t{1} << order;
-    if (n > tt.num_pages - i || n > frames - first) return false;
-    bool ok = true;
-    if ((i & kSlotMask) + n <= kSlotMask + 1 && (first & kFrameMask) + n <= kFrameMask + 1) [[likely]] {
-      ok = block.HeldAll(pages, slots, first, i, n, head);  // slots and pages each in one chunk
-    } else {
-      // Branch-free: each test is folded into ok, read once per block.
-      tt.pages.ReadSpans(i, n, [&](uint64_t j, const Slot* run, uint64_t len) {
-        const Pfn f = first + static_cast<Pfn>(j - i);
-        ok = ok && run != nullptr;
-        m.ForEachPageSpan(f, ok ? len : 0, [&](uint64_t pfn, const Page* p, uint64_t plen) {
-          const uint64_t at = pfn - f;
-          ok = ok && p != nullptr &&
-               block.HeldAll(p, run + at, static_cast<Pfn>(pfn), j + at, plen, pfn == first ? head : ZeroPage());
-        });
-      });
-    }
-    for (uint64_t k = 0; dma && k < n; ++k)
-      ok &= tt.dma_address.Get(i + k) == BusAddress(first + static_cast<Pfn>(k));
-    if (!ok) return false;
-    i += n;
-  }
-  return true;
-}
-
+// A populated tt: its verdict as the write that just walked it recorded
+// (TtmModel::PopulatedCleanRecorded()), or else PopulatedClean(); when
+// neither says clean, the walk that says what and where.
 void CheckPopulated(const TtmModel& m, const TtObject& tt, Findings& f) {
-  if (!m.reference() && PopulatedClean(m, tt)) return;
+  if (!m.reference() &&
+      (m.PopulatedCleanRecorded(tt) || PopulatedClean(m, tt, [](uint64_t, Pfn, uint64_t) {})))
+    return;
   const PageCaching want = ToPageCaching(tt.caching);
   CheckTiling(m, tt, 0, tt.num_pages, Invariant::kPopulatedLayout, f,
               [&](uint64_t i, const Page& p) {
@@ -263,8 +203,8 @@ uint64_t CheckMergedRestore(const TtmModel& m, const TtObject& tt, const Restore
 // are exactly the handles' indices. That last one without a lookup per
 // handle: the handles are distinct (each is its slot + 1), every live
 // index's slot holds its handle, and there are as many live pages as
-// handles, so the two sets are one. As PopulatedClean(): when it says
-// false, CheckBackedUp() walks again and says what and where.
+// handles, so the two sets are one. As PopulatedClean() (populated_clean.h):
+// when it says false, CheckBackedUp() walks again and says what and where.
 bool BackedUpClean(const TtmModel& m, const TtObject& tt) {
   if (tt.restore) return false;
   const PageMatcher retained(Owner::kTt, tt.index, PageCaching::kWB, std::nullopt,

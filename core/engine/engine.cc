@@ -202,6 +202,7 @@ int64_t EngineImpl::Shrink(TtObject& tt, const ShrinkEvent& e) {
 // abandons the operation where it stood.
 Outcome EngineImpl::Apply(const EventBody& event) {
   Outcome out;
+  model.NoteChange();
   model.set_sink(&out.violations);
   const std::optional<uint64_t> id = EventTt(event);
   TtObject* tt = id ? model.FindTt(*id) : nullptr;
@@ -291,7 +292,9 @@ std::vector<Violation> Engine::Check(CheckScope scope) {
       if (const TtObject* tt = impl_->model.FindTt(id)) tts.push_back(tt);
   }
   impl_->dirty.clear();
-  return CheckInvariants(impl_->model, tts, scope);
+  std::vector<Violation> found = CheckInvariants(impl_->model, tts, scope);
+  impl_->model.NoteChange();  // a write's recorded verdict serves one check
+  return found;
 }
 
 // Bookkeeping: the slot counts `expect` asks about, without `intact`.

@@ -320,12 +320,33 @@ class TtmModel {
   void Report(Invariant inv, const TtObject* tt, std::string what);
   [[noreturn]] void Crash(Invariant inv, const TtObject* tt, std::string what);
 
+  // Model bookkeeping: a write of a whole populated tt walks the pages the
+  // checker's clean verdict reads (PopulatedClean(), populated_clean.h),
+  // and records the verdict when it is "clean", with the change serial of
+  // the moment. The verdict stands while the serial does: every way in
+  // that can change the model moves it on (Engine::Apply(), Engine::Check(),
+  // the engine's test peer and the test hooks below), so a recorded
+  // verdict serves at most the one check right after its write.
+  void NoteChange() { ++change_serial_; }
+  bool PopulatedCleanRecorded(const TtObject& tt) const {
+    return clean_serial_ == change_serial_ && clean_uid_ == tt.uid;
+  }
+
   // Test hook for 4.11: overwrite a slot without any ownership bookkeeping.
-  void PokeSlotForTest(TtObject& tt, uint64_t slot, Slot value) { StoreSlot(tt, slot, value); }
+  void PokeSlotForTest(TtObject& tt, uint64_t slot, Slot value) {
+    NoteChange();
+    StoreSlot(tt, slot, value);
+  }
   // Test hook for the checker's tests: a struct page to corrupt by hand.
-  Page& PageForTest(Pfn pfn) { return P(pfn); }
+  Page& PageForTest(Pfn pfn) {
+    NoteChange();
+    return P(pfn);
+  }
   // Test hook for the checker's tests: the backup store, to lose a copy.
-  BackupStore& StoreForTest() { return store_; }
+  BackupStore& StoreForTest() {
+    NoteChange();
+    return store_;
+  }
 
  private:
   friend class PoolAllocation;
@@ -497,6 +518,9 @@ class TtmModel {
   std::vector<uint32_t> free_indices_;
   uint64_t next_uid_ = 1;
   uint64_t write_generation_ = 0;
+  uint64_t change_serial_ = 1;  // NoteChange()
+  uint64_t clean_uid_ = 0;      // the tt (uid) of the recorded clean verdict
+  uint64_t clean_serial_ = 0;   // and the serial it was recorded at
   uint64_t leaked_handles_ = 0;
   uint64_t leaked_restore_states_ = 0;
   // The last restore struct freed, its vectors' capacity kept for the next

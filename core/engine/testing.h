@@ -25,8 +25,12 @@ class EngineTestPeer {
  public:
   static TtmModel& Model(Engine& engine) {
     // The model is not const inside the engine; the accessor merely is.
-    return const_cast<TtmModel&>(engine.model_for_inspection());
+    TtmModel& m = const_cast<TtmModel&>(engine.model_for_inspection());
+    m.NoteChange();  // the test may change it: no recorded verdict stands
+    return m;
   }
+  // The model to read only: a verdict a write recorded still stands.
+  static const TtmModel& View(const Engine& engine) { return engine.model_for_inspection(); }
 };
 
 }  // namespace ttm

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/engine/model.h"
+#include "core/engine/populated_clean.h"
 
 namespace ttm {
 
@@ -152,13 +153,35 @@ void TtmModel::Write(TtObject& tt, uint64_t first, uint64_t count) {
       pg->token = ContentToken(tt.uid, i, gen);
     });
   } else {
+    // A write of the whole tt first takes the checker's clean verdict
+    // (PopulatedClean()) a block at a time, writing each block found
+    // clean (its slots own their frames, in order) as it goes; when every
+    // block is, the verdict is recorded for the check after this event.
+    // From the first block that is not, the walk below takes over.
+    uint64_t done = first;
+    if (first == 0 && count == tt.num_pages) {
+      constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
+      const bool clean = PopulatedClean(*this, tt, [&](uint64_t i, Pfn pfn, uint64_t n) {
+        if ((pfn & kFrameMask) + n <= kFrameMask + 1) [[likely]] {
+          Page* pg = pages_.Find(pfn);
+          tokens.ForEachAt(i, n, [&](uint64_t k, Token t) { pg[k].token = t; });
+        } else {
+          pages_.MutateRange(pfn, n, [&](uint64_t f, Page& p) { p.token = tokens.At(i + (f - pfn)); });
+        }
+        done = i + n;
+      });
+      if (clean) {
+        clean_uid_ = tt.uid;
+        clean_serial_ = change_serial_;
+      }
+    }
     // A chunk of slots at a time. A run of slots holding consecutive
     // frames (a block, in order) has its struct pages walked through a
     // pointer, and its tokens made in a loop with nothing else to decide.
     constexpr uint64_t kFrameChunk = SparseArray<Page>::kChunkEntries;
     // OwnedBySlot(), a run of pages at a time.
     const PageMatcher slot_owner(Owner::kTt, tt.index, std::nullopt, std::nullopt, std::nullopt);
-    tt.pages.ReadSpans(first, count, [&](uint64_t at, const Slot* slot, uint64_t len) {
+    tt.pages.ReadSpans(done, first + count - done, [&](uint64_t at, const Slot* slot, uint64_t len) {
       if (slot == nullptr) {  // never written: NULL slots, nothing resident
         all_resident = false;
         return;
