@@ -13,6 +13,8 @@ namespace {
 template <typename Value>
 constexpr uint64_t kTreeNodeBytes = (sizeof(Value) + 4 * sizeof(void*) + 15) / 16 * 16;
 
+// Model bookkeeping, no kernel counterpart: the heap bytes of a restore
+// struct and the storage its vectors keep.
 uint64_t RestoreBytes(const RestoreState& r) {
   return sizeof(RestoreState) + r.old_pages.capacity() * sizeof(Slot) + r.memory.capacity() * sizeof(Pfn);
 }

@@ -128,8 +128,8 @@ void CopySlots(Slot* to, const Slot* from, uint64_t n) {
   for (; k < n; ++k) to[k] = from[k];
 }
 
-// Clears n slots to NULL (all bits 0, page.h) four at a time: std::fill_n()
-// stored them one by one.
+// Model bookkeeping, no kernel counterpart: clears n slots to NULL (all
+// bits 0, page.h) four at a time, where std::fill_n() stored them one by one.
 void ClearSlots(Slot* to, uint64_t n) {
   using V4 = uint32_t __attribute__((vector_size(16)));
   const V4 null = {0, 0, 0, 0};
