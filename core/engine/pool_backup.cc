@@ -101,10 +101,10 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
       for (; i < end; ++i, ++slot) {
         const Slot s = *slot;
         if (s.is_null()) continue;
-        // Past the first page, a run of pages the loop has nothing to
-        // decide for goes at once; anything else takes the loop below.
-        if (shrunken != 0 && s.is_page() && !faults_.armed(FaultSite::kBackupPage)) {
-          if (const uint64_t n = PoolBackupRun(tt, i, end - i, slot, backup, flags.writeback)) {
+        // A run of pages the loop has nothing to decide for goes at once
+        // (the loop's first page too); anything else takes the loop below.
+        if (s.is_page() && !faults_.armed(FaultSite::kBackupPage)) {
+          if (const uint64_t n = PoolBackupRun(tt, i, end - i, slot, backup, flags.writeback, shrunken == 0)) {
             shrunken += n;
             i += n - 1;
             slot += n - 1;
@@ -146,18 +146,20 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
 }
 
 // Models pages [i, i + n) of ttm_pool_backup_tt()'s page loop (V13) at
-// once, past its first page, where the loop has nothing to decide: slots
+// once, where the loop has nothing to decide: slots
 // holding consecutive frames their slots own, each clean for put_page()
 // (no tail of an unsplit block, unmapped, write-back, allocated), no fault
 // armed at backup_page, and room in the store for all of them. The
 // effects are the loop's: each block head met is split, the n pages are
 // stored, freed to the system and replaced by their handles, the
 // backup_page calls counted, and the backup's peak (the only one that can
-// move past the first page, and rising with every page) is taken at the
-// end. At most `max` pages (the slots of *slot's chunk).
+// move past the loop's first page, and rising with every page) is taken at
+// the end; with `first_page` (page i is the loop's first), the others are
+// taken as UpdatePeaks() takes them after that page.
+// At most `max` pages (the slots of *slot's chunk).
 // Returns n; 0, with nothing changed, when page i is not such a page.
 uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* slot,
-                                 BackupStore::Walker& backup, bool writeback) {
+                                 BackupStore::Walker& backup, bool writeback, bool first_page) {
   const Pfn first = slot->pfn();
   if (first >= pages_.size()) return 0;
   max = std::min({max, backup.Room(i), pages_.size() - first});
@@ -264,6 +266,12 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
   tt.owned_pages -= static_cast<uint32_t>(n);
   tt.resident_slots -= static_cast<uint32_t>(n);
   tt.handle_slots += static_cast<uint32_t>(n);
+  if (first_page) {
+    // UpdatePeaks() after page i: the system held the n - 1 pages after
+    // it still, the pool what it holds now.
+    counters_.peak_system_pages = std::max(counters_.peak_system_pages, allocator_.used_pages() + n - 1);
+    counters_.peak_pool_pages = std::max(counters_.peak_pool_pages, allocated_pages_);
+  }
   counters_.peak_backup_pages = std::max(counters_.peak_backup_pages, store_.held_pages());
   return n;
 }
