@@ -208,10 +208,10 @@ class PageRunSetter {
   PageBits Set(PageBits w) const { return (w & keep_) | set_; }
   template <typename F>
   void Apply(Page* p, uint64_t n, F seen) const {
+#pragma GCC unroll 4
     for (uint64_t k = 0; k < n; ++k) {
       seen(k, p[k]);
-      const PageBits w = (BitsOf(p[k]) & keep_) | set_;
-      std::memcpy(static_cast<void*>(p + k), &w, sizeof w);
+      StoreBits(p[k], Set(BitsOf(p[k])));
     }
   }
 
