@@ -10,7 +10,9 @@
 // count, the fault-site calls (global and per object) and the counters.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "core/engine/engine.h"
@@ -420,6 +422,171 @@ TEST(FreeBlock, PooledBlocksShrunkToTheSystemLeaveTheSameStateWithOddPagesAnywhe
       }
     }
   }
+}
+
+// The fast loop takes a block whose head it meets as one span, split on
+// the way: a fault armed at backup_page at any page of the first blocks
+// (the loop's first page included, which the run now takes too) must stop
+// both engines at that page, with the rest of the block split.
+TEST(BackupRun, AFaultArmedAtEveryPageOfTheFirstBlocksStopsBothAtThatPage) {
+  for (uint64_t after = 0; after < 700; after += after < 140 || after > 500 ? 1 : 7) {
+    Pair p;
+    PopulateThree(p);
+    p.Apply(Fail(FaultSite::kBackupPage, after, 1));
+    p.Apply(ShrinkEvent{1, false, false});
+    ExpectSameState(p);
+    if (::testing::Test::HasFailure()) {
+      ADD_FAILURE() << "after " << after;
+      return;
+    }
+  }
+}
+
+// The same for a store that fills at any page, and for the backup
+// stopping half way, on a tt whose every block was taken as a span.
+TEST(BackupRun, AStoreFillingAtEveryPageOfTheFirstBlocksStopsBothAtThatPage) {
+  for (uint64_t swap = 1; swap <= 700; swap += swap < 140 || swap > 500 ? 1 : 7) {
+    Pair p;
+    PopulateThree(p);
+    p.Apply(SetSwapPages(swap));
+    p.Apply(ShrinkEvent{1, false, false});
+    ExpectSameState(p);
+    if (::testing::Test::HasFailure()) {
+      ADD_FAILURE() << "swap " << swap;
+      return;
+    }
+  }
+}
+
+// A block head whose order is off (larger: the block reaches past its
+// tt's pages, or past the chunk of frames; smaller: tails no split
+// clears; 0) at every head of the tt: both engines split and stop alike.
+TEST(BackupRun, BlockHeadsOfEveryOddOrderSplitAndStopBothAlike) {
+  std::vector<uint64_t> heads;
+  {
+    Pair p;
+    PopulateThree(p);
+    const TtmModel& m = EngineTestPeer::Model(p.fast);
+    const TtObject& tt = *m.FindTt(1);
+    for (uint64_t i = 0; i < tt.num_pages; ++i)
+      if (m.page(tt.pages.Get(i).pfn()).private_order != 0) heads.push_back(i);
+  }
+  ASSERT_GE(heads.size(), 2u);
+  for (const uint64_t head : heads) {
+    for (const int delta : {-3, -1, 1, 2, 12}) {
+      Pair p;
+      PopulateThree(p);
+      p.OnBoth([&](TtmModel& m) {
+        Page& pg = m.PageForTest(m.FindTt(1)->pages.Get(head).pfn());
+        pg.private_order = static_cast<uint8_t>(std::max(0, pg.private_order + delta));
+      });
+      p.Apply(ShrinkEvent{1, false, false});
+      ExpectSameState(p);
+      if (::testing::Test::HasFailure()) {
+        ADD_FAILURE() << "head " << head << " delta " << delta;
+        return;
+      }
+    }
+  }
+}
+
+// A write-combined tt whose pages are of mixed caching (some write-back
+// already, some uncached) is reset to write-back with the same changes
+// counted, then backed up alike, whole or cut short.
+TEST(SetPagesArrayWb, MixedCachingIsResetAndCountedAlike) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    Prng rng(seed);
+    Pair p;
+    p.Apply(Allocate(1, 1 + rng.Below(900), Caching::kWriteCombined, rng.Below(3) == 0));
+    p.Apply(PopulateEvent{1, true});
+    const uint64_t n = Tt(p.fast, 1).num_pages;
+    std::vector<std::pair<uint64_t, PageCaching>> pokes;
+    for (int k = 0; k < 40; ++k)
+      pokes.emplace_back(rng.Below(n), static_cast<PageCaching>(rng.Below(3)));
+    p.OnBoth([&](TtmModel& m) {
+      for (const auto& [i, c] : pokes) m.PageForTest(m.FindTt(1)->pages.Get(i).pfn()).caching = c;
+    });
+    if (rng.Below(2) == 0) p.Apply(Fail(FaultSite::kBackupPage, rng.Below(n)));
+    p.Apply(ShrinkEvent{1, false, rng.Below(2) == 0});
+    ExpectSameState(p);
+    EXPECT_EQ(p.fast.counters().caching_changes, p.slow.counters().caching_changes);
+    if (::testing::Test::HasFailure()) {
+      ADD_FAILURE() << "seed " << seed;
+      return;
+    }
+  }
+}
+
+// Tts backed up in part (a fault or a full store half way), restored in
+// part (an allocation failing during the restore), backed up again, and
+// freed: the same state after each step.
+TEST(BackupRun, PartlyBackedUpAndPartlyRestoredTtsLeaveTheSameState) {
+  for (uint64_t cut : {1, 5, 64, 200, 511, 513, 650}) {
+    Pair p;
+    PopulateThree(p);
+    p.Apply(Fail(FaultSite::kBackupPage, cut));
+    p.Apply(ShrinkEvent{1, false, false});
+    ExpectSameState(p);
+    p.Apply(Fail(FaultSite::kAllocPage, cut / 2));
+    p.Apply(PopulateEvent{1, true});
+    ExpectSameState(p);
+    p.Apply(ShrinkEvent{1, false, false});
+    ExpectSameState(p);
+    p.Apply(PopulateEvent{1, true});
+    ExpectSameState(p);
+    p.Apply(ShrinkEvent{1, false, true});
+    ExpectSameState(p);
+    p.Apply(FreeEvent{1});
+    ExpectSameState(p);
+    if (::testing::Test::HasFailure()) {
+      ADD_FAILURE() << "cut " << cut;
+      return;
+    }
+  }
+}
+
+// Random tts in random layouts, some of their struct pages marked oddly
+// at random (mapped, another caching, an order, a tail mark, another
+// slot's aux), a fault or a small store at random: one backup each, the
+// fast engine against the reference.
+TEST(BackupRun, RandomOddStatesAreBackedUpAlike) {
+  uint64_t backed_up = 0;
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    Prng rng(seed);
+    Pair p;
+    p.Apply(Allocate(1, 1 + rng.Below(1200), static_cast<Caching>(rng.Below(3))));
+    p.Apply(Allocate(2, 1 + rng.Below(300)));
+    p.Apply(PopulateEvent{2, true});
+    if (rng.Below(2) == 0) p.Apply(FailOrdersFrom(static_cast<uint32_t>(1 + rng.Below(9))));
+    p.Apply(PopulateEvent{1, true});
+    p.Apply(Fail(FaultSite::kAllocPage, 0, 0));  // disarmed
+    if (rng.Below(2) == 0) p.Apply(FreeEvent{2});
+    const uint64_t n = Tt(p.fast, 1).num_pages;
+    const uint64_t odd = rng.Below(4);
+    std::vector<std::pair<uint64_t, int>> pokes;
+    for (uint64_t k = 0; k < odd; ++k) pokes.emplace_back(rng.Below(n), static_cast<int>(rng.Below(5)));
+    p.OnBoth([&](TtmModel& m) {
+      TtObject& tt = *m.FindTt(1);
+      for (const auto& [i, kind] : pokes) {
+        Page& pg = m.PageForTest(tt.pages.Get(i).pfn());
+        if (kind == 0) pg.mapped = true;
+        if (kind == 1) pg.caching = PageCaching::kUC;
+        if (kind == 2) pg.private_order = static_cast<uint8_t>(1 + i % 4);
+        if (kind == 3) pg.tail = !pg.tail;
+        if (kind == 4) pg.aux = static_cast<uint32_t>(i + 1);
+      }
+    });
+    if (rng.Below(3) == 0) p.Apply(Fail(FaultSite::kBackupPage, rng.Below(n)));
+    if (rng.Below(3) == 0) p.Apply(SetSwapPages(rng.Below(n + 300)));
+    p.Apply(ShrinkEvent{1, false, rng.Below(2) == 0});
+    ExpectSameState(p);
+    if (::testing::Test::HasFailure()) {
+      ADD_FAILURE() << "seed " << seed;
+      return;
+    }
+    backed_up += p.fast.counters().backed_up_pages;
+  }
+  EXPECT_GT(backed_up, 10000u);  // the runs are reached
 }
 
 // Random events on a few tts, faults armed at random sites and points,

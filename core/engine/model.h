@@ -421,7 +421,7 @@ class TtmModel {
   void PoolSplitForSwap(Pfn p);
   uint64_t PoolBackupUnmapOrPurge(TtObject& tt, const BackupFlags& flags);
   uint64_t PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* slot,
-                         BackupStore::Walker& backup, bool writeback);
+                         BackupStore::Walker& backup, bool writeback, bool first_page);
   void UpdatePeaks();
 
   // ---- restore (pool_alloc.cc) -------------------------------------------

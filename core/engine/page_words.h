@@ -28,6 +28,9 @@ inline PageBits BitsOf(const Page& p) {
   return w;
 }
 
+// The page whose bits are w written to p.
+inline void StoreBits(Page& p, PageBits w) { std::memcpy(static_cast<void*>(&p), &w, sizeof w); }
+
 // A Page with every bit 0 (Page{} holds the poison token): where a value
 // or a mask of fields starts.
 inline Page ZeroPage() {
@@ -82,6 +85,44 @@ class PageRunMatcher {
     for (; k < n; ++k, want += step_) {
       const PageBits diff = (Load(p + k) & mask_) ^ want;
       if (((diff[0] | diff[1]) != 0) | !(s[k] == Slot::Page(f + static_cast<Pfn>(k)))) break;
+    }
+    return k;
+  }
+
+  // HeldRun(p, s, f, aux, n), the run taken as it is found, in one pass:
+  // each group of four pages found held is handed to take4(k, words) (the
+  // pages p[k, k + 4) as loaded), each page after a group to take1(k),
+  // before the next is looked at. What they change is not looked at again.
+  template <typename Take4, typename Take1>
+  uint64_t TakeHeldRun(const Page* p, const Slot* s, Pfn f, uint64_t aux, uint64_t n, Take4 take4,
+                       Take1 take1) const {
+    if (aux > ~uint32_t{0}) return 0;
+    n = std::min(n, (uint64_t{1} << 32) - aux);  // aux + k never carries out of aux
+    Page start = ZeroPage();
+    start.aux = static_cast<uint32_t>(aux);
+    PageBits want = want_ | BitsOf(start);
+    uint64_t k = 0;
+    if (n >= 4) {
+      const PageBits step2 = step_ + step_, step3 = step2 + step_, step4 = step2 + step2;
+      const Slot frames[4] = {Slot::Page(f), Slot::Page(f + 1), Slot::Page(f + 2), Slot::Page(f + 3)};
+      SlotBits slots;
+      std::memcpy(&slots, frames, sizeof slots);
+      const SlotBits slot_step = (SlotBits{} + (slots[1] - slots[0])) * 4;  // four frames on
+      for (; k + 4 <= n; k += 4, want += step4, slots += slot_step) {
+        const SlotBits slot_diff = LoadSlots(s + k) ^ slots;
+        const PageBits words[4] = {Load(p + k), Load(p + k + 1), Load(p + k + 2), Load(p + k + 3)};
+        PageBits diff;
+        std::memcpy(&diff, &slot_diff, sizeof diff);
+        diff |= (((words[0] & mask_) ^ want) | ((words[1] & mask_) ^ (want + step_))) |
+                (((words[2] & mask_) ^ (want + step2)) | ((words[3] & mask_) ^ (want + step3)));
+        if ((diff[0] | diff[1]) != 0) break;
+        take4(k, words);
+      }
+    }
+    for (; k < n; ++k, want += step_) {
+      const PageBits diff = (Load(p + k) & mask_) ^ want;
+      if (((diff[0] | diff[1]) != 0) | !(s[k] == Slot::Page(f + static_cast<Pfn>(k)))) break;
+      take1(k);
     }
     return k;
   }
@@ -163,12 +204,14 @@ class PageRunSetter {
  public:
   PageRunSetter(const Page& value, const Page& mask)
       : keep_(~BitsOf(mask)), set_(BitsOf(value) & BitsOf(mask)) {}
+  // The page whose bits are w, set.
+  PageBits Set(PageBits w) const { return (w & keep_) | set_; }
   template <typename F>
   void Apply(Page* p, uint64_t n, F seen) const {
+#pragma GCC unroll 4
     for (uint64_t k = 0; k < n; ++k) {
       seen(k, p[k]);
-      const PageBits w = (BitsOf(p[k]) & keep_) | set_;
-      std::memcpy(static_cast<void*>(p + k), &w, sizeof w);
+      StoreBits(p[k], Set(BitsOf(p[k])));
     }
   }
 

@@ -964,7 +964,7 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
   }
   // A slot chunk at a time; inside it, a run of slots holding consecutive
   // frames their slots own (found four at a time, PageRunMatcher) is
-  // reset at once, its changes counted once. Any other slot is looked up
+  // reset as it is found, in the same pass, its changes counted once. Any other slot is looked up
   // and checked on its own, which crashes where the reference path does,
   // with the changes before it counted.
   constexpr uint64_t kChunk = SparseArray<Slot>::kChunkEntries;
@@ -978,6 +978,10 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
   mask.owner_id = mask.aux = ~uint32_t{0};
   const PageRunMatcher owned(want, mask);
   uint64_t changes = 0;
+  auto set_wb_counted = [&](Page& pg) {  // set_wb() with its change counted at the end
+    changes += pg.caching != PageCaching::kWB;
+    pg.caching = PageCaching::kWB;
+  };
   for (uint64_t i = 0; i < tt.num_pages;) {
     const uint64_t end = std::min(tt.num_pages, (i / kChunk + 1) * kChunk);
     const Slot* slot = tt.pages.Find(i);
@@ -994,12 +998,17 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
       const Pfn f = slot->pfn();
       // The struct pages of f's chunk of frames that exist.
       const uint64_t stop = std::min<uint64_t>((uint64_t{f} | kFrameMask) + 1, frames_end);
+      // Page i, then the run after it, each reset as it is found.
+      set_wb_counted(*pg);
+      Page* const q = pg + 1;
       const uint64_t len =
-          1 + owned.HeldRun(pg + 1, slot + 1, f + 1, i + 1, std::min(end - i, stop - f) - 1);
-      for (uint64_t k = 0; k < len; ++k) {
-        changes += pg[k].caching != PageCaching::kWB;
-        pg[k].caching = PageCaching::kWB;
-      }
+          1 + owned.TakeHeldRun(
+                  q, slot + 1, f + 1, i + 1, std::min(end - i, stop - f) - 1,
+                  [&](uint64_t k, const PageBits*) {
+#pragma GCC unroll 4
+                    for (int j = 0; j < 4; ++j) set_wb_counted(q[k + j]);
+                  },
+                  [&](uint64_t k) { set_wb_counted(q[k]); });
       i += len;
       slot += len;
     }

@@ -8,6 +8,7 @@
 // backed up a second time; a later ttm_pool_alloc() restores it.
 #include <algorithm>
 #include <cassert>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -100,10 +101,10 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
       for (; i < end; ++i, ++slot) {
         const Slot s = *slot;
         if (s.is_null()) continue;
-        // Past the first page, a run of pages the loop has nothing to
-        // decide for goes at once; anything else takes the loop below.
-        if (shrunken != 0 && s.is_page() && !faults_.armed(FaultSite::kBackupPage)) {
-          if (const uint64_t n = PoolBackupRun(tt, i, end - i, slot, backup, flags.writeback)) {
+        // A run of pages the loop has nothing to decide for goes at once
+        // (the loop's first page too); anything else takes the loop below.
+        if (s.is_page() && !faults_.armed(FaultSite::kBackupPage)) {
+          if (const uint64_t n = PoolBackupRun(tt, i, end - i, slot, backup, flags.writeback, shrunken == 0)) {
             shrunken += n;
             i += n - 1;
             slot += n - 1;
@@ -145,18 +146,20 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
 }
 
 // Models pages [i, i + n) of ttm_pool_backup_tt()'s page loop (V13) at
-// once, past its first page, where the loop has nothing to decide: slots
+// once, where the loop has nothing to decide: slots
 // holding consecutive frames their slots own, each clean for put_page()
 // (no tail of an unsplit block, unmapped, write-back, allocated), no fault
 // armed at backup_page, and room in the store for all of them. The
 // effects are the loop's: each block head met is split, the n pages are
 // stored, freed to the system and replaced by their handles, the
 // backup_page calls counted, and the backup's peak (the only one that can
-// move past the first page, and rising with every page) is taken at the
-// end. At most `max` pages (the slots of *slot's chunk).
+// move past the loop's first page, and rising with every page) is taken at
+// the end; with `first_page` (page i is the loop's first), the others are
+// taken as UpdatePeaks() takes them after that page.
+// At most `max` pages (the slots of *slot's chunk).
 // Returns n; 0, with nothing changed, when page i is not such a page.
 uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* slot,
-                                 BackupStore::Walker& backup, bool writeback) {
+                                 BackupStore::Walker& backup, bool writeback, bool first_page) {
   const Pfn first = slot->pfn();
   if (first >= pages_.size()) return 0;
   max = std::min({max, backup.Room(i), pages_.size() - first});
@@ -165,7 +168,9 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
   // Page k qualifies (its slot holds frame first + k, checked before):
   // OwnedBySlot() and clean for put_page().
   const PageMatcher clean(Owner::kTt, tt.index, PageCaching::kWB, /*tail=*/false, /*mapped=*/false);
-  // The same for the pages after the first, and no block head (no order).
+  // The same for the pages after the first, and no block head (no order);
+  // and for the tails of a block whose head the walk split, before their
+  // marks are cleared.
   Page want = ZeroPage(), mask = ZeroPage(), owner = ZeroPage();
   want.owner = Owner::kTt;
   want.owner_id = tt.index;
@@ -173,31 +178,78 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
   mask.owner = owner.owner = static_cast<Owner>(0xff);
   mask.owner_id = owner.owner_id = ~uint32_t{0};
   mask.aux = owner.aux = ~uint32_t{0};
-  mask.private_order = 0xff;
+  mask.private_order = owner.private_order = 0xff;
   mask.caching = static_cast<PageCaching>(0xff);
-  mask.tail = mask.mapped = true;
+  mask.tail = owner.tail = true;
+  mask.mapped = true;
   const PageRunMatcher plain(want, mask);
-  // ResetFreedPage() of a clean page: SetOwnerOf(kSystem).
+  want.tail = true;
+  const PageRunMatcher tails(want, mask);
+  // ResetFreedPage() of a clean page: SetOwnerOf(kSystem); and for a
+  // block's head and tails, the split's clearing of order and tail mark.
   const PageRunSetter to_system(ZeroPage(), owner);
   Page* pg = &pages_.Mutable(first);
   if (max == 0 || !clean.Matches(*pg, i)) return 0;
   Token* tokens = backup.Tokens(i);
-  // A span at a time: from a qualifying page n (a block head is split
-  // first, which clears the tail marks of the pages after it before they
-  // are looked at), the pages after it in the same chunk of frames that
-  // qualify and are no block head, so that nothing in the span is split
-  // but at its start: found first, then stored, freed and replaced at
-  // once. A head ends a span and starts the next, as a page of the next
-  // frame chunk does.
+  // A span at a time, from a qualifying page n: the pages after it in the
+  // same chunk of frames that qualify, each stored, freed and replaced as
+  // it is found (four at a time). A head ends a span and starts the next,
+  // as a page of the next frame chunk does. A head whose whole block lies
+  // in the chunk is split on the way: its span is the block, its tails
+  // found with their marks, which are cleared as the pages are freed; if
+  // the span stops inside the block, the marks of the block's rest are
+  // cleared then. Any other head is split before its span.
   uint64_t n = 0;
   for (;;) {
-    if (pg->private_order != 0) PoolSplitForSwap(first + static_cast<Pfn>(n));
     const uint64_t limit = std::min(max, n + kFrameMask + 1 - ((first + n) & kFrameMask));
-    const uint64_t end =
-        n + 1 + plain.HeldRun(pg + 1, slot + n + 1, first + static_cast<Pfn>(n + 1), i + n + 1, limit - n - 1);
+    const uint32_t order = pg->private_order;
+    uint64_t span_end = limit;
+    bool block = false;  // the span is a block split on the way
+    if (order != 0) {
+      if (order < 32 && (uint64_t{1} << order) <= limit - n) {
+        ++counters_.splits;  // PoolSplitForSwap(), its clearing below
+        span_end = n + (uint64_t{1} << order);
+        block = true;
+      } else {
+        PoolSplitForSwap(first + static_cast<Pfn>(n));
+      }
+    }
+    // Page n, then the span after it.
+    tokens[n] = pg->token;
+    StoreBits(*pg, to_system.Set(BitsOf(*pg)));
+    slot[n] = Slot::Handle(i + n + 1);
+    Page* const q = pg + 1;
+    Slot* const qs = slot + n + 1;
+    Token* const qt = tokens + n + 1;
+    const uint64_t h = i + n + 2;  // the handle of q[0]
+    SlotBits handles;
+    const Slot first_handles[4] = {Slot::Handle(h), Slot::Handle(h + 1), Slot::Handle(h + 2), Slot::Handle(h + 3)};
+    std::memcpy(&handles, first_handles, sizeof handles);
+    const SlotBits handle_step = (SlotBits{} + (handles[1] - handles[0])) * 4;  // four handles on
+    static_assert(offsetof(Page, token) == 0 && sizeof(Token) == 4);  // a token: the low half of word 0
+    auto take4 = [&](uint64_t k, const PageBits* words) {
+#pragma GCC unroll 4
+      for (int j = 0; j < 4; ++j) {
+        qt[k + j] = static_cast<Token>(words[j][0]);
+        StoreBits(q[k + j], to_system.Set(words[j]));
+      }
+      std::memcpy(static_cast<void*>(qs + k), &handles, sizeof handles);
+      handles += handle_step;
+    };
+    auto take1 = [&](uint64_t k) {
+      qt[k] = q[k].token;
+      StoreBits(q[k], to_system.Set(BitsOf(q[k])));
+      qs[k] = Slot::Handle(h + k);
+    };
+    const PageRunMatcher& run = block ? tails : plain;
+    const uint64_t end = n + 1 + run.TakeHeldRun(q, qs, first + static_cast<Pfn>(n + 1), i + n + 1,
+                                                 span_end - n - 1, take4, take1);
+    // The split of a block the span left early: the rest's marks.
+    for (Page* rest = pg + (end - n); block && rest < pg + (span_end - n); ++rest) {
+      rest->private_order = 0;
+      rest->tail = false;
+    }
     const uint64_t len = end - n;
-    to_system.Apply(pg, len, [&](uint64_t k, const Page& p) { tokens[n + k] = p.token; });
-    StoreHandles(slot + n, i + n + 1, len);
     n = end;
     if (n == max) break;
     const Pfn f = first + static_cast<Pfn>(n);
@@ -214,6 +266,12 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
   tt.owned_pages -= static_cast<uint32_t>(n);
   tt.resident_slots -= static_cast<uint32_t>(n);
   tt.handle_slots += static_cast<uint32_t>(n);
+  if (first_page) {
+    // UpdatePeaks() after page i: the system held the n - 1 pages after
+    // it still, the pool what it holds now.
+    counters_.peak_system_pages = std::max(counters_.peak_system_pages, allocator_.used_pages() + n - 1);
+    counters_.peak_pool_pages = std::max(counters_.peak_pool_pages, allocated_pages_);
+  }
   counters_.peak_backup_pages = std::max(counters_.peak_backup_pages, store_.held_pages());
   return n;
 }
