@@ -275,6 +275,11 @@ class TtmModel {
   bool ForEachInOrderBlock(const TtObject& tt, F f) const;
   const std::vector<PoolType>& pool_types() const { return types_; }
   uint64_t allocated_pages() const { return allocated_pages_; }
+  // Model bookkeeping: the pages on the pool lists, counted where a block
+  // is pushed or popped (PoolTypeGive(), PoolTypeTake()), apart from the
+  // kernel's allocated_pages: the checker's O(1) reading of the lists
+  // (the reference checker walks them).
+  uint64_t listed_pages() const { return listed_pages_; }
   uint64_t page_pool_size() const { return page_pool_size_; }
   uint64_t owner_count(Owner o) const { return owner_count_[static_cast<int>(o)]; }
   TtObject* tt(uint32_t index) const;
@@ -507,6 +512,7 @@ class TtmModel {
   std::vector<int> per_pool_index_;       // [caching * (MAXO+1) + order] -> index or -1
   uint64_t shrinker_cursor_ = 0;          // list_first_entry(&shrinker_list)
   uint64_t allocated_pages_ = 0;          // pages in all pool types
+  uint64_t listed_pages_ = 0;             // listed_pages()
   uint64_t page_pool_size_ = 0;
 
   std::vector<ClonePtr<TtObject>> tts_;  // by index; null when free
