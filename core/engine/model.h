@@ -325,16 +325,24 @@ class TtmModel {
   void Report(Invariant inv, const TtObject* tt, std::string what);
   [[noreturn]] void Crash(Invariant inv, const TtObject* tt, std::string what);
 
-  // Model bookkeeping: a write of a whole populated tt walks the pages the
-  // checker's clean verdict reads (PopulatedClean(), populated_clean.h),
-  // and records the verdict when it is "clean", with the change serial of
-  // the moment. The verdict stands while the serial does: every way in
-  // that can change the model moves it on (Engine::Apply(), Engine::Check(),
-  // the engine's test peer and the test hooks below), so a recorded
-  // verdict serves at most the one check right after its write.
+  // Model bookkeeping: a write of a whole populated tt, and the fresh
+  // content check after a populate (Engine), walk the pages the checker's
+  // clean verdict reads (PopulatedClean(), populated_clean.h), and record
+  // the verdict when it is "clean", with the change serial of the moment.
+  // The verdict stands while the serial does: every way in that can
+  // change the model moves it on (Engine::Apply(), Engine::Check(), the
+  // engine's test peer and the test hooks below), so a recorded verdict
+  // serves at most the one check right after its event.
   void NoteChange() { ++change_serial_; }
   bool PopulatedCleanRecorded(const TtObject& tt) const {
     return clean_serial_ == change_serial_ && clean_uid_ == tt.uid;
+  }
+  // Records the verdict: only right after PopulatedClean() of tt said
+  // "clean", with nothing changed since (a whole-tt write, the fresh
+  // content check after a populate).
+  void RecordPopulatedClean(const TtObject& tt) {
+    clean_uid_ = tt.uid;
+    clean_serial_ = change_serial_;
   }
 
   // Test hook for 4.11: overwrite a slot without any ownership bookkeeping.
