@@ -507,8 +507,13 @@ std::vector<Violation> CheckInvariants(const TtmModel& m, const std::vector<cons
   std::vector<Violation> out;
   Findings f(out);
 
-  uint64_t pooled = 0;
-  for (const PoolType& pt : m.pool_types()) pooled += pt.pages.size() << pt.order;
+  // The pages on the pool lists: counted as blocks come and go, or (the
+  // reference) list by list.
+  uint64_t pooled = m.listed_pages();
+  if (m.reference()) {
+    pooled = 0;
+    for (const PoolType& pt : m.pool_types()) pooled += pt.pages.size() << pt.order;
+  }
   if (pooled != m.allocated_pages() || m.owner_count(Owner::kPool) != pooled)
     f.Add(Invariant::kPoolAccounting, nullptr,
           "allocated_pages " + S(m.allocated_pages()) + " but " + S(pooled) + " pages on the pool lists");

@@ -9,6 +9,7 @@
 
 #include "core/engine/checker.h"
 #include "core/engine/model.h"
+#include "core/engine/populated_clean.h"
 
 namespace ttm {
 
@@ -140,6 +141,26 @@ int64_t EngineImpl::Populate(TtObject& tt, const PopulateEvent& e) {
 void EngineImpl::CheckFreshContent(const TtObject& tt) {
   const bool zero_alloc = tt.page_flags & kTtFlagZeroAlloc;
   auto fresh = [&](Token token) { return token == kZeroToken || (!zero_alloc && token == kPoisonToken); };
+  // The fast path takes the checker's clean verdict of the tt
+  // (PopulatedClean()) on the way, reading each clean block's tokens as it
+  // is found: when every block is clean and every page fresh there is
+  // nothing to report, and the verdict is recorded for the check after
+  // this event (nothing changes the model in between). Else the walk
+  // below says what and where.
+  if (!model.reference()) {
+    const Token other = zero_alloc ? kZeroToken : kPoisonToken;
+    bool all_fresh = true;
+    const bool clean = PopulatedClean(model, tt, [&](uint64_t, Pfn first, uint64_t n) {
+      if (!all_fresh) return;
+      model.ForEachPageSpan(first, n, [&](uint64_t, const Page* p, uint64_t len) {
+        all_fresh = all_fresh && p != nullptr && TokensAllIn(p, len, kZeroToken, other);
+      });
+    });
+    if (clean && all_fresh) {
+      model.RecordPopulatedClean(tt);
+      return;
+    }
+  }
   std::optional<uint64_t> bad;
   // The layout a populate leaves, a block at a time: every slot before the
   // block holds a fresh page, so the first one in it that does not is the

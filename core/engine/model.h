@@ -275,6 +275,11 @@ class TtmModel {
   bool ForEachInOrderBlock(const TtObject& tt, F f) const;
   const std::vector<PoolType>& pool_types() const { return types_; }
   uint64_t allocated_pages() const { return allocated_pages_; }
+  // Model bookkeeping: the pages on the pool lists, counted where a block
+  // is pushed or popped (PoolTypeGive(), PoolTypeTake()), apart from the
+  // kernel's allocated_pages: the checker's O(1) reading of the lists
+  // (the reference checker walks them).
+  uint64_t listed_pages() const { return listed_pages_; }
   uint64_t page_pool_size() const { return page_pool_size_; }
   uint64_t owner_count(Owner o) const { return owner_count_[static_cast<int>(o)]; }
   TtObject* tt(uint32_t index) const;
@@ -320,16 +325,24 @@ class TtmModel {
   void Report(Invariant inv, const TtObject* tt, std::string what);
   [[noreturn]] void Crash(Invariant inv, const TtObject* tt, std::string what);
 
-  // Model bookkeeping: a write of a whole populated tt walks the pages the
-  // checker's clean verdict reads (PopulatedClean(), populated_clean.h),
-  // and records the verdict when it is "clean", with the change serial of
-  // the moment. The verdict stands while the serial does: every way in
-  // that can change the model moves it on (Engine::Apply(), Engine::Check(),
-  // the engine's test peer and the test hooks below), so a recorded
-  // verdict serves at most the one check right after its write.
+  // Model bookkeeping: a write of a whole populated tt, and the fresh
+  // content check after a populate (Engine), walk the pages the checker's
+  // clean verdict reads (PopulatedClean(), populated_clean.h), and record
+  // the verdict when it is "clean", with the change serial of the moment.
+  // The verdict stands while the serial does: every way in that can
+  // change the model moves it on (Engine::Apply(), Engine::Check(), the
+  // engine's test peer and the test hooks below), so a recorded verdict
+  // serves at most the one check right after its event.
   void NoteChange() { ++change_serial_; }
   bool PopulatedCleanRecorded(const TtObject& tt) const {
     return clean_serial_ == change_serial_ && clean_uid_ == tt.uid;
+  }
+  // Records the verdict: only right after PopulatedClean() of tt said
+  // "clean", with nothing changed since (a whole-tt write, the fresh
+  // content check after a populate).
+  void RecordPopulatedClean(const TtObject& tt) {
+    clean_uid_ = tt.uid;
+    clean_serial_ = change_serial_;
   }
 
   // Test hook for 4.11: overwrite a slot without any ownership bookkeeping.
@@ -507,6 +520,7 @@ class TtmModel {
   std::vector<int> per_pool_index_;       // [caching * (MAXO+1) + order] -> index or -1
   uint64_t shrinker_cursor_ = 0;          // list_first_entry(&shrinker_list)
   uint64_t allocated_pages_ = 0;          // pages in all pool types
+  uint64_t listed_pages_ = 0;             // listed_pages()
   uint64_t page_pool_size_ = 0;
 
   std::vector<ClonePtr<TtObject>> tts_;  // by index; null when free

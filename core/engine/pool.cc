@@ -691,6 +691,7 @@ void TtmModel::PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt) {
     PoolTypeGiveSlow(pt, p, tt);
   }
   pt.pages.push_back(p);
+  listed_pages_ += n;
   allocated_pages_ += n;
   UpdatePeaks();
 }
@@ -774,6 +775,7 @@ std::optional<Pfn> TtmModel::PoolTypeTake(PoolType& pt) {
   const Pfn p = pt.pages.back();
   pt.pages.pop_back();
   const uint64_t n = uint64_t{1} << pt.order;
+  listed_pages_ -= n;
   allocated_pages_ -= n;
   if (reference_) {
     pages_.MutateRange(p, n, [&](uint64_t f, Page& pg) { SetOwnerOf(pg, static_cast<Pfn>(f), Owner::kKernel); });

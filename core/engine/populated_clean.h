@@ -1,7 +1,8 @@
 // Model bookkeeping, no kernel counterpart: the checker's "clean" verdict
-// of a populated tt, a block at a time, for the checker and for a GPU
-// write of the whole tt, which walks the same slots and struct pages
-// anyway (TtmModel::Write()).
+// of a populated tt, a block at a time, for the checker, for a GPU write
+// of the whole tt (TtmModel::Write()) and for the fresh content check
+// after a populate (Engine), which walk the same slots and struct pages
+// anyway.
 #ifndef TTM_CORE_ENGINE_POPULATED_CLEAN_H_
 #define TTM_CORE_ENGINE_POPULATED_CLEAN_H_
 

@@ -1,6 +1,7 @@
 // PopulatedClean() (populated_clean.h): the checker's clean verdict of a
-// populated tt, which a write of the whole tt takes as it writes and
-// records for the check right after it. A recorded verdict must never
+// populated tt, which a write of the whole tt takes as it writes, and a
+// fresh populate's content check as it reads, and records for the check
+// right after it. A recorded verdict must never
 // stand for a state it was not taken on: a tt damaged before its write, or
 // after it by a later event and found by a delayed check, is found at the
 // same check, with the same findings, as by the reference engine (which
@@ -71,6 +72,7 @@ TEST(PopulatedClean, AWholeWriteOfACleanTtRecordsTheVerdictForTheNextCheckOnly) 
   Engine engine(testing::SmallMachine());
   TTM_APPLY_CLEAN(engine, Allocate(1, 40, kWC, /*dma=*/true));
   TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  engine.Check(CheckScope::kTouched);
   EXPECT_FALSE(Recorded(engine, 1));
   TTM_APPLY_CLEAN(engine, (WriteEvent{1, std::nullopt, std::nullopt}));
   EXPECT_TRUE(Recorded(engine, 1));
@@ -79,6 +81,74 @@ TEST(PopulatedClean, AWholeWriteOfACleanTtRecordsTheVerdictForTheNextCheckOnly) 
   TTM_APPLY_CLEAN(engine, (WriteEvent{1, std::nullopt, std::nullopt}));
   TTM_APPLY_CLEAN(engine, Allocate(2, 4));
   EXPECT_FALSE(Recorded(engine, 1));  // any event puts it out of date
+}
+
+// A fresh populate takes the verdict with its fresh content check (3.6.3),
+// which walks the same blocks.
+TEST(PopulatedClean, AFreshPopulateOfACleanTtRecordsTheVerdictForTheNextCheckOnly) {
+  Engine engine(testing::SmallMachine());
+  TTM_APPLY_CLEAN(engine, Allocate(1, 300, kWC, /*dma=*/true));
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  EXPECT_TRUE(Recorded(engine, 1));
+  EXPECT_EQ(Findings(engine, CheckScope::kTouched), std::vector<std::string>{});
+  EXPECT_FALSE(Recorded(engine, 1));
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));  // already populated: not fresh
+  EXPECT_FALSE(Recorded(engine, 1));
+}
+
+TEST(PopulatedClean, ARestoringPopulateRecordsNothing) {
+  Engine engine(testing::SmallMachine());
+  TTM_APPLY_CLEAN(engine, Allocate(1, 40));
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  TTM_APPLY_CLEAN(engine, (WriteEvent{1, std::nullopt, std::nullopt}));
+  TTM_APPLY_CLEAN(engine, (ShrinkEvent{1, false, false}));
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  EXPECT_FALSE(Recorded(engine, 1));
+  EXPECT_EQ(Findings(engine, CheckScope::kTouched), std::vector<std::string>{});
+}
+
+// A pooled block that kept old content: the populate reports it (3.6.3)
+// and records nothing; a tt left damaged in a way the checker sees is
+// found by the check right after, as by the reference engine.
+TEST(PopulatedClean, AFreshPopulateWithOldContentOrALayoutThatIsNotCleanRecordsNothing) {
+  std::vector<std::string> op[2], found[2];
+  for (bool reference : {false, true}) {
+    Engine engine(testing::SmallMachine(), Semantics::kV13, EngineOptions{.reference = reference});
+    TTM_APPLY_CLEAN(engine, Allocate(1, 4, kWC));
+    TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+    TTM_APPLY_CLEAN(engine, UnpopulateEvent{1});
+    TtmModel& m = EngineTestPeer::Model(engine);
+    const Pfn pooled = testing::FindPoolType(m, kWC, 2)->pages.back();
+    m.PageForTest(pooled + 2).token = 12345;
+    m.PageForTest(pooled + 3).caching = PageCaching::kWB;
+    TTM_APPLY_CLEAN(engine, Allocate(2, 4, kWC));
+    for (const Violation& v : engine.Apply(PopulateEvent{2, true}).violations)
+      op[reference].push_back(std::string(InvariantName(v.invariant)) + ": " + v.what);
+    EXPECT_FALSE(Recorded(engine, 2));
+    found[reference] = Findings(engine, CheckScope::kTouched);
+  }
+  EXPECT_EQ(op[0], std::vector<std::string>{
+                       "3.6.3 fresh-content: freshly populated slot 2 holds old content, not zero or poison"});
+  EXPECT_EQ(op[0], op[1]);
+  ASSERT_EQ(found[0].size(), 1u);
+  EXPECT_NE(found[0][0].find("slot 3"), std::string::npos) << found[0][0];
+  EXPECT_EQ(found[0], found[1]);
+}
+
+// Damage through a test hook after a fresh populate puts its verdict out
+// of date: the check right after walks and finds it.
+TEST(PopulatedClean, DamageAfterAFreshPopulateIsFoundByTheCheckRightAfterAsByTheReference) {
+  std::vector<std::string> found[2];
+  for (bool reference : {false, true}) {
+    Engine engine(testing::SmallMachine(), Semantics::kV13, EngineOptions{.reference = reference});
+    TTM_APPLY_CLEAN(engine, Allocate(1, 16, kWC, /*dma=*/true));
+    TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+    EngineTestPeer::Model(engine).PageForTest(Tt(engine, 1).pages.Get(9).pfn()).mapped = false;
+    found[reference] = Findings(engine, CheckScope::kTouched);
+  }
+  ASSERT_EQ(found[0].size(), 1u);
+  EXPECT_NE(found[0][0].find("slot 9"), std::string::npos) << found[0][0];
+  EXPECT_EQ(found[0], found[1]);
 }
 
 TEST(PopulatedClean, APartialWriteOrAWriteOfATtThatIsNotCleanRecordsNothing) {
@@ -139,9 +209,10 @@ TEST(PopulatedClean, AVerdictPutOutOfDateByALaterEventIsNotUsedByADelayedCheck) 
 // once through the test hooks, or through a reference taken earlier, just
 // before the next event, as if that event had done it) and checks every
 // one to four events: the fast engine finds what the reference engine
-// finds at every check, and did use verdicts its writes recorded.
+// finds at every check, and did use verdicts its writes and fresh
+// populates recorded.
 TEST(PopulatedClean, RandomEventsDamageAndDelayedChecksFindTheSameOnTheFastAndTheReferenceEngine) {
-  uint64_t used = 0;
+  uint64_t used = 0, used_by_populate = 0, fresh_content = 0;
   for (uint64_t seed = 1; seed <= 12; ++seed) {
     SCOPED_TRACE(seed);
     Prng rng(seed);
@@ -176,6 +247,20 @@ TEST(PopulatedClean, RandomEventsDamageAndDelayedChecksFindTheSameOnTheFastAndTh
             break;
           default: damage = true; break;
         }
+      }
+      if (damage && rng.Below(4) == 0) {
+        // Old content in a pooled page, for a fresh populate to find
+        // (3.6.3): the same pool entry on both engines.
+        const std::vector<PoolType>& types = EngineTestPeer::View(*engines[0]).pool_types();
+        const size_t t = rng.Below(types.size());
+        if (types[t].pages.empty()) continue;
+        const uint64_t k = rng.Below(types[t].pages.size());
+        const uint64_t j = rng.Below(uint64_t{1} << types[t].order);
+        for (int e = 0; e < 2; ++e) {
+          TtmModel& m = EngineTestPeer::Model(*engines[e]);
+          m.PageForTest(m.pool_types()[t].pages[k] + static_cast<Pfn>(j)).token = 777;
+        }
+        continue;
       }
       if (damage) {
         const TtObject& tt = Tt(*engines[0], id);
@@ -230,6 +315,8 @@ TEST(PopulatedClean, RandomEventsDamageAndDelayedChecksFindTheSameOnTheFastAndTh
           op[e].push_back(std::string(InvariantName(v.invariant)) + ": " + v.what);
       ASSERT_EQ(op[0], op[1]) << "step " << step << ": " << OpName(event);
       if (std::holds_alternative<WriteEvent>(event) && live[id] && Recorded(both.fast, id)) ++used;
+      if (std::holds_alternative<PopulateEvent>(event) && Recorded(both.fast, id)) ++used_by_populate;
+      fresh_content += !op[0].empty() && op[0][0].rfind("3.6.3", 0) == 0;
       if (--until_check == 0) {
         const CheckScope scope = rng.Below(8) == 0 ? CheckScope::kFull : CheckScope::kTouched;
         ASSERT_EQ(Findings(both.fast, scope), Findings(both.slow, scope)) << "step " << step;
@@ -238,6 +325,8 @@ TEST(PopulatedClean, RandomEventsDamageAndDelayedChecksFindTheSameOnTheFastAndTh
     }
   }
   EXPECT_GT(used, 100u);
+  EXPECT_GT(used_by_populate, 50u);
+  EXPECT_GT(fresh_content, 0u);
 }
 
 }  // namespace

@@ -170,10 +170,7 @@ void TtmModel::Write(TtObject& tt, uint64_t first, uint64_t count) {
         }
         done = i + n;
       });
-      if (clean) {
-        clean_uid_ = tt.uid;
-        clean_serial_ = change_serial_;
-      }
+      if (clean) RecordPopulatedClean(tt);
     }
     // A chunk of slots at a time. A run of slots holding consecutive
     // frames (a block, in order) has its struct pages walked through a
