@@ -12,9 +12,9 @@ constexpr uint64_t kWordBits = 64;
 
 uint64_t WordsFor(uint64_t bits) { return (bits + kWordBits - 1) / kWordBits; }
 
-// Calls f(word index, mask) for the words of a bitmap holding bits
-// [first, first + count), the mask selecting those bits: the words
-// between the first and the last whole.
+// Model bookkeeping, no kernel counterpart: calls f(word index, mask)
+// for the words of a bitmap holding bits [first, first + count), the mask
+// selecting those bits: the words between the first and the last whole.
 template <typename F>
 void ForEachWord(uint64_t first, uint64_t count, F f) {
   if (count == 0) return;

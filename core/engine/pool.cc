@@ -1045,8 +1045,12 @@ void TtmModel::PoolFreeRange(bool with_pool, TtObject& tt, Caching caching,
                    ", which is not live");
       continue;
     }
-    const Pfn p = OwnedPage(tt, i, s, "ttm_pool_free_range");
-    const uint32_t order = page(p).private_order;
+    // OwnedPage(), its struct page found once for the order too.
+    const Page* head = s.is_page() ? pages_.Find(s.pfn()) : nullptr;
+    if (head == nullptr || !OwnedBySlot(*head, tt, i)) [[unlikely]]
+      NotOwnedPage(tt, i, s, "ttm_pool_free_range");
+    const Pfn p = s.pfn();
+    const uint32_t order = head->private_order;
     nr = uint64_t{1} << order;
     PoolType* pt = nullptr;
     if (with_pool) {
