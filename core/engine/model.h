@@ -422,6 +422,8 @@ class TtmModel {
   void PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt);
   void PoolTypeGiveSlow(PoolType& pt, Pfn p, const TtObject* tt);
   std::optional<Pfn> PoolTypeTake(PoolType& pt);
+  bool PoolTypeRelease(PoolType& pt);
+  bool PoolTypeReleaseClean(PoolType& pt);
   int PoolMap(TtObject& tt, uint32_t order, Pfn p, uint64_t& dma_cursor);
   int PoolMapBlock(TtObject& tt, uint32_t order, Pfn p);
   void PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pages);

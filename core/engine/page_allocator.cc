@@ -12,10 +12,20 @@ constexpr uint64_t kWordBits = 64;
 
 uint64_t WordsFor(uint64_t bits) { return (bits + kWordBits - 1) / kWordBits; }
 
-// Bits [from, to) of a 64-bit word, 0 <= from < to <= 64.
-uint64_t BitRange(uint64_t from, uint64_t to) {
-  const uint64_t high = to == kWordBits ? ~uint64_t{0} : (uint64_t{1} << to) - 1;
-  return high & ~((uint64_t{1} << from) - 1);
+// Model bookkeeping, no kernel counterpart: calls f(word index, mask)
+// for the words of a bitmap holding bits [first, first + count), the mask
+// selecting those bits: the words between the first and the last whole.
+template <typename F>
+void ForEachWord(uint64_t first, uint64_t count, F f) {
+  if (count == 0) return;
+  const uint64_t last = first + count - 1;
+  const uint64_t w0 = first / kWordBits, w1 = last / kWordBits;
+  const uint64_t head = ~uint64_t{0} << (first % kWordBits);
+  const uint64_t tail = ~uint64_t{0} >> (kWordBits - 1 - last % kWordBits);
+  if (w0 == w1) return f(w0, head & tail);
+  f(w0, head);
+  for (uint64_t w = w0 + 1; w < w1; ++w) f(w, ~uint64_t{0});
+  f(w1, tail);
 }
 
 }  // namespace
@@ -33,20 +43,28 @@ SummaryBitmap::SummaryBitmap(uint64_t n) : n_(n) {
 
 uint64_t SummaryBitmap::FindFirstFrom(uint64_t from) const {
   if (from >= n_) return kNone;
-  return Find(0, from);
-}
-
-uint64_t SummaryBitmap::Find(size_t level, uint64_t from) const {
-  if (level >= levels_.size()) return kNone;
-  const std::vector<uint64_t>& words = levels_[level];
-  const uint64_t w = from / kWordBits;
-  if (w >= words.size()) return kNone;
-  const uint64_t here = words[w] & ~((uint64_t{1} << (from % kWordBits)) - 1);
-  if (here != 0) return w * kWordBits + std::countr_zero(here);
-  // The next non-empty word of this level, found one level up.
-  const uint64_t next = Find(level + 1, w + 1);
-  if (next == kNone) return kNone;
-  return next * kWordBits + std::countr_zero(words[next]);
+  // Up: the first level whose word at or after the index holds a set bit
+  // there (each level up indexes the words of the one below).
+  size_t level = 0;
+  uint64_t i = from;
+  for (;; ++level) {
+    if (level >= levels_.size()) return kNone;
+    const std::vector<uint64_t>& words = levels_[level];
+    const uint64_t w = i / kBits;
+    if (w >= words.size()) return kNone;
+    const uint64_t here = words[w] & (~uint64_t{0} << (i % kBits));
+    if (here != 0) {
+      i = w * kBits + static_cast<uint64_t>(std::countr_zero(here));
+      break;
+    }
+    i = w + 1;  // the next word of this level, looked for one level up
+  }
+  // Down: the lowest set bit of each non-empty word found.
+  while (level > 0) {
+    --level;
+    i = i * kBits + static_cast<uint64_t>(std::countr_zero(levels_[level][i]));
+  }
+  return i;
 }
 
 uint64_t SummaryBitmap::memory_bytes() const {
@@ -253,31 +271,16 @@ uint64_t PageAllocator::memory_bytes() const {
 }
 
 bool PageAllocator::AllAllocated(uint64_t pfn, uint64_t count) const {
-  uint64_t i = pfn;
-  const uint64_t end = pfn + count;
-  while (i < end) {
-    const uint64_t bit = i % kWordBits;
-    const uint64_t take = std::min<uint64_t>(kWordBits - bit, end - i);
-    const uint64_t mask = BitRange(bit, bit + take);
-    if ((allocated_[i / kWordBits] & mask) != mask) return false;
-    i += take;
-  }
-  return true;
+  bool all = true;
+  ForEachWord(pfn, count, [&](uint64_t w, uint64_t mask) { all &= (allocated_[w] & mask) == mask; });
+  return all;
 }
 
 void PageAllocator::MarkAllocated(uint64_t pfn, uint64_t count, bool allocated) {
-  uint64_t i = pfn;
-  const uint64_t end = pfn + count;
-  while (i < end) {
-    const uint64_t bit = i % kWordBits;
-    const uint64_t take = std::min<uint64_t>(kWordBits - bit, end - i);
-    const uint64_t mask = BitRange(bit, bit + take);
-    if (allocated) {
-      allocated_[i / kWordBits] |= mask;
-    } else {
-      allocated_[i / kWordBits] &= ~mask;
-    }
-    i += take;
+  if (allocated) {
+    ForEachWord(pfn, count, [&](uint64_t w, uint64_t mask) { allocated_[w] |= mask; });
+  } else {
+    ForEachWord(pfn, count, [&](uint64_t w, uint64_t mask) { allocated_[w] &= ~mask; });
   }
 }
 

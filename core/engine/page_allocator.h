@@ -67,8 +67,6 @@ class SummaryBitmap {
 
  private:
   static constexpr uint64_t kBits = 64;
-  uint64_t Find(size_t level, uint64_t from) const;
-
   uint64_t n_ = 0;
   std::vector<std::vector<uint64_t>> levels_;
 };

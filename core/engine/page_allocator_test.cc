@@ -329,6 +329,34 @@ TEST(PageAllocatorTest, FragmentationFailsHighOrdersWhileOrderZeroSucceeds) {
   EXPECT_EQ(a.Alloc(0, true), Pfn{0});
 }
 
+TEST(SummaryBitmapTest, FindFirstFromAnswersAsAScanForEveryStartOfARandomSparseSet) {
+  // Three levels (64 * 64 < n), sets from empty to a few bits per summary
+  // word, so that the search climbs and descends every level.
+  const uint64_t n = 64 * 64 * 3 + 17;
+  Prng rng(11);
+  for (uint64_t bits : {0, 1, 2, 5, 40, 300}) {
+    SummaryBitmap b(n);
+    std::vector<bool> set(n, false);
+    for (uint64_t k = 0; k < bits; ++k) {
+      const uint64_t i = rng.Below(n);
+      set[i] = true;
+      b.Set(i);
+    }
+    // Some set and cleared again: summary bits must follow.
+    for (uint64_t k = 0; k < bits / 3; ++k) {
+      const uint64_t i = rng.Below(n);
+      set[i] = false;
+      b.Clear(i);
+    }
+    uint64_t want = SummaryBitmap::kNone;
+    for (uint64_t from = n; from-- > 0;) {
+      if (set[from]) want = from;
+      ASSERT_EQ(b.FindFirstFrom(from), want) << "bits " << bits << " from " << from;
+    }
+    EXPECT_EQ(b.FindFirstFrom(n), SummaryBitmap::kNone);
+  }
+}
+
 // ---- randomized comparison with a naive reference -------------------------
 
 

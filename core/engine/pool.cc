@@ -1056,8 +1056,12 @@ void TtmModel::PoolFreeRange(bool with_pool, TtObject& tt, Caching caching,
                    ", which is not live");
       continue;
     }
-    const Pfn p = OwnedPage(tt, i, s, "ttm_pool_free_range");
-    const uint32_t order = page(p).private_order;
+    // OwnedPage(), its struct page found once for the order too.
+    const Page* head = s.is_page() ? pages_.Find(s.pfn()) : nullptr;
+    if (head == nullptr || !OwnedBySlot(*head, tt, i)) [[unlikely]]
+      NotOwnedPage(tt, i, s, "ttm_pool_free_range");
+    const Pfn p = s.pfn();
+    const uint32_t order = head->private_order;
     nr = uint64_t{1} << order;
     PoolType* pt = nullptr;
     if (with_pool) {
@@ -1084,9 +1088,7 @@ uint64_t TtmModel::PoolShrink() {
   if (types_.empty()) return 0;
   PoolType& pt = types_[shrinker_cursor_];
   shrinker_cursor_ = (shrinker_cursor_ + 1) % types_.size();
-  std::optional<Pfn> p = PoolTypeTake(pt);
-  if (!p) return 0;
-  PoolFreePage(pt.caching, pt.order, *p, nullptr);
+  if (!PoolTypeRelease(pt)) return 0;
   const uint64_t n = uint64_t{1} << pt.order;
   counters_.pool_shrunk_pages += n;
   return n;
@@ -1096,8 +1098,70 @@ uint64_t TtmModel::PoolShrink() {
 // and global, gives its pages back to the system.
 void TtmModel::PoolFini() {
   for (PoolType& pt : types_) {
-    while (std::optional<Pfn> p = PoolTypeTake(pt)) PoolFreePage(pt.caching, pt.order, *p, nullptr);
+    while (PoolTypeRelease(pt)) {
+    }
   }
+}
+
+// Models ttm_pool_type_take() and then ttm_pool_free_page() of the block
+// taken, as ttm_pool_shrink() and ttm_pool_fini() run them: the head block
+// of pt goes back to the system.
+// Return: false when pt is empty.
+bool TtmModel::PoolTypeRelease(PoolType& pt) {
+  if (pt.pages.empty()) return false;
+  if (!PoolTypeReleaseClean(pt)) {
+    const std::optional<Pfn> p = PoolTypeTake(pt);
+    PoolFreePage(pt.caching, pt.order, *p, nullptr);
+  }
+  return true;
+}
+
+// Models ttm_pool_type_take() and ttm_pool_free_page() (PoolTypeRelease())
+// for a head block with nothing to report, in one pass over its struct
+// pages where the take, the write-back reset and the free each walk them. The block must lie in one chunk of struct pages,
+// be held by the pool throughout, be unmapped (write-back too, in a pool
+// of cached pages, whose release resets nothing; not a tail, at order 0),
+// and the allocator must take it back. Its pages end as those three steps
+// leave them: the system's, write-back, unmapped, no order, no tail, the
+// token kept. False, nothing changed, for any other block and on the
+// reference path, which take the steps one by one.
+bool TtmModel::PoolTypeReleaseClean(PoolType& pt) {
+  constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
+  const Pfn pfn = pt.pages.back();
+  const uint64_t n = uint64_t{1} << pt.order;
+  if (reference_ || pfn >= pages_.size() || (pfn & kFrameMask) + n > kFrameMask + 1 ||
+      n > pages_.size() - pfn)
+    return false;
+  Page* block = pages_.Find(pfn);
+  if (block == nullptr) return false;
+  Page want = ZeroPage(), mask = ZeroPage();
+  want.owner = Owner::kPool;
+  mask.owner = static_cast<Owner>(0xff);
+  mask.mapped = true;
+  mask.tail = pt.order == 0;
+  const bool reset_wb = pt.caching != Caching::kCached;  // ttm_pool_free_page()'s set_pages_wb()
+  if (!reset_wb) mask.caching = static_cast<PageCaching>(0xff);  // want.caching is kWB
+  // owner_id and aux are not asked for (the take clears them): no aux step.
+  if (!PageRunMatcher(want, mask).AllWithAuxZero(block, n)) return false;
+  if (allocator_.Free(pfn, pt.order) != PageAllocator::FreeError::kNone) return false;
+  pt.pages.pop_back();
+  allocated_pages_ -= n;
+  Page to = ZeroPage(), fields = ZeroPage();
+  to.owner = Owner::kSystem;
+  to.caching = PageCaching::kWB;
+  fields.owner = static_cast<Owner>(0xff);
+  fields.owner_id = fields.aux = ~uint32_t{0};
+  fields.caching = static_cast<PageCaching>(0xff);
+  fields.private_order = 0xff;
+  fields.mapped = fields.tail = true;
+  uint64_t changes = 0;
+  PageRunSetter(to, fields).Apply(block, n, [&](uint64_t, const Page& p) {
+    changes += p.caching != PageCaching::kWB;
+  });
+  counters_.caching_changes += changes;  // 0 unless reset_wb
+  owner_count_[static_cast<int>(Owner::kPool)] -= n;
+  owner_count_[static_cast<int>(Owner::kSystem)] += n;
+  return true;
 }
 
 }  // namespace ttm
