@@ -1118,8 +1118,9 @@ bool TtmModel::PoolTypeRelease(PoolType& pt) {
 
 // Models ttm_pool_type_take() and ttm_pool_free_page() (PoolTypeRelease())
 // for a head block with nothing to report, in one pass over its struct
-// pages where the take, the write-back reset and the free each walk them. The block must lie in one chunk of struct pages,
-// be held by the pool throughout, be unmapped (write-back too, in a pool
+// pages where the take, the write-back reset and the free each walk them.
+// The block must lie in one chunk of struct pages, be held by the pool
+// throughout, be unmapped (write-back too, in a pool
 // of cached pages, whose release resets nothing; not a tail, at order 0),
 // and the allocator must take it back. Its pages end as those three steps
 // leave them: the system's, write-back, unmapped, no order, no tail, the
@@ -1145,6 +1146,7 @@ bool TtmModel::PoolTypeReleaseClean(PoolType& pt) {
   if (!PageRunMatcher(want, mask).AllWithAuxZero(block, n)) return false;
   if (allocator_.Free(pfn, pt.order) != PageAllocator::FreeError::kNone) return false;
   pt.pages.pop_back();
+  listed_pages_ -= n;
   allocated_pages_ -= n;
   Page to = ZeroPage(), fields = ZeroPage();
   to.owner = Owner::kSystem;
