@@ -70,21 +70,6 @@ std::optional<TtState> TtStateFromName(std::string_view name) {
 std::string_view OpNameByIndex(int index) { return kOpNames[index]; }
 std::string_view OpName(const EventBody& body) { return kOpNames[body.index()]; }
 
-std::optional<uint64_t> EventTt(const EventBody& body) {
-  return std::visit(
-      [](const auto& e) -> std::optional<uint64_t> {
-        if constexpr (requires { e.tt; }) {
-          if constexpr (std::is_same_v<std::decay_t<decltype(e.tt)>, uint64_t>)
-            return e.tt;
-          else
-            return std::nullopt;  // expect: tt is optional and names no id to check
-        } else {
-          return std::nullopt;
-        }
-      },
-      body);
-}
-
 MachineConfig Resolve(const Config& c) {
   MachineConfig m;
   m.system_pages = c.system_pages;

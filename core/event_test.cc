@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
 namespace ttm {
 namespace {
 
@@ -39,6 +45,32 @@ TEST(Event, OnlyObjectOperationsNameATt) {
   expect.tt = 5;
   EXPECT_EQ(EventTt(expect), std::nullopt);
   EXPECT_EQ(EventTt(PoolShrinkEvent{10}), std::nullopt);
+}
+
+// Every alternative of EventBody, built with a tt of 1000 + its index where
+// it has a plain uint64_t tt: EventTt gives exactly those, nothing for the
+// others (expect's optional tt included).
+template <size_t... I>
+void ExpectEventTtOfEveryAlternative(std::index_sequence<I...>) {
+  auto one = [](auto index) {
+    constexpr size_t i = decltype(index)::value;
+    std::variant_alternative_t<i, EventBody> e{};
+    std::optional<uint64_t> want;
+    if constexpr (requires { e.tt; }) {
+      if constexpr (std::is_same_v<decltype(e.tt), uint64_t>) {
+        e.tt = 1000 + i;
+        want = 1000 + i;
+      } else {
+        e.tt = 1000 + i;
+      }
+    }
+    EXPECT_EQ(EventTt(EventBody(e)), want) << OpNameByIndex(static_cast<int>(i));
+  };
+  (one(std::integral_constant<size_t, I>{}), ...);
+}
+
+TEST(Event, EventTtGivesTheTtOfEveryOpWithOneAndOfNoOther) {
+  ExpectEventTtOfEveryAlternative(std::make_index_sequence<std::variant_size_v<EventBody>>{});
 }
 
 TEST(Event, ConfigDefaultsFollowSystemPages) {

@@ -38,10 +38,7 @@ uint64_t TtmModel::memory_bytes() const {
   for (const auto& tt : tts_) {
     if (tt) bytes += TtBytes(*tt);
   }
-  // The id table: its bucket array and one node (key, value, next pointer
-  // and cached hash) per live id.
-  bytes += ids_.bucket_count() * sizeof(void*) +
-           ids_.size() * (sizeof(std::pair<const uint64_t, uint32_t>) + 2 * sizeof(void*));
+  bytes += ids_.memory_bytes();
   bytes += free_indices_.capacity() * sizeof(uint32_t);
   if (spare_restore_) bytes += RestoreBytes(*spare_restore_);
   return bytes;

@@ -37,7 +37,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -46,6 +45,7 @@
 #include "core/engine/content_map.h"
 #include "core/engine/engine.h"
 #include "core/engine/fault_injector.h"
+#include "core/engine/id_table.h"
 #include "core/engine/page.h"
 #include "core/engine/page_allocator.h"
 #include "core/engine/sparse_array.h"
@@ -287,7 +287,9 @@ class TtmModel {
   // Calls f(tt) for every live tt, in increasing trace id order.
   template <typename F>
   void ForEachTt(F f) const {
-    std::vector<std::pair<uint64_t, uint32_t>> live(ids_.begin(), ids_.end());
+    std::vector<std::pair<uint64_t, uint32_t>> live;
+    live.reserve(ids_.size());
+    ids_.ForEach([&](uint64_t id, uint32_t index) { live.emplace_back(id, index); });
     std::sort(live.begin(), live.end());
     for (const auto& [id, index] : live) f(*tts_[index]);
   }
@@ -526,9 +528,8 @@ class TtmModel {
   uint64_t page_pool_size_ = 0;
 
   std::vector<ClonePtr<TtObject>> tts_;  // by index; null when free
-  // trace id -> index: a hash table, O(1) per event (a std::map cost a
-  // tree walk per event); ForEachTt() sorts when order matters.
-  std::unordered_map<uint64_t, uint32_t> ids_;
+  // trace id -> index (id_table.h); ForEachTt() sorts when order matters.
+  IdTable ids_;
   // Null entries of tts_, lowest reused first: a min-heap (std::greater),
   // one vector instead of a tree node per dead object.
   std::vector<uint32_t> free_indices_;

@@ -68,8 +68,8 @@ TtObject* TtmModel::tt(uint32_t index) const {
 
 // Model bookkeeping, no kernel counterpart: the live tt a trace id names.
 TtObject* TtmModel::FindTt(uint64_t id) const {
-  auto it = ids_.find(id);
-  return it == ids_.end() ? nullptr : tts_[it->second].get();
+  const uint32_t index = ids_.Find(id);
+  return index == IdTable::kAbsent ? nullptr : tts_[index].get();
 }
 
 // The checker's side channel, no kernel counterpart: records a violation

@@ -37,7 +37,7 @@ TtObject& TtmModel::TtInit(uint64_t id, const AllocateEvent& e) {
   tt->dma_address = BusAddressArray(e.dma ? e.pages : 0);
   tt->backup = store_.Create(e.pages);
   tts_[index] = std::move(tt);
-  ids_[id] = index;
+  ids_.Set(id, index);
   return *tts_[index];
 }
 
@@ -128,7 +128,7 @@ void TtmModel::TtDestroy(TtObject& tt) {
             SetOwner(r.alloced_page + j, Owner::kOrphan);
     }
   }
-  ids_.erase(tt.id);
+  ids_.Erase(tt.id);
   const uint32_t index = tt.index;
   tts_[index].reset();  // destroys tt
   free_indices_.push_back(index);

@@ -94,9 +94,9 @@ class Replayer {
   // tt ids touched since the last check, with repeats until the checker
   // sorts them (a vector keeps its capacity: no allocation per event).
   std::vector<uint64_t> touched_;
-  // Invariant names of the violations reported since the current event
-  // began (for its timeline line).
-  std::vector<std::string_view> new_violations_;
+  // The current event's timeline line before rendering; its `violations`
+  // collect the invariant names reported since the event began.
+  TimelineEntry entry_;
   BehaviourDigest digest_;
   // The object of the previous timeline line, with its id.
   std::optional<std::pair<uint64_t, TimelineObject>> last_object_;

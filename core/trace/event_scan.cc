@@ -1,5 +1,7 @@
 #include "core/trace/event_scan.h"
 
+#include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -17,6 +19,10 @@ class Cursor {
   explicit Cursor(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
 
   bool AtEnd() const { return p_ == end_; }
+  // The byte i places ahead, or 0 past the end.
+  unsigned char Ahead(size_t i) const {
+    return static_cast<size_t>(end_ - p_) > i ? static_cast<unsigned char>(p_[i]) : 0;
+  }
   bool Peek(char c) const { return p_ != end_ && *p_ == c; }
   bool Take(char c) {
     if (!Peek(c)) return false;
@@ -191,11 +197,25 @@ bool Same(std::string_view a, std::string_view b) {
 }
 
 // The index of the op whose quoted name is at the cursor (taken), or -1:
-// what String() then a search of the names finds, without the scan.
+// what String() then a search of the names finds, without the scan. Only
+// the ops whose name starts with the name's first byte are tried (one or
+// two, not up to eleven), in table order: a name that starts otherwise
+// could not match.
 int TakeOpName(Cursor& c) {
   const std::span<const OpSpec> ops = Ops();
-  for (size_t i = 0; i < ops.size(); ++i)
-    if (c.Quoted(ops[i].name)) return static_cast<int>(i);
+  static_assert(kNumOps <= 16);
+  // Bit i of [b]: op i's name starts with byte b.
+  static const std::array<uint16_t, 256> kStartingWith = [&] {
+    std::array<uint16_t, 256> t{};
+    for (size_t i = 0; i < ops.size(); ++i)
+      if (!ops[i].name.empty())
+        t[static_cast<unsigned char>(ops[i].name[0])] |= static_cast<uint16_t>(1u << i);
+    return t;
+  }();
+  for (unsigned m = kStartingWith[c.Ahead(1)]; m != 0; m &= m - 1) {
+    const int i = std::countr_zero(m);
+    if (c.Quoted(ops[static_cast<size_t>(i)].name)) return i;
+  }
   return -1;
 }
 
