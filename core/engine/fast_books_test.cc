@@ -11,7 +11,9 @@
 //   each slot;
 // - the populate path takes a block from the system or a pool, moves a
 //   restore chunk's handles to old_pages, copies a run of handles back and
-//   changes a range's caching a block at a time, its counts taken once;
+//   changes a range's caching a block at a time, its counts taken once,
+//   and restores the usual block (no copy fault armed) as it places it,
+//   in one pass that never writes old_pages;
 //   the reference engine does all of it page by page.
 #include <gtest/gtest.h>
 

@@ -429,6 +429,8 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx, std::optional
   SparseArray<Page>::Walker frames(pages_);
   BackupStore::Walker backup(store_, tt.backup);
   SlotReader slots(tt.pages);
+  // (The usual chunk of a block just placed was restored with it, by
+  // PoolAllocation::MovePlaceAndRestore(), unless a copy fault is armed.)
   // The usual chunk: handles h, h + 1, ... of live backup entries, copied
   // into pages their slots own, each the content last written there, and
   // no fault armed at the copy. Such a run (inside one chunk of the store)
@@ -585,8 +587,10 @@ class PoolAllocation {
       // all moves, then all placements. The rest of the block goes the
       // kernel's way: its slots are walked through a pointer, the usual
       // entry handled inline, its count taken once, any other through
-      // MoveToOldPages(); SetSlots() then places its pages. The reference
-      // path takes every entry through MoveToOldPages().
+      // MoveToOldPages(); SetSlots() then places its pages. Before all
+      // that, the usual block of a restore is moved, placed and restored
+      // in one pass (MovePlaceAndRestore()). The reference path takes
+      // every entry through MoveToOldPages().
       if (m_.reference()) {
         for (uint64_t j = 0; j < n; ++j) MoveToOldPages(*restore, j, c.pages + j);
       } else if (MovePlaceAndRestore(*restore, order, p, n, c)) {
