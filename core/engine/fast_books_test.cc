@@ -11,7 +11,9 @@
 //   each slot;
 // - the populate path takes a block from the system or a pool, moves a
 //   restore chunk's handles to old_pages, copies a run of handles back and
-//   changes a range's caching a block at a time, its counts taken once;
+//   changes a range's caching a block at a time, its counts taken once,
+//   and restores the usual block (no copy fault armed) as it places it,
+//   in one pass that never writes old_pages;
 //   the reference engine does all of it page by page.
 #include <gtest/gtest.h>
 
@@ -512,13 +514,42 @@ std::vector<uint64_t> SlotContents(Engine& engine, uint64_t id) {
   return v;
 }
 
+// The restore struct of tt `id`, field by field, old_pages included
+// (empty when there is none).
+std::vector<uint64_t> RestoreFields(Engine& engine, uint64_t id) {
+  const RestoreState* r = Tt(engine, id).restore.get();
+  if (r == nullptr) return {};
+  std::vector<uint64_t> v = {r->alloced_pages, r->restored_pages, r->first_page, r->caching_divide,
+                             r->order, r->old_pages.size(), r->memory.size()};
+  for (const Slot s : r->old_pages) v.push_back(s.is_page() ? s.pfn() : s.is_handle() ? ~s.handle() : 0);
+  return v;
+}
+
+// Every fault site's calls on the machine, all and interruptible.
+std::vector<uint64_t> MachineCalls(Engine& engine) {
+  std::vector<uint64_t> v;
+  for (int s = 0; s < kNumFaultSites; ++s) {
+    const CallCount& c = EngineTestPeer::Model(engine).faults().calls(static_cast<FaultSite>(s));
+    v.push_back(c.all);
+    v.push_back(c.interruptible);
+  }
+  return v;
+}
+
 // Both engines agree on everything a restore leaves in tt `id`: the
-// books, the slots and their content, the cachings and every counter.
+// books, the slots and their content, the cachings, every counter, the
+// restore struct and the fault sites' calls.
 void ExpectSameRestore(Pair& p, uint64_t id) {
   ExpectSameBooks(p, {id});
   EXPECT_EQ(SlotContents(p.fast, id), SlotContents(p.slow, id));
   EXPECT_EQ(testing::CachingLayout(p.fast, id), testing::CachingLayout(p.slow, id));
   EXPECT_EQ(CounterValues(p.fast.counters()), CounterValues(p.slow.counters()));
+  EXPECT_EQ(RestoreFields(p.fast, id), RestoreFields(p.slow, id));
+  EXPECT_EQ(ObjectCalls(Tt(p.fast, id)), ObjectCalls(Tt(p.slow, id)));
+  EXPECT_EQ(MachineCalls(p.fast), MachineCalls(p.slow));
+  EXPECT_EQ(p.fast.Check(CheckScope::kFull).size(), p.slow.Check(CheckScope::kFull).size());
+  EXPECT_EQ(EngineTestPeer::Model(p.fast).store().live_pages(Tt(p.fast, id).backup),
+            EngineTestPeer::Model(p.slow).store().live_pages(Tt(p.slow, id).backup));
 }
 
 // A tt of 300 pages (blocks of 256, 32, 8 and 4) written and backed up.
@@ -607,6 +638,139 @@ TEST(Restore, ABlockStraddlingAChunkOfSlotsIsRestoredAsTheReferenceDoes) {
   const TtObject& tt = Tt(p.fast, 1);
   ASSERT_TRUE(tt.pages.Get(4095).is_page());
   EXPECT_EQ(tt.pages.Get(4096), Slot::Page(tt.pages.Get(4095).pfn() + 1));
+}
+
+// The restore moves, places and copies a whole block in one pass when no
+// copy fault is armed. A fault armed at any populate site, at every call
+// position the restore reaches, stops the populate where the reference
+// stops it (the blocks before it restored in one pass, the rest not), and
+// the next populate resumes or restarts as the reference does; the tt
+// has each caching, with and without a dma array.
+TEST(Restore, AFaultAtEveryPositionOfARestoreStopsAndResumesAsTheReferenceDoes) {
+  const FaultSite sites[] = {FaultSite::kAllocPage, FaultSite::kDmaMap, FaultSite::kSetCaching,
+                             FaultSite::kCopyPage, FaultSite::kAllocRestore};
+  for (const FaultSite site : sites) {
+    for (const Caching caching : {Caching::kCached, Caching::kWriteCombined, Caching::kUncached}) {
+      const bool dma = site == FaultSite::kDmaMap || caching == Caching::kUncached;
+      // 300 pages restore as blocks of 256, 32, 8 and 4: a few calls at
+      // each site but the copy, which is called once a page.
+      const uint64_t positions = site == FaultSite::kCopyPage ? 301 : 6;
+      for (uint64_t after = 0; after < positions; ++after) {
+        SCOPED_TRACE(std::to_string(static_cast<int>(site)) + " " +
+                     std::to_string(static_cast<int>(caching)) + " " + std::to_string(after));
+        Pair p;
+        p.Apply(Allocate(1, 300, caching, dma));
+        p.Apply(PopulateEvent{1, true});
+        p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
+        p.Apply(ShrinkEvent{1, false, false});
+        ASSERT_EQ(Tt(p.fast, 1).handle_slots, 300u);
+        FailEvent f = testing::Fail(site, after);
+        if (site == FaultSite::kCopyPage && after % 2 == 1) f.error = kEINTR;
+        p.Apply(f);
+        p.Apply(PopulateEvent{1, true});
+        ExpectSameRestore(p, 1);
+        p.Apply(PopulateEvent{1, after % 3 != 0});
+        ExpectSameRestore(p, 1);
+        p.Apply(PopulateEvent{1, true});
+        ExpectSameRestore(p, 1);
+        if (::testing::Test::HasFailure()) return;  // the first difference is the message
+      }
+    }
+  }
+}
+
+// Each way a block can fail the one-pass restore, made by hand on both
+// engines: two handles swapped, a handle's backup entry dropped, a
+// handle 0, a NULL slot, a second run of content inside a block, a
+// backed-up token not last written there, a low free frame with a wrong
+// owner, content written to part of a block and nowhere else, a handle 0
+// (4.11) whose entry stays in old_pages under the next block of a
+// populate that then fails. Each block is restored (or reported, or
+// crashed on) as the reference does, and the restore struct left behind
+// is the reference's.
+TEST(Restore, ABlockThatIsNotTheUsualOneIsRestoredAsTheReferenceDoes) {
+  for (int how = 0; how < 9; ++how) {
+    for (const uint64_t at : {0u, 3u, 255u, 256u, 270u, 299u}) {
+      SCOPED_TRACE(std::to_string(how) + " at " + std::to_string(at));
+      Pair p;
+      p.Apply(Allocate(1, 300, Caching::kCached, /*dma=*/how == 8));
+      p.Apply(PopulateEvent{1, true});
+      if (how != 7) p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
+      if (how == 4 || how == 7) p.Apply(WriteEvent{1, at, 3});  // a run of content inside a block
+      p.Apply(ShrinkEvent{1, false, false});
+      ASSERT_EQ(Tt(p.fast, 1).handle_slots, 300u);
+      for (Engine* e : {&p.fast, &p.slow}) {
+        TtmModel& m = EngineTestPeer::Model(*e);
+        TtObject& tt = Tt(*e, 1);
+        const uint64_t other = at == 299 ? 298 : at + 1;
+        const Slot s = tt.pages.Get(at);
+        switch (how) {
+          case 0:  // handles out of order
+            m.PokeSlotForTest(tt, at, tt.pages.Get(other));
+            m.PokeSlotForTest(tt, other, s);
+            break;
+          case 1:  // an entry lost from the backup
+            m.StoreForTest().Drop(tt.backup, s.handle());
+            break;
+          case 2:  // handle 0 (4.11)
+          case 8:
+            m.PokeSlotForTest(tt, at, Slot::Handle(0));
+            break;
+          case 3:  // a stray NULL slot
+            m.PokeSlotForTest(tt, at, Slot());
+            break;
+          case 5:  // the content of a slot not last written there
+            m.StoreForTest().BackupPage(tt.backup, s.handle() - 1, *m.store().Peek(tt.backup, s.handle()) ^ 1,
+                                        false);
+            break;
+          case 6:  // a low frame (the restore's blocks come from there) claimed by nobody
+            m.PageForTest(static_cast<Pfn>(at)).owner = Owner::kOrphan;
+            break;
+          default:
+            break;
+        }
+      }
+      // The third block's dma mapping fails: the populate stops with the
+      // second block's chunk in the restore struct.
+      if (how == 8) p.Apply(testing::Fail(FaultSite::kDmaMap, 2));
+      p.Apply(PopulateEvent{1, true});
+      ExpectSameRestore(p, 1);
+      p.Apply(PopulateEvent{1, true});
+      ExpectSameRestore(p, 1);
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+}
+
+// A restore whose blocks come partly from a pool of another caching and
+// partly from the system, into tts of each caching, with and without a
+// dma array: the one-pass blocks, then the caching change over them, as
+// the reference does.
+TEST(Restore, ARestoreFromPoolsOfMixedCachingIsRestoredAsTheReferenceDoes) {
+  for (const Caching caching : {Caching::kCached, Caching::kWriteCombined, Caching::kUncached}) {
+    for (const bool dma : {false, true}) {
+      SCOPED_TRACE(std::to_string(static_cast<int>(caching)) + (dma ? " dma" : ""));
+      Pair p;
+      // Pool blocks of each caching, of orders 5 and 3.
+      uint64_t id = 10;
+      for (const Caching pooled : {Caching::kCached, Caching::kWriteCombined, Caching::kUncached}) {
+        for (const uint64_t pages : {32u, 8u}) {
+          p.Apply(Allocate(id, pages, pooled));
+          p.Apply(PopulateEvent{id, true});
+          ++id;
+        }
+      }
+      for (uint64_t t = 10; t < id; ++t) p.Apply(FreeEvent{t});
+      p.Apply(Allocate(1, 300, caching, dma));
+      p.Apply(PopulateEvent{1, true});
+      p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
+      p.Apply(ShrinkEvent{1, false, false});
+      ASSERT_EQ(Tt(p.fast, 1).handle_slots, 300u);
+      EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).empty());
+      EXPECT_EQ(p.fast.counters().pages_from_backup, 300u);
+      ExpectSameRestore(p, 1);
+    }
+  }
 }
 
 // Pooled pages whose caching is not their pool's (changed by hand) are

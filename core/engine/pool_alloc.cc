@@ -138,6 +138,42 @@ void ClearSlots(Slot* to, uint64_t n) {
   for (; k < n; ++k) to[k] = Slot();
 }
 
+// Model bookkeeping, no kernel counterpart: PlaceRun() (model.h) with
+// each struct page also given its restored content, tokens[k], in the
+// same pass: slots[0, n) take frames f, f + 1, ... (frames[0, n)), each
+// page owned by its slot, first + k, of tt `index`.
+void PlaceRestoredRun(Slot* s, Page* frames, uint64_t first, Pfn f, uint32_t index,
+                      const Token* tokens, uint64_t n) {
+  using V4 = uint32_t __attribute__((vector_size(16)));
+  const Slot head = Slot::Page(f);
+  uint32_t bits;
+  std::memcpy(&bits, &head, sizeof bits);
+  V4 want = {bits, bits + 2, bits + 4, bits + 6};
+  const V4 step = {8, 8, 8, 8};
+  uint64_t k = 0;
+  for (; k + 4 <= n; k += 4, want += step) std::memcpy(static_cast<void*>(s + k), &want, sizeof want);
+  for (; k < n; ++k) s[k] = Slot::Page(f + static_cast<Pfn>(k));
+  // token and owner_id as one 8-byte word, little-endian.
+  static_assert(offsetof(Page, owner_id) == offsetof(Page, token) + sizeof(Token));
+  const uint64_t id = uint64_t{index} << 32;
+  Page* pg = frames;
+  const Token* t = tokens;
+  uint32_t aux = static_cast<uint32_t>(first);
+  auto place = [id](Page& p, Token token, uint32_t slot) {
+    const uint64_t word = id | token;
+    std::memcpy(reinterpret_cast<char*>(&p) + offsetof(Page, token), &word, sizeof word);
+    p.aux = slot;
+    p.owner = Owner::kTt;
+  };
+  for (k = n; k >= 4; k -= 4, pg += 4, t += 4, aux += 4) {
+    place(pg[0], t[0], aux);
+    place(pg[1], t[1], aux + 1);
+    place(pg[2], t[2], aux + 2);
+    place(pg[3], t[3], aux + 3);
+  }
+  for (; k > 0; --k) place(*pg++, *t++, aux++);
+}
+
 }  // namespace
 
 // Models ttm_pool_restore_valid(): the current chunk is not fully restored.
@@ -393,6 +429,8 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx, std::optional
   SparseArray<Page>::Walker frames(pages_);
   BackupStore::Walker backup(store_, tt.backup);
   SlotReader slots(tt.pages);
+  // (The usual chunk of a block just placed was restored with it, by
+  // PoolAllocation::MovePlaceAndRestore(), unless a copy fault is armed.)
   // The usual chunk: handles h, h + 1, ... of live backup entries, copied
   // into pages their slots own, each the content last written there, and
   // no fault armed at the copy. Such a run (inside one chunk of the store)
@@ -511,7 +549,8 @@ struct Cursor {
 // handling reads like the kernel's pointer arithmetic.
 class PoolAllocation {
  public:
-  PoolAllocation(TtmModel& m, TtObject& tt) : m_(m), tt_(tt) {}
+  PoolAllocation(TtmModel& m, TtObject& tt, const OperationCtx& ctx)
+      : m_(m), tt_(tt), interruptible_(ctx.interruptible) {}
 
   // Models ttm_pool_page_allocated() (V13): map the block, then, when
   // restoring, move the target slots' contents to old_pages and start a new
@@ -548,10 +587,14 @@ class PoolAllocation {
       // all moves, then all placements. The rest of the block goes the
       // kernel's way: its slots are walked through a pointer, the usual
       // entry handled inline, its count taken once, any other through
-      // MoveToOldPages(); SetSlots() then places its pages. The reference
-      // path takes every entry through MoveToOldPages().
+      // MoveToOldPages(); SetSlots() then places its pages. Before all
+      // that, the usual block of a restore is moved, placed and restored
+      // in one pass (MovePlaceAndRestore()). The reference path takes
+      // every entry through MoveToOldPages().
       if (m_.reference()) {
         for (uint64_t j = 0; j < n; ++j) MoveToOldPages(*restore, j, c.pages + j);
+      } else if (MovePlaceAndRestore(*restore, order, p, n, c)) {
+        return 0;
       } else {
         placed = MoveAndPlace(*restore, c.pages, p, n);
         Slot* old_pages = restore->old_pages.data();
@@ -640,6 +683,63 @@ class PoolAllocation {
     return j;
   }
 
+  // ttm_pool_page_allocated() (V13) and the ttm_pool_restore_tt() that
+  // follows it, for the usual block: no fault armed at the copy; its
+  // slots, inside one chunk, hold handles h, h + 1, ... of live backup
+  // entries (inside one chunk of the store) over NULL old_pages entries;
+  // its frames lie inside one chunk of struct pages; one run of the
+  // content map covers its slots and, when it vouches for them, each
+  // backed-up token is the content last written there. Then the moves to
+  // old_pages, the placement and the copies touch each slot and page once
+  // here: each handle would go to old_pages, be copied into the page just
+  // placed in its slot and dropped, and the entry cleared, so old_pages
+  // stays NULL, the page takes its slot and its content in one pass, and
+  // the chunk ends fully restored (PoolAlloc() then finds the restore
+  // invalid and does not call PoolRestoreTt()), with the counts, the
+  // fault site's calls and the drops of MoveAndPlace() and
+  // PoolRestoreTt()'s run copy. Anything else: false, nothing changed.
+  bool MovePlaceAndRestore(RestoreState& restore, uint32_t order, Pfn p, uint64_t n, Cursor& c) {
+    constexpr uint64_t kSlotMask = SparseArray<Slot>::kChunkEntries - 1;
+    constexpr uint64_t kPageMask = SparseArray<Page>::kChunkEntries - 1;
+    const uint64_t first = c.pages;
+    if (m_.faults_.armed(FaultSite::kCopyPage) || (first & kSlotMask) + n > kSlotMask + 1 ||
+        (p & kPageMask) + n > kPageMask + 1)
+      return false;
+    Slot* slots = tt_.pages.Find(first);
+    Page* frames = m_.pages_.Find(p);
+    if (slots == nullptr || frames == nullptr || !slots->is_handle() || slots->handle() == 0) return false;
+    const Handle h = slots->handle();
+    if (SlotsAscendingRun(slots, n, Slot::Handle(h)) != n || !AllNullSlots(restore.old_pages.data(), n))
+      return false;
+    BackupStore::Walker backup(m_.store_, tt_.backup);
+    const Token* tokens = nullptr;
+    if (backup.LiveRun(h, n, &tokens) != n) return false;
+    TtmModel::ExpectedRuns expected(m_, tt_);
+    uint64_t run_end = 0;
+    const ContentTokens* want = expected.Run(first, &run_end);
+    if (run_end < first + n || (want != nullptr && want->Mismatch(first, tokens, n) != 0)) return false;
+    PlaceRestoredRun(slots, frames, first, p, tt_.index, tokens, n);
+    // MoveAndPlace()'s counts: the handles left the slots, the pages the
+    // kernel, owned and held by the slots.
+    tt_.handle_slots -= static_cast<uint32_t>(n);
+    m_.owner_count_[static_cast<int>(Owner::kKernel)] -= n;
+    m_.owner_count_[static_cast<int>(Owner::kTt)] += n;
+    tt_.owned_pages += static_cast<uint32_t>(n);
+    tt_.resident_slots += static_cast<uint32_t>(n);
+    restore.order = order;
+    restore.restored_pages = n;
+    restore.first_page = first;
+    restore.alloced_pages += n;
+    // PoolRestoreTt()'s: n copies, each taking its entry from the backup.
+    m_.faults_.CallsUnarmed(FaultSite::kCopyPage, n, interruptible_);
+    backup.DropRun(h, n);
+    m_.counters_.pages_from_backup += n;
+    if (want != nullptr) m_.counters_.pages_verified += n;
+    c.remaining -= n;
+    c.pages += n;
+    return true;
+  }
+
   // The restore part of ttm_pool_page_allocated() for one slot: slot i's
   // content moves to old_pages[j] and the slot is cleared.
   void MoveToOldPages(RestoreState& restore, uint64_t j, uint64_t i) {
@@ -662,6 +762,7 @@ class PoolAllocation {
 
   TtmModel& m_;
   TtObject& tt_;
+  const bool interruptible_;  // the populate's OperationCtx
   bool progress_reported_ = false;  // 3.7.2 already reported by this call
 };
 
@@ -669,7 +770,7 @@ class PoolAllocation {
 // highest order first; when the tt is backed up, restore it on the way.
 // Differs from the kernel only in cursor representation (slot indices).
 int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
-  PoolAllocation alloc(*this, tt);
+  PoolAllocation alloc(*this, tt, ctx);
   Cursor c{0, 0, tt.num_pages};
   uint64_t caching = 0;  // the caching cursor
   Caching page_caching = tt.caching;
