@@ -424,6 +424,118 @@ TEST(FreeBlock, PooledBlocksShrunkToTheSystemLeaveTheSameStateWithOddPagesAnywhe
   }
 }
 
+// The free paths move a held block's pages as they test them: a page of
+// another owner (another tt, another slot, the kernel) or still mapped
+// anywhere in the first block (order 9) stops the move there, and the
+// page-by-page path takes the rest with the pages already moved counting
+// as nothing. Freed to the system (a cached tt) or to a pool (a
+// write-combined one), both engines leave the same state and reports.
+TEST(FreeBlock, AnOddPageAtAnyPositionOfABlockStopsTheMoveThereAndLeavesTheSameState) {
+  for (const Caching caching : {Caching::kCached, Caching::kWriteCombined}) {
+    for (uint64_t at = 0; at < 512; at += at < 20 ? 1 : 61) {
+      for (int kind = 0; kind < 4; ++kind) {
+        Pair p;
+        p.Apply(Allocate(1, 700, caching));
+        p.Apply(Allocate(2, 100, caching));
+        p.Apply(PopulateEvent{1, true});
+        p.Apply(PopulateEvent{2, true});
+        p.OnBoth([&](TtmModel& m) {
+          Page& pg = m.PageForTest(m.FindTt(1)->pages.Get(at).pfn());
+          if (kind == 0) pg.owner_id = m.FindTt(2)->index;
+          if (kind == 1) pg.aux += 1;  // owned by the next slot
+          if (kind == 2) pg.owner = Owner::kKernel;
+          if (kind == 3) pg.mapped = true;
+        });
+        p.Apply(UnpopulateEvent{1});
+        ExpectSameState(p);
+        p.Apply(FreeEvent{2});
+        ExpectSameState(p);
+        if (::testing::Test::HasFailure()) {
+          ADD_FAILURE() << "caching " << static_cast<int>(caching) << " at " << at << " kind " << kind;
+          return;
+        }
+      }
+    }
+  }
+}
+
+// The free to the system asks the allocator first: a held, clean block
+// the allocator already holds free is a double free on both engines,
+// reported once, with every page left as it was.
+TEST(FreeBlock, AHeldBlockTheAllocatorAlreadyHoldsFreeIsADoubleFreeOnBothWithTheSameState) {
+  for (const uint64_t slot : {0, 512, 640}) {
+    Pair p;
+    p.Apply(Allocate(1, 700));
+    p.Apply(PopulateEvent{1, true});
+    p.OnBoth([&](TtmModel& m) {
+      const Pfn head = m.FindTt(1)->pages.Get(slot).pfn();
+      const uint32_t order = m.page(head).private_order;
+      PageAllocator& allocator = const_cast<PageAllocator&>(m.allocator());
+      ASSERT_EQ(allocator.Free(head, order), PageAllocator::FreeError::kNone);
+    });
+    EXPECT_EQ(Invariants(p.Apply(UnpopulateEvent{1}).violations), testing::Names({Invariant::kOwnership}))
+        << slot;
+    ExpectSameState(p);
+  }
+}
+
+// A block of 8192 frames covers two chunks of struct pages: not moved as
+// a block, it is freed page by page (the allocator already asked) to the
+// same state.
+TEST(FreeBlock, ABlockAcrossTwoChunksOfStructPagesIsFreedAsTheReferenceDoes) {
+  Config c;
+  c.system_pages = 3 * 8192;
+  c.max_order = 13;
+  const MachineConfig machine = Resolve(c);
+  Pair p;
+  p.fast = Engine(machine, Semantics::kV13);
+  p.slow = Engine(machine, Semantics::kV13, testing::FastAndReference::ReferenceOptions());
+  p.Apply(Allocate(1, 8192 + 3));
+  p.Apply(PopulateEvent{1, true});
+  EXPECT_TRUE(p.Apply(UnpopulateEvent{1}).violations.empty());
+  ExpectSameState(p);
+}
+
+// A restore resumed after single pages leaves blocks whose slots straddle
+// the first chunk of slots (4096 entries): freed to the system or a pool,
+// or backed up, they leave the same state on both engines.
+TEST(FreeBlock, BlocksWhoseSlotsStraddleAChunkOfSlotsAreFreedAndBackedUpAsTheReferenceDoes) {
+  for (const Caching caching : {Caching::kCached, Caching::kWriteCombined}) {
+    for (const bool free : {true, false}) {
+      Config c;
+      c.system_pages = 16384;
+      c.dma32_pages = 16384;
+      const MachineConfig machine = Resolve(c);
+      Pair p;
+      p.fast = Engine(machine, Semantics::kV13);
+      p.slow = Engine(machine, Semantics::kV13, testing::FastAndReference::ReferenceOptions());
+      p.Apply(Allocate(1, 6000, caching));
+      p.Apply(PopulateEvent{1, true});
+      p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
+      p.Apply(ShrinkEvent{1, false, false});
+      // Orders 10..1 fail once each: the restore starts in single pages.
+      FailEvent big = Fail(FaultSite::kAllocPage, 0, 10);
+      big.min_order = 1;
+      p.Apply(big);
+      FailEvent eintr = Fail(FaultSite::kCopyPage, 3);
+      eintr.error = kEINTR;
+      p.Apply(eintr);
+      p.Apply(PopulateEvent{1, true});
+      p.Apply(PopulateEvent{1, true});
+      const TtObject& tt = Tt(p.fast, 1);
+      ASSERT_TRUE(tt.pages.Get(4095).is_page());
+      ASSERT_EQ(tt.pages.Get(4096), Slot::Page(tt.pages.Get(4095).pfn() + 1));
+      ExpectSameState(p);
+      if (free) {
+        p.Apply(UnpopulateEvent{1});
+      } else {
+        p.Apply(ShrinkEvent{1, false, false});
+      }
+      ExpectSameState(p);
+    }
+  }
+}
+
 // The fast loop takes a block whose head it meets as one span, split on
 // the way: a fault armed at backup_page at any page of the first blocks
 // (the loop's first page included, which the run now takes too) must stop

@@ -411,9 +411,8 @@ class TtmModel {
   std::optional<Pfn> PoolAllocPage(uint32_t order, bool zero);
   void FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
   void FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
-  TtObject* HeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Page** pages);
-  void MoveHeldBlock(TtObject& tt, Page* pages, uint64_t n, Owner owner, const Page& value,
-                     const Page& fields);
+  uint64_t MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Owner owner, const Page& value,
+                         const Page& fields);
   void FreeSlotPageToSystem(TtObject& tt, Page& p, Pfn pfn);
   void ReportFreedPages(Pfn pfn, uint32_t order, bool head_tail, uint64_t mapped, uint64_t uncached,
                         const TtObject* tt);

@@ -57,36 +57,10 @@ class PageRunMatcher {
   }
   // How many of the pages p[0], p[1], ... (at most n) have the fields,
   // with aux `aux + k` for p[k], where slot s[k] holds frame f + k too:
-  // four pages and slots per step, a branch per four.
+  // four pages and slots per step, a branch per four. TakeHeldRun() with
+  // nothing taken.
   uint64_t HeldRun(const Page* p, const Slot* s, Pfn f, uint64_t aux, uint64_t n) const {
-    if (aux > ~uint32_t{0}) return 0;
-    n = std::min(n, (uint64_t{1} << 32) - aux);  // aux + k never carries out of aux
-    Page start = ZeroPage();
-    start.aux = static_cast<uint32_t>(aux);
-    PageBits want = want_ | BitsOf(start);
-    uint64_t k = 0;
-    if (n >= 4) {
-      const PageBits step2 = step_ + step_, step3 = step2 + step_, step4 = step2 + step2;
-      const Slot frames[4] = {Slot::Page(f), Slot::Page(f + 1), Slot::Page(f + 2), Slot::Page(f + 3)};
-      SlotBits slots;
-      std::memcpy(&slots, frames, sizeof slots);
-      const SlotBits slot_step = (SlotBits{} + (slots[1] - slots[0])) * 4;  // four frames on
-      for (; k + 4 <= n; k += 4, want += step4, slots += slot_step) {
-        SlotBits w;
-        std::memcpy(&w, s + k, sizeof w);
-        const SlotBits slot_diff = w ^ slots;
-        PageBits diff;
-        std::memcpy(&diff, &slot_diff, sizeof diff);
-        diff |= (((Load(p + k) & mask_) ^ want) | ((Load(p + k + 1) & mask_) ^ (want + step_))) |
-                (((Load(p + k + 2) & mask_) ^ (want + step2)) | ((Load(p + k + 3) & mask_) ^ (want + step3)));
-        if ((diff[0] | diff[1]) != 0) break;
-      }
-    }
-    for (; k < n; ++k, want += step_) {
-      const PageBits diff = (Load(p + k) & mask_) ^ want;
-      if (((diff[0] | diff[1]) != 0) | !(s[k] == Slot::Page(f + static_cast<Pfn>(k)))) break;
-    }
-    return k;
+    return TakeHeldRun(p, s, f, aux, n, [](uint64_t, const PageBits*) {}, [](uint64_t) {});
   }
 
   // HeldRun(p, s, f, aux, n), the run taken as it is found, in one pass:

@@ -546,54 +546,50 @@ void TtmModel::FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
 }
 
 // Models __free_pages() as FreeToSystem() does, for any block: its struct
-// pages walked, what they show reported, then freed.
+// pages walked, what they show reported, then freed. Off the reference
+// path the allocator is asked first: a free it refuses changes nothing and
+// is asked again, and reported, on the page-by-page path; a free it takes
+// reports nothing, so the reports on the pages may follow it.
 void TtmModel::FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
   const uint64_t n = uint64_t{1} << order;
-  // A block its tt's slots hold, unmapped and write-back throughout (and
-  // not a lone tail page): nothing to report, its pages cleared at once.
-  Page want = ZeroPage(), mask = ZeroPage();
-  want.caching = PageCaching::kWB;
-  mask.mapped = true;
-  mask.caching = static_cast<PageCaching>(0xff);
-  mask.tail = order == 0;
-  Page* pages = nullptr;
-  if (TtObject* holder = HeldBlock(pfn, n, want, mask, &pages)) {
-    const PageAllocator::FreeError error = allocator_.Free(pfn, order);
-    if (error != PageAllocator::FreeError::kNone) FreeFailed(error, pfn, order, tt);
-    // ResetFreedPage() of each page: ClearFreedPage(), SetOwnerOf(kSystem).
+  const bool freed = !reference_ && allocator_.Free(pfn, order) == PageAllocator::FreeError::kNone;
+  if (freed) {
+    // A block its tt's slots hold, unmapped and write-back throughout (and
+    // not a lone tail page): nothing to report, its pages cleared as they
+    // are found (ResetFreedPage(): ClearFreedPage(), SetOwnerOf(kSystem)).
+    Page want = ZeroPage(), mask = ZeroPage();
+    want.caching = PageCaching::kWB;
+    mask.mapped = true;
+    mask.caching = static_cast<PageCaching>(0xff);
+    mask.tail = order == 0;
     Page fields = ZeroPage();
     fields.mapped = fields.tail = true;
     fields.caching = static_cast<PageCaching>(0xff);
     fields.private_order = 0xff;
     Page to = ZeroPage();
     to.caching = PageCaching::kWB;
-    MoveHeldBlock(*holder, pages, n, Owner::kSystem, to, fields);
-    return;
-  }
-  // The same for a block the kernel holds (a pool's block taken back by
-  // ttm_pool_shrink(), ttm_pool_fini()): the counts move from the kernel.
-  constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
-  if (!reference_ && pfn < pages_.size() && (pfn & kFrameMask) + n <= kFrameMask + 1 &&
-      n <= pages_.size() - pfn) {
-    want.owner = Owner::kKernel;
-    mask.owner = static_cast<Owner>(0xff);
-    mask.owner_id = mask.aux = ~uint32_t{0};
-    Page* block = pages_.Find(pfn);
-    if (block != nullptr && PageRunMatcher(want, mask).AllWithAuxZero(block, n)) {
-      const PageAllocator::FreeError error = allocator_.Free(pfn, order);
-      if (error != PageAllocator::FreeError::kNone) FreeFailed(error, pfn, order, tt);
-      Page to = ZeroPage(), fields = ZeroPage();
-      to.owner = Owner::kSystem;
-      to.caching = PageCaching::kWB;
-      fields.mapped = fields.tail = true;
-      fields.caching = static_cast<PageCaching>(0xff);
-      fields.private_order = 0xff;
-      fields.owner = static_cast<Owner>(0xff);
-      PageRunSetter(to, fields).Apply(block, n, [](uint64_t, const Page&) {});
-      owner_count_[static_cast<int>(Owner::kKernel)] -= n;
-      owner_count_[static_cast<int>(Owner::kSystem)] += n;
-      return;
+    const uint64_t moved = MoveHeldBlock(pfn, n, want, mask, Owner::kSystem, to, fields);
+    if (moved == n) return;
+    // The same for a block the kernel holds (a pool's block taken back by
+    // ttm_pool_shrink(), ttm_pool_fini()): the counts move from the kernel.
+    constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
+    if (moved == 0 && pfn < pages_.size() && (pfn & kFrameMask) + n <= kFrameMask + 1 &&
+        n <= pages_.size() - pfn) {
+      want.owner = Owner::kKernel;
+      mask.owner = static_cast<Owner>(0xff);
+      mask.owner_id = mask.aux = ~uint32_t{0};
+      Page* block = pages_.Find(pfn);
+      if (block != nullptr && PageRunMatcher(want, mask).AllWithAuxZero(block, n)) {
+        to.owner = Owner::kSystem;
+        fields.owner = static_cast<Owner>(0xff);
+        PageRunSetter(to, fields).Apply(block, n, [](uint64_t, const Page&) {});
+        owner_count_[static_cast<int>(Owner::kKernel)] -= n;
+        owner_count_[static_cast<int>(Owner::kSystem)] += n;
+        return;
+      }
     }
+    // Otherwise page by page below, the pages already cleared (unmapped,
+    // write-back, the system's) counting and moving as nothing.
   }
   uint64_t mapped = 0, uncached = 0;
   Page head;
@@ -603,8 +599,10 @@ void TtmModel::FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
     uncached += p.caching != PageCaching::kWB;
   });
   ReportFreedPages(pfn, order, head.tail, mapped, uncached, tt);
-  const PageAllocator::FreeError error = allocator_.Free(pfn, order);
-  if (error != PageAllocator::FreeError::kNone) FreeFailed(error, pfn, order, tt);
+  if (!freed) {
+    const PageAllocator::FreeError error = allocator_.Free(pfn, order);
+    if (error != PageAllocator::FreeError::kNone) FreeFailed(error, pfn, order, tt);
+  }
   // ResetFreedPage() of each page, the block's owner counts moved at once
   // where they can be.
   SetOwnerOfBlock(pfn, n, Owner::kSystem, 0, [](Page& p) { ClearFreedPage(p); });
@@ -674,22 +672,19 @@ void TtmModel::PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt) {
            "a block of order " + std::to_string(head.private_order) + (head.tail ? " (a tail)" : "") +
                " is pooled in an order-" + std::to_string(pt.order) + " pool type");
   const PageCaching want = ToPageCaching(pt.caching);
-  // A block its tt's slots hold, of the pool's caching and unmapped
-  // throughout: nothing to report, its pages cleared and pooled at once.
   Page clean = ZeroPage(), mask = ZeroPage();
   clean.caching = want;
   mask.mapped = true;
   mask.caching = static_cast<PageCaching>(0xff);
-  Page* pages = nullptr;
-  if (TtObject* holder = HeldBlock(p, n, clean, mask, &pages)) {
-    Page value = ZeroPage(), fields = ZeroPage();
-    value.token = kZeroToken;
-    value.owner_id = static_cast<uint32_t>(type_index);
-    fields.token = ~Token{0};
-    MoveHeldBlock(*holder, pages, n, Owner::kPool, value, fields);
-  } else {
-    PoolTypeGiveSlow(pt, p, tt);
-  }
+  // A block its tt's slots hold, of the pool's caching and unmapped
+  // throughout: nothing to report, its pages cleared and pooled as they
+  // are found. Any other page, and those after it, go page by page (the
+  // pages already pooled counting and moving as nothing).
+  Page value = ZeroPage(), fields = ZeroPage();
+  value.token = kZeroToken;
+  value.owner_id = static_cast<uint32_t>(type_index);
+  fields.token = ~Token{0};
+  if (MoveHeldBlock(p, n, clean, mask, Owner::kPool, value, fields) != n) PoolTypeGiveSlow(pt, p, tt);
   pt.pages.push_back(p);
   listed_pages_ += n;
   allocated_pages_ += n;
@@ -724,49 +719,53 @@ void TtmModel::PoolTypeGiveSlow(PoolType& pt, Pfn p, const TtObject* tt) {
                " reach a pool still dma-mapped");
 }
 
-// Model bookkeeping, no kernel counterpart: the struct pages of frames
-// [pfn, pfn + n) if they lie in one chunk, are owned by consecutive slots
-// of one tt that hold them, in one chunk of slots, and have the fields of
-// `mask` as in `want`: their tt, and *pages pointed at them. nullptr for
-// any other block, and on the reference path.
-TtObject* TtmModel::HeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Page** pages) {
+// Model bookkeeping, no kernel counterpart: SetOwnerOfBlock() of the
+// struct pages of frames [pfn, pfn + n) to `owner` (not a tt's), the
+// fields of `fields` set as in `value` by the way, as far as they are held
+// as a block: in one chunk, owned by consecutive slots of one tt that hold
+// them, in one chunk of slots, with the fields of `mask` as in `want`.
+// Each page is moved as it is found so, in one pass; each stops counting
+// for its tt, and as resident, the counts moved once. Returns how many
+// pages, from the first, were moved: n for a block held throughout, 0 on
+// the reference path.
+uint64_t TtmModel::MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Owner owner, const Page& value,
+                                 const Page& fields) {
   constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
   constexpr uint64_t kSlotMask = SparseArray<Slot>::kChunkEntries - 1;
   if (reference_ || pfn >= pages_.size() || (pfn & kFrameMask) + n > kFrameMask + 1 || n > pages_.size() - pfn)
-    return nullptr;
+    return 0;
   Page* p = pages_.Find(pfn);
-  if (p == nullptr || p->owner != Owner::kTt) return nullptr;
+  if (p == nullptr || p->owner != Owner::kTt) return 0;
   TtObject* t = tt(p->owner_id);
   const uint64_t aux = p->aux;
   if (t == nullptr || aux >= t->num_pages || n > t->num_pages - aux || (aux & kSlotMask) + n > kSlotMask + 1)
-    return nullptr;
+    return 0;
   const Slot* slots = t->pages.Find(aux);
-  if (slots == nullptr) return nullptr;
+  if (slots == nullptr) return 0;
   want.owner = Owner::kTt;
   want.owner_id = t->index;
   mask.owner = static_cast<Owner>(0xff);
   mask.owner_id = mask.aux = ~uint32_t{0};
-  if (PageRunMatcher(want, mask).HeldRun(p, slots, pfn, aux, n) != n) return nullptr;
-  *pages = p;
-  return t;
-}
-
-// Model bookkeeping, no kernel counterpart: SetOwnerOfBlock() of a
-// HeldBlock() of tt to `owner` (not a tt's), the fields of `fields` set as
-// in `value` by the way: each page stops counting for tt, and as
-// resident, the counts moved at once.
-void TtmModel::MoveHeldBlock(TtObject& tt, Page* pages, uint64_t n, Owner owner, const Page& value,
-                             const Page& fields) {
   Page to = value, set = fields;
   to.owner = owner;
   to.aux = 0;
   set.owner = static_cast<Owner>(0xff);
   set.owner_id = set.aux = ~uint32_t{0};
-  PageRunSetter(to, set).Apply(pages, n, [](uint64_t, const Page&) {});
-  owner_count_[static_cast<int>(Owner::kTt)] -= n;
-  owner_count_[static_cast<int>(owner)] += n;
-  tt.owned_pages -= static_cast<uint32_t>(n);
-  tt.resident_slots -= static_cast<uint32_t>(n);
+  const PageRunSetter setter(to, set);
+  const uint64_t moved = PageRunMatcher(want, mask).TakeHeldRun(
+      p, slots, pfn, aux, n,
+      [&](uint64_t k, const PageBits* words) {
+        StoreBits(p[k], setter.Set(words[0]));
+        StoreBits(p[k + 1], setter.Set(words[1]));
+        StoreBits(p[k + 2], setter.Set(words[2]));
+        StoreBits(p[k + 3], setter.Set(words[3]));
+      },
+      [&](uint64_t k) { StoreBits(p[k], setter.Set(BitsOf(p[k]))); });
+  owner_count_[static_cast<int>(Owner::kTt)] -= moved;
+  owner_count_[static_cast<int>(owner)] += moved;
+  t->owned_pages -= static_cast<uint32_t>(moved);
+  t->resident_slots -= static_cast<uint32_t>(moved);
+  return moved;
 }
 
 // Models ttm_pool_type_take(): pop the head of the list.
