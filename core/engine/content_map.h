@@ -134,19 +134,13 @@ class ContentTokens {
     return t;
   }
   // f(k, At(first + k)) for every k < n, in increasing k: the tokens of
-  // four consecutive slots made at once (the same values as At()).
+  // four consecutive slots made at once (the same values as At()). A run
+  // that holds neither slot At() steps over (nearly all: two slots in
+  // 2^32) is made without the step's test.
   template <typename F>
   void ForEachAt(uint64_t first, uint64_t n, F f) const {
-    V4 raw = Lanes(first);
-    uint64_t k = 0;
-    for (; k + 4 <= n; k += 4, raw += kStep4) {
-      const V4 t = Adjust(raw);
-      f(k, t[0]);
-      f(k + 1, t[1]);
-      f(k + 2, t[2]);
-      f(k + 3, t[3]);
-    }
-    for (; k < n; ++k) f(k, At(first + k));
+    if (Steps(first, n)) return MakeEach<true>(first, n, f);
+    MakeEach<false>(first, n, f);
   }
   // Zero when tokens[k] == At(first + k) for every k < n, four at a time.
   uint32_t Mismatch(uint64_t first, const Token* tokens, uint64_t n) const {
@@ -164,6 +158,38 @@ class ContentTokens {
 
  private:
   static constexpr Token kStep = 0x85ebca6bu;
+  // kStep * kStepInverse == 1 (mod 2^32): the slot of a given unadjusted
+  // token is (token - base_) * kStepInverse. Newton's iteration, each step
+  // doubling the bits that are right.
+  static constexpr Token kStepInverse = [] {
+    Token x = kStep;
+    for (int i = 0; i < 5; ++i) x *= 2u - kStep * x;
+    return x;
+  }();
+  static_assert(Token{kStep * kStepInverse} == 1u);
+  // Whether [first, first + n) holds a slot whose unadjusted token is
+  // zero or poison (slots count mod 2^32, as the tokens do).
+  bool Steps(uint64_t first, uint64_t n) const {
+    if (n > ~uint32_t{0}) return true;
+    const Token from = static_cast<Token>(first);
+    return Token{(kZeroToken - base_) * kStepInverse - from} < n ||
+           Token{(kPoisonToken - base_) * kStepInverse - from} < n;
+  }
+  // ForEachAt(), with At()'s step over zero and poison made on the four
+  // lanes or (kAdjust false: the run holds no such slot) not.
+  template <bool kAdjust, typename F>
+  void MakeEach(uint64_t first, uint64_t n, F f) const {
+    V4 raw = Lanes(first);
+    uint64_t k = 0;
+    for (; k + 4 <= n; k += 4, raw += kStep4) {
+      const V4 t = kAdjust ? Adjust(raw) : raw;
+      f(k, t[0]);
+      f(k + 1, t[1]);
+      f(k + 2, t[2]);
+      f(k + 3, t[3]);
+    }
+    for (; k < n; ++k) f(k, At(first + k));
+  }
   using V4 = Token __attribute__((vector_size(16)));
   static constexpr V4 kStep4 = {4 * kStep, 4 * kStep, 4 * kStep, 4 * kStep};
   // The unadjusted tokens of slots first .. first + 3.

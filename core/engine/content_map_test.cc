@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <utility>
 #include <tuple>
 #include <vector>
 
@@ -164,6 +165,34 @@ TEST(ContentToken, TokensMadeFourAtATimeAreAtOfEachSlot) {
           }
         }
       }
+    }
+  }
+}
+
+// ForEachAt() makes runs that hold no stepped-over slot without the step:
+// long runs around each such slot, runs that end just before or start
+// just after it, and runs whose slots pass 2^32 (where the tokens wrap)
+// still give At()'s values.
+TEST(ContentToken, TokensMadeFourAtATimeStepOverZeroAndPoisonInLongRunsAndPastThirtyTwoBits) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const ContentTokens tokens(seed * 3, seed + 11);
+    std::vector<std::pair<uint64_t, uint64_t>> runs = {{(uint64_t{1} << 32) - 6, 13}, {0, 700}};
+    for (Token raw : {kZeroToken, kPoisonToken}) {
+      const uint64_t at = SlotWithRawToken(tokens, raw);
+      const uint64_t wrapped = at + (uint64_t{1} << 32);
+      for (uint64_t n : {1, 4, 5, 8, 300}) {
+        if (at >= n) runs.push_back({at - n, n});  // ends just before
+        runs.push_back({at + 1, n});               // starts just after
+        runs.push_back({at - std::min(at, n / 2), n});
+        runs.push_back({wrapped - n / 2, n});
+      }
+    }
+    for (auto [first, n] : runs) {
+      std::vector<Token> made, want;
+      tokens.ForEachAt(first, n, [&](uint64_t, Token t) { made.push_back(t); });
+      for (uint64_t k = 0; k < n; ++k) want.push_back(tokens.At(first + k));
+      ASSERT_EQ(made, want) << "first " << first << " n " << n;
+      for (Token t : made) ASSERT_TRUE(t != kZeroToken && t != kPoisonToken);
     }
   }
 }

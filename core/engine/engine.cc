@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <set>
 #include <string>
 
@@ -142,21 +143,25 @@ void EngineImpl::CheckFreshContent(const TtObject& tt) {
   const bool zero_alloc = tt.page_flags & kTtFlagZeroAlloc;
   auto fresh = [&](Token token) { return token == kZeroToken || (!zero_alloc && token == kPoisonToken); };
   // The fast path takes the checker's clean verdict of the tt
-  // (PopulatedClean()) on the way, reading each clean block's tokens as it
-  // is found: when every block is clean and every page fresh there is
-  // nothing to report, and the verdict is recorded for the check after
-  // this event (nothing changes the model in between). Else the walk
-  // below says what and where.
+  // (PopulatedClean()), looking at each page's token in the same pass:
+  // when every block is clean (so every page was looked at) and every
+  // page fresh there is nothing to report, and the verdict is recorded
+  // for the check after this event (nothing changes the model in
+  // between). Else the walk below says what and where.
   if (!model.reference()) {
     const Token other = zero_alloc ? kZeroToken : kPoisonToken;
-    bool all_fresh = true;
-    const bool clean = PopulatedClean(model, tt, [&](uint64_t, Pfn first, uint64_t n) {
-      if (!all_fresh) return;
-      model.ForEachPageSpan(first, n, [&](uint64_t, const Page* p, uint64_t len) {
-        all_fresh = all_fresh && p != nullptr && TokensAllIn(p, len, kZeroToken, other);
-      });
-    });
-    if (clean && all_fresh) {
+    TokenBits stale = {0, 0, 0, 0};
+    uint32_t stale1 = 0;
+    const bool clean = PopulatedCleanVisiting(
+        model, tt,
+        [&](const Page* p) {
+          TokenBits w[4];
+          std::memcpy(w, p, sizeof w);
+          stale |= TokensNotIn(TokensOf4(w), kZeroToken, other);
+        },
+        [&](const Page* p) { stale1 |= (p->token != kZeroToken) & (p->token != other); },
+        [](uint64_t, Pfn, uint64_t) {});
+    if (clean && (stale[0] | stale[1] | stale[2] | stale[3] | stale1) == 0) {
       model.RecordPopulatedClean(tt);
       return;
     }

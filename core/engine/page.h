@@ -131,21 +131,33 @@ class PageMatcher {
   int aux_shift_ = 0;
 };
 
+// Model bookkeeping, no kernel counterpart: the tokens of four struct
+// pages, loaded as four vectors of four words, gathered into one (the
+// token is a struct page's first word).
+using TokenBits = uint32_t __attribute__((vector_size(16)));
+inline TokenBits TokensOf4(const TokenBits w[4]) {
+  static_assert(offsetof(Page, token) == 0 && sizeof(Token) == 4 && sizeof(Page) == 16);
+  return __builtin_shufflevector(__builtin_shufflevector(w[0], w[1], 0, 4, 0, 4),
+                                 __builtin_shufflevector(w[2], w[3], 0, 4, 0, 4), 0, 1, 4, 5);
+}
+
+// Model bookkeeping, no kernel counterpart: all ones in each lane of
+// `tokens` that holds neither token a nor token b.
+inline TokenBits TokensNotIn(TokenBits tokens, Token a, Token b) {
+  const TokenBits va = {a, a, a, a}, vb = {b, b, b, b};
+  return reinterpret_cast<TokenBits>((tokens != va) & (tokens != vb));
+}
+
 // Model bookkeeping, no kernel counterpart: whether every page of p[0, n)
 // holds token a or token b, the tokens of four struct pages gathered into
-// one vector a step (the token is a struct page's first word).
+// one vector a step.
 inline bool TokensAllIn(const Page* p, uint64_t n, Token a, Token b) {
-  static_assert(offsetof(Page, token) == 0 && sizeof(Token) == 4 && sizeof(Page) == 16);
-  using V4 = uint32_t __attribute__((vector_size(16)));
-  const V4 va = {a, a, a, a}, vb = {b, b, b, b};
-  V4 bad = {0, 0, 0, 0};
+  TokenBits bad = {0, 0, 0, 0};
   uint64_t k = 0;
   for (; k + 4 <= n; k += 4) {
-    V4 w[4];
+    TokenBits w[4];
     std::memcpy(w, p + k, sizeof w);
-    const V4 t = __builtin_shufflevector(__builtin_shufflevector(w[0], w[1], 0, 4, 0, 4),
-                                         __builtin_shufflevector(w[2], w[3], 0, 4, 0, 4), 0, 1, 4, 5);
-    bad |= reinterpret_cast<V4>((t != va) & (t != vb));
+    bad |= TokensNotIn(TokensOf4(w), a, b);
   }
   uint32_t rest = bad[0] | bad[1] | bad[2] | bad[3];
   for (; k < n; ++k) rest |= (p[k].token != a) & (p[k].token != b);

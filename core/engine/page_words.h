@@ -107,6 +107,17 @@ class PageRunMatcher {
   // (for the checker's clean verdict, where the stretch nearly always
   // holds).
   bool HeldAll(const Page* p, const Slot* s, Pfn f, uint64_t aux, uint64_t n, const Page& first) const {
+    return HeldAllVisiting(p, s, f, aux, n, first, [](uint64_t) {}, [](uint64_t) {});
+  }
+
+  // HeldAll(), with each page shown to the caller in the same pass,
+  // whether it holds or not: each group of four p[k, k + 4) to visit4(k),
+  // each page after the groups to visit1(k), as it is read (still no
+  // branch but the loops'). When the answer is true, every page of the
+  // stretch was shown.
+  template <typename Visit4, typename Visit1>
+  bool HeldAllVisiting(const Page* p, const Slot* s, Pfn f, uint64_t aux, uint64_t n, const Page& first,
+                       Visit4 visit4, Visit1 visit1) const {
     if (n == 0) return true;
     if (aux > ~uint32_t{0} || n - 1 > ~uint32_t{0} - aux) return false;  // aux + k fits
     Page start = ZeroPage();
@@ -124,10 +135,12 @@ class PageRunMatcher {
       // The first step apart, the only one with bits flipped.
       SlotBits slot_diff = LoadSlots(s) ^ slots;
       diff = Differ4(p, w0 ^ flip, w1, w2, w3);
+      visit4(uint64_t{0});
       for (k = 4; k + 4 <= n; k += 4) {
         w0 += step4, w1 += step4, w2 += step4, w3 += step4, slots += slot_step;
         slot_diff |= LoadSlots(s + k) ^ slots;
         diff |= Differ4(p + k, w0, w1, w2, w3);
+        visit4(k);
       }
       w0 += step4, w1 += step4;
       PageBits slot_words;
@@ -140,6 +153,7 @@ class PageRunMatcher {
     for (; k < n; ++k, w0 = w1, w1 += step_) {  // w0 has bits flipped only for k == 0
       const PageBits d = (Load(p + k) & mask_) ^ w0;
       rest |= d[0] | d[1] | !(s[k] == Slot::Page(f + static_cast<Pfn>(k)));
+      visit1(k);
     }
     return (diff[0] | diff[1] | rest) == 0;
   }

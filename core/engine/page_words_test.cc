@@ -248,6 +248,34 @@ TEST(PageRunMatcher, HeldAllAgreesWithThePageByPageReadingOnRandomStretches) {
   }
 }
 
+// The fresh content check reads each page's token as HeldAllVisiting()
+// goes, and trusts that a "true" means every page was shown.
+TEST(PageRunMatcher, HeldAllVisitingShowsEveryPageOnceInOrderAndAnswersAsHeldAll) {
+  const PageRunMatcher m = BlockMatcher();
+  for (uint64_t n = 0; n <= 70; ++n) {
+    for (uint64_t bad = 0; bad <= n; ++bad) {
+      for (int kind = 0; kind < 3; ++kind) {
+        std::vector<Page> pages(n + 1);
+        std::vector<Slot> slots(n + 1);
+        Block(pages, slots, 100, 40);
+        if (bad < n && kind == 0) pages[bad].owner = Owner::kPool;
+        if (bad < n && kind == 1) slots[bad] = Slot::Page(99);
+        std::vector<uint64_t> shown;
+        const bool held = m.HeldAllVisiting(
+            pages.data(), slots.data(), 100, 40, n, HeadFlip(),
+            [&](uint64_t k) {
+              for (uint64_t j = k; j < k + 4; ++j) shown.push_back(j);
+            },
+            [&](uint64_t k) { shown.push_back(k); });
+        EXPECT_EQ(held, m.HeldAll(pages.data(), slots.data(), 100, 40, n, HeadFlip())) << n << " " << bad;
+        EXPECT_EQ(held, bad == n || kind == 2) << n << " " << bad << " " << kind;
+        ASSERT_EQ(shown.size(), n) << n << " " << bad << " " << kind;
+        for (uint64_t k = 0; k < n; ++k) EXPECT_EQ(shown[k], k) << n;
+      }
+    }
+  }
+}
+
 TEST(PageRunSetter, ApplySetsTheMaskedFieldsKeepsTheOthersAndShowsEachPageBefore) {
   Page value = ZeroPage(), mask = ZeroPage();
   value.owner = Owner::kPool;

@@ -30,8 +30,14 @@ namespace ttm {
 // order, before the next is read: slots [i, i + n) hold frames
 // [first, first + n), each owned by its slot. The walk stops at the first
 // block that is not clean (on_block is not called for it).
-template <typename F>
-bool PopulatedClean(const TtmModel& m, const TtObject& tt, F on_block) {
+//
+// PopulatedCleanVisiting() shows the caller, in the same pass, the
+// struct page of every slot the walk reads, in slot order, whether it
+// turns out clean or not: visit4(p) the pages of four slots at a time,
+// visit1(p) one page. When the verdict is "clean", every slot's page was
+// shown.
+template <typename Visit4, typename Visit1, typename F>
+bool PopulatedCleanVisiting(const TtmModel& m, const TtObject& tt, Visit4 visit4, Visit1 visit1, F on_block) {
   if (m.store().live_pages(tt.backup)) return false;
   const PageCaching caching = ToPageCaching(tt.caching);
   const bool dma = tt.has_dma;
@@ -62,7 +68,10 @@ bool PopulatedClean(const TtmModel& m, const TtObject& tt, F on_block) {
     if (n > tt.num_pages - i || n > frames - first) return false;
     bool ok = true;
     if ((i & kSlotMask) + n <= kSlotMask + 1 && (first & kFrameMask) + n <= kFrameMask + 1) [[likely]] {
-      ok = block.HeldAll(pages, slots, first, i, n, head);  // slots and pages each in one chunk
+      // Slots and pages each in one chunk.
+      ok = block.HeldAllVisiting(
+          pages, slots, first, i, n, head, [&](uint64_t k) { visit4(pages + k); },
+          [&](uint64_t k) { visit1(pages + k); });
     } else {
       // Branch-free: each test is folded into ok, read once per block.
       tt.pages.ReadSpans(i, n, [&](uint64_t j, const Slot* run, uint64_t len) {
@@ -71,7 +80,9 @@ bool PopulatedClean(const TtmModel& m, const TtObject& tt, F on_block) {
         m.ForEachPageSpan(f, ok ? len : 0, [&](uint64_t pfn, const Page* p, uint64_t plen) {
           const uint64_t at = pfn - f;
           ok = ok && p != nullptr &&
-               block.HeldAll(p, run + at, static_cast<Pfn>(pfn), j + at, plen, pfn == first ? head : ZeroPage());
+               block.HeldAllVisiting(
+                   p, run + at, static_cast<Pfn>(pfn), j + at, plen, pfn == first ? head : ZeroPage(),
+                   [&](uint64_t k) { visit4(p + k); }, [&](uint64_t k) { visit1(p + k); });
         });
       });
     }
@@ -82,6 +93,12 @@ bool PopulatedClean(const TtmModel& m, const TtObject& tt, F on_block) {
     i += n;
   }
   return true;
+}
+
+// PopulatedCleanVisiting() with nothing shown.
+template <typename F>
+bool PopulatedClean(const TtmModel& m, const TtObject& tt, F on_block) {
+  return PopulatedCleanVisiting(m, tt, [](const Page*) {}, [](const Page*) {}, on_block);
 }
 
 }  // namespace ttm

@@ -151,6 +151,73 @@ TEST(PopulatedClean, DamageAfterAFreshPopulateIsFoundByTheCheckRightAfterAsByThe
   EXPECT_EQ(found[0], found[1]);
 }
 
+// The fresh content check reads tokens in the verdict's own pass: a page
+// holding old content at any slot of a tt of any size, or poison in a
+// ZERO_ALLOC tt, is reported as by the reference engine (which walks
+// slot by slot), and the verdict is recorded only when nothing is.
+TEST(PopulatedClean, AFreshPopulateOverPooledPagesWithOldContentAtAnySlotOfOddSizesReportsAsTheReference) {
+  uint64_t reported = 0, recorded = 0;
+  for (uint64_t pages : {1, 2, 3, 5, 7, 9, 13, 17, 31, 33, 40}) {
+    for (int variant = 0; variant < 4; ++variant) {
+      const bool zero_alloc = variant & 1, dma = variant & 2;
+      for (uint64_t at = 0; at <= pages; ++at) {  // at == pages: nothing planted
+        SCOPED_TRACE(std::to_string(pages) + " " + std::to_string(variant) + " " + std::to_string(at));
+        std::vector<std::string> op[2];
+        bool recorded_by[2] = {false, false};
+        for (bool reference : {false, true}) {
+          Engine engine(testing::SmallMachine(), Semantics::kV13, EngineOptions{.reference = reference});
+          TTM_APPLY_CLEAN(engine, Allocate(1, pages, kWC, dma, zero_alloc));
+          TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+          const std::vector<Slot> slots = [&] {
+            std::vector<Slot> out;
+            for (uint64_t i = 0; i < pages; ++i) out.push_back(Tt(engine, 1).pages.Get(i));
+            return out;
+          }();
+          TTM_APPLY_CLEAN(engine, UnpopulateEvent{1});  // the pages go to the pools, tokens kept
+          TtmModel& m = EngineTestPeer::Model(engine);
+          for (uint64_t i = 0; i < pages; ++i)
+            m.PageForTest(slots[i].pfn()).token = i == at ? (zero_alloc && i % 2 ? kPoisonToken : 777 + i)
+                                                          : (i % 3 == 0 || zero_alloc ? kZeroToken : kPoisonToken);
+          TTM_APPLY_CLEAN(engine, Allocate(2, pages, kWC, dma, zero_alloc));
+          for (const Violation& v : engine.Apply(PopulateEvent{2, true}).violations)
+            op[reference].push_back(std::string(InvariantName(v.invariant)) + ": " + v.what);
+          recorded_by[reference] = Recorded(engine, 2);
+        }
+        EXPECT_EQ(op[0], op[1]);
+        EXPECT_EQ(op[0].empty(), at == pages);
+        EXPECT_EQ(recorded_by[0], op[0].empty());
+        EXPECT_FALSE(recorded_by[1]);
+        reported += !op[0].empty();
+        recorded += recorded_by[0];
+      }
+    }
+  }
+  EXPECT_GT(reported, 0u);
+  EXPECT_GT(recorded, 0u);
+}
+
+// PopulatedCleanVisiting() shows the struct page of every slot, in slot
+// order, when it says clean.
+TEST(PopulatedClean, VisitingShowsThePageOfEverySlotInSlotOrderOfACleanTt) {
+  for (uint64_t pages : {1, 3, 6, 37, 300}) {
+    Engine engine(testing::SmallMachine());
+    TTM_APPLY_CLEAN(engine, Allocate(1, pages, kWC, /*dma=*/true));
+    TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+    const TtmModel& m = EngineTestPeer::View(engine);
+    const TtObject& tt = *m.FindTt(1);
+    std::vector<const Page*> shown;
+    const bool clean = PopulatedCleanVisiting(
+        m, tt,
+        [&](const Page* p) {
+          for (int k = 0; k < 4; ++k) shown.push_back(p + k);
+        },
+        [&](const Page* p) { shown.push_back(p); }, [](uint64_t, Pfn, uint64_t) {});
+    EXPECT_TRUE(clean);
+    ASSERT_EQ(shown.size(), pages);
+    for (uint64_t i = 0; i < pages; ++i) EXPECT_EQ(shown[i], m.FindPage(tt.pages.Get(i).pfn())) << i;
+  }
+}
+
 TEST(PopulatedClean, APartialWriteOrAWriteOfATtThatIsNotCleanRecordsNothing) {
   Engine engine(testing::SmallMachine());
   TTM_APPLY_CLEAN(engine, Allocate(1, 40));
