@@ -31,6 +31,9 @@ class Progress {
   // What the replay has done so far. `total_bytes` is the input's size when
   // known; `bytes` the input bytes consumed (compressed ones for zstd).
   void Update(uint64_t events, uint64_t bytes, std::optional<uint64_t> total_bytes);
+  // False: Update() shows nothing, so a caller may skip gathering its
+  // arguments (once per event in a replay).
+  bool enabled() const { return enabled_; }
 
   // Erases the progress line, if one is shown, before other output.
   void Clear();

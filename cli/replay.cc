@@ -125,7 +125,7 @@ Result<ReplayOutcome> ReplayOneTrace(const ReplayCommandOptions& options, std::o
     }
     if (!*more) break;
     replayer.Apply(event);
-    progress.Update(reader.event_count(), reader.bytes_consumed(), reader.total_bytes());
+    if (progress.enabled()) progress.Update(reader.event_count(), reader.bytes_consumed(), reader.total_bytes());
   }
   progress.Clear();
 

@@ -744,5 +744,38 @@ TEST(CheckerVerdicts, FreshContentInAnUnvouchedPositionIsClean) {
   }
 }
 
+// A check after several events sees each touched tt once, in id order,
+// however often and in whatever order the events touched them; one touch
+// (a check after every event) sees that tt alone.
+TEST(Checker, ATouchedCheckSeesEachTouchedTtOnceInIdOrder) {
+  Engine engine(SmallMachine());
+  for (uint64_t id : {1, 2, 3, 4}) {
+    TTM_APPLY_CLEAN(engine, Allocate(id, 16, kWC));
+    TTM_APPLY_CLEAN(engine, (PopulateEvent{id, true}));
+  }
+  engine.Check(CheckScope::kFull);
+  // A write-back page in a populated WC tt (as in
+  // AWriteBackPageInAPopulatedWcTtBreaksTtCaching), which a
+  // partial write leaves as it is.
+  auto damage = [&](uint64_t id) {
+    EngineTestPeer::Model(engine).PageForTest(Tt(engine, id).pages.Get(3).pfn()).caching = PageCaching::kWB;
+  };
+  for (uint64_t id : {1, 2, 3, 4}) damage(id);
+  auto ids = [](const std::vector<Violation>& found) {
+    std::vector<uint64_t> out;
+    for (const Violation& v : found) out.push_back(v.tt.value_or(0));
+    return out;
+  };
+  for (uint64_t id : {4, 2, 4, 3, 2}) engine.Apply(WriteEvent{id, 0, 1});
+  EXPECT_EQ(ids(engine.Check(CheckScope::kTouched)), (std::vector<uint64_t>{2, 3, 4}));
+  engine.Apply(WriteEvent{3, 0, 1});
+  EXPECT_EQ(ids(engine.Check(CheckScope::kTouched)), (std::vector<uint64_t>{3}));
+  EXPECT_EQ(ids(engine.Check(CheckScope::kTouched)), (std::vector<uint64_t>{}));
+  engine.Apply(WriteEvent{1, 0, 1});
+  engine.Apply(WriteEvent{1, 0, 1});
+  EXPECT_EQ(ids(engine.Check(CheckScope::kTouched)), (std::vector<uint64_t>{1}));
+  EXPECT_EQ(ids(engine.Check(CheckScope::kFull)), (std::vector<uint64_t>{1, 2, 3, 4}));
+}
+
 }  // namespace
 }  // namespace ttm

@@ -311,9 +311,13 @@ std::vector<Violation> Engine::Check(CheckScope scope) {
     impl_->model.ForEachTt([&](const TtObject& tt) { tts.push_back(&tt); });
   } else {
     // In id order, as before; an id freed since (and not reused) is gone.
+    // With a check after every event (the default) there is one id: the
+    // sort, a call of its own, is left for the runs between checks.
     std::vector<uint64_t>& dirty = impl_->dirty;
-    std::sort(dirty.begin(), dirty.end());
-    dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
+    if (dirty.size() > 1) {
+      std::sort(dirty.begin(), dirty.end());
+      dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
+    }
     for (uint64_t id : dirty)
       if (const TtObject* tt = impl_->model.FindTt(id)) tts.push_back(tt);
   }

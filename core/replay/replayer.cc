@@ -31,24 +31,32 @@ void Replayer::AddViolation(uint64_t line, const Violation& v) {
 // before for them; new ones are reported.
 void Replayer::RunChecker(uint64_t line, CheckScope scope, bool from_check_event) {
   const std::vector<Violation> found = engine_.Check(scope);
-  std::sort(touched_.begin(), touched_.end());
-  touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
-  std::set<std::pair<int, uint64_t>> now;
+  std::vector<std::pair<int, uint64_t>>& now = now_;
+  now.clear();
   std::vector<Report::CheckFailure> findings;
   for (const Violation& v : found) {
     const auto key = std::make_pair(static_cast<int>(v.invariant), v.tt.value_or(kNoTt));
-    now.insert(key);
+    now.push_back(key);
     if (!standing_.count(key)) AddViolation(line, v);
     if (from_check_event)
       findings.push_back(Report::CheckFailure{line, std::string(InvariantName(v.invariant)), v.what});
   }
   if (!findings.empty()) report_.checks.Fail(std::move(findings));
-  for (auto it = standing_.begin(); it != standing_.end();) {
-    const bool checked = scope == CheckScope::kFull || it->second == kNoTt ||
-                         std::binary_search(touched_.begin(), touched_.end(), it->second);
-    it = checked && !now.count(*it) ? standing_.erase(it) : std::next(it);
+  // Nothing standing and nothing found (the usual case): nothing to settle.
+  if (!standing_.empty() || !now.empty()) {
+    std::sort(now.begin(), now.end());
+    now.erase(std::unique(now.begin(), now.end()), now.end());
+    if (touched_.size() > 1) {
+      std::sort(touched_.begin(), touched_.end());
+      touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
+    }
+    for (auto it = standing_.begin(); it != standing_.end();) {
+      const bool checked = scope == CheckScope::kFull || it->second == kNoTt ||
+                           std::binary_search(touched_.begin(), touched_.end(), it->second);
+      it = checked && !std::binary_search(now.begin(), now.end(), *it) ? standing_.erase(it) : std::next(it);
+    }
+    standing_.insert(now.begin(), now.end());
   }
-  standing_.insert(now.begin(), now.end());
   touched_.clear();
   since_check_ = 0;
   if (from_check_event && found.empty()) report_.checks.Pass();

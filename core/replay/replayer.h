@@ -94,6 +94,8 @@ class Replayer {
   // tt ids touched since the last check, with repeats until the checker
   // sorts them (a vector keeps its capacity: no allocation per event).
   std::vector<uint64_t> touched_;
+  // The (invariant, tt) pairs one check found, sorted; kept for its capacity.
+  std::vector<std::pair<int, uint64_t>> now_;
   // The current event's timeline line before rendering; its `violations`
   // collect the invariant names reported since the event began.
   TimelineEntry entry_;

@@ -172,6 +172,26 @@ TEST(Replayer, StandingViolationIsReportedOnceWhileItLasts) {
   EXPECT_EQ(report.violations.first.at(0).line, 5u);
 }
 
+// Standing violations are kept per (invariant, tt): another tt's
+// violation, or a check that does not look at a tt, leaves one standing;
+// one that clears and comes back is reported again.
+TEST(Replayer, EachTtsStandingViolationIsReportedAgainOnlyAfterItCleared) {
+  Replayer r(SmallMachine(), {});
+  FailEvent fail;
+  fail.site = FaultSite::kBackupPage;
+  Feed(r, {AllocateEvent{1, 4, Caching::kWriteCombined, false, false}, PopulateEvent{1, true}, fail,
+           ShrinkEvent{1, false, false}, AllocateEvent{2, 4, Caching::kWriteCombined, false, false},
+           PopulateEvent{2, true}, fail, ShrinkEvent{2, false, false}, WriteEvent{2, {}, {}},
+           WriteEvent{1, {}, {}}, UnpopulateEvent{1}, WriteEvent{2, {}, {}}, PopulateEvent{1, true}, fail,
+           ShrinkEvent{1, false, false}, WriteEvent{2, {}, {}}, WriteEvent{1, {}, {}}});
+  const Report report = r.Finish();
+  EXPECT_EQ(report.violations.by_invariant.at("3.4.4 wb-after-failed-backup"), 3u);
+  std::vector<std::pair<uint64_t, uint64_t>> found;  // (line, tt)
+  for (const Report::ViolationEntry& v : report.violations.first)
+    if (v.invariant == "3.4.4 wb-after-failed-backup") found.emplace_back(v.line, v.tt.value_or(0));
+  EXPECT_EQ(found, (std::vector<std::pair<uint64_t, uint64_t>>{{5, 1}, {9, 2}, {16, 1}}));
+}
+
 TEST(Replayer, SparseCheckingStillSeesWhatChangedInBetween) {
   ReplayOptions options;
   options.check_every = 1000;

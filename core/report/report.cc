@@ -208,19 +208,22 @@ std::vector<std::string> GroupByLine(const std::vector<Failure>& failures, Descr
 
 }  // namespace
 
-bool ResultKeyLess::operator()(const std::string& a,
-                               const std::string& b) const {
-  const bool a_ok = a == "ok", b_ok = b == "ok";
-  if (a_ok != b_ok) return a_ok;
-  return a < b;
-}
-
 void Report::Results::Count(std::string_view op, int64_t ret) {
   ResultCounts* counts = op == "populate" ? &populate
                          : op == "shrink" ? &shrink
                                           : nullptr;
   // A positive return (pages backed up) is a success like 0.
-  if (counts != nullptr) ++(*counts)[ErrnoName(ret > 0 ? 0 : ret)];
+  if (counts == nullptr) return;
+  // Most returns are 0: "ok" needs no name looked up.
+  if (ret >= 0) {
+    static constexpr std::string_view kOk = "ok";
+    const auto it = counts->find(kOk);
+    if (it != counts->end()) {
+      ++it->second;
+      return;
+    }
+  }
+  ++(*counts)[ErrnoName(ret > 0 ? 0 : ret)];
 }
 
 void Report::Violations::Add(ViolationEntry v) {

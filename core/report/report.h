@@ -48,8 +48,14 @@ using ReportValue =
 // (and the decimal values of unnamed errnos) in byte order. Spelled out so
 // that the report does not depend on how the errno table happens to be
 // sorted.
+// Transparent: a count is found by a name without a std::string made.
 struct ResultKeyLess {
-  bool operator()(const std::string& a, const std::string& b) const;
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const {
+    const bool a_ok = a == "ok", b_ok = b == "ok";
+    if (a_ok != b_ok) return a_ok;
+    return a < b;
+  }
 };
 // Return value name ("ok", "ENOMEM", ...) -> number of calls that returned it.
 using ResultCounts = std::map<std::string, uint64_t, ResultKeyLess>;

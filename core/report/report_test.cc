@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 namespace ttm {
 namespace {
@@ -174,6 +175,18 @@ TEST(ReportJson, EqualReportsRenderToIdenticalBytes) {
   b.results.Count("shrink", kEBUSY);
   EXPECT_EQ(RenderReportJson(a), RenderReportJson(b));
   EXPECT_EQ(RenderReportJson(a), RenderReportJson(a));
+}
+
+TEST(ReportResults, CountZeroAndPositiveReturnsAsOkAndEveryOtherByItsName) {
+  Report r;
+  for (int64_t ret : std::vector<int64_t>{0, 5, 0, -1000, kEBUSY, 1, kENOMEM, 0, kEBUSY, -1000}) r.results.Count("shrink", ret);
+  r.results.Count("populate", 7);
+  r.results.Count("write", 0);  // not an op with a result
+  EXPECT_EQ(r.results.shrink, (ResultCounts{{"ok", 5}, {"-1000", 2}, {"EBUSY", 2}, {"ENOMEM", 1}}));
+  EXPECT_EQ(r.results.populate, (ResultCounts{{"ok", 1}}));
+  std::vector<std::string> order;
+  for (const auto& [name, n] : r.results.shrink) order.push_back(name);
+  EXPECT_EQ(order, (std::vector<std::string>{"ok", "-1000", "EBUSY", "ENOMEM"}));
 }
 
 TEST(ReportJson, ResultsListOkFirstThenErrnoNamesAlphabetically) {

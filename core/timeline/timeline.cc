@@ -58,13 +58,20 @@ unsigned DigitCount(uint64_t v) {
 }
 
 // The decimal digits of v, as std::to_chars writes them (no sign, no
-// leading zero), written from the end two at a time; `end` is p plus
-// DigitCount(v). T: uint32_t for values that fit (cheaper division), else
-// uint64_t.
+// leading zero), written from the end four then two at a time; `end` is p
+// plus DigitCount(v). T: uint32_t for values that fit (cheaper division),
+// else uint64_t. Inlined: a call cost a fifth of a number's rendering.
 template <typename T>
-char* PutDigits(char* end, T v) {
+[[gnu::always_inline]] inline char* PutDigits(char* end, T v) {
   char* q = end;
-  while (v >= 100) {
+  while (v >= 10000) {
+    const auto low = static_cast<size_t>(v % 10000);
+    v /= 10000;
+    q -= 4;
+    std::memcpy(q, &kDigitPairs[2 * (low / 100)], 2);
+    std::memcpy(q + 2, &kDigitPairs[2 * (low % 100)], 2);
+  }
+  if (v >= 100) {
     q -= 2;
     std::memcpy(q, &kDigitPairs[2 * static_cast<size_t>(v % 100)], 2);
     v /= 100;
@@ -75,6 +82,9 @@ char* PutDigits(char* end, T v) {
     q[-1] = static_cast<char>('0' + v);
   return end;
 }
+
+// Values past 32 bits are rare: one out-of-line copy for them.
+[[gnu::noinline]] char* PutDigitsWide(char* end, uint64_t v) { return PutDigits<uint64_t>(end, v); }
 
 // Inlined at every use: most values have one or two digits.
 [[gnu::always_inline]] inline char* PutUint(char* p, uint64_t v) {
@@ -88,7 +98,7 @@ char* PutDigits(char* end, T v) {
   }
   char* const end = p + DigitCount(v);
   if (v <= UINT32_MAX) return PutDigits<uint32_t>(end, static_cast<uint32_t>(v));
-  return PutDigits<uint64_t>(end, v);
+  return PutDigitsWide(end, v);
 }
 
 char* PutInt(char* p, int64_t v) {

@@ -108,6 +108,29 @@ TEST(TimelineLine, WritesEveryNumberAsToStringDoesAtEveryDigitCount) {
   }
 }
 
+// Every number below a million, and a million more spread over the 32-
+// and 64-bit ranges: each group of four and two digits, zeros inside
+// included, as std::to_string writes them.
+TEST(TimelineLine, WritesEveryNumberBelowAMillionAndManyLargerOnesAsToStringDoes) {
+  auto rendered = [](uint64_t n) {
+    TimelineEntry e;
+    e.line = n;
+    e.op = "free";
+    const std::string line = Render(e);
+    const size_t at = line.find(',');
+    return line.substr(8, at - 8);  // after {"line":
+  };
+  for (uint64_t n = 0; n < 1000000; ++n) ASSERT_EQ(rendered(n), std::to_string(n));
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (int i = 0; i < 1000000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const uint64_t n = i % 2 ? x : x >> (x % 64);
+    ASSERT_EQ(rendered(n), std::to_string(n));
+  }
+}
+
 TEST(TimelineLine, WritesEveryRetAsToStringDoesOnBothSidesOfZero) {
   std::vector<int64_t> rets = {INT64_MIN, INT64_MIN + 1, INT64_MAX, -1, 0};
   for (uint64_t n : NumbersAtEveryDigitCount()) {

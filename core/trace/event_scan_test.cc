@@ -231,6 +231,50 @@ TEST(EventScan, TakesEveryValidCanonicalLineOfEveryOpAndNoOther) {
   }
 }
 
+// Each op's line with all its fields, then with each field left out: the
+// scanner takes the second exactly when the field is optional (a missing
+// required field is the general path's error), and a key or op name with
+// any one byte changed never.
+TEST(EventScan, TakesALineWithoutAFieldExactlyWhenTheFieldIsOptionalAndNoNameWithAByteChanged) {
+  for (int op = 0; op < kNumOps; ++op) {
+    const OpSpec& spec = OpSpecOf(op);
+    if (spec.cross_field_rules) continue;  // their fields depend on each other
+    std::vector<std::string> parts;
+    for (const FieldSpec& f : spec.fields) {
+      std::string value;
+      switch (f.kind) {
+        case FieldKind::kCount: value = std::to_string(std::max<uint64_t>(f.lo, 1)); break;
+        case FieldKind::kBool: value = "true"; break;
+        case FieldKind::kCaching: value = "\"wc\""; break;
+        case FieldKind::kFlags: value = "[]"; break;
+        default: value = "0"; break;
+      }
+      parts.push_back("\"" + std::string(f.name) + "\":" + value);
+    }
+    auto line_without = [&](size_t skip) {
+      std::string line = "{\"op\":\"" + std::string(spec.name) + "\"";
+      for (size_t i = 0; i < parts.size(); ++i)
+        if (i != skip) line += "," + parts[i];
+      return line + "}";
+    };
+    const std::string full = line_without(parts.size());
+    Event e;
+    ASSERT_TRUE(ScanEvent(full, 10, &e)) << full;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const std::string line = line_without(i);
+      EXPECT_EQ(ScanEvent(line, 10, &e), !spec.fields[i].required) << line;
+    }
+    // Every byte of every name (the op's and each key's), changed.
+    for (size_t at = 0; at < full.size(); ++at) {
+      const char c = full[at];
+      if (!(c >= 'a' && c <= 'z') && c != '_') continue;
+      std::string line = full;
+      line[at] = c == 'q' ? 'x' : 'q';
+      EXPECT_FALSE(ScanEvent(line, 10, &e)) << line;
+    }
+  }
+}
+
 // Each cross-field rule broken once, on a line that is otherwise canonical
 // and valid: the scanner must leave it to the general path, which rejects
 // it with its message.
