@@ -133,11 +133,23 @@ char* PutInt(char* p, int64_t v) {
   return PutUint(p, 0 - static_cast<uint64_t>(v));
 }
 
-// Op and state names are fixed ASCII without quotes or backslashes, so
-// they need no escaping.
-char* PutQuoted(char* p, std::string_view s) {
+// Op names are fixed ASCII without quotes or backslashes, so they need no
+// escaping. Inlined, and a name of 4 to 16 bytes (every op's) is copied as
+// two fixed-size pieces that overlap, reading nothing past the name.
+[[gnu::always_inline]] inline char* PutQuoted(char* p, std::string_view s) {
+  s = s.substr(0, kMaxName);
   *p++ = '"';
-  p = Put(p, s.substr(0, kMaxName));
+  const size_t n = s.size();
+  if (n >= 8 && n <= 16) {
+    std::memcpy(p, s.data(), 8);
+    std::memcpy(p + n - 8, s.data() + n - 8, 8);
+  } else if (n >= 4 && n < 8) {
+    std::memcpy(p, s.data(), 4);
+    std::memcpy(p + n - 4, s.data() + n - 4, 4);
+  } else {
+    std::memcpy(p, s.data(), n);
+  }
+  p += n;
   *p++ = '"';
   return p;
 }

@@ -298,6 +298,20 @@ TEST(TimelineLine, EachOpStateAndOutcomeIsWrittenAsThePlainRendering) {
   }
 }
 
+// The op name is copied in pieces whose sizes depend on its length: every
+// length a name may have is written whole and nothing around it changes.
+TEST(TimelineLine, OpNamesOfEveryLengthUpToThirtyTwoAreWrittenWhole) {
+  const std::string letters = "abcdefghijklmnopqrstuvwxyz_ABCDEFGHIJ";
+  for (size_t n = 0; n <= 32; ++n) {
+    const std::string op = letters.substr(0, n);
+    TimelineEntry e = ShrinkEntry();
+    e.op = op;
+    std::string room(TimelineLineMaxSize(e), '?');
+    const char* end = PutTimelineLine(e, room.data());
+    ASSERT_EQ(std::string_view(room.data(), static_cast<size_t>(end - room.data())), PlainLine(e)) << n;
+  }
+}
+
 TEST(TimelineLine, HasRoomForTheLongestPossibleLineAndManyViolations) {
   TimelineEntry e;
   e.line = e.system_used_pages = e.pool_pages = e.backup_pages = e.live_tts = UINT64_MAX;
