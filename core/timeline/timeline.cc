@@ -17,7 +17,9 @@ namespace {
 // and state names and the keys. It is rendered through a local pointer
 // (kept in a register: a member pointer was reloaded after every byte
 // stored) straight into the caller's buffer, since this runs for every
-// event of every replay.
+// event of every replay. The state's text is copied padded (kStateTexts),
+// reaching at most 64 bytes past the object's first key, still well
+// inside these 512.
 constexpr size_t kFixedPart = 512;
 constexpr size_t kMaxName = 32;  // op and state names are shorter
 
@@ -162,6 +164,7 @@ struct StateText {
   char text[kRoom] = {};
   size_t size = 0;
 };
+// One per value of TtState (kUnpopulated, kPopulated, kBackedUp).
 const std::array<StateText, 3> kStateTexts = [] {
   std::array<StateText, 3> t{};
   for (size_t i = 0; i < t.size(); ++i) {
