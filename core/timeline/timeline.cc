@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace ttm {
 namespace {
@@ -16,7 +17,9 @@ namespace {
 // and state names and the keys. It is rendered through a local pointer
 // (kept in a register: a member pointer was reloaded after every byte
 // stored) straight into the caller's buffer, since this runs for every
-// event of every replay.
+// event of every replay. The state's text is copied padded (kStateTexts),
+// reaching at most 64 bytes past the object's first key, still well
+// inside these 512.
 constexpr size_t kFixedPart = 512;
 constexpr size_t kMaxName = 32;  // op and state names are shorter
 
@@ -83,22 +86,47 @@ template <typename T>
   return end;
 }
 
-// Values past 32 bits are rare: one out-of-line copy for them.
-[[gnu::noinline]] char* PutDigitsWide(char* end, uint64_t v) { return PutDigits<uint64_t>(end, v); }
-
-// Inlined at every use: most values have one or two digits.
-[[gnu::always_inline]] inline char* PutUint(char* p, uint64_t v) {
+// v < 10000, without leading zeros: a compare per digit count and no
+// loop (most values of a line have four digits or fewer).
+[[gnu::always_inline]] inline char* PutBelow10k(char* p, uint32_t v) {
   if (v < 10) {
     *p = static_cast<char>('0' + v);
     return p + 1;
   }
   if (v < 100) {
-    std::memcpy(p, &kDigitPairs[2 * static_cast<size_t>(v)], 2);
+    std::memcpy(p, &kDigitPairs[2 * v], 2);
     return p + 2;
   }
+  const uint32_t high = v / 100;
+  const uint32_t low = v % 100;
+  if (v < 1000) {
+    *p = static_cast<char>('0' + high);
+    std::memcpy(p + 1, &kDigitPairs[2 * low], 2);
+    return p + 3;
+  }
+  std::memcpy(p, &kDigitPairs[2 * high], 2);
+  std::memcpy(p + 2, &kDigitPairs[2 * low], 2);
+  return p + 4;
+}
+
+// Values of 10^8 and more are rare: one out-of-line copy for them.
+[[gnu::noinline]] char* PutDigitsLong(char* p, uint64_t v) {
   char* const end = p + DigitCount(v);
   if (v <= UINT32_MAX) return PutDigits<uint32_t>(end, static_cast<uint32_t>(v));
-  return PutDigitsWide(end, v);
+  return PutDigits<uint64_t>(end, v);
+}
+
+// Inlined at every use. Below 10^8 a value is its leading part (below
+// 10^4, without leading zeros) then its last four digits.
+[[gnu::always_inline]] inline char* PutUint(char* p, uint64_t v) {
+  if (v < 10000) return PutBelow10k(p, static_cast<uint32_t>(v));
+  if (v >= 100000000) return PutDigitsLong(p, v);
+  const auto v32 = static_cast<uint32_t>(v);
+  const uint32_t last = v32 % 10000;
+  p = PutBelow10k(p, v32 / 10000);
+  std::memcpy(p, &kDigitPairs[2 * (last / 100)], 2);
+  std::memcpy(p + 2, &kDigitPairs[2 * (last % 100)], 2);
+  return p + 4;
 }
 
 char* PutInt(char* p, int64_t v) {
@@ -107,14 +135,46 @@ char* PutInt(char* p, int64_t v) {
   return PutUint(p, 0 - static_cast<uint64_t>(v));
 }
 
-// Op and state names are fixed ASCII without quotes or backslashes, so
-// they need no escaping.
-char* PutQuoted(char* p, std::string_view s) {
+// Op names are fixed ASCII without quotes or backslashes, so they need no
+// escaping. Inlined, and a name of 4 to 16 bytes (every op's) is copied as
+// two fixed-size pieces that overlap, reading nothing past the name.
+[[gnu::always_inline]] inline char* PutQuoted(char* p, std::string_view s) {
+  s = s.substr(0, kMaxName);
   *p++ = '"';
-  p = Put(p, s.substr(0, kMaxName));
+  const size_t n = s.size();
+  if (n >= 8 && n <= 16) {
+    std::memcpy(p, s.data(), 8);
+    std::memcpy(p + n - 8, s.data() + n - 8, 8);
+  } else if (n >= 4 && n < 8) {
+    std::memcpy(p, s.data(), 4);
+    std::memcpy(p + n - 4, s.data() + n - 4, 4);
+  } else {
+    std::memcpy(p, s.data(), n);
+  }
+  p += n;
   *p++ = '"';
   return p;
 }
+
+// `,"state":"<name>","resident":` for each state, built once from the
+// state names and padded, so that a line copies it with one fixed-size
+// copy (the caller's buffer has room past it) and moves on by its size.
+struct StateText {
+  static constexpr size_t kRoom = 64;  // > 10 + kMaxName + 13
+  char text[kRoom] = {};
+  size_t size = 0;
+};
+// One per value of TtState (kUnpopulated, kPopulated, kBackedUp).
+const std::array<StateText, 3> kStateTexts = [] {
+  std::array<StateText, 3> t{};
+  for (size_t i = 0; i < t.size(); ++i) {
+    const std::string text =
+        ",\"state\":\"" + std::string(TtStateName(static_cast<TtState>(i)).substr(0, kMaxName)) + "\",\"resident\":";
+    std::memcpy(t[i].text, text.data(), text.size());
+    t[i].size = text.size();
+  }
+  return t;
+}();
 
 }  // namespace
 
@@ -148,9 +208,9 @@ char* PutTimelineLine(const TimelineEntry& e, char* p) {
     p = PutInt(p, *e.ret);
   }
   if (e.object) {
-    p = Put(p, ",\"state\":");
-    p = PutQuoted(p, TtStateName(e.object->state));
-    p = Put(p, ",\"resident\":");
+    const StateText& state = kStateTexts[static_cast<size_t>(e.object->state)];
+    std::memcpy(p, state.text, StateText::kRoom);
+    p += state.size;
     p = PutUint(p, e.object->resident);
     p = Put(p, ",\"backed_up\":");
     p = PutUint(p, e.object->backed_up);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string_view>
 #include <string>
 #include <vector>
@@ -233,6 +234,81 @@ TEST(TimelineLine, EqualsThePlainRenderingByteForByteOnManyRandomEntries) {
     const char* end = PutTimelineLine(e, room.data());
     ASSERT_LE(static_cast<size_t>(end - room.data()), room.size());
     ASSERT_EQ(std::string_view(room.data(), static_cast<size_t>(end - room.data())), want) << i;
+  }
+}
+
+// Every digit count of every field, and each side of every power of ten,
+// written as std::to_string writes it.
+TEST(TimelineLine, EveryNumberBelowTwoMillionAndAroundEachPowerOfTenIsWrittenAsThePlainRendering) {
+  std::vector<uint64_t> values;
+  for (uint64_t v = 0; v < 2000000; ++v) values.push_back(v);
+  for (uint64_t p = 1, k = 0; k < 20; ++k, p *= 10) {
+    for (uint64_t d = 0; d < 3; ++d) values.push_back(p - 1 + d);
+  }
+  for (unsigned b = 0; b < 64; ++b) values.push_back(uint64_t{1} << b);
+  values.push_back(UINT32_MAX);
+  values.push_back(uint64_t{UINT32_MAX} + 1);
+  values.push_back(UINT64_MAX);
+  std::string room;
+  for (uint64_t v : values) {
+    TimelineEntry e;
+    e.line = e.system_used_pages = e.pool_pages = e.backup_pages = e.live_tts = v;
+    e.op = "shrink";
+    e.tt = v;
+    e.ret = -static_cast<int64_t>(v >> 1);
+    e.object = TimelineObject{TtState::kPopulated, v, v, v, true};
+    room.assign(TimelineLineMaxSize(e), '?');
+    const char* end = PutTimelineLine(e, room.data());
+    ASSERT_EQ(std::string_view(room.data(), static_cast<size_t>(end - room.data())), PlainLine(e)) << v;
+  }
+}
+
+// Each op with and without an object id and a return value, each state,
+// both restore_pending values, no object (after free, for pool_shrink), and
+// violations or none: the plain rendering byte for byte.
+TEST(TimelineLine, EachOpStateAndOutcomeIsWrittenAsThePlainRendering) {
+  static constexpr std::string_view kOps[] = {"allocate", "populate", "write", "shrink",
+                                              "unpopulate", "free", "pool_shrink"};
+  const std::optional<int64_t> rets[] = {std::nullopt, 0, -4, -12, -14, -16, 5};
+  for (std::string_view op : kOps) {
+    for (int with_tt = 0; with_tt < 2; ++with_tt) {
+      for (const std::optional<int64_t>& ret : rets) {
+        for (int object = 0; object < 7; ++object) {
+          for (int violations = 0; violations < 3; ++violations) {
+            TimelineEntry e;
+            e.line = 1234567;
+            e.op = op;
+            if (with_tt) e.tt = 77;
+            e.ret = ret;
+            if (object < 6)
+              e.object = TimelineObject{static_cast<TtState>(object / 2), 1, 23, 4567, object % 2 == 1};
+            e.system_used_pages = 98765;
+            e.pool_pages = 100;
+            e.backup_pages = 10000;
+            e.live_tts = 9;
+            for (int k = 0; k < violations; ++k) e.violations.push_back("3.5.3 dma-unmap-once");
+            std::string room(TimelineLineMaxSize(e), '?');
+            const char* end = PutTimelineLine(e, room.data());
+            ASSERT_EQ(std::string_view(room.data(), static_cast<size_t>(end - room.data())), PlainLine(e));
+            ASSERT_EQ(Render(e), PlainLine(e));
+          }
+        }
+      }
+    }
+  }
+}
+
+// The op name is copied in pieces whose sizes depend on its length: every
+// length a name may have is written whole and nothing around it changes.
+TEST(TimelineLine, OpNamesOfEveryLengthUpToThirtyTwoAreWrittenWhole) {
+  const std::string letters = "abcdefghijklmnopqrstuvwxyz_ABCDEFGHIJ";
+  for (size_t n = 0; n <= 32; ++n) {
+    const std::string op = letters.substr(0, n);
+    TimelineEntry e = ShrinkEntry();
+    e.op = op;
+    std::string room(TimelineLineMaxSize(e), '?');
+    const char* end = PutTimelineLine(e, room.data());
+    ASSERT_EQ(std::string_view(room.data(), static_cast<size_t>(end - room.data())), PlainLine(e)) << n;
   }
 }
 

@@ -2,6 +2,10 @@
 
 #include <zstd.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -14,11 +18,21 @@ namespace {
 
 constexpr size_t kPlainChunk = 64 * 1024;
 
-// The first '\n' in [p, end), or null. Eight bytes at a time in a
-// register: trace lines are a few tens of bytes, where a call to memchr
-// cost more in its set-up and exits than in its search (1.7% of a replay).
+// The first '\n' in [p, end), or null. Sixteen bytes at a time in a
+// vector register where there is SSE2, then eight at a time in a general
+// one: trace lines are a few tens of bytes, where a call to memchr cost
+// more in its set-up and exits than in its search (1.7% of a replay).
+// Nothing is read outside [p, end).
 const char* FindNewline(const char* p, const char* end) {
   static_assert(std::endian::native == std::endian::little);
+#ifdef __SSE2__
+  const __m128i newlines = _mm_set1_epi8('\n');
+  for (; end - p >= 16; p += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const int found = _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, newlines));
+    if (found != 0) return p + std::countr_zero(static_cast<unsigned>(found));
+  }
+#endif
   constexpr uint64_t kOnes = 0x0101010101010101ull;
   for (; end - p >= 8; p += 8) {
     uint64_t word;

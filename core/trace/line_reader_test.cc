@@ -226,8 +226,8 @@ TEST(LineReader, AReaderNotAskedToHashHasNoDigestButTheSameLines) {
   EXPECT_FALSE(*reader.Next(&line));
 }
 
-// Lines of every length from 1 to 40 bytes, so that each newline falls at
-// every place in an eight-byte word, made of bytes near '\n' or with the
+// Lines of every length from 1 to 70 bytes, so that each newline falls at
+// every place in an eight-byte word and a sixteen-byte vector, made of bytes near '\n' or with the
 // top bit set (0x09, 0x0b, 0x8a, 0x8b, 0xff: where a word-at-a-time search
 // could see a newline that is not there), each cut at several read sizes:
 // every line must come out exactly as a byte-by-byte split gives it.
@@ -235,7 +235,7 @@ TEST(LineReader, FindsEveryNewlineWhateverTheBytesAroundItAndItsPlaceInAWord) {
   const std::string fillers[] = {"x", "\x0b", "\x8a", "\t\x0b", "\x0b\x8a\x09", "\x8b\xff"};
   std::string text;
   std::vector<std::string> want;
-  for (size_t len = 1; len <= 40; ++len) {
+  for (size_t len = 1; len <= 70; ++len) {
     for (const std::string& filler : fillers) {
       std::string line = "{";
       while (line.size() < len) line += filler[line.size() % filler.size()];
@@ -243,7 +243,7 @@ TEST(LineReader, FindsEveryNewlineWhateverTheBytesAroundItAndItsPlaceInAWord) {
       text += line + "\n";
     }
   }
-  for (size_t chunk : {size_t{1}, size_t{3}, size_t{7}, size_t{8}, size_t{9}, size_t{17}, size_t{1} << 16}) {
+  for (size_t chunk : {size_t{1}, size_t{3}, size_t{7}, size_t{8}, size_t{9}, size_t{17}, size_t{33}, size_t{1} << 16}) {
     const Lines got = ReadAll(text, chunk);
     ASSERT_FALSE(got.error) << chunk;
     ASSERT_EQ(got.lines.size(), want.size()) << chunk;
