@@ -207,6 +207,40 @@ TEST(Populate, APooledPageWithAWrongOwnerIsTakenWithTheSameBooks) {
   ExpectSameBooks(p, {2});
 }
 
+// The same, a wrong owner at every position of the block (each place in
+// a group of four, and the groups after it): a free frame the allocator
+// hands out, or a pooled page, of another owner (a tt's, the kernel's).
+TEST(Populate, AWrongOwnerAtEveryPositionOfAFreshOrPooledBlockIsTakenWithTheSameBooks) {
+  for (uint64_t at = 0; at < 16; ++at) {
+    SCOPED_TRACE(at);
+    {
+      Pair p;
+      for (Engine* e : {&p.fast, &p.slow})
+        EngineTestPeer::Model(*e).PageForTest(at).owner = at % 2 ? Owner::kTt : Owner::kOrphan;
+      p.Apply(Allocate(1, 16));
+      p.Apply(PopulateEvent{1, true});
+      ExpectSameBooks(p, {1});
+    }
+    {
+      Pair p;
+      p.Apply(Allocate(1, 16, Caching::kWriteCombined));
+      p.Apply(PopulateEvent{1, true});
+      p.Apply(FreeEvent{1});
+      for (Engine* e : {&p.fast, &p.slow}) {
+        TtmModel& m = EngineTestPeer::Model(*e);
+        const PoolType* pt = testing::FindPoolType(m, Caching::kWriteCombined, 4);
+        ASSERT_NE(pt, nullptr);
+        ASSERT_FALSE(pt->pages.empty());
+        m.PageForTest(pt->pages.back() + at).owner = at % 2 ? Owner::kKernel : Owner::kSystem;
+      }
+      p.Apply(Allocate(2, 16, Caching::kWriteCombined));
+      p.Apply(PopulateEvent{2, true});
+      EXPECT_EQ(p.fast.counters().pool_hits, 1u);
+      ExpectSameBooks(p, {2});
+    }
+  }
+}
+
 // Every counter the report shows, field by field (Counters is all uint64_t).
 std::vector<uint64_t> CounterValues(const Counters& c) {
   static_assert(sizeof(Counters) % sizeof(uint64_t) == 0);
@@ -390,6 +424,49 @@ TEST(RunHelpers, AllHeldByAnswersAsAPageByPageTestForEveryOddPageAndLength) {
   frames[1].owner = static_cast<Owner>(3);  // kTt
   EXPECT_FALSE(AllHeldBy(frames.data(), 2, Owner::kKernel));
   EXPECT_FALSE(AllHeldBy(frames.data(), 2, Owner::kTt));
+}
+
+// TakeHeldBy() against a page-by-page walk: every length up to a few
+// groups of four, one or two pages of another owner anywhere (and none).
+// take() overwrites the page's owner, as the populate's stores do, so a
+// group must be judged on the owners read before it is taken.
+TEST(RunHelpers, TakeHeldByTakesAndHandsOverEachPageAsAPageByPageWalkDoes) {
+  for (uint64_t n = 0; n <= 21; ++n) {
+    for (uint64_t odd1 = 0; odd1 <= n; ++odd1) {
+      for (uint64_t odd2 = odd1; odd2 <= n; ++odd2) {  // == n: none
+        std::vector<Page> frames(n + 1);
+        for (Page& pg : frames) pg.owner = Owner::kPool;
+        frames[n].owner = Owner::kOrphan;  // past the end: not looked at
+        if (odd1 < n) frames[odd1].owner = Owner::kTt;
+        if (odd2 < n) frames[odd2].owner = Owner::kSystem;
+        std::vector<Page> want = frames;
+        std::string want_order, order;
+        uint64_t want_others = 0;
+        for (uint64_t k = 0; k < n; ++k) {
+          const bool held = want[k].owner == Owner::kPool;
+          want[k].owner = Owner::kKernel;
+          want[k].aux = held ? 1 : 2;
+          want_order += held ? 't' : 'o';
+          want_others += !held;
+        }
+        const uint64_t others = TakeHeldBy(
+            frames.data(), n, Owner::kPool,
+            [&](uint64_t k) {
+              frames[k].owner = Owner::kKernel;
+              frames[k].aux = 1;
+              order += 't';
+            },
+            [&](uint64_t k) {
+              frames[k].owner = Owner::kKernel;
+              frames[k].aux = 2;
+              order += 'o';
+            });
+        EXPECT_EQ(others, want_others) << n << " " << odd1 << " " << odd2;
+        EXPECT_EQ(frames, want) << n << " " << odd1 << " " << odd2;
+        EXPECT_EQ(order, want_order) << n << " " << odd1 << " " << odd2;
+      }
+    }
+  }
 }
 
 TEST(RunHelpers, AllNullSlotsAnswersAsASlotBySlotTestForEveryOddSlotAndLength) {

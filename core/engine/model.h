@@ -598,6 +598,40 @@ inline bool SlotsAscendFrom(const Slot* s, uint64_t n, Slot from) {
 // with no kernel counterpart. Whether frames[0, n) are all held by
 // `owner`, one branch-free test for the run:
 bool AllHeldBy(const Page* frames, uint64_t n, Owner owner);
+// frames[0, n) taken from `owner` in one pass, four a step: a group of
+// four that `owner` holds throughout (their owners read before any is
+// changed) goes to take(k) page by page with no test each; in any other
+// group, and after the groups, a page `owner` holds goes to take(k) and
+// any other to other(k), in order. Returns how many went to other().
+template <typename Take, typename Other>
+uint64_t TakeHeldBy(Page* frames, uint64_t n, Owner owner, Take take, Other other) {
+  const uint8_t want = static_cast<uint8_t>(owner);
+  auto one = [&](uint64_t k) -> uint64_t {
+    if (frames[k].owner == owner) [[likely]] {
+      take(k);
+      return 0;
+    }
+    other(k);
+    return 1;
+  };
+  uint64_t others = 0, k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const uint8_t diff = ((static_cast<uint8_t>(frames[k].owner) ^ want) |
+                          (static_cast<uint8_t>(frames[k + 1].owner) ^ want)) |
+                         ((static_cast<uint8_t>(frames[k + 2].owner) ^ want) |
+                          (static_cast<uint8_t>(frames[k + 3].owner) ^ want));
+    if (diff == 0) [[likely]] {
+      take(k);
+      take(k + 1);
+      take(k + 2);
+      take(k + 3);
+      continue;
+    }
+    for (uint64_t j = k; j < k + 4; ++j) others += one(j);
+  }
+  for (; k < n; ++k) others += one(k);
+  return others;
+}
 // How many of s[0, n) hold `from` and the slots after it (as
 // SlotsAscendFrom() tests), sixteen slots a test:
 uint64_t SlotsAscendingRun(const Slot* s, uint64_t n, Slot from);
