@@ -241,6 +241,49 @@ TEST(Populate, AWrongOwnerAtEveryPositionOfAFreshOrPooledBlockIsTakenWithTheSame
   }
 }
 
+// The caching change of a fresh populate takes the blocks from the system
+// as the allocation hands them over (PlacedBlocks), pooled blocks as
+// before. Against the reference, for both cachings: a fault armed at
+// every allocation, dma map and caching change of a populate mixing
+// pooled and system blocks of several orders, over frames left in odd
+// states (a free frame of another caching, mapped, with old content,
+// claimed by a tt; a pooled page of another caching).
+TEST(Populate, AFreshPopulateWithAFaultAtEveryStepChangesTheCachingAsTheReferenceDoes) {
+  for (const Caching caching : {Caching::kWriteCombined, Caching::kUncached}) {
+    for (const FaultSite site : {FaultSite::kAllocPage, FaultSite::kDmaMap, FaultSite::kSetCaching}) {
+      for (uint64_t at = 0; at < 12; ++at) {
+        SCOPED_TRACE(std::to_string(static_cast<int>(caching)) + " " +
+                     std::to_string(static_cast<int>(site)) + " " + std::to_string(at));
+        Pair p;
+        p.Apply(Allocate(2, 37, caching));
+        p.Apply(PopulateEvent{2, true});
+        p.Apply(FreeEvent{2});  // blocks of 32, 4 and 1 pages in the pools
+        for (Engine* e : {&p.fast, &p.slow}) {
+          TtmModel& m = EngineTestPeer::Model(*e);
+          const PoolType* pt = testing::FindPoolType(m, caching, 2);
+          ASSERT_NE(pt, nullptr);
+          ASSERT_FALSE(pt->pages.empty());
+          m.PageForTest(pt->pages.back() + 1).caching = PageCaching::kWB;
+          for (Pfn f : {Pfn{100}, Pfn{203}, Pfn{517}}) {  // free frames (the pools hold the lowest)
+            Page& pg = m.PageForTest(f);
+            pg.caching = PageCaching::kUC;
+            pg.mapped = f % 2;
+            pg.token = 77;
+            if (f == 203) pg.owner = Owner::kTt, pg.owner_id = 2;
+          }
+        }
+        p.Apply(testing::Fail(site, at, 1));
+        p.Apply(Allocate(1, 700, caching, true));
+        p.Apply(PopulateEvent{1, true});
+        EXPECT_EQ(p.fast.counters().caching_changes, p.slow.counters().caching_changes);
+        EXPECT_EQ(testing::CachingLayout(p.fast, 1), testing::CachingLayout(p.slow, 1));
+        ExpectSameBooks(p, {1});
+        if (::testing::Test::HasFailure()) return;
+      }
+    }
+  }
+}
+
 // Every counter the report shows, field by field (Counters is all uint64_t).
 std::vector<uint64_t> CounterValues(const Counters& c) {
   static_assert(sizeof(Counters) % sizeof(uint64_t) == 0);

@@ -187,6 +187,31 @@ struct BackupFlags {
 // Thrown at the point where the kernel would crash; caught by Engine.
 struct KernelCrash {};
 
+// Model bookkeeping, no kernel counterpart: a block of n frames from pfn
+// that an allocation placed in slots [first, first + n).
+struct PlacedBlock {
+  uint64_t first = 0;
+  Pfn pfn = 0;
+  uint64_t n = 0;
+};
+
+// Model bookkeeping, no kernel counterpart: the blocks an allocation placed
+// since its caching cursor, the first kMax of them (no heap allocation);
+// `all` is false once more were added.
+struct PlacedBlocks {
+  static constexpr uint32_t kMax = 16;
+  std::array<PlacedBlock, kMax> block;
+  uint32_t count = 0;
+  bool all = true;
+  void Add(const PlacedBlock& b) {
+    if (count < kMax)
+      block[count++] = b;
+    else
+      all = false;
+  }
+  void Clear() { count = 0, all = true; }
+};
+
 class TtmModel {
  public:
   explicit TtmModel(const MachineConfig& config, Semantics semantics = Semantics::kV13);
@@ -429,9 +454,12 @@ class TtmModel {
   int PoolMapBlock(TtObject& tt, uint32_t order, Pfn p);
   void PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pages);
   // `placed`: slots [first, last) were placed by the running allocation
-  // and not touched since, so each owns the page it holds.
+  // and not touched since, so each owns the page it holds. `blocks`, when
+  // given with `placed`: the blocks the allocation placed in those slots,
+  // in slot order (a list that is not all of them or does not tile
+  // [first, last) is ignored).
   int PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching,
-                       bool placed = false);
+                       bool placed = false, const PlacedBlocks* blocks = nullptr);
   void SetPagesWb(Pfn p, uint64_t num_pages);
   void SetPagesArrayWb(TtObject& tt);
   void PoolSplitForSwap(Pfn p);
