@@ -207,6 +207,83 @@ TEST(Populate, APooledPageWithAWrongOwnerIsTakenWithTheSameBooks) {
   ExpectSameBooks(p, {2});
 }
 
+// The same, a wrong owner at every position of the block (each place in
+// a group of four, and the groups after it): a free frame the allocator
+// hands out, or a pooled page, of another owner (a tt's, the kernel's).
+TEST(Populate, AWrongOwnerAtEveryPositionOfAFreshOrPooledBlockIsTakenWithTheSameBooks) {
+  for (uint64_t at = 0; at < 16; ++at) {
+    SCOPED_TRACE(at);
+    {
+      Pair p;
+      for (Engine* e : {&p.fast, &p.slow})
+        EngineTestPeer::Model(*e).PageForTest(at).owner = at % 2 ? Owner::kTt : Owner::kOrphan;
+      p.Apply(Allocate(1, 16));
+      p.Apply(PopulateEvent{1, true});
+      ExpectSameBooks(p, {1});
+    }
+    {
+      Pair p;
+      p.Apply(Allocate(1, 16, Caching::kWriteCombined));
+      p.Apply(PopulateEvent{1, true});
+      p.Apply(FreeEvent{1});
+      for (Engine* e : {&p.fast, &p.slow}) {
+        TtmModel& m = EngineTestPeer::Model(*e);
+        const PoolType* pt = testing::FindPoolType(m, Caching::kWriteCombined, 4);
+        ASSERT_NE(pt, nullptr);
+        ASSERT_FALSE(pt->pages.empty());
+        m.PageForTest(pt->pages.back() + at).owner = at % 2 ? Owner::kKernel : Owner::kSystem;
+      }
+      p.Apply(Allocate(2, 16, Caching::kWriteCombined));
+      p.Apply(PopulateEvent{2, true});
+      EXPECT_EQ(p.fast.counters().pool_hits, 1u);
+      ExpectSameBooks(p, {2});
+    }
+  }
+}
+
+// The caching change of a fresh populate takes the blocks from the system
+// as the allocation hands them over (PlacedBlocks), pooled blocks as
+// before. Against the reference, for both cachings: a fault armed at
+// every allocation, dma map and caching change of a populate mixing
+// pooled and system blocks of several orders, over frames left in odd
+// states (a free frame of another caching, mapped, with old content,
+// claimed by a tt; a pooled page of another caching).
+TEST(Populate, AFreshPopulateWithAFaultAtEveryStepChangesTheCachingAsTheReferenceDoes) {
+  for (const Caching caching : {Caching::kWriteCombined, Caching::kUncached}) {
+    for (const FaultSite site : {FaultSite::kAllocPage, FaultSite::kDmaMap, FaultSite::kSetCaching}) {
+      for (uint64_t at = 0; at < 12; ++at) {
+        SCOPED_TRACE(std::to_string(static_cast<int>(caching)) + " " +
+                     std::to_string(static_cast<int>(site)) + " " + std::to_string(at));
+        Pair p;
+        p.Apply(Allocate(2, 37, caching));
+        p.Apply(PopulateEvent{2, true});
+        p.Apply(FreeEvent{2});  // blocks of 32, 4 and 1 pages in the pools
+        for (Engine* e : {&p.fast, &p.slow}) {
+          TtmModel& m = EngineTestPeer::Model(*e);
+          const PoolType* pt = testing::FindPoolType(m, caching, 2);
+          ASSERT_NE(pt, nullptr);
+          ASSERT_FALSE(pt->pages.empty());
+          m.PageForTest(pt->pages.back() + 1).caching = PageCaching::kWB;
+          for (Pfn f : {Pfn{100}, Pfn{203}, Pfn{517}}) {  // free frames (the pools hold the lowest)
+            Page& pg = m.PageForTest(f);
+            pg.caching = PageCaching::kUC;
+            pg.mapped = f % 2;
+            pg.token = 77;
+            if (f == 203) pg.owner = Owner::kTt, pg.owner_id = 2;
+          }
+        }
+        p.Apply(testing::Fail(site, at, 1));
+        p.Apply(Allocate(1, 700, caching, true));
+        p.Apply(PopulateEvent{1, true});
+        EXPECT_EQ(p.fast.counters().caching_changes, p.slow.counters().caching_changes);
+        EXPECT_EQ(testing::CachingLayout(p.fast, 1), testing::CachingLayout(p.slow, 1));
+        ExpectSameBooks(p, {1});
+        if (::testing::Test::HasFailure()) return;
+      }
+    }
+  }
+}
+
 // Every counter the report shows, field by field (Counters is all uint64_t).
 std::vector<uint64_t> CounterValues(const Counters& c) {
   static_assert(sizeof(Counters) % sizeof(uint64_t) == 0);
@@ -390,6 +467,49 @@ TEST(RunHelpers, AllHeldByAnswersAsAPageByPageTestForEveryOddPageAndLength) {
   frames[1].owner = static_cast<Owner>(3);  // kTt
   EXPECT_FALSE(AllHeldBy(frames.data(), 2, Owner::kKernel));
   EXPECT_FALSE(AllHeldBy(frames.data(), 2, Owner::kTt));
+}
+
+// TakeHeldBy() against a page-by-page walk: every length up to a few
+// groups of four, one or two pages of another owner anywhere (and none).
+// take() overwrites the page's owner, as the populate's stores do, so a
+// group must be judged on the owners read before it is taken.
+TEST(RunHelpers, TakeHeldByTakesAndHandsOverEachPageAsAPageByPageWalkDoes) {
+  for (uint64_t n = 0; n <= 21; ++n) {
+    for (uint64_t odd1 = 0; odd1 <= n; ++odd1) {
+      for (uint64_t odd2 = odd1; odd2 <= n; ++odd2) {  // == n: none
+        std::vector<Page> frames(n + 1);
+        for (Page& pg : frames) pg.owner = Owner::kPool;
+        frames[n].owner = Owner::kOrphan;  // past the end: not looked at
+        if (odd1 < n) frames[odd1].owner = Owner::kTt;
+        if (odd2 < n) frames[odd2].owner = Owner::kSystem;
+        std::vector<Page> want = frames;
+        std::string want_order, order;
+        uint64_t want_others = 0;
+        for (uint64_t k = 0; k < n; ++k) {
+          const bool held = want[k].owner == Owner::kPool;
+          want[k].owner = Owner::kKernel;
+          want[k].aux = held ? 1 : 2;
+          want_order += held ? 't' : 'o';
+          want_others += !held;
+        }
+        const uint64_t others = TakeHeldBy(
+            frames.data(), n, Owner::kPool,
+            [&](uint64_t k) {
+              frames[k].owner = Owner::kKernel;
+              frames[k].aux = 1;
+              order += 't';
+            },
+            [&](uint64_t k) {
+              frames[k].owner = Owner::kKernel;
+              frames[k].aux = 2;
+              order += 'o';
+            });
+        EXPECT_EQ(others, want_others) << n << " " << odd1 << " " << odd2;
+        EXPECT_EQ(frames, want) << n << " " << odd1 << " " << odd2;
+        EXPECT_EQ(order, want_order) << n << " " << odd1 << " " << odd2;
+      }
+    }
+  }
 }
 
 TEST(RunHelpers, AllNullSlotsAnswersAsASlotBySlotTestForEveryOddSlotAndLength) {

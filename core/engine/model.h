@@ -187,6 +187,31 @@ struct BackupFlags {
 // Thrown at the point where the kernel would crash; caught by Engine.
 struct KernelCrash {};
 
+// Model bookkeeping, no kernel counterpart: a block of n frames from pfn
+// that an allocation placed in slots [first, first + n).
+struct PlacedBlock {
+  uint64_t first = 0;
+  Pfn pfn = 0;
+  uint64_t n = 0;
+};
+
+// Model bookkeeping, no kernel counterpart: the blocks an allocation placed
+// since its caching cursor, the first kMax of them (no heap allocation);
+// `all` is false once more were added.
+struct PlacedBlocks {
+  static constexpr uint32_t kMax = 16;
+  std::array<PlacedBlock, kMax> block;
+  uint32_t count = 0;
+  bool all = true;
+  void Add(const PlacedBlock& b) {
+    if (count < kMax)
+      block[count++] = b;
+    else
+      all = false;
+  }
+  void Clear() { count = 0, all = true; }
+};
+
 class TtmModel {
  public:
   explicit TtmModel(const MachineConfig& config, Semantics semantics = Semantics::kV13);
@@ -429,9 +454,12 @@ class TtmModel {
   int PoolMapBlock(TtObject& tt, uint32_t order, Pfn p);
   void PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pages);
   // `placed`: slots [first, last) were placed by the running allocation
-  // and not touched since, so each owns the page it holds.
+  // and not touched since, so each owns the page it holds. `blocks`, when
+  // given with `placed`: the blocks the allocation placed in those slots,
+  // in slot order (a list that is not all of them or does not tile
+  // [first, last) is ignored).
   int PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching,
-                       bool placed = false);
+                       bool placed = false, const PlacedBlocks* blocks = nullptr);
   void SetPagesWb(Pfn p, uint64_t num_pages);
   void SetPagesArrayWb(TtObject& tt);
   void PoolSplitForSwap(Pfn p);
@@ -598,6 +626,40 @@ inline bool SlotsAscendFrom(const Slot* s, uint64_t n, Slot from) {
 // with no kernel counterpart. Whether frames[0, n) are all held by
 // `owner`, one branch-free test for the run:
 bool AllHeldBy(const Page* frames, uint64_t n, Owner owner);
+// frames[0, n) taken from `owner` in one pass, four a step: a group of
+// four that `owner` holds throughout (their owners read before any is
+// changed) goes to take(k) page by page with no test each; in any other
+// group, and after the groups, a page `owner` holds goes to take(k) and
+// any other to other(k), in order. Returns how many went to other().
+template <typename Take, typename Other>
+uint64_t TakeHeldBy(Page* frames, uint64_t n, Owner owner, Take take, Other other) {
+  const uint8_t want = static_cast<uint8_t>(owner);
+  auto one = [&](uint64_t k) -> uint64_t {
+    if (frames[k].owner == owner) [[likely]] {
+      take(k);
+      return 0;
+    }
+    other(k);
+    return 1;
+  };
+  uint64_t others = 0, k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const uint8_t diff = ((static_cast<uint8_t>(frames[k].owner) ^ want) |
+                          (static_cast<uint8_t>(frames[k + 1].owner) ^ want)) |
+                         ((static_cast<uint8_t>(frames[k + 2].owner) ^ want) |
+                          (static_cast<uint8_t>(frames[k + 3].owner) ^ want));
+    if (diff == 0) [[likely]] {
+      take(k);
+      take(k + 1);
+      take(k + 2);
+      take(k + 3);
+      continue;
+    }
+    for (uint64_t j = k; j < k + 4; ++j) others += one(j);
+  }
+  for (; k < n; ++k) others += one(k);
+  return others;
+}
 // How many of s[0, n) hold `from` and the slots after it (as
 // SlotsAscendFrom() tests), sixteen slots a test:
 uint64_t SlotsAscendingRun(const Slot* s, uint64_t n, Slot from);

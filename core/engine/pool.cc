@@ -789,28 +789,16 @@ std::optional<Pfn> TtmModel::PoolTypeTake(PoolType& pt) {
     Page* frames = &pages_.Mutable(f);  // chunks never move
     const uint64_t len = std::min(n - done, kPageMask + 1 - (f & kPageMask));
     done += len;
-    // A chunk's piece all held by the pool (the usual) leaves it without
-    // a test per page.
-    if (AllHeldBy(frames, len, Owner::kPool)) [[likely]] {
-#pragma GCC unroll 4
-      for (uint64_t k = 0; k < len; ++k) {
-        frames[k].owner = Owner::kKernel;
-        frames[k].owner_id = 0;
-        frames[k].aux = 0;
-      }
-      continue;
-    }
-    for (uint64_t k = 0; k < len; ++k) {
-      Page& pg = frames[k];
-      if (pg.owner != Owner::kPool) [[unlikely]] {
-        SetOwnerOf(pg, f + static_cast<Pfn>(k), Owner::kKernel);
-        ++others;
-        continue;
-      }
-      pg.owner = Owner::kKernel;
-      pg.owner_id = 0;
-      pg.aux = 0;
-    }
+    // A chunk's piece held by the pool (the usual) leaves it four pages a
+    // test, in one pass.
+    others += TakeHeldBy(
+        frames, len, Owner::kPool,
+        [&](uint64_t k) {
+          frames[k].owner = Owner::kKernel;
+          frames[k].owner_id = 0;
+          frames[k].aux = 0;
+        },
+        [&](uint64_t k) { SetOwnerOf(frames[k], f + static_cast<Pfn>(k), Owner::kKernel); });
   }
   const uint64_t from_pool = n - others;
   owner_count_[static_cast<int>(Owner::kPool)] -= from_pool;
@@ -882,10 +870,24 @@ void TtmModel::PoolUnmap(const TtObject& tt, uint64_t dma_addr, uint64_t num_pag
                std::to_string(unmapped) + " not mapped (double unmap)");
 }
 
+// Model bookkeeping, no kernel counterpart: whether `blocks` are all the
+// blocks placed and lie one after another in the slots from first to last
+// exactly.
+static bool TilesRange(const PlacedBlocks& blocks, uint64_t first, uint64_t last) {
+  if (!blocks.all) return false;
+  uint64_t at = first;
+  for (uint32_t j = 0; j < blocks.count; ++j) {
+    const PlacedBlock& b = blocks.block[j];
+    if (b.first != at) return false;
+    at += b.n;
+  }
+  return at == last;
+}
+
 // Models ttm_pool_apply_caching() on x86: converts slots [first, last)
 // from WB to WC/UC in one batch (set_pages_array_wc/uc), which may fail.
 int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching,
-                               bool placed) {
+                               bool placed, const PlacedBlocks* blocks) {
   if (first >= last || caching == Caching::kCached) return 0;
   if (faults_.Call(FaultSite::kSetCaching) != 0) return kENOMEM;
   const PageCaching want = ToPageCaching(caching);
@@ -898,6 +900,27 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
         ++counters_.caching_changes;
       }
     });
+    return 0;
+  }
+  // Blocks from the system handed over by the allocation (PoolAlloc()),
+  // tiling the range: PoolAllocPage() left every page write-back and
+  // nothing has changed a caching since, so each page changes (want is
+  // not WB) and is counted without being read; the slots are not read
+  // either (they hold these frames: the allocation just put them there).
+  if (placed && blocks != nullptr && TilesRange(*blocks, first, last)) {
+    constexpr uint64_t kMask = SparseArray<Page>::kChunkEntries - 1;
+    for (uint32_t j = 0; j < blocks->count; ++j) {
+      const PlacedBlock& b = blocks->block[j];
+      for (uint64_t done = 0; done < b.n;) {
+        const Pfn f = b.pfn + static_cast<Pfn>(done);
+        Page* frames = &pages_.Mutable(f);  // chunks never move
+        const uint64_t len = std::min(b.n - done, kMask + 1 - (f & kMask));
+#pragma GCC unroll 4
+        for (uint64_t k = 0; k < len; ++k) frames[k].caching = want;
+        done += len;
+      }
+      counters_.caching_changes += b.n;
+    }
     return 0;
   }
   // A block's slots hold consecutive frames: a stretch of slots inside one

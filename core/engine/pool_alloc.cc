@@ -803,15 +803,22 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
   // Slots from here on are placed by this call: ttm_pool_page_allocated()
   // only ever writes at and past the cursor, so they keep their pages.
   const uint64_t placed_from = c.pages;
+  // The blocks from the system placed since the caching cursor, handed to
+  // PoolApplyCaching() so that it need not find them in the slots: kept
+  // off the reference path and when there is no restore (a restore may
+  // place a block otherwise).
+  PlacedBlocks blocks;
+  const PlacedBlocks* const hand_over = reference_ || tt.restore ? nullptr : &blocks;
   for (; c.remaining; order = std::min(order, Fls(c.remaining))) {
     page_caching = tt.caching;
     pt = PoolSelectType(tt.caching, order);
     p = pt ? PoolTypeTake(*pt) : std::nullopt;
     if (p) {
       ++counters_.pool_hits;
-      r = PoolApplyCaching(tt, caching, c.pages, tt.caching, caching >= placed_from);
+      r = PoolApplyCaching(tt, caching, c.pages, tt.caching, caching >= placed_from, hand_over);
       if (r) goto error_free_page;
       caching = c.pages;
+      blocks.Clear();
       do {
         r = alloc.PageAllocated(order, *p, c);
         if (r) goto error_free_page;
@@ -828,8 +835,10 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
 
     page_caching = Caching::kCached;
     while (c.remaining >= (uint64_t{1} << order) && (p = PoolAllocPage(order, zero))) {
+      const uint64_t at = c.pages;
       r = alloc.PageAllocated(order, *p, c);
       if (r) goto error_free_page;
+      if (hand_over) blocks.Add(PlacedBlock{at, *p, c.pages - at});
       if (RestoreValid(tt.restore.get())) {
         r = PoolRestoreTt(tt, ctx, p);
         if (r) goto error_free_all;
@@ -847,7 +856,7 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
     }
   }
 
-  r = PoolApplyCaching(tt, caching, c.pages, tt.caching, caching >= placed_from);
+  r = PoolApplyCaching(tt, caching, c.pages, tt.caching, caching >= placed_from, hand_over);
   if (r) goto error_free_all;
 
   if (tt.restore) FreeRestore(tt);
