@@ -17,14 +17,17 @@ namespace {
 
 std::string S(uint64_t v) { return std::to_string(v); }
 
-// Collects at most one finding per (invariant, tt), counting the rest.
+// Collects at most one finding per (invariant, tt), dropping the rest. The
+// set of keys seen is made with the first finding: the checker runs after
+// every event and nearly always finds nothing.
 class Findings {
  public:
   explicit Findings(std::vector<Violation>& out) : out_(out) {}
 
   void Add(Invariant inv, const TtObject* tt, const std::string& what) {
     const auto key = std::make_pair(static_cast<int>(inv), tt ? tt->id : ~uint64_t{0});
-    if (!seen_.insert(key).second) return;
+    if (!seen_) seen_.emplace();
+    if (!seen_->insert(key).second) return;
     Violation v{inv, std::nullopt, what};
     if (tt) v.tt = tt->id;
     out_.push_back(std::move(v));
@@ -32,7 +35,7 @@ class Findings {
 
  private:
   std::vector<Violation>& out_;
-  std::set<std::pair<int, uint64_t>> seen_;
+  std::optional<std::set<std::pair<int, uint64_t>>> seen_;
 };
 
 // Names a slot ("slot 5") or an old_pages entry ("old_pages[5]"); the string

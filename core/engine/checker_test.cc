@@ -712,6 +712,60 @@ TEST(CheckerVerdicts, EveryCorruptionOfTheStoreOfALargeBackedUpTtIsFoundAsTheRef
   });
 }
 
+// A WC tt of 70 pages ("P6 ... P2 ... P1"), written, backed up whole and
+// populated again. The restoring populate records no clean verdict, so
+// the check after it reads every slot and struct page (PopulatedClean()).
+void Restored(Engine& engine) {
+  TTM_APPLY_CLEAN(engine, Allocate(1, 70, kWC));
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  TTM_APPLY_CLEAN(engine, (WriteEvent{1, std::nullopt, std::nullopt}));
+  TTM_APPLY_CLEAN(engine, (ShrinkEvent{1, false, false}));
+  ASSERT_EQ(engine.Inspect(1)->backed_up, 70u);
+  TTM_APPLY_CLEAN(engine, (PopulateEvent{1, true}));
+  ASSERT_EQ(engine.Inspect(1)->resident, 70u);
+}
+
+TEST(CheckerVerdicts, EveryKindOfDamageAtEverySlotOfARestoredTtIsFoundAsTheReferenceWalkFindsIt) {
+  std::vector<Corruption> corruptions;
+  for (uint64_t at = 0; at < 70; ++at) {
+    const uint64_t other = at == 0 ? 1 : at - 1;
+    corruptions.push_back([at](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, at, Slot::Handle(at + 1)); });
+    corruptions.push_back([at](TtmModel& m, TtObject& tt) { SlotPage(m, tt, at).owner_id += 1; });
+    corruptions.push_back([at](TtmModel& m, TtObject& tt) { SlotPage(m, tt, at).owner = Owner::kPool; });
+    corruptions.push_back([at, other](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, at, tt.pages.Get(other)); });
+    corruptions.push_back([at](TtmModel& m, TtObject& tt) { SlotPage(m, tt, at).caching = PageCaching::kWB; });
+    corruptions.push_back([at](TtmModel& m, TtObject& tt) { SlotPage(m, tt, at).tail ^= true; });
+    corruptions.push_back([at](TtmModel& m, TtObject& tt) { SlotPage(m, tt, at).aux += 1; });
+  }
+  ExpectFoundAlikeOnBothPaths(Restored, corruptions);
+}
+
+// BackedUpOverThreeLiveWords(): slots [0, 160) hold handles, [160, 200)
+// retained pages. At each slot: a wrong token (in the store or the page),
+// a handle that is not live, a handle or frame held twice, a page of
+// another owner.
+TEST(CheckerVerdicts, EveryKindOfDamageAtEverySlotOfALargeBackedUpTtIsFoundAsTheReferenceWalkFindsIt) {
+  std::vector<Corruption> corruptions;
+  for (uint64_t at = 0; at < 160; ++at) {
+    corruptions.push_back([at](TtmModel& m, TtObject& tt) {
+      m.StoreForTest().BackupPage(tt.backup, at, *m.store().Peek(tt.backup, at + 1) ^ 1, false);
+    });
+    corruptions.push_back([at](TtmModel& m, TtObject& tt) { m.StoreForTest().Drop(tt.backup, at + 1); });
+    corruptions.push_back([at](TtmModel& m, TtObject& tt) {
+      m.PokeSlotForTest(tt, at, Slot::Handle(at == 0 ? 2 : at));
+    });
+    corruptions.push_back([at](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, at, tt.pages.Get(160)); });
+  }
+  for (uint64_t at = 160; at < 200; ++at) {
+    const uint64_t other = at == 160 ? 161 : at - 1;
+    corruptions.push_back([at](TtmModel& m, TtObject& tt) { SlotPage(m, tt, at).token ^= 1; });
+    corruptions.push_back([at](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, at, Slot::Handle(at + 1)); });
+    corruptions.push_back([at](TtmModel& m, TtObject& tt) { SlotPage(m, tt, at).owner_id += 1; });
+    corruptions.push_back([at, other](TtmModel& m, TtObject& tt) { m.PokeSlotForTest(tt, at, tt.pages.Get(other)); });
+  }
+  ExpectFoundAlikeOnBothPaths(BackedUpOverThreeLiveWords, corruptions);
+}
+
 // 3.6.2 asks that content be held once, not where (that is 3.3.2's job):
 // slot 4's content moved to slot 1's backup page is still held once. The
 // backed-up verdict cannot call that clean (the copy is not in place), so

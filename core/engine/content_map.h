@@ -142,18 +142,10 @@ class ContentTokens {
     if (Steps(first, n)) return MakeEach<true>(first, n, f);
     MakeEach<false>(first, n, f);
   }
-  // Zero when tokens[k] == At(first + k) for every k < n, four at a time.
+  // Zero when tokens[k] == At(first + k) for every k < n, four at a time
+  // (At()'s step made only where the run holds a slot that needs it).
   uint32_t Mismatch(uint64_t first, const Token* tokens, uint64_t n) const {
-    V4 raw = Lanes(first), diff = {0, 0, 0, 0};
-    uint64_t k = 0;
-    for (; k + 4 <= n; k += 4, raw += kStep4) {
-      V4 held;
-      std::memcpy(&held, tokens + k, sizeof held);
-      diff |= held ^ Adjust(raw);
-    }
-    uint32_t bad = diff[0] | diff[1] | diff[2] | diff[3];
-    for (; k < n; ++k) bad |= tokens[k] ^ At(first + k);
-    return bad;
+    return Steps(first, n) ? MismatchEach<true>(first, tokens, n) : MismatchEach<false>(first, tokens, n);
   }
 
  private:
@@ -189,6 +181,21 @@ class ContentTokens {
       f(k + 3, t[3]);
     }
     for (; k < n; ++k) f(k, At(first + k));
+  }
+  // Mismatch(), with At()'s step over zero and poison made on the four
+  // lanes or (kAdjust false: the run holds no such slot) not.
+  template <bool kAdjust>
+  uint32_t MismatchEach(uint64_t first, const Token* tokens, uint64_t n) const {
+    V4 raw = Lanes(first), diff = {0, 0, 0, 0};
+    uint64_t k = 0;
+    for (; k + 4 <= n; k += 4, raw += kStep4) {
+      V4 held;
+      std::memcpy(&held, tokens + k, sizeof held);
+      diff |= held ^ (kAdjust ? Adjust(raw) : raw);
+    }
+    uint32_t bad = diff[0] | diff[1] | diff[2] | diff[3];
+    for (; k < n; ++k) bad |= tokens[k] ^ At(first + k);
+    return bad;
   }
   using V4 = Token __attribute__((vector_size(16)));
   static constexpr V4 kStep4 = {4 * kStep, 4 * kStep, 4 * kStep, 4 * kStep};

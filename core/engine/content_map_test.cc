@@ -169,6 +169,36 @@ TEST(ContentToken, TokensMadeFourAtATimeAreAtOfEachSlot) {
   }
 }
 
+// Mismatch() steps over zero and poison only in runs that hold such a
+// slot: in long runs around each, and in runs ending just before or
+// starting just after it, the stepped slot's raw token is a mismatch and
+// a wrong token anywhere is seen.
+TEST(ContentToken, MismatchSeesTheRawTokenOfASteppedSlotAndAnyWrongTokenInLongRuns) {
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    const ContentTokens tokens(seed, seed * 3 + 2);
+    for (Token raw : {kZeroToken, kPoisonToken}) {
+      const uint64_t at = SlotWithRawToken(tokens, raw);
+      for (uint64_t first : {at >= 70 ? at - 70 : 0, at >= 3 ? at - 3 : 0, at, at + 1}) {
+        for (uint64_t n : {1, 4, 5, 64, 70, 71}) {
+          std::vector<Token> want;
+          for (uint64_t k = 0; k < n; ++k) want.push_back(tokens.At(first + k));
+          ASSERT_EQ(tokens.Mismatch(first, want.data(), n), 0u) << first << " " << n;
+          if (at >= first && at < first + n) {
+            std::vector<Token> bad = want;
+            bad[at - first] = raw;
+            EXPECT_NE(tokens.Mismatch(first, bad.data(), n), 0u) << first << " " << n;
+          }
+          for (uint64_t k = 0; k < n; ++k) {
+            std::vector<Token> bad = want;
+            bad[k] ^= 1u << (k % 32);
+            EXPECT_NE(tokens.Mismatch(first, bad.data(), n), 0u) << first << " " << n << " " << k;
+          }
+        }
+      }
+    }
+  }
+}
+
 // ForEachAt() makes runs that hold no stepped-over slot without the step:
 // long runs around each such slot, runs that end just before or start
 // just after it, and runs whose slots pass 2^32 (where the tokens wrap)

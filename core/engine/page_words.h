@@ -54,6 +54,7 @@ class PageRunMatcher {
     want_ = BitsOf(want_no_aux) & BitsOf(mask);
     mask_ = BitsOf(mask);
     step_ = BitsOf(one);
+    aux_unmasked_ = ~mask.aux;
   }
   // How many of the pages p[0], p[1], ... (at most n) have the fields,
   // with aux `aux + k` for p[k], where slot s[k] holds frame f + k too:
@@ -114,12 +115,18 @@ class PageRunMatcher {
   // whether it holds or not: each group of four p[k, k + 4) to visit4(k),
   // each page after the groups to visit1(k), as it is read (still no
   // branch but the loops'). When the answer is true, every page of the
-  // stretch was shown.
+  // stretch was shown. The pages' differences from the wanted words are
+  // ORed unmasked and masked once at the end: the wanted words have no
+  // bit outside the mask but those of aux + k the mask leaves out (none
+  // when it covers aux, as for the checker), and a page wanted with such
+  // bits never holds.
   template <typename Visit4, typename Visit1>
   bool HeldAllVisiting(const Page* p, const Slot* s, Pfn f, uint64_t aux, uint64_t n, const Page& first,
                        Visit4 visit4, Visit1 visit1) const {
     if (n == 0) return true;
     if (aux > ~uint32_t{0} || n - 1 > ~uint32_t{0} - aux) return false;  // aux + k fits
+    uint64_t aux_off = 0;  // an aux + k with bits the mask leaves out
+    for (uint64_t k = 0; aux_unmasked_ != 0 && k < n; ++k) aux_off |= (aux + k) & aux_unmasked_;
     Page start = ZeroPage();
     start.aux = static_cast<uint32_t>(aux);
     const PageBits step2 = step_ + step_, step4 = step2 + step2;
@@ -143,13 +150,14 @@ class PageRunMatcher {
         visit4(k);
       }
       w0 += step4, w1 += step4;
+      diff &= mask_;
       PageBits slot_words;
       std::memcpy(&slot_words, &slot_diff, sizeof slot_words);
       diff |= slot_words;
     } else {
       w0 ^= flip;
     }
-    uint64_t rest = 0;
+    uint64_t rest = aux_off;  // nonzero: some page cannot hold
     for (; k < n; ++k, w0 = w1, w1 += step_) {  // w0 has bits flipped only for k == 0
       const PageBits d = (Load(p + k) & mask_) ^ w0;
       rest |= d[0] | d[1] | !(s[k] == Slot::Page(f + static_cast<Pfn>(k)));
@@ -177,12 +185,12 @@ class PageRunMatcher {
     std::memcpy(&w, s, sizeof w);
     return w;
   }
-  // The bits in which p[0, 4) (masked) differ from w0 to w3, ORed.
-  PageBits Differ4(const Page* p, PageBits w0, PageBits w1, PageBits w2, PageBits w3) const {
-    return (((Load(p) & mask_) ^ w0) | ((Load(p + 1) & mask_) ^ w1)) |
-           (((Load(p + 2) & mask_) ^ w2) | ((Load(p + 3) & mask_) ^ w3));
+  // The bits in which p[0, 4) differ from w0 to w3, ORed, unmasked.
+  static PageBits Differ4(const Page* p, PageBits w0, PageBits w1, PageBits w2, PageBits w3) {
+    return ((Load(p) ^ w0) | (Load(p + 1) ^ w1)) | ((Load(p + 2) ^ w2) | (Load(p + 3) ^ w3));
   }
   PageBits want_, mask_, step_;
+  uint32_t aux_unmasked_;  // the bits of aux the mask leaves out
 };
 
 // Sets the fields of `mask` (its bits set) of every page of a stretch to

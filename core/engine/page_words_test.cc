@@ -248,6 +248,45 @@ TEST(PageRunMatcher, HeldAllAgreesWithThePageByPageReadingOnRandomStretches) {
   }
 }
 
+// HeldAll() ORs the pages' differences unmasked and masks them once: with
+// a mask that leaves out some bits of aux (none of the engine's do), it
+// must still answer as masking each page, where a page wanted with aux
+// bits outside the mask never holds. Unmasked fields hold garbage.
+TEST(PageRunMatcher, HeldAllWithAMaskLeavingOutAuxBitsAnswersAsMaskingEachPage) {
+  Prng rng(5);
+  for (uint32_t aux_mask : {0u, 0xffu, 0xffff0000u, 0xfffffffeu}) {
+    Page want = ZeroPage(), mask = ZeroPage();
+    want.owner = Owner::kTt;
+    want.owner_id = kIndex;
+    mask.owner = static_cast<Owner>(0xff);
+    mask.owner_id = ~uint32_t{0};
+    mask.aux = aux_mask;
+    const PageRunMatcher m(want, mask);
+    for (uint64_t aux : {uint64_t{0}, uint64_t{1}, uint64_t{0xfe}, uint64_t{0xff00}, uint64_t{0x10000}}) {
+      for (uint64_t n = 0; n <= 21; ++n) {
+        for (uint64_t bad = 0; bad <= n; ++bad) {
+          std::vector<Page> pages(n + 1);
+          std::vector<Slot> slots(n + 1);
+          Held(pages, slots, 100, aux);
+          for (Page& p : pages) {
+            p.token = static_cast<Token>(rng.Below(1u << 31));
+            p.private_order = static_cast<uint32_t>(rng.Below(11));
+            p.caching = static_cast<PageCaching>(rng.Below(3));
+            p.tail = rng.Below(2);
+          }
+          if (bad < n) pages[bad].owner_id += 1;
+          bool held = true;
+          for (uint64_t k = 0; k < n; ++k)
+            held = held && pages[k].owner == Owner::kTt && pages[k].owner_id == kIndex &&
+                   ((aux + k) & ~uint64_t{aux_mask}) == 0 && slots[k] == Slot::Page(100 + static_cast<Pfn>(k));
+          EXPECT_EQ(m.HeldAll(pages.data(), slots.data(), 100, aux, n, ZeroPage()), held)
+              << aux_mask << " " << aux << " " << n << " " << bad;
+        }
+      }
+    }
+  }
+}
+
 // The fresh content check reads each page's token as HeldAllVisiting()
 // goes, and trusts that a "true" means every page was shown.
 TEST(PageRunMatcher, HeldAllVisitingShowsEveryPageOnceInOrderAndAnswersAsHeldAll) {
