@@ -38,31 +38,6 @@ inline bool SameBytes(const char* a, const char* b, size_t n) {
   return true;
 }
 
-// How many of the eight bytes of `word` (the first in its lowest byte) are
-// ASCII digits before the first that is not. A byte's digit value (its
-// bits xor '0') is 0-9 exactly for a digit; adding 0x76 sets the top bit
-// of any other value below 0x80, and values from 0x80 have it already.
-// A carry out of a byte comes only from a non-digit, so it cannot change
-// the verdict on the bytes before the first non-digit.
-inline size_t LeadingDigits(uint64_t word) {
-  const uint64_t x = word ^ 0x3030303030303030;
-  const uint64_t non_digits = (x | (x + 0x7676767676767676)) & 0x8080808080808080;
-  return non_digits == 0 ? 8 : static_cast<size_t>(std::countr_zero(non_digits)) / 8;
-}
-
-// The value of the first n (1-8) bytes of `word`, all digits: moved to the
-// top of the word (zeros before them read as leading zeros), then pairs,
-// quads and the eight combined by multiplication.
-inline uint64_t DigitsValue(uint64_t word, size_t n) {
-  uint64_t x = (word ^ 0x3030303030303030) << (64 - 8 * n);
-  x = (x * 10 + (x >> 8)) & 0x00FF00FF00FF00FF;
-  x = (x * 100 + (x >> 16)) & 0x0000FFFF0000FFFF;
-  return (x * 10000 + (x >> 32)) & 0xFFFFFFFF;
-}
-
-constexpr uint64_t kPowersOfTen[] = {1,      10,      100,      1000,     10000,
-                                     100000, 1000000, 10000000, 100000000};
-
 // A cursor over the line. Every reader returns false for anything it does
 // not take; the caller then gives up on the line.
 class Cursor {
@@ -101,20 +76,9 @@ class Cursor {
 
   // A non-negative JSON integer of at most 19 digits (so that it fits a
   // uint64 whatever its digits), not followed by a fraction or an exponent.
-  // Eight bytes at a time while eight remain (the usual numbers end inside
-  // the first word); the last few bytes of the line one at a time.
   bool Unsigned(uint64_t* out) {
     const char* start = p_;
     uint64_t v = 0;
-    while (end_ - p_ >= 8) {
-      uint64_t word;
-      std::memcpy(&word, p_, sizeof word);
-      const size_t n = LeadingDigits(word);
-      if (n > 0) v = v * kPowersOfTen[n] + DigitsValue(word, n);
-      p_ += n;
-      if (n < 8) break;
-      if (p_ - start > 19) return false;  // too long whatever follows
-    }
     while (p_ != end_ && static_cast<unsigned>(*p_ - '0') < 10) {
       v = v * 10 + static_cast<unsigned>(*p_ - '0');
       ++p_;
