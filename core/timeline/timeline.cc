@@ -12,15 +12,11 @@
 namespace ttm {
 namespace {
 
-// The fixed part of a line (everything but the violations) is at most
-// about 330 characters: 11 integers of at most 20 digits, the longest op
-// and state names and the keys. It is rendered through a local pointer
-// (kept in a register: a member pointer was reloaded after every byte
-// stored) straight into the caller's buffer, since this runs for every
-// event of every replay. The state's text is copied padded (kStateTexts),
-// reaching at most 64 bytes past the object's first key, still well
-// inside these 512.
-constexpr size_t kFixedPart = 512;
+// A line is rendered through a local pointer (kept in a register: a member
+// pointer was reloaded after every byte stored) straight into the caller's
+// buffer, since this runs for every event of every replay. The state's
+// text is copied padded (kStateTexts), reaching at most 64 bytes past the
+// object's first key, still well inside kTimelineFixedPart.
 constexpr size_t kMaxName = 32;  // op and state names are shorter
 
 template <size_t N>
@@ -177,22 +173,6 @@ const std::array<StateText, 3> kStateTexts = [] {
 }();
 
 }  // namespace
-
-bool HasTimelineLine(const EventBody& body) {
-  return std::holds_alternative<AllocateEvent>(body) || std::holds_alternative<PopulateEvent>(body) ||
-         std::holds_alternative<WriteEvent>(body) || std::holds_alternative<ShrinkEvent>(body) ||
-         std::holds_alternative<UnpopulateEvent>(body) || std::holds_alternative<FreeEvent>(body) ||
-         std::holds_alternative<PoolShrinkEvent>(body);
-}
-
-size_t TimelineLineMaxSize(const TimelineEntry& e) {
-  size_t size = kFixedPart;
-  if (!e.violations.empty()) {
-    size += sizeof ",\"violations\":[]}\n";
-    for (std::string_view v : e.violations) size += v.size() + 3;
-  }
-  return size;
-}
 
 char* PutTimelineLine(const TimelineEntry& e, char* p) {
   p = Put(p, "{\"line\":");

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -333,6 +334,115 @@ TEST(EventScan, TakesTheExtremesOfTheRanges) {
                            R"({"op":"free","t":-0,"tt":0})"}) {
     EXPECT_EQ(Disagreement(line, &taken), "") << line;
     EXPECT_TRUE(taken);
+  }
+}
+
+// The numbers the scanner reads a word at a time: every digit count from 1
+// to 21 (several words, a word ending inside or just after the number),
+// each with leading zeros and signs, in fields of three ranges, with the
+// number followed by at least eight bytes and at the line's end. Whatever
+// the scanner takes it reads as the general path does and as from_chars
+// does; it takes exactly the plain integers of at most 19 digits that the
+// general path accepts.
+TEST(EventScan, ReadsNumbersOfEveryDigitCountAsTheGeneralPathDoes) {
+  const std::string kDigits = "987654321098765432109";
+  std::vector<std::string> bodies;
+  for (size_t n = 1; n <= kDigits.size(); ++n) {
+    bodies.push_back(kDigits.substr(0, n));
+    bodies.push_back(kDigits.substr(kDigits.size() - n));  // starts with 9..0
+    bodies.push_back(std::string(n, '9'));
+    bodies.push_back("1" + std::string(n - 1, '0'));
+    bodies.push_back(std::string(n, '0'));
+  }
+  for (const char* edge : {"2147483647", "2147483648", "9223372036854775807",
+                           "9223372036854775808", "18446744073709551615",
+                           "18446744073709551616"})
+    bodies.push_back(edge);
+  struct Field {
+    const char* before;
+    const char* after;
+    bool is_signed;
+    uint64_t lo, hi;  // unsigned fields only
+  };
+  const uint64_t kInt64Max = std::numeric_limits<int64_t>::max();
+  const Field fields[] = {
+      {R"({"op":"free","t":)", R"(,"tt":1})", true, 0, 0},
+      {R"({"op":"free","tt":1,"t":)", "}", true, 0, 0},
+      {R"({"op":"free","tt":)", R"(,"t":123})", false, 0, kInt64Max},
+      {R"({"op":"free","tt":)", "}", false, 0, kInt64Max},
+      {R"({"op":"allocate","tt":1,"pages":)", R"(,"caching":"wc"})", false, 1, kMaxTtPages},
+      {R"({"op":"allocate","tt":1,"caching":"wc","pages":)", "}", false, 1, kMaxTtPages},
+  };
+  int taken_count = 0;
+  for (const Field& f : fields) {
+    for (const std::string& body : bodies) {
+      for (const char* sign : {"", "-", "+", "0", "-0"}) {
+        const std::string number = sign + body;
+        const std::string line = f.before + number + f.after;
+        // What the scanner must take: no sign but '-', no leading zero, at
+        // most 19 digits, in the field's range.
+        const std::string digits = number[0] == '-' ? number.substr(1) : number;
+        const bool plain = digits[0] != '+' && digits[0] != '-' && digits.size() <= 19 &&
+                           (digits.size() == 1 || digits[0] != '0');
+        bool in_range = false;
+        int64_t s = 0;
+        uint64_t u = 0;
+        const char* end = number.data() + number.size();
+        if (f.is_signed) {
+          const auto r = std::from_chars(number.data(), end, s);
+          in_range = r.ec == std::errc() && r.ptr == end;
+        } else {
+          const auto r = std::from_chars(number.data(), end, u);
+          in_range = r.ec == std::errc() && r.ptr == end && u >= f.lo && u <= f.hi;
+        }
+        Event e;
+        const bool taken = ScanEvent(line, kMaxMaxOrder, &e);
+        ASSERT_EQ(taken, plain && in_range) << line;
+        bool agreed_taken = false;
+        ASSERT_EQ(Disagreement(line, &agreed_taken), "") << line;
+        if (!taken) continue;
+        ++taken_count;
+        if (f.is_signed) {
+          ASSERT_EQ(e.t, s) << line;
+        } else if (const auto* free = std::get_if<FreeEvent>(&e.body)) {
+          ASSERT_EQ(free->tt, u) << line;
+        } else {
+          ASSERT_EQ(std::get<AllocateEvent>(e.body).pages, u) << line;
+        }
+      }
+    }
+  }
+  EXPECT_GT(taken_count, 300);
+}
+
+// Numbers past a field's range, too long or with a leading zero are left
+// to the general path, whose messages (the reader's) stay these.
+TEST(EventScan, LeavesNumbersPastTheRangeToTheGeneralPathWithItsMessages) {
+  struct Case {
+    const char* line;
+    const char* message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {R"({"op":"free","tt":9223372036854775808})", "free: \"tt\" is 9223372036854775808, must be in 0..9223372036854775807"},
+           {R"({"op":"free","tt":12345678901234567890})", "free: \"tt\" is 12345678901234567890, must be in 0..9223372036854775807"},
+           {R"({"op":"free","t":9223372036854775808,"tt":1})", "free: \"t\" is 9223372036854775808, must be in -9223372036854775808..9223372036854775807"},
+           {R"({"op":"free","t":-9223372036854775809,"tt":1})", "free: \"t\" is -9.223372036854776e+18, must be in -9223372036854775808..9223372036854775807"},
+           {R"({"op":"allocate","tt":1,"pages":2147483648,"caching":"wc"})", "allocate: \"pages\" is 2147483648, must be in 1..2147483647"},
+           {R"({"op":"allocate","tt":1,"pages":0,"caching":"wc"})", "allocate: \"pages\" is 0, must be in 1..2147483647"},
+           {R"({"op":"free","tt":-1})", "free: \"tt\" is -1, must be in 0..9223372036854775807"},
+           {R"({"op":"free","tt":01})", "malformed JSON at byte 20"},
+       }) {
+    Event e;
+    EXPECT_FALSE(ScanEvent(c.line, kMaxMaxOrder, &e)) << c.line;
+    std::string message;
+    Result<Json> obj = ParseJsonObject(c.line, true);
+    if (!obj.ok()) {
+      message = obj.status().message();
+    } else {
+      Status s = EventFromJson(*obj, {true, kMaxMaxOrder, nullptr}, &e);
+      message = s.ok() ? "accepted" : s.message();
+    }
+    EXPECT_EQ(message, c.message) << c.line;
   }
 }
 

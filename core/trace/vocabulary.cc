@@ -164,6 +164,8 @@ constexpr FieldSpec kExpect[] = {
     ExpectCount<&ExpectEvent::violations>("violations"),
 };
 
+}  // namespace
+
 const std::array<OpSpec, kNumOps> kOps = {{
     {"allocate", kAllocate},
     {"populate", kPopulate},
@@ -177,6 +179,8 @@ const std::array<OpSpec, kNumOps> kOps = {{
     {"check", {}},
     {"expect", kExpect, true},
 }};
+
+namespace {
 
 // The site's default error is left out, so that a fail reads the same
 // whether it names it or not.
@@ -193,18 +197,7 @@ constexpr std::string_view kConfig[] = {"system_pages",     "dma32_pages",   "sw
                                         "max_order",        "pool_limit_pages",
                                         "use_dma_alloc",    "use_dma32",     "numa_node"};
 
-template <size_t... I>
-void ResetBodyOf(int op, EventBody* body, std::index_sequence<I...>) {
-  using Reset = void (*)(EventBody*);
-  static constexpr Reset kReset[] = {[](EventBody* b) { b->emplace<I>(); }...};
-  kReset[op](body);
-}
-
 }  // namespace
-
-void ResetBody(int op, EventBody* body) {
-  ResetBodyOf(op, body, std::make_index_sequence<std::variant_size_v<EventBody>>());
-}
 
 EventBody DefaultBody(int op) {
   EventBody body;
@@ -257,8 +250,6 @@ bool CrossFieldRulesHold(const EventBody& body) {
   return true;
 }
 
-std::span<const OpSpec> Ops() { return kOps; }
-const OpSpec& OpSpecOf(int op) { return kOps[op]; }
 
 const FieldSpec* FindField(const OpSpec& op, std::string_view name) {
   for (const FieldSpec& f : op.fields)

@@ -14,10 +14,13 @@
 #ifndef TTM_CORE_TRACE_VOCABULARY_H_
 #define TTM_CORE_TRACE_VOCABULARY_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
+#include <variant>
 
 #include "core/event.h"
 
@@ -80,16 +83,28 @@ struct OpSpec {
   bool cross_field_rules = false;
 };
 
-// Every op, in EventBody's order.
-std::span<const OpSpec> Ops();
-const OpSpec& OpSpecOf(int op);
+// Every op, in EventBody's order: the tables (vocabulary.cc), declared here
+// so that the scanner's per-line look-ups are inline.
+extern const std::array<OpSpec, kNumOps> kOps;
+inline std::span<const OpSpec> Ops() { return kOps; }
+inline const OpSpec& OpSpecOf(int op) { return kOps[static_cast<size_t>(op)]; }
 // The op's field called `name`, or null ("op" and "t" are not in the table).
 const FieldSpec* FindField(const OpSpec& op, std::string_view name);
 
 // The body of op `op` (an EventBody index) with every field at its default;
 // ResetBody makes *body that in place.
 EventBody DefaultBody(int op);
-void ResetBody(int op, EventBody* body);
+namespace internal {
+template <size_t... I>
+inline void ResetBodyOf(int op, EventBody* body, std::index_sequence<I...>) {
+  using Reset = void (*)(EventBody*);
+  static constexpr Reset kReset[] = {[](EventBody* b) { b->emplace<I>(); }...};
+  kReset[op](body);
+}
+}  // namespace internal
+inline void ResetBody(int op, EventBody* body) {
+  internal::ResetBodyOf(op, body, std::make_index_sequence<std::variant_size_v<EventBody>>());
+}
 
 // The errors a fault site may raise, the default first; empty for
 // backup_half, which raises none.
