@@ -683,13 +683,15 @@ class PoolAllocation {
     return j;
   }
 
-  // ttm_pool_page_allocated() (V13) and the ttm_pool_restore_tt() that
-  // follows it, for the usual block: no fault armed at the copy; its
-  // slots, inside one chunk, hold handles h, h + 1, ... of live backup
-  // entries (inside one chunk of the store) over NULL old_pages entries;
-  // its frames lie inside one chunk of struct pages; one run of the
-  // content map covers its slots and, when it vouches for them, each
-  // backed-up token is the content last written there. Then the moves to
+  // Models ttm_pool_page_allocated()'s moves to old_pages (V13) and the
+  // ttm_pool_restore_tt() that follows it, for a usual block, in one pass;
+  // differs: old_pages left NULL (each entry the kernel sets it clears
+  // again), each slot and page touched once. The usual block: no fault
+  // armed at the copy; its slots, inside one chunk, hold handles h, h + 1,
+  // ... of live backup entries (inside one chunk of the store) over NULL
+  // old_pages entries; its frames lie inside one chunk of struct pages; one
+  // run of the content map covers its slots and, when it vouches for them,
+  // each backed-up token is the content last written there. Then the moves to
   // old_pages, the placement and the copies touch each slot and page once
   // here: each handle would go to old_pages, be copied into the page just
   // placed in its slot and dropped, and the entry cleared, so old_pages
