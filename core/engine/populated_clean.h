@@ -23,9 +23,9 @@ namespace ttm {
 // the checker walks again and says what and where. Conservative: a block
 // it cannot read safely (frames beyond the machine) is "not clean".
 // Blocks' slots and struct pages are read together, four of each a step
-// (PageRunMatcher::HeldAll()), from one lookup of each where the block
-// lies in one chunk of each array (nearly always: blocks are buddy-aligned
-// and populated largest first).
+// (PageRunMatcher::HeldAllVisiting()), from one lookup of each where the
+// block lies in one chunk of each array (nearly always: blocks are
+// buddy-aligned and populated largest first).
 //
 // on_block(i, first, n) is called for each block found clean, in slot
 // order, before the next is read: slots [i, i + n) hold frames
