@@ -230,19 +230,6 @@ class PageRunSetter {
   PageBits keep_, set_;
 };
 
-// s[k] = Slot::Handle(h + k) for every k < n.
-inline void StoreHandles(Slot* s, uint64_t h, uint64_t n) {
-  uint64_t k = 0;
-  if (n >= 4) {
-    const Slot first[4] = {Slot::Handle(h), Slot::Handle(h + 1), Slot::Handle(h + 2), Slot::Handle(h + 3)};
-    SlotBits value;
-    std::memcpy(&value, first, sizeof value);
-    const SlotBits step = (SlotBits{} + (value[1] - value[0])) * 4;  // four handles on
-    for (; k + 4 <= n; k += 4, value += step) std::memcpy(static_cast<void*>(s + k), &value, sizeof value);
-  }
-  for (; k < n; ++k) s[k] = Slot::Handle(h + k);
-}
-
 }  // namespace ttm
 
 #endif  // TTM_CORE_ENGINE_PAGE_WORDS_H_
