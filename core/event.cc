@@ -22,8 +22,8 @@ constexpr std::array<std::string_view, kNumFaultSites> kFaultSiteNames = {
     "alloc_page", "dma_map", "set_caching", "backup_page",
     "backup_half", "copy_page", "alloc_restore"};
 
-constexpr std::array<std::string_view, 3> kTtStateNames = {"unpopulated", "populated",
-                                                           "backed_up"};
+constexpr std::array<std::string_view, kNumTtStates> kTtStateNames = {"unpopulated", "populated",
+                                                                      "backed_up"};
 
 constexpr std::array<std::string_view, kNumOps> kOpNames = {
     "allocate", "populate", "write", "shrink", "unpopulate", "free",

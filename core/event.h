@@ -161,6 +161,7 @@ struct CheckEvent {
 };
 
 enum class TtState : uint8_t { kUnpopulated, kPopulated, kBackedUp };
+inline constexpr int kNumTtStates = 3;
 std::string_view TtStateName(TtState s);
 std::optional<TtState> TtStateFromName(std::string_view name);
 

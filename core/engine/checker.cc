@@ -17,9 +17,10 @@ namespace {
 
 std::string S(uint64_t v) { return std::to_string(v); }
 
-// Collects at most one finding per (invariant, tt), dropping the rest. The
-// set of keys seen is made with the first finding: the checker runs after
-// every event and nearly always finds nothing.
+// Checker, no kernel counterpart: collects at most one finding per
+// (invariant, tt), dropping the rest. The set of keys seen is made with
+// the first finding: the checker runs after every event and nearly always
+// finds nothing.
 class Findings {
  public:
   explicit Findings(std::vector<Violation>& out) : out_(out) {}

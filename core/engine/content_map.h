@@ -133,6 +133,7 @@ class ContentTokens {
     if (t == kZeroToken || t == kPoisonToken) ++t;
     return t;
   }
+  // Model bookkeeping, no kernel counterpart: the tokens a write leaves.
   // f(k, At(first + k)) for every k < n, in increasing k: the tokens of
   // four consecutive slots made at once (the same values as At()). A run
   // that holds neither slot At() steps over (nearly all: two slots in
@@ -142,8 +143,10 @@ class ContentTokens {
     if (Steps(first, n)) return MakeEach<true>(first, n, f);
     MakeEach<false>(first, n, f);
   }
-  // Zero when tokens[k] == At(first + k) for every k < n, four at a time
-  // (At()'s step made only where the run holds a slot that needs it).
+  // Model bookkeeping, no kernel counterpart: the integrity test of the
+  // checker and of the restore's copy. Zero when tokens[k] ==
+  // At(first + k) for every k < n, four at a time (At()'s step made only
+  // where the run holds a slot that needs it).
   uint32_t Mismatch(uint64_t first, const Token* tokens, uint64_t n) const {
     return Steps(first, n) ? MismatchEach<true>(first, tokens, n) : MismatchEach<false>(first, tokens, n);
   }
@@ -159,16 +162,18 @@ class ContentTokens {
     return x;
   }();
   static_assert(Token{kStep * kStepInverse} == 1u);
-  // Whether [first, first + n) holds a slot whose unadjusted token is
-  // zero or poison (slots count mod 2^32, as the tokens do).
+  // Model bookkeeping, no kernel counterpart: whether [first, first + n)
+  // holds a slot whose unadjusted token is zero or poison (slots count
+  // mod 2^32, as the tokens do).
   bool Steps(uint64_t first, uint64_t n) const {
     if (n > ~uint32_t{0}) return true;
     const Token from = static_cast<Token>(first);
     return Token{(kZeroToken - base_) * kStepInverse - from} < n ||
            Token{(kPoisonToken - base_) * kStepInverse - from} < n;
   }
-  // ForEachAt(), with At()'s step over zero and poison made on the four
-  // lanes or (kAdjust false: the run holds no such slot) not.
+  // Model bookkeeping, no kernel counterpart: ForEachAt(), with At()'s
+  // step over zero and poison made on the four lanes or (kAdjust false:
+  // the run holds no such slot) not.
   template <bool kAdjust, typename F>
   void MakeEach(uint64_t first, uint64_t n, F f) const {
     V4 raw = Lanes(first);
@@ -182,8 +187,9 @@ class ContentTokens {
     }
     for (; k < n; ++k) f(k, At(first + k));
   }
-  // Mismatch(), with At()'s step over zero and poison made on the four
-  // lanes or (kAdjust false: the run holds no such slot) not.
+  // Model bookkeeping, no kernel counterpart: Mismatch(), with At()'s
+  // step over zero and poison made on the four lanes or (kAdjust false:
+  // the run holds no such slot) not.
   template <bool kAdjust>
   uint32_t MismatchEach(uint64_t first, const Token* tokens, uint64_t n) const {
     V4 raw = Lanes(first), diff = {0, 0, 0, 0};

@@ -136,9 +136,10 @@ int64_t EngineImpl::Populate(TtObject& tt, const PopulateEvent& e) {
   return ret;
 }
 
-// 3.6.3, checked where only the caller can see it: a freshly populated tt
-// (after a purge, or never backed up) holds no old content. Its pages are
-// zero when they came from a pool or with ZERO_ALLOC, poison otherwise.
+// Checker, no kernel counterpart: 3.6.3, checked where only the caller can
+// see it: a freshly populated tt (after a purge, or never backed up) holds
+// no old content. Its pages are zero when they came from a pool or with
+// ZERO_ALLOC, poison otherwise.
 void EngineImpl::CheckFreshContent(const TtObject& tt) {
   const bool zero_alloc = tt.page_flags & kTtFlagZeroAlloc;
   auto fresh = [&](Token token) { return token == kZeroToken || (!zero_alloc && token == kPoisonToken); };
@@ -304,6 +305,8 @@ Engine& Engine::operator=(const Engine& other) {
 Outcome Engine::Apply(const EventBody& event) { return impl_->Apply(event); }
 const TtmModel& Engine::model_for_inspection() const { return impl_->model; }
 
+// Checker, no kernel counterpart: the invariants of checker.h over the
+// tts of `scope`, in trace id order.
 std::vector<Violation> Engine::Check(CheckScope scope) {
   std::vector<const TtObject*>& tts = impl_->checked;
   tts.clear();

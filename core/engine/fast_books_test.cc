@@ -292,6 +292,41 @@ std::vector<uint64_t> CounterValues(const Counters& c) {
   return v;
 }
 
+// A fresh populate placing more blocks from the system than PlacedBlocks
+// keeps (16): the hand-over to PoolApplyCaching() is refused and the
+// caching change walks the slots instead. Blocks of 4, 2 and 1 pages (no
+// larger order to be had), 16, 17 and 32 of them, for both cachings:
+// every struct page, the allocator, the pools, the counters and the books
+// as the reference leaves them, every page changed once.
+TEST(Populate, AFreshPopulateOfMoreThanSixteenSystemBlocksChangesTheCachingAsTheReferenceDoes) {
+  for (const Caching caching : {Caching::kWriteCombined, Caching::kUncached}) {
+    for (const uint64_t fours : {14, 15, 30}) {
+      SCOPED_TRACE(std::to_string(static_cast<int>(caching)) + " " + std::to_string(fours));
+      Pair p;
+      p.Apply(Allocate(1, 3));
+      p.Apply(PopulateEvent{1, true});  // the next blocks' frames start off a chunk boundary
+      p.Apply(testing::FailOrdersFrom(3));
+      const uint64_t pages = 4 * fours + 2 + 1;
+      p.Apply(Allocate(2, pages, caching));
+      EXPECT_TRUE(p.Apply(PopulateEvent{2, true}).empty());
+      EXPECT_EQ(p.fast.counters().caching_changes, pages);
+      EXPECT_EQ(CounterValues(p.fast.counters()), CounterValues(p.slow.counters()));
+      EXPECT_EQ(testing::CachingLayout(p.fast, 2), testing::CachingLayout(p.slow, 2));
+      ExpectSameBooks(p, {1, 2});
+      const TtmModel& a = EngineTestPeer::Model(p.fast);
+      const TtmModel& b = EngineTestPeer::Model(p.slow);
+      for (uint64_t f = 0; f < a.allocator().system_pages(); ++f) {
+        ASSERT_TRUE(a.page(static_cast<Pfn>(f)) == b.page(static_cast<Pfn>(f))) << "pfn " << f;
+        ASSERT_EQ(a.allocator().IsAllocated(static_cast<Pfn>(f)), b.allocator().IsAllocated(static_cast<Pfn>(f)))
+            << "pfn " << f;
+      }
+      for (size_t t = 0; t < a.pool_types().size(); ++t)
+        EXPECT_EQ(a.pool_types()[t].pages, b.pool_types()[t].pages) << "pool type " << t;
+      EXPECT_EQ(a.allocated_pages(), b.allocated_pages());
+    }
+  }
+}
+
 // The fault-site calls an object's operations made, per site.
 std::vector<uint64_t> ObjectCalls(const TtObject& tt) {
   std::vector<uint64_t> v;

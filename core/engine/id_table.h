@@ -25,7 +25,8 @@ class IdTable {
  public:
   static constexpr uint32_t kAbsent = ~uint32_t{0};
 
-  // The index stored for `id`, or kAbsent.
+  // Model bookkeeping, no kernel counterpart: the index stored for `id`,
+  // or kAbsent.
   uint32_t Find(uint64_t id) const {
     if (slots_.empty()) return kAbsent;
     for (size_t i = Home(id);; i = Next(i)) {
@@ -34,7 +35,8 @@ class IdTable {
     }
   }
 
-  // Sets the index of `id` (index != kAbsent), replacing any before.
+  // Model bookkeeping, no kernel counterpart: sets the index of `id`
+  // (index != kAbsent), replacing any before.
   void Set(uint64_t id, uint32_t index) {
     if (4 * (live_ + 1) > 3 * slots_.size()) Rehash(slots_.empty() ? 16 : 2 * slots_.size());
     size_t i = Home(id);
@@ -43,7 +45,8 @@ class IdTable {
     slots_[i] = Slot{id, index};
   }
 
-  // Removes `id`; nothing when it is absent.
+  // Model bookkeeping, no kernel counterpart: removes `id`; nothing when
+  // it is absent.
   void Erase(uint64_t id) {
     if (slots_.empty()) return;
     size_t hole = Home(id);
@@ -68,7 +71,8 @@ class IdTable {
   size_t size() const { return live_; }
   size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot); }
 
-  // f(id, index) for every entry, in no particular order.
+  // Model bookkeeping, no kernel counterpart: f(id, index) for every
+  // entry, unordered; only TtmModel::ForEachTt(), which sorts, may use it.
   template <typename F>
   void ForEach(F f) const {
     for (const Slot& s : slots_)
@@ -86,6 +90,8 @@ class IdTable {
   size_t Home(uint64_t id) const { return static_cast<size_t>((id * 0x9E3779B97F4A7C15ull) >> shift_); }
   size_t Next(size_t i) const { return (i + 1) & (slots_.size() - 1); }
 
+  // Model bookkeeping, no kernel counterpart: a table of `capacity` slots
+  // (a power of two) with every entry set again.
   void Rehash(size_t capacity) {
     std::vector<Slot> old(capacity);
     old.swap(slots_);

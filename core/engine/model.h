@@ -300,16 +300,19 @@ class TtmModel {
   bool ForEachInOrderBlock(const TtObject& tt, F f) const;
   const std::vector<PoolType>& pool_types() const { return types_; }
   uint64_t allocated_pages() const { return allocated_pages_; }
-  // Model bookkeeping: the pages on the pool lists, counted where a block
-  // is pushed or popped (PoolTypeGive(), PoolTypeTake()), apart from the
-  // kernel's allocated_pages: the checker's O(1) reading of the lists
-  // (the reference checker walks them).
+  // Model bookkeeping, no kernel counterpart: the pages on the pool lists,
+  // counted at the three places a list is pushed or popped (PoolTypeGive(),
+  // PoolTypeTake(), PoolTypeReleaseClean()), apart from the kernel's
+  // allocated_pages. The checker compares it with allocated_pages and with
+  // owner_count(kPool); the reference checker sums the lists instead.
   uint64_t listed_pages() const { return listed_pages_; }
   uint64_t page_pool_size() const { return page_pool_size_; }
   uint64_t owner_count(Owner o) const { return owner_count_[static_cast<int>(o)]; }
   TtObject* tt(uint32_t index) const;
   TtObject* FindTt(uint64_t id) const;
-  // Calls f(tt) for every live tt, in increasing trace id order.
+  // Model bookkeeping, no kernel counterpart: calls f(tt) for every live
+  // tt, in increasing trace id order (the only user of the unordered
+  // IdTable::ForEach(), which it sorts).
   template <typename F>
   void ForEachTt(F f) const {
     std::vector<std::pair<uint64_t, uint32_t>> live;
@@ -364,9 +367,10 @@ class TtmModel {
   bool PopulatedCleanRecorded(const TtObject& tt) const {
     return clean_serial_ == change_serial_ && clean_uid_ == tt.uid;
   }
-  // Records the verdict: only right after PopulatedClean() of tt said
-  // "clean", with nothing changed since (a whole-tt write, the fresh
-  // content check after a populate).
+  // Model bookkeeping, no kernel counterpart: records the verdict; call it
+  // only right after PopulatedClean() of tt said "clean", with nothing
+  // changed since (a whole-tt write, the fresh content check after a
+  // populate).
   void RecordPopulatedClean(const TtObject& tt) {
     clean_uid_ = tt.uid;
     clean_serial_ = change_serial_;
@@ -626,6 +630,8 @@ inline bool SlotsAscendFrom(const Slot* s, uint64_t n, Slot from) {
 // with no kernel counterpart. Whether frames[0, n) are all held by
 // `owner`, one branch-free test for the run:
 bool AllHeldBy(const Page* frames, uint64_t n, Owner owner);
+// Model bookkeeping, no kernel counterpart: ttm_pool_type_take()'s pages
+// leaving the pool in PoolTypeTake(), the kernel having nothing per page.
 // frames[0, n) taken from `owner` in one pass, four a step: a group of
 // four that `owner` holds throughout (their owners read before any is
 // changed) goes to take(k) page by page with no test each; in any other

@@ -61,7 +61,10 @@ class SummaryBitmap {
       i /= kBits;
     }
   }
-  // The lowest set index >= from, or kNone.
+  // Models the pick of a block from free_area[order] (the search half of
+  // __rmqueue_smallest()); differs: the lowest set index >= from, or
+  // kNone, the trace format's pinned policy, where the kernel takes the
+  // list's head.
   uint64_t FindFirstFrom(uint64_t from) const;
   uint64_t memory_bytes() const;
 
@@ -182,7 +185,12 @@ class PageAllocator {
     if (run_end_ != run_first_) SettleRun();
   }
   void SettleRun() const;
+  // Model bookkeeping, no kernel counterpart: whether every frame of
+  // [pfn, pfn + count) is marked allocated (a free of any other is refused).
   bool AllAllocated(uint64_t pfn, uint64_t count) const;
+  // Model bookkeeping, no kernel counterpart: the allocated marks of
+  // [pfn, pfn + count) set or cleared, a word at a time (where the kernel
+  // has page reference counts).
   void MarkAllocated(uint64_t pfn, uint64_t count, bool allocated);
 
   uint64_t system_pages_;

@@ -56,14 +56,20 @@ class PageRunMatcher {
     step_ = BitsOf(one);
     aux_unmasked_ = ~mask.aux;
   }
-  // How many of the pages p[0], p[1], ... (at most n) have the fields,
-  // with aux `aux + k` for p[k], where slot s[k] holds frame f + k too:
-  // four pages and slots per step, a branch per four. TakeHeldRun() with
-  // nothing taken.
+  // Model bookkeeping, no kernel counterpart: a test view of TakeHeldRun()
+  // with nothing taken; no engine code calls it. How many of the pages
+  // p[0], p[1], ... (at most n) have the fields, with aux `aux + k` for
+  // p[k], where slot s[k] holds frame f + k too: four pages and slots per
+  // step, a branch per four.
   uint64_t HeldRun(const Page* p, const Slot* s, Pfn f, uint64_t aux, uint64_t n) const {
     return TakeHeldRun(p, s, f, aux, n, [](uint64_t, const PageBits*) {}, [](uint64_t) {});
   }
 
+  // Model bookkeeping, no kernel counterpart: finds and takes the run of
+  // pages the kernel's per-page loops (ttm_pool_backup_tt(),
+  // ttm_pool_type_give(), set_pages_array_wb()) would go through with
+  // nothing to decide, four pages a step (the engine's fast paths; the
+  // reference path takes them one by one).
   // HeldRun(p, s, f, aux, n), the run taken as it is found, in one pass:
   // each group of four pages found held is handed to take4(k, words) (the
   // pages p[k, k + 4) as loaded), each page after a group to take1(k),
@@ -102,6 +108,8 @@ class PageRunMatcher {
     return k;
   }
 
+  // Model bookkeeping, no kernel counterpart: a test view of
+  // HeldAllVisiting() with nothing visited; no engine code calls it.
   // HeldRun(p, s, f, aux, n) == n, but with p[0] wanted with the bits of
   // `first` flipped (a block's head, whose tail flag differs): one answer
   // for the stretch, four pages and slots a step, no branch but the loop's
@@ -111,6 +119,8 @@ class PageRunMatcher {
     return HeldAllVisiting(p, s, f, aux, n, first, [](uint64_t) {}, [](uint64_t) {});
   }
 
+  // Checker, no kernel counterpart: whether a block still holds as a
+  // fresh populate left it (populated_clean.h), one answer for the stretch.
   // HeldAll(), with each page shown to the caller in the same pass,
   // whether it holds or not: each group of four p[k, k + 4) to visit4(k),
   // each page after the groups to visit1(k), as it is read (still no
@@ -185,7 +195,8 @@ class PageRunMatcher {
     std::memcpy(&w, s, sizeof w);
     return w;
   }
-  // The bits in which p[0, 4) differ from w0 to w3, ORed, unmasked.
+  // Checker, no kernel counterpart: the bits in which p[0, 4) differ from
+  // w0 to w3, ORed, unmasked (for HeldAllVisiting()).
   static PageBits Differ4(const Page* p, PageBits w0, PageBits w1, PageBits w2, PageBits w3) {
     return ((Load(p) ^ w0) | (Load(p + 1) ^ w1)) | ((Load(p + 2) ^ w2) | (Load(p + 3) ^ w3));
   }
@@ -202,6 +213,10 @@ class PageRunSetter {
       : keep_(~BitsOf(mask)), set_(BitsOf(value) & BitsOf(mask)) {}
   // The page whose bits are w, set.
   PageBits Set(PageBits w) const { return (w & keep_) | set_; }
+  // Model bookkeeping, no kernel counterpart: the struct page stores of a
+  // whole block whose per-page checks already passed (ttm_pool_type_take()
+  // and ttm_pool_free_page() in PoolTypeReleaseClean(), __free_pages() of
+  // a kernel-held block in FreeBlockToSystem()), Set() on each page in turn.
   template <typename F>
   void Apply(Page* p, uint64_t n, F seen) const {
 #pragma GCC unroll 4
@@ -214,19 +229,6 @@ class PageRunSetter {
  private:
   PageBits keep_, set_;
 };
-
-// s[k] = Slot::Handle(h + k) for every k < n.
-inline void StoreHandles(Slot* s, uint64_t h, uint64_t n) {
-  uint64_t k = 0;
-  if (n >= 4) {
-    const Slot first[4] = {Slot::Handle(h), Slot::Handle(h + 1), Slot::Handle(h + 2), Slot::Handle(h + 3)};
-    SlotBits value;
-    std::memcpy(&value, first, sizeof value);
-    const SlotBits step = (SlotBits{} + (value[1] - value[0])) * 4;  // four handles on
-    for (; k + 4 <= n; k += 4, value += step) std::memcpy(static_cast<void*>(s + k), &value, sizeof value);
-  }
-  for (; k < n; ++k) s[k] = Slot::Handle(h + k);
-}
 
 }  // namespace ttm
 

@@ -347,14 +347,5 @@ TEST(PageRunSetter, ApplySetsTheMaskedFieldsKeepsTheOthersAndShowsEachPageBefore
   }
 }
 
-TEST(StoreHandles, StoresTheHandlesOfEveryLengthOneAfterAnother) {
-  for (uint64_t n = 0; n < 20; ++n) {
-    std::vector<Slot> slots(n + 1, Slot::Page(5));
-    StoreHandles(slots.data(), 1000, n);
-    for (uint64_t k = 0; k < n; ++k) EXPECT_EQ(slots[k], Slot::Handle(1000 + k)) << n << " " << k;
-    EXPECT_EQ(slots[n], Slot::Page(5));
-  }
-}
-
 }  // namespace
 }  // namespace ttm

@@ -692,8 +692,9 @@ void TtmModel::PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt) {
 }
 
 // Models ttm_pool_type_give()'s page clearing, page by page: the path of
-// PoolTypeGive() for a block its fast path does not take, and with what it
-// reports.
+// PoolTypeGive() for a block its fast path does not take, with what it
+// reports, and the end of a block MoveHeldBlock() moved only in part (the
+// pages already pooled counting and moving as nothing).
 void TtmModel::PoolTypeGiveSlow(PoolType& pt, Pfn p, const TtObject* tt) {
   const uint64_t n = uint64_t{1} << pt.order;
   const int type_index = static_cast<int>(&pt - types_.data());
@@ -988,9 +989,9 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
   }
   // A slot chunk at a time; inside it, a run of slots holding consecutive
   // frames their slots own (found four at a time, PageRunMatcher) is
-  // reset as it is found, in the same pass, its changes counted once. Any other slot is looked up
-  // and checked on its own, which crashes where the reference path does,
-  // with the changes before it counted.
+  // reset as it is found, in the same pass, its changes counted once. Any
+  // other slot is looked up and checked on its own, which crashes where
+  // the reference path does, with the changes before it counted.
   constexpr uint64_t kChunk = SparseArray<Slot>::kChunkEntries;
   constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
   SparseArray<Page>::Walker frames(pages_);

@@ -430,7 +430,10 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx, std::optional
   BackupStore::Walker backup(store_, tt.backup);
   SlotReader slots(tt.pages);
   // (The usual chunk of a block just placed was restored with it, by
-  // PoolAllocation::MovePlaceAndRestore(), unless a copy fault is armed.)
+  // PoolAllocation::MovePlaceAndRestore(), unless that declined: a copy
+  // fault armed, slots or frames across a chunk, an old_pages entry in
+  // use, handles not consecutive or not live, content the map disagrees
+  // with.)
   // The usual chunk: handles h, h + 1, ... of live backup entries, copied
   // into pages their slots own, each the content last written there, and
   // no fault armed at the copy. Such a run (inside one chunk of the store)
@@ -580,17 +583,17 @@ class PoolAllocation {
                   "the restore starts again from slot " + std::to_string(c.pages) + " although " +
                       std::to_string(restore->alloced_pages) + " page(s) were already restored (4.9)");
       }
-      // The fast path first moves and places together, slot by slot, while
-      // each slot is the usual one (a handle over a free old_pages entry,
-      // its new page the kernel's): moving slot i and placing a page in
-      // slot i' != i touch nothing of each other, so this is the kernel's
-      // all moves, then all placements. The rest of the block goes the
+      // The fast path first tries the usual block of a restore: moved,
+      // placed and restored in one pass (MovePlaceAndRestore()).
+      // Otherwise it moves and places together, slot by slot, while each
+      // slot is the usual one (a handle over a free old_pages entry, its
+      // new page the kernel's): moving slot i and placing a page in slot
+      // i' != i touch nothing of each other, so this is the kernel's all
+      // moves, then all placements. The rest of the block goes the
       // kernel's way: its slots are walked through a pointer, the usual
       // entry handled inline, its count taken once, any other through
-      // MoveToOldPages(); SetSlots() then places its pages. Before all
-      // that, the usual block of a restore is moved, placed and restored
-      // in one pass (MovePlaceAndRestore()). The reference path takes
-      // every entry through MoveToOldPages().
+      // MoveToOldPages(); SetSlots() then places its pages. The reference
+      // path takes every entry through MoveToOldPages().
       if (m_.reference()) {
         for (uint64_t j = 0; j < n; ++j) MoveToOldPages(*restore, j, c.pages + j);
       } else if (MovePlaceAndRestore(*restore, order, p, n, c)) {
@@ -683,13 +686,15 @@ class PoolAllocation {
     return j;
   }
 
-  // ttm_pool_page_allocated() (V13) and the ttm_pool_restore_tt() that
-  // follows it, for the usual block: no fault armed at the copy; its
-  // slots, inside one chunk, hold handles h, h + 1, ... of live backup
-  // entries (inside one chunk of the store) over NULL old_pages entries;
-  // its frames lie inside one chunk of struct pages; one run of the
-  // content map covers its slots and, when it vouches for them, each
-  // backed-up token is the content last written there. Then the moves to
+  // Models ttm_pool_page_allocated()'s moves to old_pages (V13) and the
+  // ttm_pool_restore_tt() that follows it, for a usual block, in one pass;
+  // differs: old_pages left NULL (each entry the kernel sets it clears
+  // again), each slot and page touched once. The usual block: no fault
+  // armed at the copy; its slots, inside one chunk, hold handles h, h + 1,
+  // ... of live backup entries (inside one chunk of the store) over NULL
+  // old_pages entries; its frames lie inside one chunk of struct pages; one
+  // run of the content map covers its slots and, when it vouches for them,
+  // each backed-up token is the content last written there. Then the moves to
   // old_pages, the placement and the copies touch each slot and page once
   // here: each handle would go to old_pages, be copied into the page just
   // placed in its slot and dropped, and the entry cleared, so old_pages

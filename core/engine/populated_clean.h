@@ -13,18 +13,19 @@
 
 namespace ttm {
 
-// The verdict of the checker's walk over a populated tt when that walk
-// finds nothing, in one tight pass: true only when every block of
-// [0, num_pages) is whole, in order and owned (its head not a tail, its
-// tails tails, none past the end), every page has the tt caching (and,
-// with a dma array, is mapped at its bus address), and no backup page is
-// held. An "all ok" flag per block, no finding built: when it says false,
+// Checker, no kernel counterpart (also read by TtmModel::Write() and the
+// fresh content check): the verdict of the checker's walk over a
+// populated tt when that walk finds nothing, in one tight pass: true only
+// when every block of [0, num_pages) is whole, in order and owned (its
+// head not a tail, its tails tails, none past the end), every page has the
+// tt caching (and, with a dma array, is mapped at its bus address), and no
+// backup page is held. An "all ok" flag per block, no finding built: when it says false,
 // the checker walks again and says what and where. Conservative: a block
 // it cannot read safely (frames beyond the machine) is "not clean".
 // Blocks' slots and struct pages are read together, four of each a step
-// (PageRunMatcher::HeldAll()), from one lookup of each where the block
-// lies in one chunk of each array (nearly always: blocks are buddy-aligned
-// and populated largest first).
+// (PageRunMatcher::HeldAllVisiting()), from one lookup of each where the
+// block lies in one chunk of each array (nearly always: blocks are
+// buddy-aligned and populated largest first).
 //
 // on_block(i, first, n) is called for each block found clean, in slot
 // order, before the next is read: slots [i, i + n) hold frames
@@ -95,7 +96,8 @@ bool PopulatedCleanVisiting(const TtmModel& m, const TtObject& tt, Visit4 visit4
   return true;
 }
 
-// PopulatedCleanVisiting() with nothing shown.
+// Checker, no kernel counterpart: PopulatedCleanVisiting() with nothing
+// shown.
 template <typename F>
 bool PopulatedClean(const TtmModel& m, const TtObject& tt, F on_block) {
   return PopulatedCleanVisiting(m, tt, [](const Page*) {}, [](const Page*) {}, on_block);

@@ -160,9 +160,9 @@ struct StateText {
   char text[kRoom] = {};
   size_t size = 0;
 };
-// One per value of TtState (kUnpopulated, kPopulated, kBackedUp).
-const std::array<StateText, 3> kStateTexts = [] {
-  std::array<StateText, 3> t{};
+// One per value of TtState.
+const std::array<StateText, kNumTtStates> kStateTexts = [] {
+  std::array<StateText, kNumTtStates> t{};
   for (size_t i = 0; i < t.size(); ++i) {
     const std::string text =
         ",\"state\":\"" + std::string(TtStateName(static_cast<TtState>(i)).substr(0, kMaxName)) + "\",\"resident\":";

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/prng.h"
+
 namespace ttm {
 namespace {
 
@@ -106,29 +108,6 @@ TEST(TimelineLine, WritesEveryNumberAsToStringDoesAtEveryDigitCount) {
                              ",\"pool_pages\":" + std::to_string(n) + ",\"backup_pages\":" + std::to_string(n / 2) +
                              ",\"live_tts\":" + std::to_string(n % 100000) + "}\n";
     EXPECT_EQ(Render(e), want) << n;
-  }
-}
-
-// Every number below a million, and a million more spread over the 32-
-// and 64-bit ranges: each group of four and two digits, zeros inside
-// included, as std::to_string writes them.
-TEST(TimelineLine, WritesEveryNumberBelowAMillionAndManyLargerOnesAsToStringDoes) {
-  auto rendered = [](uint64_t n) {
-    TimelineEntry e;
-    e.line = n;
-    e.op = "free";
-    const std::string line = Render(e);
-    const size_t at = line.find(',');
-    return line.substr(8, at - 8);  // after {"line":
-  };
-  for (uint64_t n = 0; n < 1000000; ++n) ASSERT_EQ(rendered(n), std::to_string(n));
-  uint64_t x = 0x9e3779b97f4a7c15ull;
-  for (int i = 0; i < 1000000; ++i) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    const uint64_t n = i % 2 ? x : x >> (x % 64);
-    ASSERT_EQ(rendered(n), std::to_string(n));
   }
 }
 
@@ -237,9 +216,11 @@ TEST(TimelineLine, EqualsThePlainRenderingByteForByteOnManyRandomEntries) {
   }
 }
 
-// Every digit count of every field, and each side of every power of ten,
-// written as std::to_string writes it.
-TEST(TimelineLine, EveryNumberBelowTwoMillionAndAroundEachPowerOfTenIsWrittenAsThePlainRendering) {
+// Every digit count of every field, each side of every power of ten, and
+// a million random numbers spread over the 32- and 64-bit ranges (each
+// group of four and two digits, zeros inside included), written as
+// std::to_string writes it.
+TEST(TimelineLine, EveryNumberBelowTwoMillionAroundEachPowerOfTenAndAtRandomIsWrittenAsThePlainRendering) {
   std::vector<uint64_t> values;
   for (uint64_t v = 0; v < 2000000; ++v) values.push_back(v);
   for (uint64_t p = 1, k = 0; k < 20; ++k, p *= 10) {
@@ -249,6 +230,11 @@ TEST(TimelineLine, EveryNumberBelowTwoMillionAndAroundEachPowerOfTenIsWrittenAsT
   values.push_back(UINT32_MAX);
   values.push_back(uint64_t{UINT32_MAX} + 1);
   values.push_back(UINT64_MAX);
+  Prng rng(0x9e3779b97f4a7c15ull);
+  for (int i = 0; i < 1000000; ++i) {
+    const uint64_t x = rng.Next();
+    values.push_back(i % 2 ? x : x >> (x % 64));
+  }
   std::string room;
   for (uint64_t v : values) {
     TimelineEntry e;

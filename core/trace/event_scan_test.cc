@@ -236,7 +236,7 @@ TEST(EventScan, TakesEveryValidCanonicalLineOfEveryOpAndNoOther) {
 // scanner takes the second exactly when the field is optional (a missing
 // required field is the general path's error), and a key or op name with
 // any one byte changed never.
-TEST(EventScan, TakesALineWithoutAFieldExactlyWhenTheFieldIsOptionalAndNoNameWithAByteChanged) {
+TEST(EventScan, TakesALineWithoutAFieldExactlyWhenTheFieldIsOptionalAndNoLineWhoseOpNameOrKeyHasAByteChanged) {
   for (int op = 0; op < kNumOps; ++op) {
     const OpSpec& spec = OpSpecOf(op);
     if (spec.cross_field_rules) continue;  // their fields depend on each other
