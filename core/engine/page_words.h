@@ -230,6 +230,21 @@ class PageRunSetter {
   PageBits keep_, set_;
 };
 
+// Model bookkeeping, no kernel counterpart: s[k] = Slot::Page(f + k) for
+// every k < n, four slots a store (a frame slot's bits step by 2 per frame).
+inline void StoreFrameSlots(Slot* s, Pfn f, uint64_t n) {
+  using V4 = uint32_t __attribute__((vector_size(16)));
+  const Slot head = Slot::Page(f);
+  uint32_t bits;
+  std::memcpy(&bits, &head, sizeof bits);
+  V4 want = {bits, bits + 2, bits + 4, bits + 6};
+  const V4 step = {8, 8, 8, 8};
+  uint64_t k = 0;
+#pragma GCC unroll 4
+  for (; k + 4 <= n; k += 4, want += step) std::memcpy(static_cast<void*>(s + k), &want, sizeof want);
+  for (; k < n; ++k) s[k] = Slot::Page(f + static_cast<Pfn>(k));
+}
+
 }  // namespace ttm
 
 #endif  // TTM_CORE_ENGINE_PAGE_WORDS_H_

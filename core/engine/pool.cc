@@ -314,17 +314,7 @@ bool AllNullSlots(const Slot* s, uint64_t n) {
 // four at a time, each struct page's owner_id and aux (adjacent) as one
 // 8-byte word.
 void PlaceRun(Slot* s, Page* frames, uint64_t first, Pfn f, uint32_t index, uint64_t n) {
-  using V4 = uint32_t __attribute__((vector_size(16)));
-  const Slot head = Slot::Page(f);
-  uint32_t bits;
-  std::memcpy(&bits, &head, sizeof bits);
-  V4 want = {bits, bits + 2, bits + 4, bits + 6};
-  const V4 step = {8, 8, 8, 8};
-  uint64_t k = 0;
-#pragma GCC unroll 4
-  for (; k + 4 <= n; k += 4, want += step)
-    std::memcpy(static_cast<void*>(s + k), &want, sizeof want);
-  for (; k < n; ++k) s[k] = Slot::Page(f + static_cast<Pfn>(k));
+  StoreFrameSlots(s, f, n);
   static_assert(offsetof(Page, aux) == offsetof(Page, owner_id) + sizeof(uint32_t));
   uint64_t ids = uint64_t{index} | (first << 32);  // little-endian: owner_id, then aux
   constexpr uint64_t kNext = uint64_t{1} << 32;     // the next slot's aux
@@ -335,7 +325,8 @@ void PlaceRun(Slot* s, Page* frames, uint64_t first, Pfn f, uint32_t index, uint
   // Through a moving pointer, four at a time: indexed, the compiler
   // scaled the index for each page.
   Page* pg = frames;
-  for (k = n; k >= 4; k -= 4, pg += 4, ids += 4 * kNext) {
+  uint64_t k = n;
+  for (; k >= 4; k -= 4, pg += 4, ids += 4 * kNext) {
     place(pg[0], ids);
     place(pg[1], ids + kNext);
     place(pg[2], ids + 2 * kNext);

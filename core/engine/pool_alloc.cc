@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/engine/model.h"
+#include "core/engine/page_words.h"
 
 namespace ttm {
 namespace {
@@ -144,15 +145,7 @@ void ClearSlots(Slot* to, uint64_t n) {
 // page owned by its slot, first + k, of tt `index`.
 void PlaceRestoredRun(Slot* s, Page* frames, uint64_t first, Pfn f, uint32_t index,
                       const Token* tokens, uint64_t n) {
-  using V4 = uint32_t __attribute__((vector_size(16)));
-  const Slot head = Slot::Page(f);
-  uint32_t bits;
-  std::memcpy(&bits, &head, sizeof bits);
-  V4 want = {bits, bits + 2, bits + 4, bits + 6};
-  const V4 step = {8, 8, 8, 8};
-  uint64_t k = 0;
-  for (; k + 4 <= n; k += 4, want += step) std::memcpy(static_cast<void*>(s + k), &want, sizeof want);
-  for (; k < n; ++k) s[k] = Slot::Page(f + static_cast<Pfn>(k));
+  StoreFrameSlots(s, f, n);
   // token and owner_id as one 8-byte word, little-endian.
   static_assert(offsetof(Page, owner_id) == offsetof(Page, token) + sizeof(Token));
   const uint64_t id = uint64_t{index} << 32;
@@ -165,7 +158,8 @@ void PlaceRestoredRun(Slot* s, Page* frames, uint64_t first, Pfn f, uint32_t ind
     p.aux = slot;
     p.owner = Owner::kTt;
   };
-  for (k = n; k >= 4; k -= 4, pg += 4, t += 4, aux += 4) {
+  uint64_t k = n;
+  for (; k >= 4; k -= 4, pg += 4, t += 4, aux += 4) {
     place(pg[0], t[0], aux);
     place(pg[1], t[1], aux + 1);
     place(pg[2], t[2], aux + 2);
