@@ -18,11 +18,13 @@ std::string TempPath(const std::string& name) {
   return std::string(root ? root : "/tmp") + "/" + name;
 }
 
-std::string WriteReport(const std::string& name, const Report& r) {
+std::string WriteFile(const std::string& name, const std::string& text) {
   std::string path = TempPath(name);
-  std::ofstream(path, std::ios::binary) << RenderReportJson(r);
+  std::ofstream(path, std::ios::binary) << text;
   return path;
 }
+
+std::string WriteReport(const std::string& name, const Report& r) { return WriteFile(name, RenderReportJson(r)); }
 
 Report Base() {
   Report r;
@@ -44,12 +46,19 @@ DiffRun Diff(DiffOptions options) {
   return DiffRun{std::move(status), out.str(), err.str()};
 }
 
+// Base() (as NAME_a.json) against `changed` (NAME_b.json).
+DiffRun DiffFromBase(const std::string& name, const Report& changed, const std::string& fail_on = "any",
+                     const std::string& format = "text") {
+  return Diff({.old_report = WriteReport(name + "_a.json", Base()),
+               .new_report = WriteReport(name + "_b.json", changed),
+               .fail_on = fail_on,
+               .format = format});
+}
+
 TEST(DiffCommand, SameReportsExitZero) {
-  std::string a = WriteReport("same_a.json", Base());
   Report other = Base();
   other.run.wall_ms = 1234;  // run is ignored
-  std::string b = WriteReport("same_b.json", other);
-  DiffRun r = Diff({.old_report = a, .new_report = b});
+  DiffRun r = DiffFromBase("same", other);
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(*r.status, kExitOk);
   EXPECT_NE(r.out.find("no differences"), std::string::npos);
@@ -58,8 +67,7 @@ TEST(DiffCommand, SameReportsExitZero) {
 TEST(DiffCommand, AnyDifferenceExitsOneByDefault) {
   Report changed = Base();
   changed.pool.hits = 3;
-  DiffRun r = Diff({.old_report = WriteReport("any_a.json", Base()),
-                .new_report = WriteReport("any_b.json", changed)});
+  DiffRun r = DiffFromBase("any", changed);
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(*r.status, kExitFindings);
   EXPECT_NE(r.out.find("pool.hits: 0 -> 3 (+3)\n"), std::string::npos) << r.out;
@@ -69,9 +77,7 @@ TEST(DiffCommand, FailOnRegressionIgnoresHarmlessChanges) {
   Report changed = Base();
   changed.pool.hits = 3;
   changed.memory.backed_up_pages = 20;  // more freed: an improvement
-  DiffRun r = Diff({.old_report = WriteReport("harmless_a.json", Base()),
-                .new_report = WriteReport("harmless_b.json", changed),
-                .fail_on = "regression"});
+  DiffRun r = DiffFromBase("harmless", changed, "regression");
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(*r.status, kExitOk);
 }
@@ -79,9 +85,7 @@ TEST(DiffCommand, FailOnRegressionIgnoresHarmlessChanges) {
 TEST(DiffCommand, FailOnRegressionExitsOneOnARegression) {
   Report changed = Base();
   changed.leaks.handles = 1;
-  DiffRun r = Diff({.old_report = WriteReport("reg_a.json", Base()),
-                .new_report = WriteReport("reg_b.json", changed),
-                .fail_on = "regression"});
+  DiffRun r = DiffFromBase("reg", changed, "regression");
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(*r.status, kExitFindings);
   EXPECT_NE(r.out.find("REGRESSION"), std::string::npos);
@@ -90,9 +94,7 @@ TEST(DiffCommand, FailOnRegressionExitsOneOnARegression) {
 TEST(DiffCommand, JsonFormatPrintsTheMachineReadableForm) {
   Report changed = Base();
   changed.pool.hits = 3;
-  DiffRun r = Diff({.old_report = WriteReport("json_a.json", Base()),
-                .new_report = WriteReport("json_b.json", changed),
-                .format = "json"});
+  DiffRun r = DiffFromBase("json", changed, "any", "json");
   ASSERT_TRUE(r.status.ok());
   EXPECT_TRUE(r.out.starts_with("{\n  \"old\": {\n    \"build\": "
                                 "\"ttm-replay 0.1.0, git aaaa\"")) << r.out;
@@ -117,12 +119,6 @@ TEST(DiffCommand, InvalidReportIsAnErrorNamingTheFile) {
   ASSERT_FALSE(r.status.ok());
   EXPECT_TRUE(r.status.status().message().starts_with(bad + ": not a JSON report: "))
       << r.status.status().message();
-}
-
-std::string WriteFile(const std::string& name, const std::string& text) {
-  std::string path = TempPath(name);
-  std::ofstream(path, std::ios::binary) << text;
-  return path;
 }
 
 const std::string kTimelineHeader =

@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -24,28 +23,14 @@ namespace ttm {
 namespace {
 
 using testing::Allocate;
+using testing::EintrAtCopy;
+using testing::ExpectSameMachine;
 using testing::Fail;
 using testing::FailOrdersFrom;
 using testing::Invariants;
 using testing::SetSwapPages;
 using testing::Tt;
-
-// Runs the same events on a fast and a reference engine.
-struct Pair : testing::FastAndReference {
-  Outcome Apply(const EventBody& e) {
-    const Outcome a = fast.Apply(e);
-    const Outcome b = slow.Apply(e);
-    EXPECT_EQ(a.ret, b.ret);
-    EXPECT_EQ(Invariants(a.violations), Invariants(b.violations));
-    return a;
-  }
-  // Both engines' models, to set up an odd state by hand.
-  template <typename F>
-  void OnBoth(F f) {
-    f(EngineTestPeer::Model(fast));
-    f(EngineTestPeer::Model(slow));
-  }
-};
+using Pair = testing::FastAndReference;
 
 void ExpectSameCalls(const ClonePtr<CallCounts>& a, const ClonePtr<CallCounts>& b) {
   ASSERT_EQ(a == nullptr, b == nullptr);
@@ -60,33 +45,15 @@ void ExpectSameCalls(const ClonePtr<CallCounts>& a, const ClonePtr<CallCounts>& 
 void ExpectSameState(Pair& p) {
   const TtmModel& a = EngineTestPeer::Model(p.fast);
   const TtmModel& b = EngineTestPeer::Model(p.slow);
-  const uint64_t frames = a.allocator().system_pages();
-  for (uint64_t f = 0; f < frames; ++f) {
-    ASSERT_TRUE(a.page(static_cast<Pfn>(f)) == b.page(static_cast<Pfn>(f))) << "pfn " << f;
-    ASSERT_EQ(a.allocator().IsAllocated(static_cast<Pfn>(f)), b.allocator().IsAllocated(static_cast<Pfn>(f)))
-        << "pfn " << f;
-  }
-  for (uint32_t k = 0; k <= a.allocator().max_order(); ++k)
-    EXPECT_EQ(a.allocator().free_blocks(k), b.allocator().free_blocks(k)) << "order " << k;
-  EXPECT_EQ(a.allocator().used_pages(), b.allocator().used_pages());
-  for (int o = 0; o < kNumOwners; ++o)
-    EXPECT_EQ(a.owner_count(static_cast<Owner>(o)), b.owner_count(static_cast<Owner>(o))) << o;
+  ExpectSameMachine(p);
   EXPECT_EQ(a.store().held_pages(), b.store().held_pages());
   EXPECT_EQ(a.store().writeback_pages(), b.store().writeback_pages());
-  EXPECT_EQ(a.allocated_pages(), b.allocated_pages());
-  for (size_t t = 0; t < a.pool_types().size(); ++t)
-    EXPECT_EQ(a.pool_types()[t].pages, b.pool_types()[t].pages) << "pool type " << t;
   for (int s = 0; s < kNumFaultSites; ++s) {
     const FaultSite site = static_cast<FaultSite>(s);
     EXPECT_EQ(a.faults().calls(site).all, b.faults().calls(site).all) << s;
     EXPECT_EQ(a.faults().calls(site).interruptible, b.faults().calls(site).interruptible) << s;
     EXPECT_EQ(a.faults().fired(site), b.faults().fired(site)) << s;
   }
-  // Counters holds uint64_t fields only: compared whole.
-  EXPECT_EQ(std::memcmp(&a.counters(), &b.counters(), sizeof(Counters)), 0);
-  EXPECT_EQ(a.counters().peak_backup_pages, b.counters().peak_backup_pages);
-  EXPECT_EQ(a.counters().peak_system_pages, b.counters().peak_system_pages);
-  EXPECT_EQ(a.counters().splits, b.counters().splits);
   EXPECT_EQ(a.live_tts(), b.live_tts());
   a.ForEachTt([&](const TtObject& x) {
     const TtObject* y = b.FindTt(x.id);
@@ -486,10 +453,7 @@ TEST(FreeBlock, ABlockAcrossTwoChunksOfStructPagesIsFreedAsTheReferenceDoes) {
   Config c;
   c.system_pages = 3 * 8192;
   c.max_order = 13;
-  const MachineConfig machine = Resolve(c);
-  Pair p;
-  p.fast = Engine(machine, Semantics::kV13);
-  p.slow = Engine(machine, Semantics::kV13, testing::FastAndReference::ReferenceOptions());
+  Pair p(c);
   p.Apply(Allocate(1, 8192 + 3));
   p.Apply(PopulateEvent{1, true});
   EXPECT_TRUE(p.Apply(UnpopulateEvent{1}).violations.empty());
@@ -505,21 +469,14 @@ TEST(FreeBlock, BlocksWhoseSlotsStraddleAChunkOfSlotsAreFreedAndBackedUpAsTheRef
       Config c;
       c.system_pages = 16384;
       c.dma32_pages = 16384;
-      const MachineConfig machine = Resolve(c);
-      Pair p;
-      p.fast = Engine(machine, Semantics::kV13);
-      p.slow = Engine(machine, Semantics::kV13, testing::FastAndReference::ReferenceOptions());
+      Pair p(c);
       p.Apply(Allocate(1, 6000, caching));
       p.Apply(PopulateEvent{1, true});
       p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
       p.Apply(ShrinkEvent{1, false, false});
       // Orders 10..1 fail once each: the restore starts in single pages.
-      FailEvent big = Fail(FaultSite::kAllocPage, 0, 10);
-      big.min_order = 1;
-      p.Apply(big);
-      FailEvent eintr = Fail(FaultSite::kCopyPage, 3);
-      eintr.error = kEINTR;
-      p.Apply(eintr);
+      p.Apply(FailOrdersFrom(1, 10));
+      p.Apply(EintrAtCopy(3));
       p.Apply(PopulateEvent{1, true});
       p.Apply(PopulateEvent{1, true});
       const TtObject& tt = Tt(p.fast, 1);

@@ -6,16 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "core/engine/engine.h"
+#include "core/engine/testing.h"
 
 namespace ttm {
 namespace {
 
-MachineConfig SmallMachine() {
-  Config c;
-  c.system_pages = 4096;
-  c.swap_pages = 4096;
-  return Resolve(c);
-}
+using testing::SmallMachine;
 
 FailEvent Fail(FaultSite site, uint64_t after, Errno error) {
   FailEvent f;

@@ -8,15 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "core/engine/testing.h"
+
 namespace ttm {
 namespace {
 
-MachineConfig SmallMachine() {
-  Config c;
-  c.system_pages = 4096;
-  c.swap_pages = 4096;
-  return Resolve(c);
-}
+using testing::SmallMachine;
 
 // Every invariant of docs/invariants.md, section 3, under its own number
 // and name (3.4.4 apart from 3.4.2, 3.6.1 to 3.6.3 apart), each reported

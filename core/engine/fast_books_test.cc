@@ -17,7 +17,6 @@
 //   the reference engine does all of it page by page.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -30,28 +29,18 @@ namespace ttm {
 namespace {
 
 using testing::Allocate;
-using testing::Invariants;
+using testing::CounterValues;
+using testing::ExpectSameMachine;
+using testing::OwnerCounts;
+using testing::PooledPage;
 using testing::SetSwapPages;
 using testing::SlotLayout;
 using testing::Tt;
 
-// Runs the same events on a fast and a reference engine.
-struct Pair : testing::FastAndReference {
-  // Both outcomes, which must agree; returns the fast one's invariants.
-  std::vector<std::string> Apply(const EventBody& e) {
-    const Outcome a = fast.Apply(e);
-    const Outcome b = slow.Apply(e);
-    EXPECT_EQ(a.ret, b.ret);
-    EXPECT_EQ(Invariants(a.violations), Invariants(b.violations));
-    return Invariants(a.violations);
-  }
-};
+using Pair = testing::FastAndReference;
 
 void ExpectSameBooks(Pair& p, std::vector<uint64_t> ids) {
-  TtmModel& a = EngineTestPeer::Model(p.fast);
-  TtmModel& b = EngineTestPeer::Model(p.slow);
-  for (int o = 0; o < kNumOwners; ++o)
-    EXPECT_EQ(a.owner_count(static_cast<Owner>(o)), b.owner_count(static_cast<Owner>(o))) << o;
+  EXPECT_EQ(OwnerCounts(EngineTestPeer::View(p.fast)), OwnerCounts(EngineTestPeer::View(p.slow)));
   for (uint64_t id : ids) {
     const TtObject& x = Tt(p.fast, id);
     const TtObject& y = Tt(p.slow, id);
@@ -78,14 +67,14 @@ void PopulateTwo(Pair& p) {
 TEST(BackupFree, AWholeBackupKeepsTheSameOwnerCountsAndPeaks) {
   Pair p;
   PopulateTwo(p);
-  EXPECT_TRUE(p.Apply(ShrinkEvent{1, false, false}).empty());
+  EXPECT_TRUE(p.Apply(ShrinkEvent{1, false, false}).violations.empty());
   EXPECT_EQ(Tt(p.fast, 1).owned_pages, 0u);
   EXPECT_EQ(Tt(p.fast, 1).resident_slots, 0u);
   EXPECT_EQ(Tt(p.fast, 1).handle_slots, 300u);
   EXPECT_EQ(p.fast.counters().peak_backup_pages, 300u);
   ExpectSameBooks(p, {1, 2});
   // A second backup raises the backup peak page by page past the first.
-  EXPECT_TRUE(p.Apply(ShrinkEvent{2, false, false}).empty());
+  EXPECT_TRUE(p.Apply(ShrinkEvent{2, false, false}).violations.empty());
   EXPECT_EQ(p.fast.counters().peak_backup_pages, 500u);
   ExpectSameBooks(p, {1, 2});
 }
@@ -106,12 +95,8 @@ TEST(BackupFree, ABackupThatCrashesOnAStaleSlotKeepsThePeaksOfThePagesBefore) {
   PopulateTwo(p);
   // Slot 40 of tt 1 points at a page of tt 2: a stale pointer, which the
   // backup loop crashes on after backing up slots 0..39.
-  for (Engine* e : {&p.fast, &p.slow}) {
-    TtmModel& m = EngineTestPeer::Model(*e);
-    m.PokeSlotForTest(Tt(*e, 1), 40, Tt(*e, 2).pages.Get(0));
-  }
-  const std::vector<std::string> found = p.Apply(ShrinkEvent{1, false, false});
-  EXPECT_FALSE(found.empty());
+  p.OnBoth([](TtmModel& m) { m.PokeSlotForTest(*m.FindTt(1), 40, m.FindTt(2)->pages.Get(0)); });
+  EXPECT_FALSE(p.Apply(ShrinkEvent{1, false, false}).violations.empty());
   EXPECT_EQ(Tt(p.fast, 1).handle_slots, 40u);
   EXPECT_EQ(p.fast.counters().peak_backup_pages, 40u);
   ExpectSameBooks(p, {1, 2});
@@ -120,12 +105,8 @@ TEST(BackupFree, ABackupThatCrashesOnAStaleSlotKeepsThePeaksOfThePagesBefore) {
 TEST(BackupFree, APageStillMappedIsReportedAndFreedAsBefore) {
   Pair p;
   PopulateTwo(p);
-  for (Engine* e : {&p.fast, &p.slow}) {
-    TtmModel& m = EngineTestPeer::Model(*e);
-    m.PageForTest(Tt(*e, 1).pages.Get(7).pfn()).mapped = true;
-  }
-  const std::vector<std::string> found = p.Apply(ShrinkEvent{1, false, false});
-  EXPECT_FALSE(found.empty());
+  p.OnBoth([](TtmModel& m) { m.PageForTest(m.FindTt(1)->pages.Get(7).pfn()).mapped = true; });
+  EXPECT_FALSE(p.Apply(ShrinkEvent{1, false, false}).violations.empty());
   EXPECT_EQ(Tt(p.fast, 1).handle_slots, 300u);
   ExpectSameBooks(p, {1, 2});
 }
@@ -141,7 +122,7 @@ void BackUpAndRestore(Pair& p, uint64_t swap_pages) {
   ExpectSameBooks(p, {1, 2});
   p.Apply(ShrinkEvent{1, false, false});
   ExpectSameBooks(p, {1, 2});
-  EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).empty());
+  EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).violations.empty());
   EXPECT_EQ(Tt(p.fast, 1).owned_pages, 300u);
   EXPECT_EQ(Tt(p.fast, 1).resident_slots, 300u);
   EXPECT_EQ(Tt(p.fast, 1).handle_slots, 0u);
@@ -166,7 +147,7 @@ TEST(SetSlots, PagesTakenFromAPoolKeepTheSameBooks) {
   p.Apply(PopulateEvent{1, true});
   p.Apply(FreeEvent{1});
   p.Apply(Allocate(3, 256, Caching::kWriteCombined));
-  EXPECT_TRUE(p.Apply(PopulateEvent{3, true}).empty());
+  EXPECT_TRUE(p.Apply(PopulateEvent{3, true}).violations.empty());
   EXPECT_GT(p.fast.counters().pool_hits, 0u);
   EXPECT_EQ(Tt(p.fast, 3).owned_pages, 256u);
   EXPECT_EQ(Tt(p.fast, 3).resident_slots, 256u);
@@ -178,13 +159,11 @@ TEST(SetSlots, PagesTakenFromAPoolKeepTheSameBooks) {
 // per-page code, which must leave the same books either way.
 TEST(Populate, AFreeFrameWithAWrongOwnerIsTakenWithTheSameBooks) {
   Pair p;
-  for (Engine* e : {&p.fast, &p.slow}) {
-    // The first frames a populate of 64 pages is given (the lowest free
-    // block), one of them claimed by nobody in the allocator's books.
-    EngineTestPeer::Model(*e).PageForTest(5).owner = Owner::kOrphan;
-  }
+  // The first frames a populate of 64 pages is given (the lowest free
+  // block), one of them claimed by nobody in the allocator's books.
+  p.OnBoth([](TtmModel& m) { m.PageForTest(5).owner = Owner::kOrphan; });
   p.Apply(Allocate(1, 64));
-  EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).empty());
+  EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).violations.empty());
   ExpectSameBooks(p, {1});
   EXPECT_EQ(SlotLayout(p.fast, 1), SlotLayout(p.slow, 1));
 }
@@ -194,13 +173,7 @@ TEST(Populate, APooledPageWithAWrongOwnerIsTakenWithTheSameBooks) {
   p.Apply(Allocate(1, 16, Caching::kWriteCombined));
   p.Apply(PopulateEvent{1, true});
   p.Apply(FreeEvent{1});
-  for (Engine* e : {&p.fast, &p.slow}) {
-    TtmModel& m = EngineTestPeer::Model(*e);
-    const PoolType* pt = testing::FindPoolType(m, Caching::kWriteCombined, 4);
-    ASSERT_NE(pt, nullptr);
-    ASSERT_FALSE(pt->pages.empty());
-    m.PageForTest(pt->pages.back() + 3).owner = Owner::kKernel;
-  }
+  p.OnBoth([](TtmModel& m) { PooledPage(m, Caching::kWriteCombined, 4, 3).owner = Owner::kKernel; });
   p.Apply(Allocate(2, 16, Caching::kWriteCombined));
   p.Apply(PopulateEvent{2, true});
   EXPECT_EQ(p.fast.counters().pool_hits, 1u);
@@ -215,8 +188,7 @@ TEST(Populate, AWrongOwnerAtEveryPositionOfAFreshOrPooledBlockIsTakenWithTheSame
     SCOPED_TRACE(at);
     {
       Pair p;
-      for (Engine* e : {&p.fast, &p.slow})
-        EngineTestPeer::Model(*e).PageForTest(at).owner = at % 2 ? Owner::kTt : Owner::kOrphan;
+      p.OnBoth([&](TtmModel& m) { m.PageForTest(at).owner = at % 2 ? Owner::kTt : Owner::kOrphan; });
       p.Apply(Allocate(1, 16));
       p.Apply(PopulateEvent{1, true});
       ExpectSameBooks(p, {1});
@@ -226,13 +198,9 @@ TEST(Populate, AWrongOwnerAtEveryPositionOfAFreshOrPooledBlockIsTakenWithTheSame
       p.Apply(Allocate(1, 16, Caching::kWriteCombined));
       p.Apply(PopulateEvent{1, true});
       p.Apply(FreeEvent{1});
-      for (Engine* e : {&p.fast, &p.slow}) {
-        TtmModel& m = EngineTestPeer::Model(*e);
-        const PoolType* pt = testing::FindPoolType(m, Caching::kWriteCombined, 4);
-        ASSERT_NE(pt, nullptr);
-        ASSERT_FALSE(pt->pages.empty());
-        m.PageForTest(pt->pages.back() + at).owner = at % 2 ? Owner::kKernel : Owner::kSystem;
-      }
+      p.OnBoth([&](TtmModel& m) {
+        PooledPage(m, Caching::kWriteCombined, 4, at).owner = at % 2 ? Owner::kKernel : Owner::kSystem;
+      });
       p.Apply(Allocate(2, 16, Caching::kWriteCombined));
       p.Apply(PopulateEvent{2, true});
       EXPECT_EQ(p.fast.counters().pool_hits, 1u);
@@ -258,12 +226,8 @@ TEST(Populate, AFreshPopulateWithAFaultAtEveryStepChangesTheCachingAsTheReferenc
         p.Apply(Allocate(2, 37, caching));
         p.Apply(PopulateEvent{2, true});
         p.Apply(FreeEvent{2});  // blocks of 32, 4 and 1 pages in the pools
-        for (Engine* e : {&p.fast, &p.slow}) {
-          TtmModel& m = EngineTestPeer::Model(*e);
-          const PoolType* pt = testing::FindPoolType(m, caching, 2);
-          ASSERT_NE(pt, nullptr);
-          ASSERT_FALSE(pt->pages.empty());
-          m.PageForTest(pt->pages.back() + 1).caching = PageCaching::kWB;
+        p.OnBoth([&](TtmModel& m) {
+          PooledPage(m, caching, 2, 1).caching = PageCaching::kWB;
           for (Pfn f : {Pfn{100}, Pfn{203}, Pfn{517}}) {  // free frames (the pools hold the lowest)
             Page& pg = m.PageForTest(f);
             pg.caching = PageCaching::kUC;
@@ -271,7 +235,7 @@ TEST(Populate, AFreshPopulateWithAFaultAtEveryStepChangesTheCachingAsTheReferenc
             pg.token = 77;
             if (f == 203) pg.owner = Owner::kTt, pg.owner_id = 2;
           }
-        }
+        });
         p.Apply(testing::Fail(site, at, 1));
         p.Apply(Allocate(1, 700, caching, true));
         p.Apply(PopulateEvent{1, true});
@@ -282,14 +246,6 @@ TEST(Populate, AFreshPopulateWithAFaultAtEveryStepChangesTheCachingAsTheReferenc
       }
     }
   }
-}
-
-// Every counter the report shows, field by field (Counters is all uint64_t).
-std::vector<uint64_t> CounterValues(const Counters& c) {
-  static_assert(sizeof(Counters) % sizeof(uint64_t) == 0);
-  std::vector<uint64_t> v(sizeof(Counters) / sizeof(uint64_t));
-  std::memcpy(v.data(), &c, sizeof(Counters));
-  return v;
 }
 
 // A fresh populate placing more blocks from the system than PlacedBlocks
@@ -308,21 +264,12 @@ TEST(Populate, AFreshPopulateOfMoreThanSixteenSystemBlocksChangesTheCachingAsThe
       p.Apply(testing::FailOrdersFrom(3));
       const uint64_t pages = 4 * fours + 2 + 1;
       p.Apply(Allocate(2, pages, caching));
-      EXPECT_TRUE(p.Apply(PopulateEvent{2, true}).empty());
+      EXPECT_TRUE(p.Apply(PopulateEvent{2, true}).violations.empty());
       EXPECT_EQ(p.fast.counters().caching_changes, pages);
       EXPECT_EQ(CounterValues(p.fast.counters()), CounterValues(p.slow.counters()));
       EXPECT_EQ(testing::CachingLayout(p.fast, 2), testing::CachingLayout(p.slow, 2));
       ExpectSameBooks(p, {1, 2});
-      const TtmModel& a = EngineTestPeer::Model(p.fast);
-      const TtmModel& b = EngineTestPeer::Model(p.slow);
-      for (uint64_t f = 0; f < a.allocator().system_pages(); ++f) {
-        ASSERT_TRUE(a.page(static_cast<Pfn>(f)) == b.page(static_cast<Pfn>(f))) << "pfn " << f;
-        ASSERT_EQ(a.allocator().IsAllocated(static_cast<Pfn>(f)), b.allocator().IsAllocated(static_cast<Pfn>(f)))
-            << "pfn " << f;
-      }
-      for (size_t t = 0; t < a.pool_types().size(); ++t)
-        EXPECT_EQ(a.pool_types()[t].pages, b.pool_types()[t].pages) << "pool type " << t;
-      EXPECT_EQ(a.allocated_pages(), b.allocated_pages());
+      ExpectSameMachine(p);
     }
   }
 }
@@ -349,7 +296,9 @@ std::vector<uint64_t> ObjectCalls(const TtObject& tt) {
 // Return: the fast engine's counters at the end.
 Counters RunRandomEvents(uint64_t seed, const Config& config, Semantics semantics) {
   const MachineConfig machine = Resolve(config);
-  Engine fast(machine, semantics), slow(machine, semantics, testing::FastAndReference::ReferenceOptions());
+  Pair p(config, semantics);
+  Engine& fast = p.fast;
+  Engine& slow = p.slow;
   Prng rng(seed);
   auto pick = [&](uint64_t n) { return rng.Below(n); };
   std::vector<uint64_t> live;
@@ -386,15 +335,11 @@ Counters RunRandomEvents(uint64_t seed, const Config& config, Semantics semantic
       e = f;
     }
     SCOPED_TRACE("seed " + std::to_string(seed) + " step " + std::to_string(step));
-    const Outcome a = fast.Apply(e);
-    const Outcome b = slow.Apply(e);
-    EXPECT_EQ(a.ret, b.ret);
-    EXPECT_EQ(Invariants(a.violations), Invariants(b.violations));
+    p.Apply(e);
     EXPECT_EQ(CounterValues(fast.counters()), CounterValues(slow.counters()));
-    const TtmModel& x = EngineTestPeer::Model(fast);
-    const TtmModel& y = EngineTestPeer::Model(slow);
-    for (int o = 0; o < kNumOwners; ++o)
-      EXPECT_EQ(x.owner_count(static_cast<Owner>(o)), y.owner_count(static_cast<Owner>(o))) << o;
+    const TtmModel& x = EngineTestPeer::View(fast);
+    const TtmModel& y = EngineTestPeer::View(slow);
+    EXPECT_EQ(OwnerCounts(x), OwnerCounts(y));
     EXPECT_EQ(x.allocator().used_pages(), y.allocator().used_pages());
     for (uint64_t t : live) {
       EXPECT_EQ(SlotLayout(fast, t), SlotLayout(slow, t)) << t;
@@ -410,7 +355,7 @@ Counters RunRandomEvents(uint64_t seed, const Config& config, Semantics semantic
 }
 
 // Seeds 1..6 of RunRandomEvents() under one semantics, each on its own
-// machine. Return: the sums of the counters that show which paths ran.
+// machine. Return: the sums of the counters, which show which paths ran.
 Counters RunRandomMachines(Semantics semantics) {
   Counters all;
   for (uint64_t seed = 1; seed <= 6; ++seed) {
@@ -421,14 +366,8 @@ Counters RunRandomMachines(Semantics semantics) {
     c.use_dma_alloc = seed == 4;
     c.numa_node = seed == 5;
     c.use_dma32 = seed == 6;
-    const Counters seen = RunRandomEvents(seed, c, semantics);
+    testing::AddCounters(all, RunRandomEvents(seed, c, semantics));
     if (::testing::Test::HasFailure()) break;
-    all.pool_hits += seen.pool_hits;
-    all.order_fallbacks += seen.order_fallbacks;
-    all.pages_from_backup += seen.pages_from_backup;
-    all.pages_from_retained += seen.pages_from_retained;
-    all.restore_restarts += seen.restore_restarts;
-    all.caching_changes += seen.caching_changes;
   }
   return all;
 }
@@ -462,17 +401,12 @@ TEST(Populate, ACachingChangeThatCrashesOnAStaleSlotCountsThePagesBefore) {
   p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
   p.Apply(ShrinkEvent{1, false, false});
   // The restore stops with EINTR at its 41st copy, the block placed.
-  FailEvent eintr = testing::Fail(FaultSite::kCopyPage, 40);
-  eintr.error = kEINTR;
-  p.Apply(eintr);
+  p.Apply(testing::EintrAtCopy(40));
   p.Apply(PopulateEvent{1, true});
   ExpectSameBooks(p, {1, 2});
-  for (Engine* e : {&p.fast, &p.slow}) {
-    TtmModel& m = EngineTestPeer::Model(*e);
-    m.PokeSlotForTest(Tt(*e, 1), 10, Tt(*e, 2).pages.Get(0));
-  }
+  p.OnBoth([](TtmModel& m) { m.PokeSlotForTest(*m.FindTt(1), 10, m.FindTt(2)->pages.Get(0)); });
   const uint64_t before = p.fast.counters().caching_changes;
-  EXPECT_FALSE(p.Apply(PopulateEvent{1, true}).empty());
+  EXPECT_FALSE(p.Apply(PopulateEvent{1, true}).violations.empty());
   EXPECT_EQ(p.fast.counters().caching_changes, before + 10);
   EXPECT_EQ(p.fast.counters().caching_changes, p.slow.counters().caching_changes);
   EXPECT_EQ(testing::CachingLayout(p.fast, 1), testing::CachingLayout(p.slow, 1));
@@ -616,7 +550,7 @@ TEST(Populate, ACachingChangeOverSeveralBlocksCountsEachPageAsTheReferenceDoes) 
   p.Apply(Allocate(1, 3));
   p.Apply(PopulateEvent{1, true});  // the next blocks' frames are not consecutive
   p.Apply(Allocate(2, 64 + 8 + 2 + 1, Caching::kWriteCombined));
-  EXPECT_TRUE(p.Apply(PopulateEvent{2, true}).empty());
+  EXPECT_TRUE(p.Apply(PopulateEvent{2, true}).violations.empty());
   EXPECT_EQ(p.fast.counters().caching_changes, 75u);
   EXPECT_EQ(CounterValues(p.fast.counters()), CounterValues(p.slow.counters()));
   EXPECT_EQ(testing::CachingLayout(p.fast, 2), testing::CachingLayout(p.slow, 2));
@@ -637,19 +571,18 @@ TEST(Populate, ARestoreOverBrokenSlotsAndAClaimedFrameKeepsTheSameBooks) {
   p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
   p.Apply(ShrinkEvent{1, false, false});
   p.Apply(PoolShrinkEvent{});
-  for (Engine* e : {&p.fast, &p.slow}) {
-    TtmModel& m = EngineTestPeer::Model(*e);
-    TtObject& tt = Tt(*e, 1);
+  p.OnBoth([](TtmModel& m) {
+    TtObject& tt = *m.FindTt(1);
     m.PokeSlotForTest(tt, 17, Slot());
     m.PokeSlotForTest(tt, 270, Slot::Handle(0));
-    m.PokeSlotForTest(tt, 290, Tt(*e, 2).pages.Get(3));
+    m.PokeSlotForTest(tt, 290, m.FindTt(2)->pages.Get(3));
     // Some free frames claimed by nobody in the books: the restore's
     // blocks are taken from among them.
     for (Pfn f = 0; f < 4096; f += 97)
       if (m.page(f).owner == Owner::kSystem) m.PageForTest(f).owner = Owner::kOrphan;
-  }
+  });
   // The stale page, moved to old_pages, crashes the restore at its entry.
-  EXPECT_FALSE(p.Apply(PopulateEvent{1, true}).empty());
+  EXPECT_FALSE(p.Apply(PopulateEvent{1, true}).violations.empty());
   EXPECT_EQ(testing::CachingLayout(p.fast, 1), testing::CachingLayout(p.slow, 1));
   EXPECT_EQ(CounterValues(p.fast.counters()), CounterValues(p.slow.counters()));
   EXPECT_GT(p.fast.counters().pages_from_backup, 250u);
@@ -707,13 +640,14 @@ void ExpectSameRestore(Pair& p, uint64_t id) {
             EngineTestPeer::Model(p.slow).store().live_pages(Tt(p.slow, id).backup));
 }
 
-// A tt of 300 pages (blocks of 256, 32, 8 and 4) written and backed up.
-void WriteAndBackUp(Pair& p, Caching caching = Caching::kCached) {
-  p.Apply(Allocate(1, 300, caching));
+// Tt 1, of 300 pages (blocks of 256, 32, 8 and 4) unless a test says
+// otherwise, written and backed up whole.
+void WriteAndBackUp(Pair& p, uint64_t pages = 300, Caching caching = Caching::kCached, bool dma = false) {
+  p.Apply(Allocate(1, pages, caching, dma));
   p.Apply(PopulateEvent{1, true});
   p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
   p.Apply(ShrinkEvent{1, false, false});
-  ASSERT_EQ(Tt(p.fast, 1).handle_slots, 300u);
+  ASSERT_EQ(Tt(p.fast, 1).handle_slots, pages);
 }
 
 // The restore copies a block's run of handles into the pages just placed,
@@ -725,15 +659,13 @@ TEST(Restore, ABackedUpTokenThatWasNotLastWrittenInTheMiddleOfABlockIsReportedAs
   for (const uint64_t bad : {0u, 1u, 5u, 130u, 255u, 256u, 299u}) {
     SCOPED_TRACE(bad);
     Pair p;
-    WriteAndBackUp(p);
-    for (Engine* e : {&p.fast, &p.slow}) {
-      TtmModel& m = EngineTestPeer::Model(*e);
-      TtObject& tt = Tt(*e, 1);
+    ASSERT_NO_FATAL_FAILURE(WriteAndBackUp(p));
+    p.OnBoth([&](TtmModel& m) {
+      TtObject& tt = *m.FindTt(1);
       const Handle h = tt.pages.Get(bad).handle();
       m.StoreForTest().BackupPage(tt.backup, h - 1, *m.store().Peek(tt.backup, h) ^ 1, false);
-    }
-    const std::vector<std::string> found = p.Apply(PopulateEvent{1, true});
-    EXPECT_FALSE(found.empty());
+    });
+    EXPECT_FALSE(p.Apply(PopulateEvent{1, true}).violations.empty());
     EXPECT_EQ(p.fast.counters().mismatches, 1u);
     ExpectSameRestore(p, 1);
   }
@@ -745,14 +677,12 @@ TEST(Restore, ACopyFaultInTheMiddleOfABlockStopsAndResumesAsTheReferenceDoes) {
   for (const uint64_t after : {1u, 3u, 100u, 255u, 256u, 270u}) {
     SCOPED_TRACE(after);
     Pair p;
-    WriteAndBackUp(p);
-    FailEvent eintr = testing::Fail(FaultSite::kCopyPage, after);
-    eintr.error = kEINTR;
-    p.Apply(eintr);
+    ASSERT_NO_FATAL_FAILURE(WriteAndBackUp(p));
+    p.Apply(testing::EintrAtCopy(after));
     p.Apply(PopulateEvent{1, true});
     EXPECT_EQ(p.fast.counters().pages_from_backup, after);
     ExpectSameRestore(p, 1);
-    EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).empty());
+    EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).violations.empty());
     EXPECT_EQ(p.fast.counters().pages_from_backup, 300u);
     ExpectSameRestore(p, 1);
   }
@@ -766,27 +696,16 @@ TEST(Restore, ABlockStraddlingAChunkOfSlotsIsRestoredAsTheReferenceDoes) {
   Config c;
   c.system_pages = 16384;
   c.dma32_pages = 16384;
-  const MachineConfig machine = Resolve(c);
-  Pair p;
-  p.fast = Engine(machine, Semantics::kV13);
-  p.slow = Engine(machine, Semantics::kV13, testing::FastAndReference::ReferenceOptions());
-  p.Apply(Allocate(1, 6000));
-  p.Apply(PopulateEvent{1, true});
-  p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
-  p.Apply(ShrinkEvent{1, false, false});
-  ASSERT_EQ(Tt(p.fast, 1).handle_slots, 6000u);
+  Pair p(c);
+  ASSERT_NO_FATAL_FAILURE(WriteAndBackUp(p, 6000));
   // Orders 10..1 fail once each: the restore goes on in single pages,
   // and stops (EINTR) at the copy into the fourth.
-  FailEvent big = testing::Fail(FaultSite::kAllocPage, 0, 10);
-  big.min_order = 1;
-  p.Apply(big);
-  FailEvent eintr = testing::Fail(FaultSite::kCopyPage, 3);
-  eintr.error = kEINTR;
-  p.Apply(eintr);
+  p.Apply(testing::FailOrdersFrom(1, 10));
+  p.Apply(testing::EintrAtCopy(3));
   p.Apply(PopulateEvent{1, true});
   EXPECT_EQ(p.fast.counters().pages_from_backup, 3u);
   ExpectSameRestore(p, 1);
-  EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).empty());
+  EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).violations.empty());
   EXPECT_EQ(p.fast.counters().pages_from_backup, 6000u);
   ExpectSameRestore(p, 1);
   // Slots 4095 and 4096 hold consecutive frames: one block.
@@ -814,11 +733,7 @@ TEST(Restore, AFaultAtEveryPositionOfARestoreStopsAndResumesAsTheReferenceDoes) 
         SCOPED_TRACE(std::to_string(static_cast<int>(site)) + " " +
                      std::to_string(static_cast<int>(caching)) + " " + std::to_string(after));
         Pair p;
-        p.Apply(Allocate(1, 300, caching, dma));
-        p.Apply(PopulateEvent{1, true});
-        p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
-        p.Apply(ShrinkEvent{1, false, false});
-        ASSERT_EQ(Tt(p.fast, 1).handle_slots, 300u);
+        ASSERT_NO_FATAL_FAILURE(WriteAndBackUp(p, 300, caching, dma));
         FailEvent f = testing::Fail(site, after);
         if (site == FaultSite::kCopyPage && after % 2 == 1) f.error = kEINTR;
         p.Apply(f);
@@ -854,9 +769,8 @@ TEST(Restore, ABlockThatIsNotTheUsualOneIsRestoredAsTheReferenceDoes) {
       if (how == 4 || how == 7) p.Apply(WriteEvent{1, at, 3});  // a run of content inside a block
       p.Apply(ShrinkEvent{1, false, false});
       ASSERT_EQ(Tt(p.fast, 1).handle_slots, 300u);
-      for (Engine* e : {&p.fast, &p.slow}) {
-        TtmModel& m = EngineTestPeer::Model(*e);
-        TtObject& tt = Tt(*e, 1);
+      p.OnBoth([&](TtmModel& m) {
+        TtObject& tt = *m.FindTt(1);
         const uint64_t other = at == 299 ? 298 : at + 1;
         const Slot s = tt.pages.Get(at);
         switch (how) {
@@ -884,7 +798,7 @@ TEST(Restore, ABlockThatIsNotTheUsualOneIsRestoredAsTheReferenceDoes) {
           default:
             break;
         }
-      }
+      });
       // The third block's dma mapping fails: the populate stops with the
       // second block's chunk in the restore struct.
       if (how == 8) p.Apply(testing::Fail(FaultSite::kDmaMap, 2));
@@ -916,12 +830,8 @@ TEST(Restore, ARestoreFromPoolsOfMixedCachingIsRestoredAsTheReferenceDoes) {
         }
       }
       for (uint64_t t = 10; t < id; ++t) p.Apply(FreeEvent{t});
-      p.Apply(Allocate(1, 300, caching, dma));
-      p.Apply(PopulateEvent{1, true});
-      p.Apply(WriteEvent{1, std::nullopt, std::nullopt});
-      p.Apply(ShrinkEvent{1, false, false});
-      ASSERT_EQ(Tt(p.fast, 1).handle_slots, 300u);
-      EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).empty());
+      ASSERT_NO_FATAL_FAILURE(WriteAndBackUp(p, 300, caching, dma));
+      EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).violations.empty());
       EXPECT_EQ(p.fast.counters().pages_from_backup, 300u);
       ExpectSameRestore(p, 1);
     }
@@ -937,18 +847,16 @@ TEST(Populate, PooledPagesOfAnotherCachingAreTakenAndChangedAsTheReferenceDoes) 
     Pair p;
     p.Apply(Allocate(2, 300, Caching::kWriteCombined));
     p.Apply(PopulateEvent{2, true});
-    if (restore) WriteAndBackUp(p, Caching::kWriteCombined);
-    p.Apply(FreeEvent{2});  // its blocks go to the write-combined pool
-    for (Engine* e : {&p.fast, &p.slow}) {
-      TtmModel& m = EngineTestPeer::Model(*e);
-      for (uint32_t order : {8u, 5u, 3u, 2u}) {
-        const PoolType* pt = testing::FindPoolType(m, Caching::kWriteCombined, order);
-        ASSERT_NE(pt, nullptr);
-        ASSERT_FALSE(pt->pages.empty());
-        m.PageForTest(pt->pages.back()).caching = PageCaching::kWB;
-        m.PageForTest(pt->pages.back() + (uint64_t{1} << order) - 1).caching = PageCaching::kUC;
-      }
+    if (restore) {
+      ASSERT_NO_FATAL_FAILURE(WriteAndBackUp(p, 300, Caching::kWriteCombined));
     }
+    p.Apply(FreeEvent{2});  // its blocks go to the write-combined pool
+    p.OnBoth([](TtmModel& m) {
+      for (uint32_t order : {8u, 5u, 3u, 2u}) {
+        PooledPage(m, Caching::kWriteCombined, order).caching = PageCaching::kWB;
+        PooledPage(m, Caching::kWriteCombined, order, (uint64_t{1} << order) - 1).caching = PageCaching::kUC;
+      }
+    });
     if (!restore) p.Apply(Allocate(1, 300, Caching::kWriteCombined));
     p.Apply(PopulateEvent{1, true});
     EXPECT_EQ(p.fast.counters().pool_hits, 4u);

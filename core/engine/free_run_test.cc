@@ -18,14 +18,10 @@ namespace {
 using testing::Allocate;
 using testing::SlotLayout;
 
-// Runs the same events on a fast and a reference engine.
+// Runs the same events on a fast and a reference engine, none of which
+// may find anything.
 struct Pair : testing::FastAndReference {
-  void Apply(const EventBody& e) {
-    const Outcome a = fast.Apply(e);
-    const Outcome b = slow.Apply(e);
-    ASSERT_EQ(a.ret, b.ret);
-    ASSERT_TRUE(a.violations.empty());
-  }
+  void Apply(const EventBody& e) { EXPECT_TRUE(FastAndReference::Apply(e).violations.empty()); }
   const PageAllocator& FastAllocator() { return EngineTestPeer::Model(fast).allocator(); }
   const PageAllocator& SlowAllocator() { return EngineTestPeer::Model(slow).allocator(); }
 };

@@ -54,79 +54,6 @@ void Held(std::vector<Page>& pages, std::vector<Slot>& slots, Pfn f, uint64_t au
   }
 }
 
-TEST(PageRunMatcher, HeldRunStopsAtEveryKindOfOddPageOrSlotAtEveryPosition) {
-  const PageRunMatcher m = BackupMatcher();
-  for (uint64_t n : {0, 1, 3, 4, 5, 8, 13, 64}) {
-    for (uint64_t bad = 0; bad <= n; ++bad) {
-      for (int kind = 0; kind < 9; ++kind) {
-        std::vector<Page> pages(n + 1);
-        std::vector<Slot> slots(n + 1);
-        Held(pages, slots, 100, 40);
-        if (bad < n) {
-          Page& p = pages[bad];
-          switch (kind) {
-            case 0: p.owner = Owner::kPool; break;
-            case 1: p.owner_id = kIndex + 1; break;
-            case 2: p.aux += 1; break;
-            case 3: p.private_order = 1; break;
-            case 4: p.caching = PageCaching::kUC; break;
-            case 5: p.tail = true; break;
-            case 6: p.mapped = true; break;
-            case 7: slots[bad] = Slot::Page(99); break;
-            default: slots[bad] = Slot::Handle(1); break;
-          }
-        }
-        const uint64_t want = ReferenceHeldRun(pages.data(), slots.data(), 100, 40, n);
-        EXPECT_EQ(want, bad) << n << " " << kind;
-        EXPECT_EQ(m.HeldRun(pages.data(), slots.data(), 100, 40, n), want) << n << " " << bad << " " << kind;
-      }
-    }
-  }
-}
-
-TEST(PageRunMatcher, HeldRunIgnoresTokensAndStopsWhereAuxWouldPassThirtyTwoBits) {
-  const PageRunMatcher m = BackupMatcher();
-  std::vector<Page> pages(12);
-  std::vector<Slot> slots(12);
-  const uint64_t aux = ~uint32_t{0} - 5;  // aux + 5 is the last 32-bit value
-  Held(pages, slots, 3, aux);
-  for (Page& p : pages) p.token = kPoisonToken;
-  EXPECT_EQ(m.HeldRun(pages.data(), slots.data(), 3, aux, 12), 6u);
-  EXPECT_EQ(m.HeldRun(pages.data(), slots.data(), 3, aux, 4), 4u);
-  EXPECT_EQ(m.HeldRun(pages.data(), slots.data(), 3, uint64_t{1} << 32, 4), 0u);
-}
-
-// Up to two random changes anywhere in a stretch: a bit flipped in a
-// page, or a slot given another frame.
-void SpoilAtRandom(Prng& rng, std::vector<Page>& pages, std::vector<Slot>& slots) {
-  for (uint64_t flips = rng.Below(3); flips > 0; --flips) {
-    const uint64_t k = rng.Below(pages.size());
-    if (rng.Below(4) == 0) {
-      slots[k] = Slot::Page(static_cast<Pfn>(rng.Below(1100)));
-    } else {
-      unsigned char* bytes = reinterpret_cast<unsigned char*>(&pages[k]);
-      bytes[rng.Below(sizeof(Page))] ^= static_cast<unsigned char>(1u << rng.Below(8));
-    }
-  }
-}
-
-TEST(PageRunMatcher, HeldRunAgreesWithThePageByPageReadingOnRandomStretches) {
-  const PageRunMatcher m = BackupMatcher();
-  Prng rng(11);
-  for (int trial = 0; trial < 3000; ++trial) {
-    const uint64_t n = rng.Below(40);
-    std::vector<Page> pages(n + 1);
-    std::vector<Slot> slots(n + 1);
-    const Pfn f = static_cast<Pfn>(rng.Below(1000));
-    const uint64_t aux = rng.Below(2) ? rng.Below(1000) : ~uint32_t{0} - rng.Below(40);
-    Held(pages, slots, f, aux);
-    SpoilAtRandom(rng, pages, slots);
-    ASSERT_EQ(m.HeldRun(pages.data(), slots.data(), f, aux, n),
-              ReferenceHeldRun(pages.data(), slots.data(), f, aux, n))
-        << trial;
-  }
-}
-
 // The fields the checker's clean verdict asks of a block of a populated
 // WC dma tt: its tails tails, its head (p[0]) not.
 PageRunMatcher BlockMatcher() {
@@ -169,16 +96,107 @@ void Block(std::vector<Page>& pages, std::vector<Slot>& slots, Pfn f, uint64_t a
   }
 }
 
+// A stretch of n pages at frame f held by slots from aux on, as
+// BackupMatcher() wants (Held()) or as a block (Block()), with one more
+// page and slot past the end that no helper may read; the helpers asked
+// of it, and the page-by-page readings they must agree with.
+struct Stretch {
+  enum Kind { kHeld, kBlock };
+  Stretch(Kind kind, uint64_t length, Pfn frame = 100, uint64_t first_aux = 40)
+      : pages(length + 1), slots(length + 1), f(frame), aux(first_aux), n(length) {
+    if (kind == kHeld)
+      Held(pages, slots, f, aux);
+    else
+      Block(pages, slots, f, aux);
+  }
+  uint64_t HeldRun(const PageRunMatcher& m) const { return m.HeldRun(pages.data(), slots.data(), f, aux, n); }
+  bool HeldAll(const PageRunMatcher& m, const Page& flip) const {
+    return m.HeldAll(pages.data(), slots.data(), f, aux, n, flip);
+  }
+  uint64_t ReferenceRun() const { return ReferenceHeldRun(pages.data(), slots.data(), f, aux, n); }
+  bool ReferenceAll() const { return ReferenceHeldAll(pages.data(), slots.data(), f, aux, n); }
+
+  std::vector<Page> pages;
+  std::vector<Slot> slots;
+  Pfn f;
+  uint64_t aux, n;
+};
+
+TEST(PageRunMatcher, HeldRunStopsAtEveryKindOfOddPageOrSlotAtEveryPosition) {
+  const PageRunMatcher m = BackupMatcher();
+  for (uint64_t n : {0, 1, 3, 4, 5, 8, 13, 64}) {
+    for (uint64_t bad = 0; bad <= n; ++bad) {
+      for (int kind = 0; kind < 9; ++kind) {
+        Stretch s(Stretch::kHeld, n);
+        if (bad < n) {
+          Page& p = s.pages[bad];
+          switch (kind) {
+            case 0: p.owner = Owner::kPool; break;
+            case 1: p.owner_id = kIndex + 1; break;
+            case 2: p.aux += 1; break;
+            case 3: p.private_order = 1; break;
+            case 4: p.caching = PageCaching::kUC; break;
+            case 5: p.tail = true; break;
+            case 6: p.mapped = true; break;
+            case 7: s.slots[bad] = Slot::Page(99); break;
+            default: s.slots[bad] = Slot::Handle(1); break;
+          }
+        }
+        const uint64_t want = s.ReferenceRun();
+        EXPECT_EQ(want, bad) << n << " " << kind;
+        EXPECT_EQ(s.HeldRun(m), want) << n << " " << bad << " " << kind;
+      }
+    }
+  }
+}
+
+TEST(PageRunMatcher, HeldRunIgnoresTokensAndStopsWhereAuxWouldPassThirtyTwoBits) {
+  const PageRunMatcher m = BackupMatcher();
+  std::vector<Page> pages(12);
+  std::vector<Slot> slots(12);
+  const uint64_t aux = ~uint32_t{0} - 5;  // aux + 5 is the last 32-bit value
+  Held(pages, slots, 3, aux);
+  for (Page& p : pages) p.token = kPoisonToken;
+  EXPECT_EQ(m.HeldRun(pages.data(), slots.data(), 3, aux, 12), 6u);
+  EXPECT_EQ(m.HeldRun(pages.data(), slots.data(), 3, aux, 4), 4u);
+  EXPECT_EQ(m.HeldRun(pages.data(), slots.data(), 3, uint64_t{1} << 32, 4), 0u);
+}
+
+// Up to two random changes anywhere in a stretch: a bit flipped in a
+// page, or a slot given another frame.
+void SpoilAtRandom(Prng& rng, std::vector<Page>& pages, std::vector<Slot>& slots) {
+  for (uint64_t flips = rng.Below(3); flips > 0; --flips) {
+    const uint64_t k = rng.Below(pages.size());
+    if (rng.Below(4) == 0) {
+      slots[k] = Slot::Page(static_cast<Pfn>(rng.Below(1100)));
+    } else {
+      unsigned char* bytes = reinterpret_cast<unsigned char*>(&pages[k]);
+      bytes[rng.Below(sizeof(Page))] ^= static_cast<unsigned char>(1u << rng.Below(8));
+    }
+  }
+}
+
+TEST(PageRunMatcher, HeldRunAgreesWithThePageByPageReadingOnRandomStretches) {
+  const PageRunMatcher m = BackupMatcher();
+  Prng rng(11);
+  for (int trial = 0; trial < 3000; ++trial) {
+    const uint64_t n = rng.Below(40);
+    const Pfn f = static_cast<Pfn>(rng.Below(1000));
+    const uint64_t aux = rng.Below(2) ? rng.Below(1000) : ~uint32_t{0} - rng.Below(40);
+    Stretch s(Stretch::kHeld, n, f, aux);
+    SpoilAtRandom(rng, s.pages, s.slots);
+    ASSERT_EQ(s.HeldRun(m), s.ReferenceRun()) << trial;
+  }
+}
+
 TEST(PageRunMatcher, HeldAllIsFalseForEveryKindOfOddPageOrSlotAtEveryPositionOfEveryLengthToSeventy) {
   const PageRunMatcher m = BlockMatcher();
   for (uint64_t n = 0; n <= 70; ++n) {
     for (uint64_t bad = 0; bad <= n; ++bad) {
       for (int kind = 0; kind < 9; ++kind) {
-        std::vector<Page> pages(n + 1);
-        std::vector<Slot> slots(n + 1);
-        Block(pages, slots, 100, 40);
+        Stretch s(Stretch::kBlock, n);
         if (bad < n) {
-          Page& p = pages[bad];
+          Page& p = s.pages[bad];
           switch (kind) {
             case 0: p.owner = Owner::kPool; break;
             case 1: p.owner_id = kIndex + 1; break;
@@ -186,15 +204,14 @@ TEST(PageRunMatcher, HeldAllIsFalseForEveryKindOfOddPageOrSlotAtEveryPositionOfE
             case 3: p.caching = PageCaching::kUC; break;
             case 4: p.tail = !p.tail; break;
             case 5: p.mapped = false; break;
-            case 6: slots[bad] = Slot::Page(99); break;
-            case 7: slots[bad] = Slot::Handle(1); break;
+            case 6: s.slots[bad] = Slot::Page(99); break;
+            case 7: s.slots[bad] = Slot::Handle(1); break;
             default: p.owner_id ^= 1u << 31; break;
           }
         }
-        const bool want = ReferenceHeldAll(pages.data(), slots.data(), 100, 40, n);
+        const bool want = s.ReferenceAll();
         EXPECT_EQ(want, bad == n) << n << " " << kind;
-        EXPECT_EQ(m.HeldAll(pages.data(), slots.data(), 100, 40, n, HeadFlip()), want)
-            << n << " " << bad << " " << kind;
+        EXPECT_EQ(s.HeldAll(m, HeadFlip()), want) << n << " " << bad << " " << kind;
       }
     }
   }
@@ -204,14 +221,10 @@ TEST(PageRunMatcher, HeldAllWithNothingFlippedIsHeldRunCoveringTheStretch) {
   const PageRunMatcher m = BackupMatcher();
   for (uint64_t n = 0; n <= 70; ++n) {
     for (uint64_t bad = 0; bad <= n; ++bad) {
-      std::vector<Page> pages(n + 1);
-      std::vector<Slot> slots(n + 1);
-      Held(pages, slots, 100, 40);
-      if (bad < n) pages[bad].tail = true;
-      EXPECT_EQ(m.HeldAll(pages.data(), slots.data(), 100, 40, n, ZeroPage()),
-                m.HeldRun(pages.data(), slots.data(), 100, 40, n) == n)
-          << n << " " << bad;
-      EXPECT_EQ(m.HeldAll(pages.data(), slots.data(), 100, 40, n, ZeroPage()), bad == n) << n << " " << bad;
+      Stretch s(Stretch::kHeld, n);
+      if (bad < n) s.pages[bad].tail = true;
+      EXPECT_EQ(s.HeldAll(m, ZeroPage()), s.HeldRun(m) == n) << n << " " << bad;
+      EXPECT_EQ(s.HeldAll(m, ZeroPage()), bad == n) << n << " " << bad;
     }
   }
 }
@@ -236,15 +249,11 @@ TEST(PageRunMatcher, HeldAllAgreesWithThePageByPageReadingOnRandomStretches) {
   Prng rng(12);
   for (int trial = 0; trial < 5000; ++trial) {
     const uint64_t n = rng.Below(71);
-    std::vector<Page> pages(n + 1);
-    std::vector<Slot> slots(n + 1);
     const Pfn f = static_cast<Pfn>(rng.Below(1000));
     const uint64_t aux = rng.Below(2) ? rng.Below(1000) : ~uint32_t{0} - rng.Below(80);
-    Block(pages, slots, f, aux);
-    SpoilAtRandom(rng, pages, slots);
-    ASSERT_EQ(m.HeldAll(pages.data(), slots.data(), f, aux, n, HeadFlip()),
-              ReferenceHeldAll(pages.data(), slots.data(), f, aux, n))
-        << trial;
+    Stretch s(Stretch::kBlock, n, f, aux);
+    SpoilAtRandom(rng, s.pages, s.slots);
+    ASSERT_EQ(s.HeldAll(m, HeadFlip()), s.ReferenceAll()) << trial;
   }
 }
 
@@ -265,21 +274,19 @@ TEST(PageRunMatcher, HeldAllWithAMaskLeavingOutAuxBitsAnswersAsMaskingEachPage) 
     for (uint64_t aux : {uint64_t{0}, uint64_t{1}, uint64_t{0xfe}, uint64_t{0xff00}, uint64_t{0x10000}}) {
       for (uint64_t n = 0; n <= 21; ++n) {
         for (uint64_t bad = 0; bad <= n; ++bad) {
-          std::vector<Page> pages(n + 1);
-          std::vector<Slot> slots(n + 1);
-          Held(pages, slots, 100, aux);
-          for (Page& p : pages) {
+          Stretch s(Stretch::kHeld, n, 100, aux);
+          for (Page& p : s.pages) {
             p.token = static_cast<Token>(rng.Below(1u << 31));
             p.private_order = static_cast<uint32_t>(rng.Below(11));
             p.caching = static_cast<PageCaching>(rng.Below(3));
             p.tail = rng.Below(2);
           }
-          if (bad < n) pages[bad].owner_id += 1;
+          if (bad < n) s.pages[bad].owner_id += 1;
           bool held = true;
           for (uint64_t k = 0; k < n; ++k)
-            held = held && pages[k].owner == Owner::kTt && pages[k].owner_id == kIndex &&
-                   ((aux + k) & ~uint64_t{aux_mask}) == 0 && slots[k] == Slot::Page(100 + static_cast<Pfn>(k));
-          EXPECT_EQ(m.HeldAll(pages.data(), slots.data(), 100, aux, n, ZeroPage()), held)
+            held = held && s.pages[k].owner == Owner::kTt && s.pages[k].owner_id == kIndex &&
+                   ((aux + k) & ~uint64_t{aux_mask}) == 0 && s.slots[k] == Slot::Page(100 + static_cast<Pfn>(k));
+          EXPECT_EQ(s.HeldAll(m, ZeroPage()), held)
               << aux_mask << " " << aux << " " << n << " " << bad;
         }
       }
@@ -294,19 +301,17 @@ TEST(PageRunMatcher, HeldAllVisitingShowsEveryPageOnceInOrderAndAnswersAsHeldAll
   for (uint64_t n = 0; n <= 70; ++n) {
     for (uint64_t bad = 0; bad <= n; ++bad) {
       for (int kind = 0; kind < 3; ++kind) {
-        std::vector<Page> pages(n + 1);
-        std::vector<Slot> slots(n + 1);
-        Block(pages, slots, 100, 40);
-        if (bad < n && kind == 0) pages[bad].owner = Owner::kPool;
-        if (bad < n && kind == 1) slots[bad] = Slot::Page(99);
+        Stretch s(Stretch::kBlock, n);
+        if (bad < n && kind == 0) s.pages[bad].owner = Owner::kPool;
+        if (bad < n && kind == 1) s.slots[bad] = Slot::Page(99);
         std::vector<uint64_t> shown;
         const bool held = m.HeldAllVisiting(
-            pages.data(), slots.data(), 100, 40, n, HeadFlip(),
+            s.pages.data(), s.slots.data(), 100, 40, n, HeadFlip(),
             [&](uint64_t k) {
               for (uint64_t j = k; j < k + 4; ++j) shown.push_back(j);
             },
             [&](uint64_t k) { shown.push_back(k); });
-        EXPECT_EQ(held, m.HeldAll(pages.data(), slots.data(), 100, 40, n, HeadFlip())) << n << " " << bad;
+        EXPECT_EQ(held, s.HeldAll(m, HeadFlip())) << n << " " << bad;
         EXPECT_EQ(held, bad == n || kind == 2) << n << " " << bad << " " << kind;
         ASSERT_EQ(shown.size(), n) << n << " " << bad << " " << kind;
         for (uint64_t k = 0; k < n; ++k) EXPECT_EQ(shown[k], k) << n;

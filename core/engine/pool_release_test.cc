@@ -9,7 +9,6 @@
 // two chunks of struct pages, a block the allocator refuses.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -22,60 +21,10 @@ namespace ttm {
 namespace {
 
 using testing::Allocate;
+using testing::ExpectSameMachine;
 using testing::Invariants;
-
-EngineOptions Reference() { return testing::FastAndReference::ReferenceOptions(); }
-
-std::vector<uint64_t> CounterValues(const Counters& c) {
-  static_assert(sizeof(Counters) % sizeof(uint64_t) == 0);
-  std::vector<uint64_t> v(sizeof(Counters) / sizeof(uint64_t));
-  std::memcpy(v.data(), &c, sizeof(Counters));
-  return v;
-}
-
-// One machine twice, on the fast and on the reference paths.
-struct Pair {
-  explicit Pair(Config c = {})
-      : fast(testing::SmallMachine(c)), slow(testing::SmallMachine(c), Semantics::kV13, Reference()) {}
-
-  // Both outcomes, which must agree; returns the invariants they violated.
-  std::vector<std::string> Apply(const EventBody& e) {
-    const Outcome a = fast.Apply(e);
-    const Outcome b = slow.Apply(e);
-    EXPECT_EQ(a.ret, b.ret);
-    EXPECT_EQ(Invariants(a.violations), Invariants(b.violations));
-    return Invariants(a.violations);
-  }
-  // The same change to both models.
-  template <typename F>
-  void Poke(F f) {
-    f(EngineTestPeer::Model(fast));
-    f(EngineTestPeer::Model(slow));
-  }
-
-  Engine fast, slow;
-};
-
-// Every struct page, owner count, counter, pool list and the allocator's
-// free lists agree.
-void ExpectSameMachine(Pair& p) {
-  const TtmModel& a = EngineTestPeer::View(p.fast);
-  const TtmModel& b = EngineTestPeer::View(p.slow);
-  for (Pfn f = 0; f < a.allocator().system_pages(); ++f) {
-    EXPECT_TRUE(a.page(f) == b.page(f)) << "pfn " << f;
-    EXPECT_EQ(a.allocator().IsAllocated(f), b.allocator().IsAllocated(f)) << "pfn " << f;
-  }
-  for (int o = 0; o < kNumOwners; ++o)
-    EXPECT_EQ(a.owner_count(static_cast<Owner>(o)), b.owner_count(static_cast<Owner>(o))) << o;
-  EXPECT_EQ(CounterValues(a.counters()), CounterValues(b.counters()));
-  EXPECT_EQ(a.allocated_pages(), b.allocated_pages());
-  ASSERT_EQ(a.pool_types().size(), b.pool_types().size());
-  for (size_t t = 0; t < a.pool_types().size(); ++t)
-    EXPECT_EQ(a.pool_types()[t].pages, b.pool_types()[t].pages) << "pool type " << t;
-  for (uint32_t k = 0; k <= a.allocator().max_order(); ++k)
-    EXPECT_EQ(a.allocator().free_blocks(k), b.allocator().free_blocks(k)) << "order " << k;
-  EXPECT_EQ(a.allocator().used_pages(), b.allocator().used_pages());
-}
+using testing::PooledPage;
+using Pair = testing::FastAndReference;
 
 // Tts of 2^k pages for k = 0 .. 10 (a block of each order), populated and
 // freed: each pool type of the caching holds one block. Return: the next
@@ -90,11 +39,6 @@ uint64_t PoolBlocksOfEveryOrder(Pair& p, Caching caching, uint64_t id = 1) {
   return id;
 }
 
-// The pool type of caching and order that holds a block, and its head.
-PoolType& TypeOf(TtmModel& m, Caching caching, uint32_t order, bool per_pool = false) {
-  return const_cast<PoolType&>(*testing::FindPoolType(m, caching, order, per_pool));
-}
-
 // Room for two cachings' pools of a block of each order.
 Config Roomy() {
   Config c;
@@ -107,9 +51,9 @@ TEST(PoolRelease, AShrinkGivesBackWriteCombinedAndUncachedBlocksOfEveryOrderAsTh
   const uint64_t id = PoolBlocksOfEveryOrder(p, Caching::kWriteCombined);
   PoolBlocksOfEveryOrder(p, Caching::kUncached, id);
   ASSERT_EQ(testing::PoolEntries(p.fast, Caching::kUncached, 7), 1u);
-  EXPECT_TRUE(p.Apply(PoolShrinkEvent{1500}).empty());
+  EXPECT_TRUE(p.Apply(PoolShrinkEvent{1500}).violations.empty());
   ExpectSameMachine(p);
-  EXPECT_TRUE(p.Apply(PoolShrinkEvent{1u << 20}).empty());
+  EXPECT_TRUE(p.Apply(PoolShrinkEvent{1u << 20}).violations.empty());
   ExpectSameMachine(p);
   EXPECT_EQ(EngineTestPeer::View(p.fast).allocated_pages(), 0u);
   // Every page the pools held was reset to write-back on the way.
@@ -135,8 +79,8 @@ TEST(PoolRelease, TeardownDrainsCachedPoolsOfACoherentDmaMachineAsTheReferenceDo
 TEST(PoolRelease, APooledPageThePoolDoesNotHoldIsTakenPageByPageAsTheReferenceDoes) {
   Pair p;
   PoolBlocksOfEveryOrder(p, Caching::kWriteCombined);
-  p.Poke([](TtmModel& m) {
-    m.PageForTest(TypeOf(m, Caching::kWriteCombined, 6).pages.back() + 9).owner = Owner::kKernel;
+  p.OnBoth([](TtmModel& m) {
+    PooledPage(m, Caching::kWriteCombined, 6, 9).owner = Owner::kKernel;
   });
   p.Apply(PoolShrinkEvent{1u << 20});
   ExpectSameMachine(p);
@@ -145,10 +89,10 @@ TEST(PoolRelease, APooledPageThePoolDoesNotHoldIsTakenPageByPageAsTheReferenceDo
 TEST(PoolRelease, AMappedPooledPageIsReportedAsTheReferenceReportsIt) {
   Pair p;
   PoolBlocksOfEveryOrder(p, Caching::kUncached);
-  p.Poke([](TtmModel& m) {
-    m.PageForTest(TypeOf(m, Caching::kUncached, 3).pages.back() + 7).mapped = true;
+  p.OnBoth([](TtmModel& m) {
+    PooledPage(m, Caching::kUncached, 3, 7).mapped = true;
   });
-  EXPECT_EQ(p.Apply(PoolShrinkEvent{1u << 20}), testing::Names({Invariant::kDmaUnmapOnce}));
+  EXPECT_EQ(Invariants(p.Apply(PoolShrinkEvent{1u << 20}).violations), testing::Names({Invariant::kDmaUnmapOnce}));
   ExpectSameMachine(p);
 }
 
@@ -157,34 +101,34 @@ TEST(PoolRelease, ACachedPoolsPageThatIsNotWriteBackIsReportedAsTheReferenceRepo
   c.use_dma_alloc = true;
   Pair p(c);
   PoolBlocksOfEveryOrder(p, Caching::kCached);
-  p.Poke([](TtmModel& m) {
-    m.PageForTest(TypeOf(m, Caching::kCached, 4, true).pages.back() + 3).caching = PageCaching::kWC;
+  p.OnBoth([](TtmModel& m) {
+    PooledPage(m, Caching::kCached, 4, 3, /*per_pool=*/true).caching = PageCaching::kWC;
   });
-  EXPECT_EQ(p.Apply(PoolShrinkEvent{1u << 20}), testing::Names({Invariant::kPoolCaching}));
+  EXPECT_EQ(Invariants(p.Apply(PoolShrinkEvent{1u << 20}).violations), testing::Names({Invariant::kPoolCaching}));
   ExpectSameMachine(p);
 }
 
 TEST(PoolRelease, ALoneTailPageInAnOrderZeroPoolIsReportedAsTheReferenceReportsIt) {
   Pair p;
   PoolBlocksOfEveryOrder(p, Caching::kWriteCombined);
-  p.Poke([](TtmModel& m) {
-    m.PageForTest(TypeOf(m, Caching::kWriteCombined, 0).pages.back()).tail = true;
+  p.OnBoth([](TtmModel& m) {
+    PooledPage(m, Caching::kWriteCombined, 0).tail = true;
   });
-  EXPECT_EQ(p.Apply(PoolShrinkEvent{1u << 20}), testing::Names({Invariant::kSplit}));
+  EXPECT_EQ(Invariants(p.Apply(PoolShrinkEvent{1u << 20}).violations), testing::Names({Invariant::kSplit}));
   ExpectSameMachine(p);
 }
 
 TEST(PoolRelease, ABlockTheAllocatorAlreadyHoldsFreeIsADoubleFreeOnBothPaths) {
   Pair p;
   PoolBlocksOfEveryOrder(p, Caching::kWriteCombined);
-  p.Poke([](TtmModel& m) {
+  p.OnBoth([](TtmModel& m) {
     // Every pool type is drained in turn; the order-5 block is freed
     // behind the pool's back first.
-    const Pfn head = TypeOf(m, Caching::kWriteCombined, 5).pages.back();
+    const Pfn head = testing::FindPoolType(m, Caching::kWriteCombined, 5)->pages.back();
     PageAllocator& allocator = const_cast<PageAllocator&>(m.allocator());
     ASSERT_EQ(allocator.Free(head, 5), PageAllocator::FreeError::kNone);
   });
-  EXPECT_EQ(p.Apply(PoolShrinkEvent{1u << 20}), testing::Names({Invariant::kOwnership}));
+  EXPECT_EQ(Invariants(p.Apply(PoolShrinkEvent{1u << 20}).violations), testing::Names({Invariant::kOwnership}));
   ExpectSameMachine(p);
 }
 
@@ -200,7 +144,7 @@ TEST(PoolRelease, ABlockAcrossTwoChunksOfStructPagesIsGivenBackAsTheReferenceDoe
   p.Apply(Allocate(2, 3, Caching::kWriteCombined));
   p.Apply(PopulateEvent{2, true});
   p.Apply(FreeEvent{2});
-  EXPECT_TRUE(p.Apply(PoolShrinkEvent{1u << 20}).empty());
+  EXPECT_TRUE(p.Apply(PoolShrinkEvent{1u << 20}).violations.empty());
   ExpectSameMachine(p);
   EXPECT_EQ(EngineTestPeer::View(p.fast).allocated_pages(), 0u);
 }
@@ -241,7 +185,7 @@ TEST(PoolRelease, RandomPoolsShrunkAndDrainedLeaveTheSameMachineOnBothPaths) {
       } else {
         // A pooled page changed behind the pool's back.
         const uint64_t what = rng.Below(3), type = rng.Below(1000), off = rng.Below(1024);
-        p.Poke([&](TtmModel& m) {
+        p.OnBoth([&](TtmModel& m) {
           PoolType& pt = const_cast<PoolType&>(m.pool_types()[type % m.pool_types().size()]);
           if (pt.pages.empty()) return;
           const Pfn f = pt.pages.back() + static_cast<Pfn>(off % (uint64_t{1} << pt.order));

@@ -289,16 +289,7 @@ TEST(ReferenceModel, TheEngineAgreesWithTheNaiveModelOnRandomBugFreeSequences) {
   for (uint64_t seed : {1u, 2u, 3u, 42u, 1234567u}) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     Comparison c(seed, SmallMachine());
-    const Counters got = c.Run(3000);
-    sum.restore_completed += got.restore_completed;
-    sum.restore_restarts += got.restore_restarts;
-    sum.backup_partial += got.backup_partial;
-    sum.purged_pages += got.purged_pages;
-    sum.pages_from_retained += got.pages_from_retained;
-    sum.order_fallbacks += got.order_fallbacks;
-    sum.pool_hits += got.pool_hits;
-    sum.backup_ebusy += got.backup_ebusy;
-    sum.pages_verified += got.pages_verified;
+    testing::AddCounters(sum, c.Run(3000));
   }
   // Together, the sequences must have reached the interesting paths.
   EXPECT_GT(sum.restore_completed, 0u);

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -44,18 +46,30 @@ inline MachineConfig SmallMachine(Config c = {}) {
   return Resolve(c);
 }
 
-// The same small machine twice, one engine on its fast paths and one on
-// its reference paths (EngineOptions::reference), for tests that run the
-// same events on both and compare what they leave.
-struct FastAndReference {
-  FastAndReference() : fast(SmallMachine()), slow(SmallMachine(), Semantics::kV13, ReferenceOptions()) {}
-  static EngineOptions ReferenceOptions() {
-    EngineOptions o;
-    o.reference = true;
-    return o;
-  }
-  Engine fast, slow;
-};
+// Every counter the report shows, field by field (Counters is all
+// uint64_t), so that a failing EXPECT_EQ prints the ones that differ.
+inline std::vector<uint64_t> CounterValues(const Counters& c) {
+  static_assert(sizeof(Counters) % sizeof(uint64_t) == 0);
+  std::vector<uint64_t> v(sizeof(Counters) / sizeof(uint64_t));
+  std::memcpy(v.data(), &c, sizeof(Counters));
+  return v;
+}
+
+// Adds every counter of c to sum: the totals of several runs.
+inline void AddCounters(Counters& sum, const Counters& c) {
+  std::vector<uint64_t> v = CounterValues(sum);
+  const std::vector<uint64_t> w = CounterValues(c);
+  for (size_t i = 0; i < v.size(); ++i) v[i] += w[i];
+  static_assert(std::is_trivially_copyable_v<Counters>);
+  std::memcpy(static_cast<void*>(&sum), v.data(), sizeof(Counters));
+}
+
+// How many pages each owner holds, in the order of enum Owner.
+inline std::vector<uint64_t> OwnerCounts(const TtmModel& m) {
+  std::vector<uint64_t> v;
+  for (int o = 0; o < kNumOwners; ++o) v.push_back(m.owner_count(static_cast<Owner>(o)));
+  return v;
+}
 
 inline AllocateEvent Allocate(uint64_t tt, uint64_t pages, Caching caching = Caching::kCached,
                               bool dma = false, bool zero_alloc = false) {
@@ -71,10 +85,19 @@ inline FailEvent Fail(FaultSite site, uint64_t after = 0, uint64_t count = 1) {
 }
 
 // Every system allocation of `min_order` or higher fails from here on: the
-// way to force a populate into smaller blocks.
-inline FailEvent FailOrdersFrom(uint32_t min_order) {
-  FailEvent e = Fail(FaultSite::kAllocPage, 0, 1000000);
+// way to force a populate into smaller blocks (`count` such allocations
+// fail, when a test says how many).
+inline FailEvent FailOrdersFrom(uint32_t min_order, uint64_t count = 1000000) {
+  FailEvent e = Fail(FaultSite::kAllocPage, 0, count);
   e.min_order = min_order;
+  return e;
+}
+
+// The copy into the page after the first `after` of a restore is
+// interrupted (EINTR): the restore stops there, to be resumed.
+inline FailEvent EintrAtCopy(uint64_t after) {
+  FailEvent e = Fail(FaultSite::kCopyPage, after);
+  e.error = kEINTR;
   return e;
 }
 
@@ -170,6 +193,61 @@ inline std::vector<std::string> Names(std::initializer_list<Invariant> invs) {
   return Invariants(vs);
 }
 
+// One machine twice (the small one unless a test asks for another), one
+// engine on its fast paths and one on its reference paths
+// (EngineOptions::reference), for tests that run the same events on both
+// and compare what they leave.
+struct FastAndReference {
+  explicit FastAndReference(Config c = {}, Semantics semantics = Semantics::kV13)
+      : fast(SmallMachine(c), semantics), slow(SmallMachine(c), semantics, ReferenceOptions()) {}
+  static EngineOptions ReferenceOptions() {
+    EngineOptions o;
+    o.reference = true;
+    return o;
+  }
+
+  // Applies the event to both: their returns and the invariants they
+  // violated must agree. Return: the fast engine's outcome.
+  Outcome Apply(const EventBody& e) {
+    Outcome a = fast.Apply(e);
+    const Outcome b = slow.Apply(e);
+    EXPECT_EQ(a.ret, b.ret);
+    EXPECT_EQ(Invariants(a.violations), Invariants(b.violations));
+    return a;
+  }
+  // The same change to both models, to set up an odd state by hand.
+  template <typename F>
+  void OnBoth(F f) {
+    f(EngineTestPeer::Model(fast));
+    f(EngineTestPeer::Model(slow));
+  }
+
+  Engine fast, slow;
+};
+
+// Both engines' machines agree: every struct page and whether the
+// allocator holds it (stopping at the first that differs), the
+// allocator's free lists, the owner counts, every counter and the pool
+// lists.
+inline void ExpectSameMachine(FastAndReference& p) {
+  const TtmModel& a = EngineTestPeer::View(p.fast);
+  const TtmModel& b = EngineTestPeer::View(p.slow);
+  ASSERT_EQ(a.allocator().system_pages(), b.allocator().system_pages());
+  for (Pfn f = 0; f < a.allocator().system_pages(); ++f) {
+    ASSERT_TRUE(a.page(f) == b.page(f)) << "pfn " << f;
+    ASSERT_EQ(a.allocator().IsAllocated(f), b.allocator().IsAllocated(f)) << "pfn " << f;
+  }
+  for (uint32_t k = 0; k <= a.allocator().max_order(); ++k)
+    EXPECT_EQ(a.allocator().free_blocks(k), b.allocator().free_blocks(k)) << "order " << k;
+  EXPECT_EQ(a.allocator().used_pages(), b.allocator().used_pages());
+  EXPECT_EQ(OwnerCounts(a), OwnerCounts(b));
+  EXPECT_EQ(CounterValues(a.counters()), CounterValues(b.counters()));
+  EXPECT_EQ(a.allocated_pages(), b.allocated_pages());
+  ASSERT_EQ(a.pool_types().size(), b.pool_types().size());
+  for (size_t t = 0; t < a.pool_types().size(); ++t)
+    EXPECT_EQ(a.pool_types()[t].pages, b.pool_types()[t].pages) << "pool type " << t;
+}
+
 // The pool type ttm_pool_select_type() would not tell us about: the global
 // (non-DMA32) type, or the pool's own type, of a caching and order.
 inline const PoolType* FindPoolType(const TtmModel& m, Caching caching, uint32_t order,
@@ -183,6 +261,20 @@ inline const PoolType* FindPoolType(const TtmModel& m, Caching caching, uint32_t
 inline size_t PoolEntries(Engine& engine, Caching caching, uint32_t order, bool per_pool = false) {
   const PoolType* pt = FindPoolType(EngineTestPeer::Model(engine), caching, order, per_pool);
   return pt ? pt->pages.size() : 0;
+}
+
+// The page `offset` pages into the block last put on the list of the pool
+// type FindPoolType() finds: a test failure, and a page no test reads,
+// when there is none.
+inline Page& PooledPage(TtmModel& m, Caching caching, uint32_t order, uint64_t offset = 0,
+                        bool per_pool = false) {
+  const PoolType* pt = FindPoolType(m, caching, order, per_pool);
+  if (pt == nullptr || pt->pages.empty()) {
+    ADD_FAILURE() << "no pooled block of order " << order;
+    static Page nowhere;
+    return nowhere;
+  }
+  return m.PageForTest(pt->pages.back() + static_cast<Pfn>(offset));
 }
 
 // Applies an event that must not report any violation; returns its ret.

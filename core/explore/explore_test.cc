@@ -6,31 +6,16 @@
 #include <string>
 #include <vector>
 
-#include <fstream>
-
 #include <gtest/gtest.h>
 
-#include "core/trace/byte_source.h"
+#include "core/explore/testing.h"
 #include "core/trace/whole_trace.h"
 
 namespace ttm {
 namespace {
 
-// The trace at `path` (relative to the runfiles), read as the CLI would.
-Result<trace::WholeTrace> ReadTraceFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError(path + ": cannot open");
-  auto reader = trace::TraceReader::FromSource(trace::IstreamSource(in), path, {});
-  if (!reader.ok()) return reader.status();
-  return trace::ReadWholeTrace(**reader);
-}
-
-
-trace::WholeTrace Load(const std::string& name) {
-  Result<trace::WholeTrace> t = ReadTraceFile("traces/explore/" + name);
-  EXPECT_TRUE(t.ok()) << t.status().message();
-  return *t;
-}
+// The spec's scenario `name` of traces/explore.
+trace::WholeTrace Load(const std::string& name) { return testing::LoadTrace("traces/explore/" + name); }
 
 Exploration Explored(const trace::WholeTrace& t, ExploreOptions o) {
   Result<Exploration> x = Explore(Resolve(t.header.config), t.events, o);

@@ -7,31 +7,15 @@
 #include <string>
 #include <vector>
 
-#include <fstream>
-
 #include <gtest/gtest.h>
 
-#include "core/trace/byte_source.h"
+#include "core/explore/testing.h"
 #include "core/trace/whole_trace.h"
 
 namespace ttm {
 namespace {
 
-// The trace at `path` (relative to the runfiles), read as the CLI would.
-Result<trace::WholeTrace> ReadTraceFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError(path + ": cannot open");
-  auto reader = trace::TraceReader::FromSource(trace::IstreamSource(in), path, {});
-  if (!reader.ok()) return reader.status();
-  return trace::ReadWholeTrace(**reader);
-}
-
-
-trace::WholeTrace Load(const std::string& path) {
-  Result<trace::WholeTrace> t = ReadTraceFile(path);
-  EXPECT_TRUE(t.ok()) << t.status().message();
-  return *t;
-}
+using testing::LoadTrace;
 
 Reduction Reduced(const trace::WholeTrace& t, ReduceOptions o = {}) {
   Result<Reduction> r = Reduce(Resolve(t.header.config), t.events, o);
@@ -57,11 +41,11 @@ trace::WholeTrace RoundTrip(const trace::WholeTrace& original, const Reduction& 
       trace::TraceText(ReducedHeader(original.header, original.sha256, original.events.size()), r.events);
   fwrite(text.data(), 1, text.size(), f);
   fclose(f);
-  return Load(path);
+  return LoadTrace(path);
 }
 
 TEST(Reduce, ALongGeneratedTraceReachingAV13BugComesDownToAFewEventsWithTheSameFirstInvariant) {
-  const trace::WholeTrace t = Load("traces/explore/faults-with-4.06.jsonl.zst");
+  const trace::WholeTrace t = LoadTrace("traces/explore/faults-with-4.06.jsonl.zst");
   const MachineConfig config = Resolve(t.header.config);
   ASSERT_EQ(t.events.size(), 1006u);
   const std::string first = FirstInvariant(Replayed(config, t.events));
@@ -81,7 +65,7 @@ TEST(Reduce, ALongGeneratedTraceReachingAV13BugComesDownToAFewEventsWithTheSameF
 }
 
 TEST(Reduce, TheResultIsTheSameWhateverTheNumberOfJobs) {
-  const trace::WholeTrace t = Load("traces/scenarios/4.09-alloc-failure-restart-from-zero.jsonl");
+  const trace::WholeTrace t = LoadTrace("traces/scenarios/4.09-alloc-failure-restart-from-zero.jsonl");
   const std::string one = trace::TraceText(t.header, Reduced(t).events);
   for (unsigned jobs : {2u, 5u}) {
     ReduceOptions o;
@@ -93,7 +77,7 @@ TEST(Reduce, TheResultIsTheSameWhateverTheNumberOfJobs) {
 TEST(Reduce, ShrinksInsideEventsFewerPagesAndASmallerAfter) {
   // 4.7: 16 pages, EINTR after 9 copies; three pages in two chunks and the
   // very first copy show the same bug.
-  const trace::WholeTrace t = Load("traces/scenarios/4.07-eintr-resume-dma.jsonl");
+  const trace::WholeTrace t = LoadTrace("traces/scenarios/4.07-eintr-resume-dma.jsonl");
   const Reduction r = Reduced(t);
   EXPECT_EQ(r.property, "first violation 3.5.4 dma-address");
   uint64_t pages = 0, after = 99;
@@ -107,7 +91,7 @@ TEST(Reduce, ShrinksInsideEventsFewerPagesAndASmallerAfter) {
 }
 
 TEST(Reduce, ExpectAndCheckEventsAreDroppedWhenThePropertyDoesNotNeedThem) {
-  const trace::WholeTrace t = Load("traces/scenarios/4.09-alloc-failure-restart-from-zero.jsonl");
+  const trace::WholeTrace t = LoadTrace("traces/scenarios/4.09-alloc-failure-restart-from-zero.jsonl");
   for (const Event& e : Reduced(t).events) {
     EXPECT_FALSE(std::holds_alternative<ExpectEvent>(e.body)) << "line " << e.line;
     EXPECT_FALSE(std::holds_alternative<CheckEvent>(e.body)) << "line " << e.line;
@@ -115,7 +99,7 @@ TEST(Reduce, ExpectAndCheckEventsAreDroppedWhenThePropertyDoesNotNeedThem) {
 }
 
 TEST(Reduce, KeepingAnExpectFailureKeepsThatExpectation) {
-  trace::WholeTrace t = Load("traces/examples/contract-example.jsonl");
+  trace::WholeTrace t = LoadTrace("traces/examples/contract-example.jsonl");
   // The last expectation of the first populate's return is made wrong.
   for (Event& e : t.events)
     if (auto* x = std::get_if<ExpectEvent>(&e.body); x && x->ret == kEINTR) x->ret = kENOMEM;
@@ -133,7 +117,7 @@ TEST(Reduce, KeepingAnExpectFailureKeepsThatExpectation) {
 }
 
 TEST(Reduce, KeepingTheExitStatusOfACleanTraceLeavesNothing) {
-  const trace::WholeTrace t = Load("traces/examples/contract-example.jsonl");
+  const trace::WholeTrace t = LoadTrace("traces/examples/contract-example.jsonl");
   ReduceOptions o;
   o.keep = KeepProperty::kExit;
   const Reduction r = Reduced(t, o);
@@ -142,7 +126,7 @@ TEST(Reduce, KeepingTheExitStatusOfACleanTraceLeavesNothing) {
 }
 
 TEST(Reduce, RefusesATraceThatDoesNotHaveTheProperty) {
-  const trace::WholeTrace t = Load("traces/examples/contract-example.jsonl");
+  const trace::WholeTrace t = LoadTrace("traces/examples/contract-example.jsonl");
   Result<Reduction> r = Reduce(Resolve(t.header.config), t.events, {});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "the trace violates no invariant: there is nothing to keep (see --keep)");
