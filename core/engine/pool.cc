@@ -573,7 +573,7 @@ void TtmModel::FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
       if (block != nullptr && PageRunMatcher(want, mask).AllWithAuxZero(block, n)) {
         to.owner = Owner::kSystem;
         fields.owner = static_cast<Owner>(0xff);
-        PageRunSetter(to, fields).Apply(block, n, [](uint64_t, const Page&) {});
+        PageRunSetter(to, fields).Apply(block, n);
         owner_count_[static_cast<int>(Owner::kKernel)] -= n;
         owner_count_[static_cast<int>(Owner::kSystem)] += n;
         return;
@@ -745,14 +745,8 @@ uint64_t TtmModel::MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Owne
   set.owner_id = set.aux = ~uint32_t{0};
   const PageRunSetter setter(to, set);
   const uint64_t moved = PageRunMatcher(want, mask).TakeHeldRun(
-      p, slots, pfn, aux, n,
-      [&](uint64_t k, const PageBits* words) {
-        StoreBits(p[k], setter.Set(words[0]));
-        StoreBits(p[k + 1], setter.Set(words[1]));
-        StoreBits(p[k + 2], setter.Set(words[2]));
-        StoreBits(p[k + 3], setter.Set(words[3]));
-      },
-      [&](uint64_t k) { StoreBits(p[k], setter.Set(BitsOf(p[k]))); });
+      p, slots, pfn, aux, n, [&](uint64_t k, const PageBits* words) { setter.Apply4(p + k, words); },
+      [&](uint64_t k) { setter.Apply(p + k, 1); });
   owner_count_[static_cast<int>(Owner::kTt)] -= moved;
   owner_count_[static_cast<int>(owner)] += moved;
   t->owned_pages -= static_cast<uint32_t>(moved);

@@ -8,7 +8,6 @@
 // backed up a second time; a later ttm_pool_alloc() restores it.
 #include <algorithm>
 #include <cassert>
-#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -215,8 +214,7 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
       }
     }
     // Page n, then the span after it.
-    tokens[n] = pg->token;
-    StoreBits(*pg, to_system.Set(BitsOf(*pg)));
+    to_system.Apply(pg, 1, [&](uint64_t, const Page& p) { tokens[n] = p.token; });
     slot[n] = Slot::Handle(i + n + 1);
     Page* const q = pg + 1;
     Slot* const qs = slot + n + 1;
@@ -226,19 +224,13 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
     const Slot first_handles[4] = {Slot::Handle(h), Slot::Handle(h + 1), Slot::Handle(h + 2), Slot::Handle(h + 3)};
     std::memcpy(&handles, first_handles, sizeof handles);
     const SlotBits handle_step = (SlotBits{} + (handles[1] - handles[0])) * 4;  // four handles on
-    static_assert(offsetof(Page, token) == 0 && sizeof(Token) == 4);  // a token: the low half of word 0
     auto take4 = [&](uint64_t k, const PageBits* words) {
-#pragma GCC unroll 4
-      for (int j = 0; j < 4; ++j) {
-        qt[k + j] = static_cast<Token>(words[j][0]);
-        StoreBits(q[k + j], to_system.Set(words[j]));
-      }
+      to_system.Apply4(q + k, words, [&](uint64_t j, const Page& p) { qt[k + j] = p.token; });
       std::memcpy(static_cast<void*>(qs + k), &handles, sizeof handles);
       handles += handle_step;
     };
     auto take1 = [&](uint64_t k) {
-      qt[k] = q[k].token;
-      StoreBits(q[k], to_system.Set(BitsOf(q[k])));
+      to_system.Apply(q + k, 1, [&](uint64_t, const Page& p) { qt[k] = p.token; });
       qs[k] = Slot::Handle(h + k);
     };
     const PageRunMatcher& run = block ? tails : plain;
