@@ -214,6 +214,20 @@ class PageRunSetter {
   };
   PageRunSetter(const Page& value, const Page& mask)
       : keep_(~BitsOf(mask)), set_(BitsOf(value) & BitsOf(mask)) {}
+  // The setter doing to a page what set(page) does, for a `set` that
+  // gives fields values of its own, whatever the page held: found by
+  // running it on a page of 0 bits and one of 1 bits (a bit that follows
+  // the page is kept, any other set). Constant folded when `set` is.
+  template <typename F>
+  static PageRunSetter Of(F set) {
+    Page zeros = ZeroPage(), ones;
+    std::memset(static_cast<void*>(&ones), 0xff, sizeof ones);
+    set(zeros);
+    set(ones);
+    Page mask;
+    StoreBits(mask, ~(BitsOf(zeros) ^ BitsOf(ones)));
+    return PageRunSetter(zeros, mask);
+  }
   // The page whose bits are w, set.
   PageBits Set(PageBits w) const { return (w & keep_) | set_; }
   // Model bookkeeping, no kernel counterpart: the struct page stores of a

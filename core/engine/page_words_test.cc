@@ -391,6 +391,54 @@ TEST(PageRunSetter, Apply4FromTheLoadedWordsDoesWhatApplyDoesOnFourPages) {
   }
 }
 
+// A page with every field drawn at random.
+Page RandomPage(Prng& rng) {
+  Page p;
+  p.token = static_cast<Token>(rng.Next());
+  p.owner = static_cast<Owner>(rng.Next() % 8);
+  p.owner_id = static_cast<uint32_t>(rng.Next());
+  p.aux = static_cast<uint32_t>(rng.Next());
+  p.private_order = static_cast<uint8_t>(rng.Next());
+  p.caching = static_cast<PageCaching>(rng.Next() % 3);
+  p.mapped = rng.Next() % 2 == 0;
+  p.tail = rng.Next() % 2 == 0;
+  return p;
+}
+
+TEST(PageRunSetter, OfSetsEachPageAsTheFunctionItIsMadeOfDoes) {
+  const uint32_t id = 0x12345678;
+  auto to_pool = [&](Page& p) {  // a field of every width, the bit fields too
+    p.token = 0x9abcdef0u;
+    p.owner = Owner::kPool;
+    p.owner_id = id;
+    p.aux = 0;
+    p.private_order = 0;
+    p.caching = PageCaching::kUC;
+    p.mapped = true;
+    p.tail = false;
+  };
+  auto only_bits = [](Page& p) {
+    p.mapped = false;
+    p.tail = true;
+  };
+  auto nothing = [](Page&) {};
+  Prng rng(22);
+  for (int round = 0; round < 300; ++round) {
+    const Page before = RandomPage(rng);
+    Page want = before, got = before;
+    to_pool(want);
+    StoreBits(got, PageRunSetter::Of(to_pool).Set(BitsOf(got)));
+    EXPECT_EQ(got, want) << round;
+    want = got = before;
+    only_bits(want);
+    StoreBits(got, PageRunSetter::Of(only_bits).Set(BitsOf(got)));
+    EXPECT_EQ(got, want) << round;
+    got = before;
+    StoreBits(got, PageRunSetter::Of(nothing).Set(BitsOf(got)));
+    EXPECT_EQ(got, before) << round;
+  }
+}
+
 TEST(PageRunSetter, Apply4SetsAndShowsThePagesAsTheWordsGivenNotAsInMemory) {
   Page value = ZeroPage(), mask = ZeroPage();
   value.owner = Owner::kSystem;

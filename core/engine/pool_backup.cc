@@ -170,23 +170,22 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
   // The same for the pages after the first, and no block head (no order);
   // and for the tails of a block whose head the walk split, before their
   // marks are cleared.
-  Page want = ZeroPage(), mask = ZeroPage(), owner = ZeroPage();
+  Page want = ZeroPage(), mask = ZeroPage();
   want.owner = Owner::kTt;
   want.owner_id = tt.index;
   want.caching = PageCaching::kWB;
-  mask.owner = owner.owner = static_cast<Owner>(0xff);
-  mask.owner_id = owner.owner_id = ~uint32_t{0};
-  mask.aux = owner.aux = ~uint32_t{0};
-  mask.private_order = owner.private_order = 0xff;
+  mask.owner = static_cast<Owner>(0xff);
+  mask.owner_id = mask.aux = ~uint32_t{0};
+  mask.private_order = 0xff;
   mask.caching = static_cast<PageCaching>(0xff);
-  mask.tail = owner.tail = true;
-  mask.mapped = true;
+  mask.tail = mask.mapped = true;
   const PageRunMatcher plain(want, mask);
   want.tail = true;
   const PageRunMatcher tails(want, mask);
-  // ResetFreedPage() of a clean page: SetOwnerOf(kSystem); and for a
-  // block's head and tails, the split's clearing of order and tail mark.
-  const PageRunSetter to_system(ZeroPage(), owner);
+  // ResetFreedPage() of a clean page (its caching and mapping already as
+  // freed): SetOwnerOf(kSystem); and for a block's head and tails, the
+  // split's clearing of order and tail mark.
+  const PageRunSetter to_system = PageRunSetter::Of(ClearFreedSystemPage);
   Page* pg = &pages_.Mutable(first);
   if (max == 0 || !clean.Matches(*pg, i)) return 0;
   Token* tokens = backup.Tokens(i);
