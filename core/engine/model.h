@@ -453,6 +453,7 @@ class TtmModel {
   void PoolFreePage(Caching caching, uint32_t order, Pfn p, const TtObject* tt);
   void PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt);
   void PoolTypeGiveSlow(PoolType& pt, Pfn p, const TtObject* tt);
+  Pfn PoolTypeUnlink(PoolType& pt);
   std::optional<Pfn> PoolTypeTake(PoolType& pt);
   bool PoolTypeRelease(PoolType& pt);
   bool PoolTypeReleaseClean(PoolType& pt);

@@ -736,14 +736,22 @@ uint64_t TtmModel::MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Owne
   return moved;
 }
 
-// Models ttm_pool_type_take(): pop the head of the list.
-std::optional<Pfn> TtmModel::PoolTypeTake(PoolType& pt) {
-  if (pt.pages.empty()) return std::nullopt;
+// Models the list half of ttm_pool_type_take(): the head block of pt (a
+// nonempty list) unlinked, the pages of all pool types counted down.
+Pfn TtmModel::PoolTypeUnlink(PoolType& pt) {
   const Pfn p = pt.pages.back();
   pt.pages.pop_back();
   const uint64_t n = uint64_t{1} << pt.order;
   listed_pages_ -= n;
   allocated_pages_ -= n;
+  return p;
+}
+
+// Models ttm_pool_type_take(): pop the head of the list.
+std::optional<Pfn> TtmModel::PoolTypeTake(PoolType& pt) {
+  if (pt.pages.empty()) return std::nullopt;
+  const Pfn p = PoolTypeUnlink(pt);
+  const uint64_t n = uint64_t{1} << pt.order;
   if (reference_) {
     pages_.MutateRange(p, n, [&](uint64_t f, Page& pg) { SetOwnerOf(pg, static_cast<Pfn>(f), Owner::kKernel); });
     return p;
@@ -1135,9 +1143,7 @@ bool TtmModel::PoolTypeReleaseClean(PoolType& pt) {
   // owner_id and aux are not asked for (the take clears them): no aux step.
   if (!PageRunMatcher(want, mask).AllWithAuxZero(block, n)) return false;
   if (allocator_.Free(pfn, pt.order) != PageAllocator::FreeError::kNone) return false;
-  pt.pages.pop_back();
-  listed_pages_ -= n;
-  allocated_pages_ -= n;
+  PoolTypeUnlink(pt);
   uint64_t changes = 0;
   PageRunSetter::Of(ClearFreedSystemPage).Apply(block, n, [&](uint64_t, const Page& p) {
     changes += p.caching != PageCaching::kWB;
