@@ -719,6 +719,13 @@ inline void ClearFreedSystemPage(Page& p) {
   p.aux = 0;
 }
 
+// Models what split_page() leaves on each struct page of the block
+// ttm_pool_split_for_swap() splits: no order (page->private 0), no tail.
+inline void ClearSplitMarks(Page& p) {
+  p.private_order = 0;
+  p.tail = false;
+}
+
 // __fls(), defined as 0 for 0: the kernel evaluates __fls(0) only where the
 // result is never used (docs/scope.md).
 inline uint32_t Fls(uint64_t x) { return x == 0 ? 0 : 63 - __builtin_clzll(x); }

@@ -1021,10 +1021,7 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
 void TtmModel::PoolSplitForSwap(Pfn p) {
   const uint32_t order = page(p).private_order;
   if (order == 0) return;
-  pages_.MutateRange(p, uint64_t{1} << order, [](uint64_t, Page& pg) {
-    pg.private_order = 0;
-    pg.tail = false;
-  });
+  pages_.MutateRange(p, uint64_t{1} << order, [](uint64_t, Page& pg) { ClearSplitMarks(pg); });
   ++counters_.splits;
 }
 

@@ -236,10 +236,7 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
     const uint64_t end = n + 1 + run.TakeHeldRun(q, qs, first + static_cast<Pfn>(n + 1), i + n + 1,
                                                  span_end - n - 1, take4, take1);
     // The split of a block the span left early: the rest's marks.
-    for (Page* rest = pg + (end - n); block && rest < pg + (span_end - n); ++rest) {
-      rest->private_order = 0;
-      rest->tail = false;
-    }
+    for (Page* rest = pg + (end - n); block && rest < pg + (span_end - n); ++rest) ClearSplitMarks(*rest);
     const uint64_t len = end - n;
     n = end;
     if (n == max) break;
