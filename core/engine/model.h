@@ -470,6 +470,7 @@ class TtmModel {
   void SetPagesWb(Pfn p, uint64_t num_pages);
   void SetPagesArrayWb(TtObject& tt);
   void PoolSplitForSwap(Pfn p);
+  std::optional<int64_t> PoolBackupStart(TtObject& tt, const BackupFlags& flags, uint64_t& num_pages);
   uint64_t PoolBackupUnmapOrPurge(TtObject& tt, const BackupFlags& flags);
   uint64_t PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* slot,
                          BackupStore::Walker& backup, bool writeback, bool first_page);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "core/engine/model.h"
@@ -46,23 +47,10 @@ namespace ttm {
 // no swap space (and no purge), the pool is coherent-DMA or the tt is
 // already backed up; -ENOMEM when the very first page failed.
 int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
-  if ((store_.bytes_avail() == 0 && !flags.purge) || config_.use_dma_alloc || tt.backed_up())
-    return kEBUSY;
+  uint64_t num_pages = 0;
+  if (const std::optional<int64_t> done = PoolBackupStart(tt, flags, num_pages)) return *done;
 
-  // Anything returned to the system must be write-back; this happens before
-  // anything can fail and is never undone (4.6).
-  if (tt.caching != Caching::kCached) {
-    SetPagesArrayWb(tt);
-    tt.wb_by_backup = true;
-  }
-
-  uint64_t shrunken = PoolBackupUnmapOrPurge(tt, flags);
-  if (flags.purge) return static_cast<int64_t>(shrunken);
-
-  uint64_t num_pages = tt.num_pages;
-  // The kernel's backup_fault_inject: pretend to fail half way.
-  if (faults_.Call(FaultSite::kBackupHalf) != 0) num_pages = (num_pages + 1) / 2;
-
+  uint64_t shrunken = 0;
   int ret = 0;
   if (reference_) {
     for (uint64_t i = 0; i < num_pages; ++i) {
@@ -262,6 +250,34 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
   }
   counters_.peak_backup_pages = std::max(counters_.peak_backup_pages, store_.held_pages());
   return n;
+}
+
+// Models the lines ttm_pool_backup_tt() (V13) and v6.15's
+// ttm_pool_backup() share before their page loop: -EBUSY without side
+// effects when there is no swap space (and no purge), the pool is
+// coherent-DMA or the tt is already backed up; the write-back reset of
+// every page, before anything can fail and never undone (4.6, 4.13); the
+// unmap or purge walk; the backup_fault_inject halving. Returns what the
+// caller returns then (-EBUSY, or the pages purged), or nothing with
+// num_pages set to the pages its page loop goes through.
+std::optional<int64_t> TtmModel::PoolBackupStart(TtObject& tt, const BackupFlags& flags,
+                                                 uint64_t& num_pages) {
+  if ((store_.bytes_avail() == 0 && !flags.purge) || config_.use_dma_alloc || tt.backed_up())
+    return kEBUSY;
+
+  // Anything returned to the system must be write-back.
+  if (tt.caching != Caching::kCached) {
+    SetPagesArrayWb(tt);
+    tt.wb_by_backup = true;
+  }
+
+  const uint64_t purged = PoolBackupUnmapOrPurge(tt, flags);
+  if (flags.purge) return static_cast<int64_t>(purged);
+
+  num_pages = tt.num_pages;
+  // The kernel's backup_fault_inject: pretend to fail half way.
+  if (faults_.Call(FaultSite::kBackupHalf) != 0) num_pages = (num_pages + 1) / 2;
+  return std::nullopt;
 }
 
 // Models the block walk of ttm_pool_backup_tt() (V13), the same in

@@ -9,6 +9,7 @@
 // frees the staged block of an interrupted restore and the committed pages
 // split at the snapshot's caching divide.
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "core/engine/model.h"
@@ -74,22 +75,10 @@ void TtmModel::PoolFreeRangeMerged(bool with_pool, TtObject& tt, Caching caching
 // backup store fails the page with -ENOMEM.
 int64_t TtmModel::PoolBackup(TtObject& tt, const BackupFlags& flags) {
   if (tt.backed_up()) return kEINVAL;  // WARN_ON(ttm_tt_is_backed_up(tt))
-  if ((store_.bytes_avail() == 0 && !flags.purge) || config_.use_dma_alloc || tt.backed_up())
-    return kEBUSY;
+  uint64_t num_pages = 0;
+  if (const std::optional<int64_t> done = PoolBackupStart(tt, flags, num_pages)) return *done;
 
-  // Anything returned to the system must be write-back (4.6, 4.13).
-  if (tt.caching != Caching::kCached) {
-    SetPagesArrayWb(tt);
-    tt.wb_by_backup = true;
-  }
-
-  uint64_t shrunken = PoolBackupUnmapOrPurge(tt, flags);
-  if (flags.purge) return static_cast<int64_t>(shrunken);
-
-  uint64_t num_pages = tt.num_pages;
-  // The kernel's backup_fault_inject: pretend to fail half way.
-  if (faults_.Call(FaultSite::kBackupHalf) != 0) num_pages = (num_pages + 1) / 2;
-
+  uint64_t shrunken = 0;
   int64_t ret = 0;
   if (reference_) {
     for (uint64_t i = 0; i < num_pages; ++i) {
