@@ -470,6 +470,8 @@ class TtmModel {
   void SetPagesWb(Pfn p, uint64_t num_pages);
   void SetPagesArrayWb(TtObject& tt);
   void PoolSplitForSwap(Pfn p);
+  [[noreturn]] void FreeRangeWalkedOff(const TtObject& tt, uint64_t i, uint64_t end_page);
+  void FreeRangeDropHandle(const TtObject& tt, uint64_t i, Handle handle, BackupStore::Walker& backup);
   std::optional<int64_t> PoolBackupStart(TtObject& tt, const BackupFlags& flags, uint64_t& num_pages);
   uint64_t PoolBackupUnmapOrPurge(TtObject& tt, const BackupFlags& flags);
   uint64_t PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* slot,

@@ -1025,6 +1025,25 @@ void TtmModel::PoolSplitForSwap(Pfn p) {
   ++counters_.splits;
 }
 
+// Models the oops of ttm_pool_free_range() (V13 and v6.15) reading slot i
+// past the end of tt->pages[], its walk to end_page run over the end.
+void TtmModel::FreeRangeWalkedOff(const TtObject& tt, uint64_t i, uint64_t end_page) {
+  Crash(Invariant::kKernelCrash, &tt,
+        "ttm_pool_free_range walks off the slot array at slot " + std::to_string(i) + " (end " +
+            std::to_string(end_page) + ", num_pages " + std::to_string(tt.num_pages) + ")");
+}
+
+// Models ttm_pool_free_range()'s ttm_backup_drop() of the handle in slot i
+// (V13 and v6.15): handle 0 (a consumed slot) is skipped, a handle that is
+// not live reported. The reference path asks the store itself.
+void TtmModel::FreeRangeDropHandle(const TtObject& tt, uint64_t i, Handle handle,
+                                   BackupStore::Walker& backup) {
+  if (handle != 0 && !(reference_ ? store_.Drop(tt.backup, handle) : backup.Drop(handle)))
+    Report(Invariant::kHandleUse, &tt,
+           "drop of handle " + std::to_string(handle) + " in slot " + std::to_string(i) +
+               ", which is not live");
+}
+
 // Models ttm_pool_free_range() (V13): walks [start_page, end_page) by what
 // it finds. Handles are dropped; pages go to their pool type or the system.
 // With the pool (with_pool), blocks are dma-unmapped and may be pooled;
@@ -1036,19 +1055,11 @@ void TtmModel::PoolFreeRange(bool with_pool, TtObject& tt, Caching caching,
   uint64_t nr = 1;
   BackupStore::Walker backup(store_, tt.backup);
   for (uint64_t i = start_page; i < end_page; i += nr) {
-    if (i >= tt.num_pages)
-      Crash(Invariant::kKernelCrash, &tt,
-            "ttm_pool_free_range walks off the slot array at slot " + std::to_string(i) +
-                " (end " + std::to_string(end_page) + ", num_pages " +
-                std::to_string(tt.num_pages) + ")");
+    if (i >= tt.num_pages) FreeRangeWalkedOff(tt, i, end_page);
     const Slot s = tt.pages.Get(i);
     if (s.is_handle()) {
       nr = 1;
-      if (s.handle() != 0 &&
-          !(reference_ ? store_.Drop(tt.backup, s.handle()) : backup.Drop(s.handle())))
-        Report(Invariant::kHandleUse, &tt,
-               "drop of handle " + std::to_string(s.handle()) + " in slot " + std::to_string(i) +
-                   ", which is not live");
+      FreeRangeDropHandle(tt, i, s.handle(), backup);
       continue;
     }
     // OwnedPage(), its struct page found once for the order too.

@@ -43,19 +43,11 @@ void TtmModel::PoolFreeRangeMerged(bool with_pool, TtObject& tt, Caching caching
   uint64_t nr = 1;
   BackupStore::Walker backup(store_, tt.backup);
   for (uint64_t i = start_page; i < end_page; i += nr) {
-    if (i >= tt.num_pages)
-      Crash(Invariant::kKernelCrash, &tt,
-            "ttm_pool_free_range walks off the slot array at slot " + std::to_string(i) +
-                " (end " + std::to_string(end_page) + ", num_pages " +
-                std::to_string(tt.num_pages) + ")");
+    if (i >= tt.num_pages) FreeRangeWalkedOff(tt, i, end_page);
     const Slot s = tt.pages.Get(i);
     nr = 1;
     if (s.is_handle()) {
-      if (s.handle() != 0 &&
-          !(reference_ ? store_.Drop(tt.backup, s.handle()) : backup.Drop(s.handle())))
-        Report(Invariant::kHandleUse, &tt,
-               "drop of handle " + std::to_string(s.handle()) + " in slot " + std::to_string(i) +
-                   ", which is not live");
+      FreeRangeDropHandle(tt, i, s.handle(), backup);
     } else if (s.is_page()) {
       const Pfn p = OwnedPage(tt, i, s, "ttm_pool_free_range");
       const uint64_t dma = tt.has_dma ? tt.dma_address.Get(i) : 0;
