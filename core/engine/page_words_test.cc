@@ -348,6 +348,20 @@ TEST(PageRunSetter, ApplySetsTheMaskedFieldsKeepsTheOthersAndShowsEachPageBefore
 }
 
 
+// A page with every field drawn at random.
+Page RandomPage(Prng& rng) {
+  Page p;
+  p.token = static_cast<Token>(rng.Next());
+  p.owner = static_cast<Owner>(rng.Next() % 8);
+  p.owner_id = static_cast<uint32_t>(rng.Next());
+  p.aux = static_cast<uint32_t>(rng.Next());
+  p.private_order = static_cast<uint8_t>(rng.Next());
+  p.caching = static_cast<PageCaching>(rng.Next() % 3);
+  p.mapped = rng.Next() % 2 == 0;
+  p.tail = rng.Next() % 2 == 0;
+  return p;
+}
+
 TEST(PageRunSetter, Apply4FromTheLoadedWordsDoesWhatApplyDoesOnFourPages) {
   Prng rng(21);
   for (int round = 0; round < 200; ++round) {
@@ -364,17 +378,9 @@ TEST(PageRunSetter, Apply4FromTheLoadedWordsDoesWhatApplyDoesOnFourPages) {
     if (rng.Next() % 2) mask.tail = mask.mapped = true;
     if (rng.Next() % 2) mask.token = ~Token{0};
     const PageRunSetter set(value, mask);
-    std::vector<Page> one(4), four(4);
-    for (Page& p : one) {
-      p.token = static_cast<Token>(rng.Next());
-      p.owner_id = static_cast<uint32_t>(rng.Next());
-      p.aux = static_cast<uint32_t>(rng.Next());
-      p.private_order = static_cast<uint8_t>(rng.Next());
-      p.caching = static_cast<PageCaching>(rng.Next() % 3);
-      p.mapped = rng.Next() % 2 == 0;
-      p.tail = rng.Next() % 2 == 0;
-    }
-    four = one;
+    std::vector<Page> one(4);
+    for (Page& p : one) p = RandomPage(rng);
+    std::vector<Page> four = one;
     const PageBits words[4] = {BitsOf(four[0]), BitsOf(four[1]), BitsOf(four[2]), BitsOf(four[3])};
     std::vector<Page> seen_one, seen_four;
     set.Apply(one.data(), 4, [&](uint64_t k, const Page& p) {
@@ -389,20 +395,6 @@ TEST(PageRunSetter, Apply4FromTheLoadedWordsDoesWhatApplyDoesOnFourPages) {
     EXPECT_EQ(four, one) << round;
     for (int k = 0; k < 4; ++k) EXPECT_EQ(seen_one[k].token, words[k][0] & ~Token{0}) << round;
   }
-}
-
-// A page with every field drawn at random.
-Page RandomPage(Prng& rng) {
-  Page p;
-  p.token = static_cast<Token>(rng.Next());
-  p.owner = static_cast<Owner>(rng.Next() % 8);
-  p.owner_id = static_cast<uint32_t>(rng.Next());
-  p.aux = static_cast<uint32_t>(rng.Next());
-  p.private_order = static_cast<uint8_t>(rng.Next());
-  p.caching = static_cast<PageCaching>(rng.Next() % 3);
-  p.mapped = rng.Next() % 2 == 0;
-  p.tail = rng.Next() % 2 == 0;
-  return p;
 }
 
 TEST(PageRunSetter, OfSetsEachPageAsTheFunctionItIsMadeOfDoes) {
