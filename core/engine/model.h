@@ -53,6 +53,8 @@
 
 namespace ttm {
 
+class PageRunSetter;  // page_words.h
+
 // ttm_tt::page_flags (V13 bit numbers).
 inline constexpr uint32_t kTtFlagSwapped = 1u << 0;          // TTM_TT_FLAG_SWAPPED
 inline constexpr uint32_t kTtFlagZeroAlloc = 1u << 1;        // TTM_TT_FLAG_ZERO_ALLOC
@@ -440,8 +442,8 @@ class TtmModel {
   std::optional<Pfn> PoolAllocPage(uint32_t order, bool zero);
   void FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
   void FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
-  uint64_t MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Owner owner, const Page& value,
-                         const Page& fields);
+  uint64_t MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Owner owner,
+                         const PageRunSetter& leave);
   void FreeSlotPageToSystem(TtObject& tt, Page& p, Pfn pfn);
   void ReportFreedPages(Pfn pfn, uint32_t order, bool head_tail, uint64_t mapped, uint64_t uncached,
                         const TtObject* tt);
@@ -451,6 +453,7 @@ class TtmModel {
   void PoolFreePage(Caching caching, uint32_t order, Pfn p, const TtObject* tt);
   void PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt);
   void PoolTypeGiveSlow(PoolType& pt, Pfn p, const TtObject* tt);
+  Pfn PoolTypeUnlink(PoolType& pt);
   std::optional<Pfn> PoolTypeTake(PoolType& pt);
   bool PoolTypeRelease(PoolType& pt);
   bool PoolTypeReleaseClean(PoolType& pt);
@@ -467,6 +470,9 @@ class TtmModel {
   void SetPagesWb(Pfn p, uint64_t num_pages);
   void SetPagesArrayWb(TtObject& tt);
   void PoolSplitForSwap(Pfn p);
+  [[noreturn]] void FreeRangeWalkedOff(const TtObject& tt, uint64_t i, uint64_t end_page);
+  void FreeRangeDropHandle(const TtObject& tt, uint64_t i, Handle handle, BackupStore::Walker& backup);
+  std::optional<int64_t> PoolBackupStart(TtObject& tt, const BackupFlags& flags, uint64_t& num_pages);
   uint64_t PoolBackupUnmapOrPurge(TtObject& tt, const BackupFlags& flags);
   uint64_t PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* slot,
                          BackupStore::Walker& backup, bool writeback, bool first_page);
@@ -696,6 +702,31 @@ bool TtmModel::ForEachInOrderBlock(const TtObject& tt, F f) const {
     i += n;
   }
   return true;
+}
+
+// Models the struct page fields __free_pages() leaves (ResetFreedPage()
+// without the owner): write-back, unmapped, no order, no tail.
+inline void ClearFreedPage(Page& p) {
+  p.mapped = false;
+  p.caching = PageCaching::kWB;
+  p.tail = false;
+  p.private_order = 0;
+}
+
+// Models the struct page ResetFreedPage() leaves, its counts aside:
+// ClearFreedPage(), the system's page (SetOwnerOf(kSystem)'s fields).
+inline void ClearFreedSystemPage(Page& p) {
+  ClearFreedPage(p);
+  p.owner = Owner::kSystem;
+  p.owner_id = 0;
+  p.aux = 0;
+}
+
+// Models what split_page() leaves on each struct page of the block
+// ttm_pool_split_for_swap() splits: no order (page->private 0), no tail.
+inline void ClearSplitMarks(Page& p) {
+  p.private_order = 0;
+  p.tail = false;
 }
 
 // __fls(), defined as 0 for 0: the kernel evaluates __fls(0) only where the

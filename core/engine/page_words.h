@@ -206,23 +206,55 @@ class PageRunMatcher {
 
 // Sets the fields of `mask` (its bits set) of every page of a stretch to
 // those of `value`, the others kept; seen(k, page) is shown each page
-// before.
+// before (nothing, when not given).
 class PageRunSetter {
  public:
+  struct Unseen {
+    void operator()(uint64_t, const Page&) const {}
+  };
   PageRunSetter(const Page& value, const Page& mask)
       : keep_(~BitsOf(mask)), set_(BitsOf(value) & BitsOf(mask)) {}
+  // The setter doing to a page what set(page) does, for a `set` that
+  // gives fields values of its own, whatever the page held: found by
+  // running it on a page of 0 bits and one of 1 bits (a bit that follows
+  // the page is kept, any other set). Constant folded when `set` is.
+  template <typename F>
+  static PageRunSetter Of(F set) {
+    Page zeros = ZeroPage(), ones;
+    std::memset(static_cast<void*>(&ones), 0xff, sizeof ones);
+    set(zeros);
+    set(ones);
+    Page mask;
+    StoreBits(mask, ~(BitsOf(zeros) ^ BitsOf(ones)));
+    return PageRunSetter(zeros, mask);
+  }
   // The page whose bits are w, set.
   PageBits Set(PageBits w) const { return (w & keep_) | set_; }
   // Model bookkeeping, no kernel counterpart: the struct page stores of a
   // whole block whose per-page checks already passed (ttm_pool_type_take()
   // and ttm_pool_free_page() in PoolTypeReleaseClean(), __free_pages() of
   // a kernel-held block in FreeBlockToSystem()), Set() on each page in turn.
-  template <typename F>
-  void Apply(Page* p, uint64_t n, F seen) const {
+  template <typename F = Unseen>
+  void Apply(Page* p, uint64_t n, F seen = {}) const {
 #pragma GCC unroll 4
     for (uint64_t k = 0; k < n; ++k) {
       seen(k, p[k]);
       StoreBits(p[k], Set(BitsOf(p[k])));
+    }
+  }
+  // Model bookkeeping, no kernel counterpart: Apply(p, 4, seen) where the
+  // bits of p[0, 4) are at hand, as loaded (words[j]: p[j]'s, which are
+  // what seen(j, page) is shown); the step of the loops whose run
+  // PageRunMatcher::TakeHeldRun() finds (the backup loop, a block leaving
+  // its tt).
+  template <typename F = Unseen>
+  void Apply4(Page* p, const PageBits* words, F seen = {}) const {
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) {
+      Page loaded;
+      StoreBits(loaded, words[j]);
+      seen(j, static_cast<const Page&>(loaded));
+      StoreBits(p[j], Set(words[j]));
     }
   }
 

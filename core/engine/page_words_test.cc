@@ -352,5 +352,112 @@ TEST(PageRunSetter, ApplySetsTheMaskedFieldsKeepsTheOthersAndShowsEachPageBefore
   }
 }
 
+
+// A page with every field drawn at random.
+Page RandomPage(Prng& rng) {
+  Page p;
+  p.token = static_cast<Token>(rng.Next());
+  p.owner = static_cast<Owner>(rng.Next() % 8);
+  p.owner_id = static_cast<uint32_t>(rng.Next());
+  p.aux = static_cast<uint32_t>(rng.Next());
+  p.private_order = static_cast<uint8_t>(rng.Next());
+  p.caching = static_cast<PageCaching>(rng.Next() % 3);
+  p.mapped = rng.Next() % 2 == 0;
+  p.tail = rng.Next() % 2 == 0;
+  return p;
+}
+
+TEST(PageRunSetter, Apply4FromTheLoadedWordsDoesWhatApplyDoesOnFourPages) {
+  Prng rng(21);
+  for (int round = 0; round < 200; ++round) {
+    Page value = ZeroPage(), mask = ZeroPage();
+    value.owner = static_cast<Owner>(rng.Next() % 4);
+    value.owner_id = static_cast<uint32_t>(rng.Next());
+    value.caching = static_cast<PageCaching>(rng.Next() % 3);
+    value.private_order = static_cast<uint8_t>(rng.Next());
+    value.tail = rng.Next() % 2 == 0;
+    if (rng.Next() % 2) mask.owner = static_cast<Owner>(0xff);
+    if (rng.Next() % 2) mask.owner_id = mask.aux = ~uint32_t{0};
+    if (rng.Next() % 2) mask.caching = static_cast<PageCaching>(0xff);
+    if (rng.Next() % 2) mask.private_order = 0xff;
+    if (rng.Next() % 2) mask.tail = mask.mapped = true;
+    if (rng.Next() % 2) mask.token = ~Token{0};
+    const PageRunSetter set(value, mask);
+    std::vector<Page> one(4);
+    for (Page& p : one) p = RandomPage(rng);
+    std::vector<Page> four = one;
+    const PageBits words[4] = {BitsOf(four[0]), BitsOf(four[1]), BitsOf(four[2]), BitsOf(four[3])};
+    std::vector<Page> seen_one, seen_four;
+    set.Apply(one.data(), 4, [&](uint64_t k, const Page& p) {
+      EXPECT_EQ(k, seen_one.size());
+      seen_one.push_back(p);
+    });
+    set.Apply4(four.data(), words, [&](uint64_t k, const Page& p) {
+      EXPECT_EQ(k, seen_four.size());
+      seen_four.push_back(p);
+    });
+    EXPECT_EQ(seen_four, seen_one) << round;
+    EXPECT_EQ(four, one) << round;
+    for (int k = 0; k < 4; ++k) EXPECT_EQ(seen_one[k].token, words[k][0] & ~Token{0}) << round;
+  }
+}
+
+TEST(PageRunSetter, OfSetsEachPageAsTheFunctionItIsMadeOfDoes) {
+  const uint32_t id = 0x12345678;
+  auto to_pool = [&](Page& p) {  // a field of every width, the bit fields too
+    p.token = 0x9abcdef0u;
+    p.owner = Owner::kPool;
+    p.owner_id = id;
+    p.aux = 0;
+    p.private_order = 0;
+    p.caching = PageCaching::kUC;
+    p.mapped = true;
+    p.tail = false;
+  };
+  auto only_bits = [](Page& p) {
+    p.mapped = false;
+    p.tail = true;
+  };
+  auto nothing = [](Page&) {};
+  Prng rng(22);
+  for (int round = 0; round < 300; ++round) {
+    const Page before = RandomPage(rng);
+    Page want = before, got = before;
+    to_pool(want);
+    StoreBits(got, PageRunSetter::Of(to_pool).Set(BitsOf(got)));
+    EXPECT_EQ(got, want) << round;
+    want = got = before;
+    only_bits(want);
+    StoreBits(got, PageRunSetter::Of(only_bits).Set(BitsOf(got)));
+    EXPECT_EQ(got, want) << round;
+    got = before;
+    StoreBits(got, PageRunSetter::Of(nothing).Set(BitsOf(got)));
+    EXPECT_EQ(got, before) << round;
+  }
+}
+
+TEST(PageRunSetter, Apply4SetsAndShowsThePagesAsTheWordsGivenNotAsInMemory) {
+  Page value = ZeroPage(), mask = ZeroPage();
+  value.owner = Owner::kSystem;
+  mask.owner = static_cast<Owner>(0xff);
+  const PageRunSetter set(value, mask);
+  std::vector<Page> pages(4), loaded(4);
+  for (uint64_t k = 0; k < 4; ++k) {
+    pages[k].token = static_cast<Token>(k + 1);
+    pages[k].owner = Owner::kTt;
+    loaded[k] = pages[k];
+    loaded[k].aux = static_cast<uint32_t>(10 + k);
+  }
+  const PageBits words[4] = {BitsOf(loaded[0]), BitsOf(loaded[1]), BitsOf(loaded[2]), BitsOf(loaded[3])};
+  std::vector<uint32_t> seen_aux;
+  set.Apply4(pages.data(), words, [&](uint64_t, const Page& p) { seen_aux.push_back(p.aux); });
+  EXPECT_EQ(seen_aux, (std::vector<uint32_t>{10, 11, 12, 13}));  // shown as loaded
+  for (uint64_t k = 0; k < 4; ++k) {
+    EXPECT_EQ(pages[k].aux, 10 + k);
+    EXPECT_EQ(pages[k].owner, Owner::kSystem);
+    EXPECT_EQ(pages[k].token, k + 1);
+  }
+}
+
 }  // namespace
 }  // namespace ttm

@@ -106,15 +106,6 @@ constexpr uint32_t kTtOwners = 1u << static_cast<int>(Owner::kTt) |
 // One bit test, not four comparisons: asked for every page that changes hands.
 constexpr bool TtOwned(Owner o) { return (kTtOwners >> static_cast<int>(o)) & 1; }
 
-// The struct page fields __free_pages() leaves (ResetFreedPage() without
-// the owner): write-back, unmapped, no order, no tail.
-void ClearFreedPage(Page& p) {
-  p.mapped = false;
-  p.caching = PageCaching::kWB;
-  p.tail = false;
-  p.private_order = 0;
-}
-
 }  // namespace
 
 // Model bookkeeping, no kernel counterpart: who holds a page (spec 3.1),
@@ -553,13 +544,8 @@ void TtmModel::FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
     mask.mapped = true;
     mask.caching = static_cast<PageCaching>(0xff);
     mask.tail = order == 0;
-    Page fields = ZeroPage();
-    fields.mapped = fields.tail = true;
-    fields.caching = static_cast<PageCaching>(0xff);
-    fields.private_order = 0xff;
-    Page to = ZeroPage();
-    to.caching = PageCaching::kWB;
-    const uint64_t moved = MoveHeldBlock(pfn, n, want, mask, Owner::kSystem, to, fields);
+    const PageRunSetter to_system = PageRunSetter::Of(ClearFreedSystemPage);
+    const uint64_t moved = MoveHeldBlock(pfn, n, want, mask, Owner::kSystem, to_system);
     if (moved == n) return;
     // The same for a block the kernel holds (a pool's block taken back by
     // ttm_pool_shrink(), ttm_pool_fini()): the counts move from the kernel.
@@ -571,9 +557,7 @@ void TtmModel::FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
       mask.owner_id = mask.aux = ~uint32_t{0};
       Page* block = pages_.Find(pfn);
       if (block != nullptr && PageRunMatcher(want, mask).AllWithAuxZero(block, n)) {
-        to.owner = Owner::kSystem;
-        fields.owner = static_cast<Owner>(0xff);
-        PageRunSetter(to, fields).Apply(block, n, [](uint64_t, const Page&) {});
+        to_system.Apply(block, n);
         owner_count_[static_cast<int>(Owner::kKernel)] -= n;
         owner_count_[static_cast<int>(Owner::kSystem)] += n;
         return;
@@ -671,11 +655,14 @@ void TtmModel::PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt) {
   // throughout: nothing to report, its pages cleared and pooled as they
   // are found. Any other page, and those after it, go page by page (the
   // pages already pooled counting and moving as nothing).
-  Page value = ZeroPage(), fields = ZeroPage();
-  value.token = kZeroToken;
-  value.owner_id = static_cast<uint32_t>(type_index);
-  fields.token = ~Token{0};
-  if (MoveHeldBlock(p, n, clean, mask, Owner::kPool, value, fields) != n) PoolTypeGiveSlow(pt, p, tt);
+  // Each page cleared, and SetOwnerOf(kPool, type_index)'s fields.
+  const PageRunSetter to_pool = PageRunSetter::Of([&](Page& pg) {
+    pg.token = kZeroToken;
+    pg.owner = Owner::kPool;
+    pg.owner_id = static_cast<uint32_t>(type_index);
+    pg.aux = 0;
+  });
+  if (MoveHeldBlock(p, n, clean, mask, Owner::kPool, to_pool) != n) PoolTypeGiveSlow(pt, p, tt);
   pt.pages.push_back(p);
   listed_pages_ += n;
   allocated_pages_ += n;
@@ -712,16 +699,17 @@ void TtmModel::PoolTypeGiveSlow(PoolType& pt, Pfn p, const TtObject* tt) {
 }
 
 // Model bookkeeping, no kernel counterpart: SetOwnerOfBlock() of the
-// struct pages of frames [pfn, pfn + n) to `owner` (not a tt's), the
-// fields of `fields` set as in `value` by the way, as far as they are held
+// struct pages of frames [pfn, pfn + n) to `owner` (not a tt's), each page
+// set by `leave` (which gives it that owner, with owner_id and aux, and
+// any other fields the caller changes by the way), as far as they are held
 // as a block: in one chunk, owned by consecutive slots of one tt that hold
 // them, in one chunk of slots, with the fields of `mask` as in `want`.
 // Each page is moved as it is found so, in one pass; each stops counting
 // for its tt, and as resident, the counts moved once. Returns how many
 // pages, from the first, were moved: n for a block held throughout, 0 on
 // the reference path.
-uint64_t TtmModel::MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Owner owner, const Page& value,
-                                 const Page& fields) {
+uint64_t TtmModel::MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Owner owner,
+                                 const PageRunSetter& leave) {
   constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
   constexpr uint64_t kSlotMask = SparseArray<Slot>::kChunkEntries - 1;
   if (reference_ || pfn >= pages_.size() || (pfn & kFrameMask) + n > kFrameMask + 1 || n > pages_.size() - pfn)
@@ -738,21 +726,9 @@ uint64_t TtmModel::MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Owne
   want.owner_id = t->index;
   mask.owner = static_cast<Owner>(0xff);
   mask.owner_id = mask.aux = ~uint32_t{0};
-  Page to = value, set = fields;
-  to.owner = owner;
-  to.aux = 0;
-  set.owner = static_cast<Owner>(0xff);
-  set.owner_id = set.aux = ~uint32_t{0};
-  const PageRunSetter setter(to, set);
   const uint64_t moved = PageRunMatcher(want, mask).TakeHeldRun(
-      p, slots, pfn, aux, n,
-      [&](uint64_t k, const PageBits* words) {
-        StoreBits(p[k], setter.Set(words[0]));
-        StoreBits(p[k + 1], setter.Set(words[1]));
-        StoreBits(p[k + 2], setter.Set(words[2]));
-        StoreBits(p[k + 3], setter.Set(words[3]));
-      },
-      [&](uint64_t k) { StoreBits(p[k], setter.Set(BitsOf(p[k]))); });
+      p, slots, pfn, aux, n, [&](uint64_t k, const PageBits* words) { leave.Apply4(p + k, words); },
+      [&](uint64_t k) { leave.Apply(p + k, 1); });
   owner_count_[static_cast<int>(Owner::kTt)] -= moved;
   owner_count_[static_cast<int>(owner)] += moved;
   t->owned_pages -= static_cast<uint32_t>(moved);
@@ -760,14 +736,22 @@ uint64_t TtmModel::MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Owne
   return moved;
 }
 
-// Models ttm_pool_type_take(): pop the head of the list.
-std::optional<Pfn> TtmModel::PoolTypeTake(PoolType& pt) {
-  if (pt.pages.empty()) return std::nullopt;
+// Models the list half of ttm_pool_type_take(): the head block of pt (a
+// nonempty list) unlinked, the pages of all pool types counted down.
+Pfn TtmModel::PoolTypeUnlink(PoolType& pt) {
   const Pfn p = pt.pages.back();
   pt.pages.pop_back();
   const uint64_t n = uint64_t{1} << pt.order;
   listed_pages_ -= n;
   allocated_pages_ -= n;
+  return p;
+}
+
+// Models ttm_pool_type_take(): pop the head of the list.
+std::optional<Pfn> TtmModel::PoolTypeTake(PoolType& pt) {
+  if (pt.pages.empty()) return std::nullopt;
+  const Pfn p = PoolTypeUnlink(pt);
+  const uint64_t n = uint64_t{1} << pt.order;
   if (reference_) {
     pages_.MutateRange(p, n, [&](uint64_t f, Page& pg) { SetOwnerOf(pg, static_cast<Pfn>(f), Owner::kKernel); });
     return p;
@@ -1037,11 +1021,27 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
 void TtmModel::PoolSplitForSwap(Pfn p) {
   const uint32_t order = page(p).private_order;
   if (order == 0) return;
-  pages_.MutateRange(p, uint64_t{1} << order, [](uint64_t, Page& pg) {
-    pg.private_order = 0;
-    pg.tail = false;
-  });
+  pages_.MutateRange(p, uint64_t{1} << order, [](uint64_t, Page& pg) { ClearSplitMarks(pg); });
   ++counters_.splits;
+}
+
+// Models the oops of ttm_pool_free_range() (V13 and v6.15) reading slot i
+// past the end of tt->pages[], its walk to end_page run over the end.
+void TtmModel::FreeRangeWalkedOff(const TtObject& tt, uint64_t i, uint64_t end_page) {
+  Crash(Invariant::kKernelCrash, &tt,
+        "ttm_pool_free_range walks off the slot array at slot " + std::to_string(i) + " (end " +
+            std::to_string(end_page) + ", num_pages " + std::to_string(tt.num_pages) + ")");
+}
+
+// Models ttm_pool_free_range()'s ttm_backup_drop() of the handle in slot i
+// (V13 and v6.15): handle 0 (a consumed slot) is skipped, a handle that is
+// not live reported. The reference path asks the store itself.
+void TtmModel::FreeRangeDropHandle(const TtObject& tt, uint64_t i, Handle handle,
+                                   BackupStore::Walker& backup) {
+  if (handle != 0 && !(reference_ ? store_.Drop(tt.backup, handle) : backup.Drop(handle)))
+    Report(Invariant::kHandleUse, &tt,
+           "drop of handle " + std::to_string(handle) + " in slot " + std::to_string(i) +
+               ", which is not live");
 }
 
 // Models ttm_pool_free_range() (V13): walks [start_page, end_page) by what
@@ -1055,19 +1055,11 @@ void TtmModel::PoolFreeRange(bool with_pool, TtObject& tt, Caching caching,
   uint64_t nr = 1;
   BackupStore::Walker backup(store_, tt.backup);
   for (uint64_t i = start_page; i < end_page; i += nr) {
-    if (i >= tt.num_pages)
-      Crash(Invariant::kKernelCrash, &tt,
-            "ttm_pool_free_range walks off the slot array at slot " + std::to_string(i) +
-                " (end " + std::to_string(end_page) + ", num_pages " +
-                std::to_string(tt.num_pages) + ")");
+    if (i >= tt.num_pages) FreeRangeWalkedOff(tt, i, end_page);
     const Slot s = tt.pages.Get(i);
     if (s.is_handle()) {
       nr = 1;
-      if (s.handle() != 0 &&
-          !(reference_ ? store_.Drop(tt.backup, s.handle()) : backup.Drop(s.handle())))
-        Report(Invariant::kHandleUse, &tt,
-               "drop of handle " + std::to_string(s.handle()) + " in slot " + std::to_string(i) +
-                   ", which is not live");
+      FreeRangeDropHandle(tt, i, s.handle(), backup);
       continue;
     }
     // OwnedPage(), its struct page found once for the order too.
@@ -1159,19 +1151,9 @@ bool TtmModel::PoolTypeReleaseClean(PoolType& pt) {
   // owner_id and aux are not asked for (the take clears them): no aux step.
   if (!PageRunMatcher(want, mask).AllWithAuxZero(block, n)) return false;
   if (allocator_.Free(pfn, pt.order) != PageAllocator::FreeError::kNone) return false;
-  pt.pages.pop_back();
-  listed_pages_ -= n;
-  allocated_pages_ -= n;
-  Page to = ZeroPage(), fields = ZeroPage();
-  to.owner = Owner::kSystem;
-  to.caching = PageCaching::kWB;
-  fields.owner = static_cast<Owner>(0xff);
-  fields.owner_id = fields.aux = ~uint32_t{0};
-  fields.caching = static_cast<PageCaching>(0xff);
-  fields.private_order = 0xff;
-  fields.mapped = fields.tail = true;
+  PoolTypeUnlink(pt);
   uint64_t changes = 0;
-  PageRunSetter(to, fields).Apply(block, n, [&](uint64_t, const Page& p) {
+  PageRunSetter::Of(ClearFreedSystemPage).Apply(block, n, [&](uint64_t, const Page& p) {
     changes += p.caching != PageCaching::kWB;
   });
   counters_.caching_changes += changes;  // 0 unless reset_wb

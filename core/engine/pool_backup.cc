@@ -8,8 +8,8 @@
 // backed up a second time; a later ttm_pool_alloc() restores it.
 #include <algorithm>
 #include <cassert>
-#include <cstddef>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "core/engine/model.h"
@@ -47,23 +47,10 @@ namespace ttm {
 // no swap space (and no purge), the pool is coherent-DMA or the tt is
 // already backed up; -ENOMEM when the very first page failed.
 int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
-  if ((store_.bytes_avail() == 0 && !flags.purge) || config_.use_dma_alloc || tt.backed_up())
-    return kEBUSY;
+  uint64_t num_pages = 0;
+  if (const std::optional<int64_t> done = PoolBackupStart(tt, flags, num_pages)) return *done;
 
-  // Anything returned to the system must be write-back; this happens before
-  // anything can fail and is never undone (4.6).
-  if (tt.caching != Caching::kCached) {
-    SetPagesArrayWb(tt);
-    tt.wb_by_backup = true;
-  }
-
-  uint64_t shrunken = PoolBackupUnmapOrPurge(tt, flags);
-  if (flags.purge) return static_cast<int64_t>(shrunken);
-
-  uint64_t num_pages = tt.num_pages;
-  // The kernel's backup_fault_inject: pretend to fail half way.
-  if (faults_.Call(FaultSite::kBackupHalf) != 0) num_pages = (num_pages + 1) / 2;
-
+  uint64_t shrunken = 0;
   int ret = 0;
   if (reference_) {
     for (uint64_t i = 0; i < num_pages; ++i) {
@@ -171,23 +158,22 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
   // The same for the pages after the first, and no block head (no order);
   // and for the tails of a block whose head the walk split, before their
   // marks are cleared.
-  Page want = ZeroPage(), mask = ZeroPage(), owner = ZeroPage();
+  Page want = ZeroPage(), mask = ZeroPage();
   want.owner = Owner::kTt;
   want.owner_id = tt.index;
   want.caching = PageCaching::kWB;
-  mask.owner = owner.owner = static_cast<Owner>(0xff);
-  mask.owner_id = owner.owner_id = ~uint32_t{0};
-  mask.aux = owner.aux = ~uint32_t{0};
-  mask.private_order = owner.private_order = 0xff;
+  mask.owner = static_cast<Owner>(0xff);
+  mask.owner_id = mask.aux = ~uint32_t{0};
+  mask.private_order = 0xff;
   mask.caching = static_cast<PageCaching>(0xff);
-  mask.tail = owner.tail = true;
-  mask.mapped = true;
+  mask.tail = mask.mapped = true;
   const PageRunMatcher plain(want, mask);
   want.tail = true;
   const PageRunMatcher tails(want, mask);
-  // ResetFreedPage() of a clean page: SetOwnerOf(kSystem); and for a
-  // block's head and tails, the split's clearing of order and tail mark.
-  const PageRunSetter to_system(ZeroPage(), owner);
+  // ResetFreedPage() of a clean page (its caching and mapping already as
+  // freed): SetOwnerOf(kSystem); and for a block's head and tails, the
+  // split's clearing of order and tail mark.
+  const PageRunSetter to_system = PageRunSetter::Of(ClearFreedSystemPage);
   Page* pg = &pages_.Mutable(first);
   if (max == 0 || !clean.Matches(*pg, i)) return 0;
   Token* tokens = backup.Tokens(i);
@@ -215,8 +201,7 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
       }
     }
     // Page n, then the span after it.
-    tokens[n] = pg->token;
-    StoreBits(*pg, to_system.Set(BitsOf(*pg)));
+    to_system.Apply(pg, 1, [&](uint64_t, const Page& p) { tokens[n] = p.token; });
     slot[n] = Slot::Handle(i + n + 1);
     Page* const q = pg + 1;
     Slot* const qs = slot + n + 1;
@@ -226,29 +211,20 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
     const Slot first_handles[4] = {Slot::Handle(h), Slot::Handle(h + 1), Slot::Handle(h + 2), Slot::Handle(h + 3)};
     std::memcpy(&handles, first_handles, sizeof handles);
     const SlotBits handle_step = (SlotBits{} + (handles[1] - handles[0])) * 4;  // four handles on
-    static_assert(offsetof(Page, token) == 0 && sizeof(Token) == 4);  // a token: the low half of word 0
     auto take4 = [&](uint64_t k, const PageBits* words) {
-#pragma GCC unroll 4
-      for (int j = 0; j < 4; ++j) {
-        qt[k + j] = static_cast<Token>(words[j][0]);
-        StoreBits(q[k + j], to_system.Set(words[j]));
-      }
+      to_system.Apply4(q + k, words, [&](uint64_t j, const Page& p) { qt[k + j] = p.token; });
       std::memcpy(static_cast<void*>(qs + k), &handles, sizeof handles);
       handles += handle_step;
     };
     auto take1 = [&](uint64_t k) {
-      qt[k] = q[k].token;
-      StoreBits(q[k], to_system.Set(BitsOf(q[k])));
+      to_system.Apply(q + k, 1, [&](uint64_t, const Page& p) { qt[k] = p.token; });
       qs[k] = Slot::Handle(h + k);
     };
     const PageRunMatcher& run = block ? tails : plain;
     const uint64_t end = n + 1 + run.TakeHeldRun(q, qs, first + static_cast<Pfn>(n + 1), i + n + 1,
                                                  span_end - n - 1, take4, take1);
     // The split of a block the span left early: the rest's marks.
-    for (Page* rest = pg + (end - n); block && rest < pg + (span_end - n); ++rest) {
-      rest->private_order = 0;
-      rest->tail = false;
-    }
+    for (Page* rest = pg + (end - n); block && rest < pg + (span_end - n); ++rest) ClearSplitMarks(*rest);
     const uint64_t len = end - n;
     n = end;
     if (n == max) break;
@@ -274,6 +250,34 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
   }
   counters_.peak_backup_pages = std::max(counters_.peak_backup_pages, store_.held_pages());
   return n;
+}
+
+// Models the lines ttm_pool_backup_tt() (V13) and v6.15's
+// ttm_pool_backup() share before their page loop: -EBUSY without side
+// effects when there is no swap space (and no purge), the pool is
+// coherent-DMA or the tt is already backed up; the write-back reset of
+// every page, before anything can fail and never undone (4.6, 4.13); the
+// unmap or purge walk; the backup_fault_inject halving. Returns what the
+// caller returns then (-EBUSY, or the pages purged), or nothing with
+// num_pages set to the pages its page loop goes through.
+std::optional<int64_t> TtmModel::PoolBackupStart(TtObject& tt, const BackupFlags& flags,
+                                                 uint64_t& num_pages) {
+  if ((store_.bytes_avail() == 0 && !flags.purge) || config_.use_dma_alloc || tt.backed_up())
+    return kEBUSY;
+
+  // Anything returned to the system must be write-back.
+  if (tt.caching != Caching::kCached) {
+    SetPagesArrayWb(tt);
+    tt.wb_by_backup = true;
+  }
+
+  const uint64_t purged = PoolBackupUnmapOrPurge(tt, flags);
+  if (flags.purge) return static_cast<int64_t>(purged);
+
+  num_pages = tt.num_pages;
+  // The kernel's backup_fault_inject: pretend to fail half way.
+  if (faults_.Call(FaultSite::kBackupHalf) != 0) num_pages = (num_pages + 1) / 2;
+  return std::nullopt;
 }
 
 // Models the block walk of ttm_pool_backup_tt() (V13), the same in

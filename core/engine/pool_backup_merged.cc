@@ -9,6 +9,7 @@
 // frees the staged block of an interrupted restore and the committed pages
 // split at the snapshot's caching divide.
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "core/engine/model.h"
@@ -42,19 +43,11 @@ void TtmModel::PoolFreeRangeMerged(bool with_pool, TtObject& tt, Caching caching
   uint64_t nr = 1;
   BackupStore::Walker backup(store_, tt.backup);
   for (uint64_t i = start_page; i < end_page; i += nr) {
-    if (i >= tt.num_pages)
-      Crash(Invariant::kKernelCrash, &tt,
-            "ttm_pool_free_range walks off the slot array at slot " + std::to_string(i) +
-                " (end " + std::to_string(end_page) + ", num_pages " +
-                std::to_string(tt.num_pages) + ")");
+    if (i >= tt.num_pages) FreeRangeWalkedOff(tt, i, end_page);
     const Slot s = tt.pages.Get(i);
     nr = 1;
     if (s.is_handle()) {
-      if (s.handle() != 0 &&
-          !(reference_ ? store_.Drop(tt.backup, s.handle()) : backup.Drop(s.handle())))
-        Report(Invariant::kHandleUse, &tt,
-               "drop of handle " + std::to_string(s.handle()) + " in slot " + std::to_string(i) +
-                   ", which is not live");
+      FreeRangeDropHandle(tt, i, s.handle(), backup);
     } else if (s.is_page()) {
       const Pfn p = OwnedPage(tt, i, s, "ttm_pool_free_range");
       const uint64_t dma = tt.has_dma ? tt.dma_address.Get(i) : 0;
@@ -74,22 +67,10 @@ void TtmModel::PoolFreeRangeMerged(bool with_pool, TtObject& tt, Caching caching
 // backup store fails the page with -ENOMEM.
 int64_t TtmModel::PoolBackup(TtObject& tt, const BackupFlags& flags) {
   if (tt.backed_up()) return kEINVAL;  // WARN_ON(ttm_tt_is_backed_up(tt))
-  if ((store_.bytes_avail() == 0 && !flags.purge) || config_.use_dma_alloc || tt.backed_up())
-    return kEBUSY;
+  uint64_t num_pages = 0;
+  if (const std::optional<int64_t> done = PoolBackupStart(tt, flags, num_pages)) return *done;
 
-  // Anything returned to the system must be write-back (4.6, 4.13).
-  if (tt.caching != Caching::kCached) {
-    SetPagesArrayWb(tt);
-    tt.wb_by_backup = true;
-  }
-
-  uint64_t shrunken = PoolBackupUnmapOrPurge(tt, flags);
-  if (flags.purge) return static_cast<int64_t>(shrunken);
-
-  uint64_t num_pages = tt.num_pages;
-  // The kernel's backup_fault_inject: pretend to fail half way.
-  if (faults_.Call(FaultSite::kBackupHalf) != 0) num_pages = (num_pages + 1) / 2;
-
+  uint64_t shrunken = 0;
   int64_t ret = 0;
   if (reference_) {
     for (uint64_t i = 0; i < num_pages; ++i) {
