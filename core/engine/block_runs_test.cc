@@ -586,6 +586,65 @@ TEST(SetPagesArrayWb, MixedCachingIsResetAndCountedAlike) {
   }
 }
 
+// ttm_pool_apply_caching() on hand-made layouts: a cached tt populated in
+// blocks of mixed orders (some split by a partial backup and restored
+// around pages the backup left), its pages set to random cachings (most
+// write-back, as an allocation leaves them; some already of the wanted
+// caching or the other one, alone in a group of four or in a row), then
+// converted over random ranges, as placed slots (the fast path's runs
+// four pages at a time) and as slots to check: every struct page and the
+// caching_changes counter as the reference leaves them.
+TEST(ApplyCaching, RunsOfMixedCachingsAreConvertedAndCountedAlike) {
+  uint64_t changed = 0;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    Prng rng(seed);
+    Pair p;
+    p.Apply(Allocate(2, 1 + rng.Below(60)));
+    p.Apply(PopulateEvent{2, true});  // the next blocks' frames start off a chunk boundary
+    const uint64_t n = 16 + rng.Below(1100);
+    p.Apply(Allocate(1, n));
+    if (rng.Below(2) == 0) p.Apply(FailOrdersFrom(static_cast<uint32_t>(1 + rng.Below(6))));
+    p.Apply(PopulateEvent{1, true});
+    p.Apply(Fail(FaultSite::kAllocPage, 0, 0));  // disarmed
+    if (rng.Below(2) == 0) {  // split blocks: a backup cut short, then the restore
+      p.Apply(Fail(FaultSite::kBackupPage, rng.Below(n)));
+      p.Apply(ShrinkEvent{1, false, false});
+      p.Apply(PopulateEvent{1, true});
+    }
+    ASSERT_EQ(Tt(p.fast, 1).resident_slots, n);
+    // One caching per slot: write-back, except in stretches where a page
+    // in eight, one in two or every page is of another caching.
+    std::vector<PageCaching> cachings(n, PageCaching::kWB);
+    for (uint64_t i = 0; i < n;) {
+      const uint64_t len = 1 + rng.Below(40);
+      const uint64_t odd = rng.Below(4);  // 0: none, then 1 in 8, 1 in 2, all
+      for (uint64_t k = i; k < std::min(n, i + len); ++k)
+        if (odd == 3 || (odd == 2 && rng.Below(2) == 0) || (odd == 1 && rng.Below(8) == 0))
+          cachings[k] = static_cast<PageCaching>(1 + rng.Below(2));
+      i += len;
+    }
+    p.OnBoth([&](TtmModel& m) {
+      TtObject& tt = *m.FindTt(1);
+      for (uint64_t i = 0; i < n; ++i) m.PageForTest(tt.pages.Get(i).pfn()).caching = cachings[i];
+    });
+    for (int round = 0; round < 3; ++round) {
+      const uint64_t first = rng.Below(n), last = first + 1 + rng.Below(n - first);
+      const Caching caching = rng.Below(2) == 0 ? Caching::kWriteCombined : Caching::kUncached;
+      const bool placed = rng.Below(4) != 0;
+      const uint64_t before = p.fast.counters().caching_changes;
+      p.OnBoth([&](TtmModel& m) { EXPECT_EQ(m.ApplyCachingForTest(*m.FindTt(1), first, last, caching, placed), 0); });
+      changed += p.fast.counters().caching_changes - before;
+      ExpectSameState(p);
+      if (::testing::Test::HasFailure()) {
+        ADD_FAILURE() << "seed " << seed << " round " << round << " [" << first << ", " << last << ") "
+                      << (placed ? "placed" : "checked");
+        return;
+      }
+    }
+  }
+  EXPECT_GT(changed, 0u);
+}
+
 // Tts backed up in part (a fault or a full store half way), restored in
 // part (an allocation failing during the restore), backed up again, and
 // freed: the same state after each step.

@@ -99,6 +99,9 @@ class EngineImpl {
 
   Outcome Apply(const EventBody& event);
   SlotCounts Slots(const TtObject& tt) const;
+  TtStatus Counts(const TtObject& tt) const;
+  GlobalStatus Global() const;
+  void NoteStatus(Outcome& out, const TtObject* tt) const;
 
   TtmModel model;
   EngineOptions options;
@@ -243,6 +246,7 @@ Outcome EngineImpl::Apply(const EventBody& event) {
     out.ret = kEINVAL;
     model.set_sink(nullptr);
     model.CountCallsOf(nullptr);
+    NoteStatus(out, tt);
     return out;
   }
   try {
@@ -290,7 +294,44 @@ Outcome EngineImpl::Apply(const EventBody& event) {
   model.counters().writeback_pages = model.store().writeback_pages();
   model.set_sink(nullptr);
   model.CountCallsOf(nullptr);  // a freed tt is gone
+  // The object as the event left it: a new one looked up, a freed one
+  // absent (gone, or no longer the driver's).
+  if (std::holds_alternative<FreeEvent>(event)) {
+    tt = nullptr;
+  } else if (creates) {
+    tt = model.FindTt(*id);
+  }
+  NoteStatus(out, tt);
   return out;
+}
+
+// Bookkeeping: the object's state and slot counts, as `expect` sees them
+// (without `intact`).
+TtStatus EngineImpl::Counts(const TtObject& tt) const {
+  TtStatus st;
+  st.state = tt.populated() ? TtState::kPopulated
+             : tt.backed_up() ? TtState::kBackedUp
+                              : TtState::kUnpopulated;
+  st.restore_pending = tt.restore != nullptr;
+  if (st.state != TtState::kUnpopulated) {
+    const SlotCounts n = Slots(tt);
+    st.resident = n.resident;
+    st.backed_up = n.handles;
+  }
+  st.empty = tt.num_pages - st.resident - st.backed_up;
+  return st;
+}
+
+// Bookkeeping: the global quantities `expect` can ask about.
+GlobalStatus EngineImpl::Global() const {
+  return GlobalStatus{model.allocator().used_pages(), model.allocated_pages(), model.store().held_pages(),
+                      model.live_tts()};
+}
+
+// Bookkeeping: Outcome::object (of `tt`, nullptr: none) and Outcome::global.
+void EngineImpl::NoteStatus(Outcome& out, const TtObject* tt) const {
+  if (tt != nullptr) out.object = Counts(*tt);
+  out.global = Global();
 }
 
 Engine::Engine(const MachineConfig& config, Semantics semantics, EngineOptions options)
@@ -332,21 +373,9 @@ std::vector<Violation> Engine::Check(CheckScope scope) {
 
 // Bookkeeping: the slot counts `expect` asks about, without `intact`.
 std::optional<TtStatus> Engine::Counts(uint64_t id) const {
-  const TtmModel& m = impl_->model;
-  const TtObject* tt = m.FindTt(id);
+  const TtObject* tt = impl_->model.FindTt(id);
   if (!tt) return std::nullopt;
-  TtStatus st;
-  st.state = tt->populated() ? TtState::kPopulated
-             : tt->backed_up() ? TtState::kBackedUp
-                               : TtState::kUnpopulated;
-  st.restore_pending = tt->restore != nullptr;
-  if (st.state != TtState::kUnpopulated) {
-    const SlotCounts n = impl_->Slots(*tt);
-    st.resident = n.resident;
-    st.backed_up = n.handles;
-  }
-  st.empty = tt->num_pages - st.resident - st.backed_up;
-  return st;
+  return impl_->Counts(*tt);
 }
 
 // Bookkeeping: Counts() plus `intact`.
@@ -363,11 +392,7 @@ std::optional<TtStatus> Engine::Inspect(uint64_t id) const {
   return st;
 }
 
-GlobalStatus Engine::Global() const {
-  const TtmModel& m = impl_->model;
-  return GlobalStatus{m.allocator().used_pages(), m.allocated_pages(), m.store().held_pages(),
-                      m.live_tts()};
-}
+GlobalStatus Engine::Global() const { return impl_->Global(); }
 
 uint64_t Engine::FaultCalls(FaultSite site, Errno error) const {
   return impl_->model.faults().calls(site).Counted(error);

@@ -132,6 +132,12 @@ struct Outcome {
   // Violations found while the operation ran (crash-class findings, double
   // unmaps, copies of dead handles, data mismatches on restore ...).
   std::vector<Violation> violations;
+  // What Engine::Counts() of the event's id and Engine::Global() give
+  // right after it, read once as the event ends (the timeline's line needs
+  // both after every event). `object` is absent when the event has no id
+  // or frees its object.
+  std::optional<TtStatus> object;
+  GlobalStatus global;
 };
 
 // After teardown: what never came back (report "leaks").
@@ -193,8 +199,8 @@ class Engine {
   std::vector<Violation> Check(CheckScope scope);
 
   std::optional<TtStatus> Inspect(uint64_t tt) const;
-  // Inspect() without `intact` (left true): the slot counts only, cheap
-  // enough for every event (the timeline).
+  // Inspect() without `intact` (left true): the slot counts only (what
+  // Outcome::object holds for the event's own object).
   std::optional<TtStatus> Counts(uint64_t tt) const;
   GlobalStatus Global() const;
   const Counters& counters() const;

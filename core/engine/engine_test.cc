@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/engine/testing.h"
@@ -97,6 +99,63 @@ TEST(Engine, ContractExampleResumesAnInterruptedRestore) {
   EXPECT_TRUE(engine.Check(CheckScope::kFull).empty());
   engine.Apply(FreeEvent{1});
   EXPECT_TRUE(engine.Teardown().ok());
+}
+
+// Outcome::object and Outcome::global say what Counts() of the event's id
+// and Global() say right after the event, for every kind of event (an
+// allocate of a live id and a free of an unknown one, refused with
+// EINVAL, included), on the fast engine and the reference alike: the
+// timeline takes them from the outcome instead of asking.
+TEST(Engine, TheOutcomeCarriesTheCountsAndTheGlobalsTheEventLeft) {
+  for (const bool reference : {false, true}) {
+    SCOPED_TRACE(reference ? "reference" : "fast");
+    EngineOptions options;
+    options.reference = reference;
+    Engine engine(SmallMachine(), Semantics::kV13, options);
+    FailEvent half;
+    half.site = FaultSite::kBackupHalf;
+    const std::vector<EventBody> events = {
+        AllocateEvent{1, 40, Caching::kWriteCombined, false, false},
+        AllocateEvent{2, 9, Caching::kCached, false, false},
+        PopulateEvent{1, true},
+        WriteEvent{1, std::nullopt, std::nullopt},
+        PopulateEvent{2, true},
+        WriteEvent{2, 3, 4},
+        half,
+        ShrinkEvent{1, false, false},
+        AllocateEvent{1, 5, Caching::kCached, false, false},  // a live id: EINVAL
+        FreeEvent{7},                                          // an unknown id: EINVAL
+        PopulateEvent{1, true},
+        ShrinkEvent{2, true, false},
+        UnpopulateEvent{1},
+        PoolShrinkEvent{16},
+        FreeEvent{2},
+        ShrinkEvent{2, false, false},  // freed: EINVAL
+    };
+    for (size_t k = 0; k < events.size(); ++k) {
+      SCOPED_TRACE("event " + std::to_string(k));
+      const Outcome out = engine.Apply(events[k]);
+      const std::optional<uint64_t> id = EventTt(events[k]);
+      const std::optional<TtStatus> want =
+          id && !std::holds_alternative<FreeEvent>(events[k]) ? engine.Counts(*id) : std::nullopt;
+      ASSERT_EQ(out.object.has_value(), want.has_value());
+      if (want) {
+        EXPECT_EQ(out.object->state, want->state);
+        EXPECT_EQ(out.object->resident, want->resident);
+        EXPECT_EQ(out.object->backed_up, want->backed_up);
+        EXPECT_EQ(out.object->empty, want->empty);
+        EXPECT_EQ(out.object->restore_pending, want->restore_pending);
+      }
+      const GlobalStatus g = engine.Global();
+      EXPECT_EQ(out.global.system_used_pages, g.system_used_pages);
+      EXPECT_EQ(out.global.pool_pages, g.pool_pages);
+      EXPECT_EQ(out.global.backup_pages, g.backup_pages);
+      EXPECT_EQ(out.global.live_tts, g.live_tts);
+    }
+    // The events above moved every quantity at least once.
+    EXPECT_GT(engine.counters().backed_up_pages, 0u);
+    EXPECT_GT(engine.counters().pool_shrunk_pages, 0u);
+  }
 }
 
 }  // namespace

@@ -388,6 +388,13 @@ class TtmModel {
     NoteChange();
     return P(pfn);
   }
+  // Test hook for the fast-vs-reference tests of ttm_pool_apply_caching():
+  // PoolApplyCaching() of slots [first, last), which must own their pages,
+  // as the allocation that placed them calls it when `placed`.
+  int ApplyCachingForTest(TtObject& tt, uint64_t first, uint64_t last, Caching caching, bool placed) {
+    NoteChange();
+    return PoolApplyCaching(tt, first, last, caching, placed);
+  }
   // Test hook for the checker's tests: the backup store, to lose a copy.
   BackupStore& StoreForTest() {
     NoteChange();

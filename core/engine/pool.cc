@@ -860,6 +860,14 @@ static bool TilesRange(const PlacedBlocks& blocks, uint64_t first, uint64_t last
   return at == last;
 }
 
+// Model bookkeeping, no kernel counterpart: whether four struct pages in
+// a row are all write-back (its value is 0: their cachings ORed are 0).
+static_assert(static_cast<unsigned>(PageCaching::kWB) == 0);
+static bool AllWb4(const Page* p) {
+  return (static_cast<unsigned>(p[0].caching) | static_cast<unsigned>(p[1].caching) |
+          static_cast<unsigned>(p[2].caching) | static_cast<unsigned>(p[3].caching)) == 0;
+}
+
 // Models ttm_pool_apply_caching() on x86: converts slots [first, last)
 // from WB to WC/UC in one batch (set_pages_array_wc/uc), which may fail.
 int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Caching caching,
@@ -920,10 +928,22 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
     const uint64_t len = std::min({last - i, kSlotMask + 1 - (i & kSlotMask), kPageMask + 1 - (f & kPageMask)});
     uint64_t k = 0;
     // Placed slots holding the frames in order (the usual): their run is
-    // found four slots at a time, its pages changed without a test each.
+    // found four slots at a time, its pages changed without a test each,
+    // four at a time: four still write-back (the usual: fresh from the
+    // system) all change (want is not write-back), counted at once.
     if (placed) {
       const uint64_t run = SlotsAscendingRun(slots, len, head);
+      for (; k + 4 <= run; k += 4) {
+        Page* const q = frames + k;
+        if (AllWb4(q)) {
+          changes += 4;
+        } else {
 #pragma GCC unroll 4
+          for (int j = 0; j < 4; ++j) changes += q[j].caching != want;
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) q[j].caching = want;
+      }
       for (; k < run; ++k) {
         changes += frames[k].caching != want;
         frames[k].caching = want;

@@ -98,24 +98,18 @@ void Replayer::Timeline(const Event& event, std::optional<uint64_t> tt, const Ou
   e.op = OpName(event.body);
   e.tt = tt;
   e.ret = out.has_ret ? std::optional<int64_t>(out.ret) : std::nullopt;
-  e.object.reset();
-  if (e.tt && !std::holds_alternative<FreeEvent>(event.body)) {
-    // A write changes page contents only, never a slot or an owner: right
-    // after a line about the same object its counts are those of that line
-    // (this saves a walk over the slots for every write).
-    if (std::holds_alternative<WriteEvent>(event.body) && last_object_ && last_object_->first == *e.tt) {
-      e.object = last_object_->second;
-    } else if (const std::optional<TtStatus> st = engine_.Counts(*e.tt)) {
-      e.object = TimelineObject{st->state, st->resident, st->backed_up, st->empty, st->restore_pending};
-    }
+  // The object and the globals as the engine read them when the event
+  // ended (the checker in between changes neither).
+  if (out.object) {
+    const TtStatus& st = *out.object;
+    e.object = TimelineObject{st.state, st.resident, st.backed_up, st.empty, st.restore_pending};
+  } else {
+    e.object.reset();
   }
-  last_object_.reset();
-  if (e.tt && e.object) last_object_.emplace(*e.tt, *e.object);
-  const GlobalStatus g = engine_.Global();
-  e.system_used_pages = g.system_used_pages;
-  e.pool_pages = g.pool_pages;
-  e.backup_pages = g.backup_pages;
-  e.live_tts = g.live_tts;
+  e.system_used_pages = out.global.system_used_pages;
+  e.pool_pages = out.global.pool_pages;
+  e.backup_pages = out.global.backup_pages;
+  e.live_tts = out.global.live_tts;
   // Rendered straight into the digest's buffer when there is a digest.
   const size_t max_size = TimelineLineMaxSize(e);
   char* start;

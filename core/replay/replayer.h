@@ -100,8 +100,6 @@ class Replayer {
   // collect the invariant names reported since the event began.
   TimelineEntry entry_;
   BehaviourDigest digest_;
-  // The object of the previous timeline line, with its id.
-  std::optional<std::pair<uint64_t, TimelineObject>> last_object_;
   std::string line_;  // room for the current timeline line when there is no digest
 };
 
