@@ -63,9 +63,9 @@ TEST(Backup, HappyPathExchangesEveryPageForItsHandleAndRestoresThemIntact) {
   EXPECT_EQ(engine.Global().system_used_pages, 0u);
   EXPECT_EQ(engine.Global().backup_pages, 8u);
   EXPECT_EQ(engine.Global().pool_pages, 0u);
-  EXPECT_EQ(engine.counters().backed_up_pages, 8u);
-  EXPECT_EQ(engine.counters().splits, 1u);
-  EXPECT_EQ(engine.counters().backup_partial, 0u);
+  EXPECT_EQ(engine.counters().memory.backed_up_pages, 8u);
+  EXPECT_EQ(engine.counters().pool.splits, 1u);
+  EXPECT_EQ(engine.counters().backup.partial, 0u);
   EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
@@ -76,10 +76,10 @@ TEST(Backup, HappyPathExchangesEveryPageForItsHandleAndRestoresThemIntact) {
   EXPECT_TRUE(engine.Inspect(1)->intact);
   EXPECT_EQ(engine.Global().backup_pages, 0u);
   EXPECT_EQ(engine.Global().system_used_pages, 8u);
-  EXPECT_EQ(engine.counters().pages_from_backup, 8u);
-  EXPECT_EQ(engine.counters().pages_verified, 8u);
-  EXPECT_EQ(engine.counters().restore_restarts, 0u);
-  EXPECT_EQ(engine.counters().restore_completed, 1u);
+  EXPECT_EQ(engine.counters().restore.pages_from_backup, 8u);
+  EXPECT_EQ(engine.counters().integrity.pages_verified, 8u);
+  EXPECT_EQ(engine.counters().restore.restarts, 0u);
+  EXPECT_EQ(engine.counters().restore.completed, 1u);
   ExpectTeardownClean(engine);
 }
 
@@ -98,7 +98,7 @@ TEST(Backup, WithoutSwapSpaceBackupIsBusyAndPurgeFreesEverythingToTheSystem) {
   EXPECT_EQ(CachingLayout(engine, 1), "wwwwwwww");
   EXPECT_EQ(MappedSlots(EngineTestPeer::Model(engine), Tt(engine, 1)), 8u);
   EXPECT_EQ(engine.Inspect(1)->state, TtState::kPopulated);
-  EXPECT_EQ(engine.counters().backup_ebusy, 1u);
+  EXPECT_EQ(engine.counters().backup.ebusy, 1u);
 
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, Shrink(1, /*purge=*/true)), 8);
   EXPECT_EQ(SlotLayout(engine, 1), "- - - - - - - -");
@@ -107,7 +107,7 @@ TEST(Backup, WithoutSwapSpaceBackupIsBusyAndPurgeFreesEverythingToTheSystem) {
   EXPECT_EQ(engine.Global().system_used_pages, 0u);
   EXPECT_EQ(engine.Global().pool_pages, 0u);  // never to a pool
   EXPECT_EQ(engine.Global().backup_pages, 0u);
-  EXPECT_EQ(engine.counters().purged_pages, 8u);
+  EXPECT_EQ(engine.counters().memory.purged_pages, 8u);
   EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   // Fresh pages from the system: poison, and nothing vouches for them.
@@ -130,7 +130,7 @@ TEST(Backup, CoherentDmaPoolRefusesBackupAndPurge) {
   EXPECT_EQ(SlotLayout(engine, 1), "P3 t t t t t t t");
   EXPECT_EQ(CachingLayout(engine, 1), "wwwwwwww");
   EXPECT_EQ(engine.Inspect(1)->state, TtState::kPopulated);
-  EXPECT_EQ(engine.counters().backup_ebusy, 2u);
+  EXPECT_EQ(engine.counters().backup.ebusy, 2u);
   ExpectTeardownClean(engine);
 }
 
@@ -153,7 +153,7 @@ TEST(Backup, BackingUpABackedUpTtIsBusyAndChangesNothing) {
   EXPECT_EQ(Tt(engine, 1).restore->restored_pages, 1u);
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, Shrink(1)), kEBUSY);
   EXPECT_EQ(Tt(engine, 1).restore->restored_pages, 1u);
-  EXPECT_EQ(engine.counters().backup_ebusy, 2u);
+  EXPECT_EQ(engine.counters().backup.ebusy, 2u);
   EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
@@ -178,9 +178,9 @@ TEST(Backup, PartialBackupAcrossABlockSplitsOnlyTheBlocksItReached) {
             kTtFlagPrivBackedUp | kTtFlagSwapped);
   EXPECT_EQ(engine.Global().system_used_pages, 3u);
   EXPECT_EQ(engine.Global().backup_pages, 5u);
-  EXPECT_EQ(engine.counters().splits, 2u);
-  EXPECT_EQ(engine.counters().backup_partial, 1u);
-  EXPECT_EQ(engine.counters().backup_failed_pages, 1u);
+  EXPECT_EQ(engine.counters().pool.splits, 2u);
+  EXPECT_EQ(engine.counters().backup.partial, 1u);
+  EXPECT_EQ(engine.counters().backup.failed_pages, 1u);
   TtStatus st = *engine.Inspect(1);
   EXPECT_EQ(st.state, TtState::kBackedUp);
   EXPECT_EQ(st.backed_up, 5u);
@@ -192,9 +192,9 @@ TEST(Backup, PartialBackupAcrossABlockSplitsOnlyTheBlocksItReached) {
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_EQ(SlotLayout(engine, 1), "P2 t t t P2 t t t");
   EXPECT_TRUE(engine.Inspect(1)->intact);
-  EXPECT_EQ(engine.counters().pages_from_backup, 5u);
-  EXPECT_EQ(engine.counters().pages_from_retained, 3u);
-  EXPECT_EQ(engine.counters().mismatches, 0u);
+  EXPECT_EQ(engine.counters().restore.pages_from_backup, 5u);
+  EXPECT_EQ(engine.counters().restore.pages_from_retained, 3u);
+  EXPECT_EQ(engine.counters().integrity.mismatches, 0u);
   EXPECT_EQ(engine.Global().system_used_pages, 8u);
   EXPECT_EQ(engine.Global().backup_pages, 0u);
   ExpectTeardownClean(engine);
@@ -210,7 +210,7 @@ TEST(Backup, PartialBackupFailingAtABlockHeadStillSplitsThatBlock) {
   TTM_APPLY_CLEAN(engine, Fail(FaultSite::kBackupPage, 4));
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, Shrink(1)), 4);
   EXPECT_EQ(SlotLayout(engine, 1), "H1 H2 H3 H4 P0 P0 P0 P0");
-  EXPECT_EQ(engine.counters().splits, 2u);
+  EXPECT_EQ(engine.counters().pool.splits, 2u);
   EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_TRUE(engine.Inspect(1)->intact);
@@ -229,12 +229,12 @@ TEST(Backup, PartialBackupLeavesBlocksAfterTheFailureUnsplit) {
   TTM_APPLY_CLEAN(engine, Fail(FaultSite::kBackupPage, 3));
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, Shrink(1)), 3);
   EXPECT_EQ(SlotLayout(engine, 1), "H1 H2 H3 P0 P0 P0 P0 P0 P3 t t t t t t t");
-  EXPECT_EQ(engine.counters().splits, 1u);
+  EXPECT_EQ(engine.counters().pool.splits, 1u);
   EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_TRUE(engine.Inspect(1)->intact);
-  EXPECT_EQ(engine.counters().pages_from_backup, 3u);
-  EXPECT_EQ(engine.counters().pages_from_retained, 13u);
+  EXPECT_EQ(engine.counters().restore.pages_from_backup, 3u);
+  EXPECT_EQ(engine.counters().restore.pages_from_retained, 13u);
   ExpectTeardownClean(engine);
 }
 
@@ -264,7 +264,7 @@ TEST(Backup, ZeroProgressBackupFailureLeavesAPopulatedTtWithWbUnmappedPages) {
   EXPECT_EQ(CachingLayout(engine, 1), "bbbbbbbb");
   EXPECT_EQ(MappedSlots(EngineTestPeer::Model(engine), tt), 0u);
   EXPECT_EQ(engine.Global().backup_pages, 0u);
-  EXPECT_EQ(engine.counters().backup_failed_pages, 1u);
+  EXPECT_EQ(engine.counters().backup.failed_pages, 1u);
   EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)),
             Names({Invariant::kWbAfterFailedBackup, Invariant::kDmaMapping}));
 
@@ -330,7 +330,7 @@ TEST(Backup, PurgeOfAPartlyBackedUpOrMidRestoreTtIsBusy) {
   EXPECT_EQ(SlotLayout(engine, 1), "H1 H2 H3 P0 P0 P0 P0 P0");
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, Shrink(1, /*purge=*/true)), kEBUSY);
   EXPECT_EQ(SlotLayout(engine, 1), "H1 H2 H3 P0 P0 P0 P0 P0");
-  EXPECT_EQ(engine.counters().purged_pages, 0u);
+  EXPECT_EQ(engine.counters().memory.purged_pages, 0u);
 
   TTM_APPLY_CLEAN(engine, FailCopy(1, kEINTR));
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), kEINTR);
@@ -338,7 +338,7 @@ TEST(Backup, PurgeOfAPartlyBackedUpOrMidRestoreTtIsBusy) {
   const uint64_t used = engine.Global().system_used_pages;
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, Shrink(1, /*purge=*/true)), kEBUSY);
   EXPECT_EQ(engine.Global().system_used_pages, used);
-  EXPECT_EQ(engine.counters().purged_pages, 0u);
+  EXPECT_EQ(engine.counters().memory.purged_pages, 0u);
   EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
@@ -360,8 +360,8 @@ TEST(Backup, HalfBackupCutAtABlockBoundaryLeavesTheRestUnsplit) {
   EXPECT_EQ(SlotLayout(engine, 1), "H1 H2 H3 H4 P1 t P0");
   EXPECT_TRUE(Tt(engine, 1).backed_up());
   EXPECT_FALSE(Tt(engine, 1).populated());
-  EXPECT_EQ(engine.counters().backup_failed_pages, 0u);
-  EXPECT_EQ(engine.counters().backup_partial, 1u);
+  EXPECT_EQ(engine.counters().backup.failed_pages, 0u);
+  EXPECT_EQ(engine.counters().backup.partial, 1u);
   EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_TRUE(engine.Inspect(1)->intact);
@@ -420,12 +420,12 @@ TEST(Backup, WritebackIsObservableOnlyAsACounter) {
     TTM_APPLY_CLEAN(engine, (WriteEvent{id, std::nullopt, std::nullopt}));
   }
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, Shrink(1, false, /*writeback=*/true)), 8);
-  EXPECT_EQ(engine.counters().writeback_pages, 8u);
+  EXPECT_EQ(engine.counters().memory.writeback_pages, 8u);
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, Shrink(2, false, /*writeback=*/false)), 4);
-  EXPECT_EQ(engine.counters().writeback_pages, 8u);
+  EXPECT_EQ(engine.counters().memory.writeback_pages, 8u);
   EXPECT_EQ(SlotLayout(engine, 1), "H1 H2 H3 H4 H5 H6 H7 H8");
   EXPECT_EQ(engine.Global().backup_pages, 12u);
-  EXPECT_EQ(engine.counters().backed_up_pages, 12u);
+  EXPECT_EQ(engine.counters().memory.backed_up_pages, 12u);
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_TRUE(engine.Inspect(1)->intact);
   ExpectTeardownClean(engine);

@@ -267,7 +267,7 @@ TEST(SetPagesArrayWb, OddSlotsCrashTheResetAtTheSameSlot) {
       });
       EXPECT_FALSE(p.Apply(ShrinkEvent{1, false, false}).violations.empty());
       ExpectSameState(p);
-      EXPECT_EQ(p.fast.counters().caching_changes, p.slow.counters().caching_changes);
+      EXPECT_EQ(p.fast.counters().pool.caching_changes, p.slow.counters().pool.caching_changes);
     }
   }
 }
@@ -578,7 +578,7 @@ TEST(SetPagesArrayWb, MixedCachingIsResetAndCountedAlike) {
     if (rng.Below(2) == 0) p.Apply(Fail(FaultSite::kBackupPage, rng.Below(n)));
     p.Apply(ShrinkEvent{1, false, rng.Below(2) == 0});
     ExpectSameState(p);
-    EXPECT_EQ(p.fast.counters().caching_changes, p.slow.counters().caching_changes);
+    EXPECT_EQ(p.fast.counters().pool.caching_changes, p.slow.counters().pool.caching_changes);
     if (::testing::Test::HasFailure()) {
       ADD_FAILURE() << "seed " << seed;
       return;
@@ -631,9 +631,9 @@ TEST(ApplyCaching, RunsOfMixedCachingsAreConvertedAndCountedAlike) {
       const uint64_t first = rng.Below(n), last = first + 1 + rng.Below(n - first);
       const Caching caching = rng.Below(2) == 0 ? Caching::kWriteCombined : Caching::kUncached;
       const bool placed = rng.Below(4) != 0;
-      const uint64_t before = p.fast.counters().caching_changes;
+      const uint64_t before = p.fast.counters().pool.caching_changes;
       p.OnBoth([&](TtmModel& m) { EXPECT_EQ(m.ApplyCachingForTest(*m.FindTt(1), first, last, caching, placed), 0); });
-      changed += p.fast.counters().caching_changes - before;
+      changed += p.fast.counters().pool.caching_changes - before;
       ExpectSameState(p);
       if (::testing::Test::HasFailure()) {
         ADD_FAILURE() << "seed " << seed << " round " << round << " [" << first << ", " << last << ") "
@@ -712,7 +712,7 @@ TEST(BackupRun, RandomOddStatesAreBackedUpAlike) {
       ADD_FAILURE() << "seed " << seed;
       return;
     }
-    backed_up += p.fast.counters().backed_up_pages;
+    backed_up += p.fast.counters().memory.backed_up_pages;
   }
   EXPECT_GT(backed_up, 10000u);  // the runs are reached
 }
@@ -775,8 +775,8 @@ TEST(BlockRuns, RandomTracesLeaveTheSameStateAfterEveryEvent) {
         return;
       }
     }
-    backed_up += p.fast.counters().backed_up_pages;
-    freed_to_pools += p.fast.counters().peak_pool_pages;
+    backed_up += p.fast.counters().memory.backed_up_pages;
+    freed_to_pools += p.fast.counters().memory.peak_pool_pages;
   }
   // The traces reach the paths under test.
   EXPECT_GT(backed_up, 5000u);

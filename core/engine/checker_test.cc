@@ -70,11 +70,11 @@ TEST(Checker, ACleanRandomSequenceHasNoViolation) {
       ASSERT_EQ(Invariants(o.violations), kNone) << "step " << step << ": " << OpName(event);
       ASSERT_EQ(Invariants(engine.Check(step % 50 == 0 ? CheckScope::kFull : CheckScope::kTouched)), kNone) << "step " << step;
     }
-    EXPECT_GT(engine.counters().backed_up_pages, 0u);
-    EXPECT_GT(engine.counters().purged_pages, 0u);
-    EXPECT_GT(engine.counters().restore_completed, 0u);
-    EXPECT_GT(engine.counters().pool_hits, 0u);
-    EXPECT_EQ(engine.counters().mismatches, 0u);
+    EXPECT_GT(engine.counters().memory.backed_up_pages, 0u);
+    EXPECT_GT(engine.counters().memory.purged_pages, 0u);
+    EXPECT_GT(engine.counters().restore.completed, 0u);
+    EXPECT_GT(engine.counters().pool.hits, 0u);
+    EXPECT_EQ(engine.counters().integrity.mismatches, 0u);
     EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
     LeakReport leaks = engine.Teardown();
     EXPECT_TRUE(leaks.ok());

@@ -131,10 +131,10 @@ int64_t EngineImpl::Populate(TtObject& tt, const PopulateEvent& e) {
   Counters& c = model.counters();
   // v6.15 + xe: a purged tt is allocated afresh, not restored.
   const bool restoring = tt.backed_up() && !tt.populated() && !(model.merged() && tt.purgeable);
-  if (restoring) ++(tt.restore ? c.restore_restarts : c.restore_started);
+  if (restoring) ++(tt.restore ? c.restore.restarts : c.restore.started);
   const bool fresh = !restoring && !tt.populated();
   const int ret = model.TtPopulate(tt, OperationCtx{e.interruptible});
-  if (restoring) ++(ret == 0 ? c.restore_completed : c.restore_failed);
+  if (restoring) ++(ret == 0 ? c.restore.completed : c.restore.failed);
   if (fresh && ret == 0) CheckFreshContent(tt);
   return ret;
 }
@@ -212,7 +212,7 @@ int64_t EngineImpl::Shrink(TtObject& tt, const ShrinkEvent& e) {
   Counters& c = model.counters();
   const uint64_t before = Slots(tt).resident;
   const int64_t ret = model.TtBackup(tt, BackupFlags{e.purge, e.writeback});
-  if (ret == kEBUSY) ++c.backup_ebusy;
+  if (ret == kEBUSY) ++c.backup.ebusy;
   if (ret <= 0) return ret;
   const uint64_t after = Slots(tt).resident;
   if (static_cast<uint64_t>(ret) != before - after)
@@ -220,10 +220,10 @@ int64_t EngineImpl::Shrink(TtObject& tt, const ShrinkEvent& e) {
                  "backup returned " + std::to_string(ret) + " but " + std::to_string(before - after) +
                      " slot(s) gave up their page");
   if (e.purge) {
-    c.purged_pages += ret;
+    c.memory.purged_pages += ret;
   } else {
-    c.backed_up_pages += ret;
-    if (after > 0) ++c.backup_partial;
+    c.memory.backed_up_pages += ret;
+    if (after > 0) ++c.backup.partial;
   }
   return ret;
 }
@@ -291,7 +291,7 @@ Outcome EngineImpl::Apply(const EventBody& event) {
     // The kernel would have oopsed; the operation stops where it was.
     if (out.has_ret) out.ret = kEFAULT;
   }
-  model.counters().writeback_pages = model.store().writeback_pages();
+  model.counters().memory.writeback_pages = model.store().writeback_pages();
   model.set_sink(nullptr);
   model.CountCallsOf(nullptr);  // a freed tt is gone
   // The object as the event left it: a new one looked up, a freed one

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "core/counters.h"
 #include "core/engine/inspection.h"
 #include "core/event.h"
 
@@ -82,38 +83,6 @@ struct TtStatus {
   uint64_t empty = 0;      // num_pages - resident - backed_up
   bool restore_pending = false;
   bool intact = true;
-};
-
-// Counters of docs/report-format.md, kept by the engine as it goes.
-struct Counters {
-  // memory
-  uint64_t backed_up_pages = 0;     // pages turned into handles by shrink
-  uint64_t purged_pages = 0;        // pages freed by shrink(purge)
-  uint64_t pool_shrunk_pages = 0;   // pages the pool shrinker (or trim) freed
-  uint64_t peak_system_pages = 0;
-  uint64_t peak_backup_pages = 0;
-  uint64_t peak_pool_pages = 0;
-  uint64_t writeback_pages = 0;     // backups written with writeback (4.23)
-  // restore
-  uint64_t restore_started = 0;
-  uint64_t restore_completed = 0;
-  uint64_t restore_restarts = 0;
-  uint64_t restore_failed = 0;
-  uint64_t pages_from_backup = 0;
-  uint64_t pages_from_retained = 0;
-  // backup
-  uint64_t backup_partial = 0;
-  uint64_t backup_ebusy = 0;
-  uint64_t backup_failed_pages = 0;
-  // pool
-  uint64_t pool_hits = 0;
-  uint64_t pool_misses = 0;
-  uint64_t order_fallbacks = 0;
-  uint64_t splits = 0;
-  uint64_t caching_changes = 0;
-  // integrity
-  uint64_t pages_verified = 0;
-  uint64_t mismatches = 0;
 };
 
 // The global quantities `expect` can ask about.

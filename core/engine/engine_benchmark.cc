@@ -108,7 +108,7 @@ bool FullMachineCycle() {
   Stopwatch check;
   ok &= Check(engine.Check(CheckScope::kFull).empty(), "no violation after the cycle");
   Report("check (full)", 1, pages, check.Seconds());
-  ok &= Check(engine.counters().mismatches == 0, "no content mismatch");
+  ok &= Check(engine.counters().integrity.mismatches == 0, "no content mismatch");
 
   Stopwatch free;
   for (uint64_t id = 0; id < objects; ++id) engine.Apply(FreeEvent{id});

@@ -39,7 +39,7 @@ TEST(EngineSnapshot, ACopyGoesOnExactlyAsTheOriginalDoes) {
     EXPECT_EQ(e->Apply(PopulateEvent{1, true}).ret, kEINTR);
     EXPECT_EQ(e->Apply(PopulateEvent{1, true}).ret, 0);
   }
-  EXPECT_EQ(original.counters().restore_restarts, copy.counters().restore_restarts);
+  EXPECT_EQ(original.counters().restore.restarts, copy.counters().restore.restarts);
   EXPECT_EQ(original.Global().system_used_pages, copy.Global().system_used_pages);
   EXPECT_TRUE(copy.Inspect(1)->intact);
   EXPECT_EQ(original.Check(CheckScope::kFull).size(), copy.Check(CheckScope::kFull).size());

@@ -66,9 +66,9 @@ TEST(Engine, HappyPathBacksUpAndRestoresEveryPageIntact) {
   EXPECT_TRUE(st.intact);
   EXPECT_FALSE(st.restore_pending);
   EXPECT_EQ(engine.Global().backup_pages, 0u);
-  EXPECT_EQ(engine.counters().restore_restarts, 0u);
-  EXPECT_EQ(engine.counters().pages_from_backup, 8u);
-  EXPECT_EQ(engine.counters().pages_verified, 8u);
+  EXPECT_EQ(engine.counters().restore.restarts, 0u);
+  EXPECT_EQ(engine.counters().restore.pages_from_backup, 8u);
+  EXPECT_EQ(engine.counters().integrity.pages_verified, 8u);
   EXPECT_TRUE(engine.Check(CheckScope::kFull).empty());
 
   engine.Apply(FreeEvent{1});
@@ -95,7 +95,7 @@ TEST(Engine, ContractExampleResumesAnInterruptedRestore) {
   TtStatus st = *engine.Inspect(1);
   EXPECT_EQ(st.state, TtState::kPopulated);
   EXPECT_TRUE(st.intact);
-  EXPECT_EQ(engine.counters().restore_restarts, 1u);
+  EXPECT_EQ(engine.counters().restore.restarts, 1u);
   EXPECT_TRUE(engine.Check(CheckScope::kFull).empty());
   engine.Apply(FreeEvent{1});
   EXPECT_TRUE(engine.Teardown().ok());
@@ -153,8 +153,8 @@ TEST(Engine, TheOutcomeCarriesTheCountsAndTheGlobalsTheEventLeft) {
       EXPECT_EQ(out.global.live_tts, g.live_tts);
     }
     // The events above moved every quantity at least once.
-    EXPECT_GT(engine.counters().backed_up_pages, 0u);
-    EXPECT_GT(engine.counters().pool_shrunk_pages, 0u);
+    EXPECT_GT(engine.counters().memory.backed_up_pages, 0u);
+    EXPECT_GT(engine.counters().memory.pool_shrunk_pages, 0u);
   }
 }
 

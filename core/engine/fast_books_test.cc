@@ -49,10 +49,10 @@ void ExpectSameBooks(Pair& p, std::vector<uint64_t> ids) {
     EXPECT_EQ(x.handle_slots, y.handle_slots) << id;
     EXPECT_EQ(SlotLayout(p.fast, id), SlotLayout(p.slow, id)) << id;
   }
-  EXPECT_EQ(p.fast.counters().peak_system_pages, p.slow.counters().peak_system_pages);
-  EXPECT_EQ(p.fast.counters().peak_pool_pages, p.slow.counters().peak_pool_pages);
-  EXPECT_EQ(p.fast.counters().peak_backup_pages, p.slow.counters().peak_backup_pages);
-  EXPECT_EQ(p.fast.counters().backed_up_pages, p.slow.counters().backed_up_pages);
+  EXPECT_EQ(p.fast.counters().memory.peak_system_pages, p.slow.counters().memory.peak_system_pages);
+  EXPECT_EQ(p.fast.counters().memory.peak_pool_pages, p.slow.counters().memory.peak_pool_pages);
+  EXPECT_EQ(p.fast.counters().memory.peak_backup_pages, p.slow.counters().memory.peak_backup_pages);
+  EXPECT_EQ(p.fast.counters().memory.backed_up_pages, p.slow.counters().memory.backed_up_pages);
 }
 
 // Two tts whose pages are in multi-page blocks, tt 1 written.
@@ -71,11 +71,11 @@ TEST(BackupFree, AWholeBackupKeepsTheSameOwnerCountsAndPeaks) {
   EXPECT_EQ(Tt(p.fast, 1).owned_pages, 0u);
   EXPECT_EQ(Tt(p.fast, 1).resident_slots, 0u);
   EXPECT_EQ(Tt(p.fast, 1).handle_slots, 300u);
-  EXPECT_EQ(p.fast.counters().peak_backup_pages, 300u);
+  EXPECT_EQ(p.fast.counters().memory.peak_backup_pages, 300u);
   ExpectSameBooks(p, {1, 2});
   // A second backup raises the backup peak page by page past the first.
   EXPECT_TRUE(p.Apply(ShrinkEvent{2, false, false}).violations.empty());
-  EXPECT_EQ(p.fast.counters().peak_backup_pages, 500u);
+  EXPECT_EQ(p.fast.counters().memory.peak_backup_pages, 500u);
   ExpectSameBooks(p, {1, 2});
 }
 
@@ -86,7 +86,7 @@ TEST(BackupFree, ABackupThatRunsOutOfSwapStopsWithTheSameBooks) {
   p.Apply(ShrinkEvent{1, false, false});
   EXPECT_EQ(Tt(p.fast, 1).handle_slots, 120u);
   EXPECT_EQ(Tt(p.fast, 1).resident_slots, 180u);
-  EXPECT_EQ(p.fast.counters().peak_backup_pages, 120u);
+  EXPECT_EQ(p.fast.counters().memory.peak_backup_pages, 120u);
   ExpectSameBooks(p, {1, 2});
 }
 
@@ -98,7 +98,7 @@ TEST(BackupFree, ABackupThatCrashesOnAStaleSlotKeepsThePeaksOfThePagesBefore) {
   p.OnBoth([](TtmModel& m) { m.PokeSlotForTest(*m.FindTt(1), 40, m.FindTt(2)->pages.Get(0)); });
   EXPECT_FALSE(p.Apply(ShrinkEvent{1, false, false}).violations.empty());
   EXPECT_EQ(Tt(p.fast, 1).handle_slots, 40u);
-  EXPECT_EQ(p.fast.counters().peak_backup_pages, 40u);
+  EXPECT_EQ(p.fast.counters().memory.peak_backup_pages, 40u);
   ExpectSameBooks(p, {1, 2});
 }
 
@@ -148,7 +148,7 @@ TEST(SetSlots, PagesTakenFromAPoolKeepTheSameBooks) {
   p.Apply(FreeEvent{1});
   p.Apply(Allocate(3, 256, Caching::kWriteCombined));
   EXPECT_TRUE(p.Apply(PopulateEvent{3, true}).violations.empty());
-  EXPECT_GT(p.fast.counters().pool_hits, 0u);
+  EXPECT_GT(p.fast.counters().pool.hits, 0u);
   EXPECT_EQ(Tt(p.fast, 3).owned_pages, 256u);
   EXPECT_EQ(Tt(p.fast, 3).resident_slots, 256u);
   ExpectSameBooks(p, {3});
@@ -176,7 +176,7 @@ TEST(Populate, APooledPageWithAWrongOwnerIsTakenWithTheSameBooks) {
   p.OnBoth([](TtmModel& m) { PooledPage(m, Caching::kWriteCombined, 4, 3).owner = Owner::kKernel; });
   p.Apply(Allocate(2, 16, Caching::kWriteCombined));
   p.Apply(PopulateEvent{2, true});
-  EXPECT_EQ(p.fast.counters().pool_hits, 1u);
+  EXPECT_EQ(p.fast.counters().pool.hits, 1u);
   ExpectSameBooks(p, {2});
 }
 
@@ -203,7 +203,7 @@ TEST(Populate, AWrongOwnerAtEveryPositionOfAFreshOrPooledBlockIsTakenWithTheSame
       });
       p.Apply(Allocate(2, 16, Caching::kWriteCombined));
       p.Apply(PopulateEvent{2, true});
-      EXPECT_EQ(p.fast.counters().pool_hits, 1u);
+      EXPECT_EQ(p.fast.counters().pool.hits, 1u);
       ExpectSameBooks(p, {2});
     }
   }
@@ -239,7 +239,7 @@ TEST(Populate, AFreshPopulateWithAFaultAtEveryStepChangesTheCachingAsTheReferenc
         p.Apply(testing::Fail(site, at, 1));
         p.Apply(Allocate(1, 700, caching, true));
         p.Apply(PopulateEvent{1, true});
-        EXPECT_EQ(p.fast.counters().caching_changes, p.slow.counters().caching_changes);
+        EXPECT_EQ(p.fast.counters().pool.caching_changes, p.slow.counters().pool.caching_changes);
         EXPECT_EQ(testing::CachingLayout(p.fast, 1), testing::CachingLayout(p.slow, 1));
         ExpectSameBooks(p, {1});
         if (::testing::Test::HasFailure()) return;
@@ -265,7 +265,7 @@ TEST(Populate, AFreshPopulateOfMoreThanSixteenSystemBlocksChangesTheCachingAsThe
       const uint64_t pages = 4 * fours + 2 + 1;
       p.Apply(Allocate(2, pages, caching));
       EXPECT_TRUE(p.Apply(PopulateEvent{2, true}).violations.empty());
-      EXPECT_EQ(p.fast.counters().caching_changes, pages);
+      EXPECT_EQ(p.fast.counters().pool.caching_changes, pages);
       EXPECT_EQ(CounterValues(p.fast.counters()), CounterValues(p.slow.counters()));
       EXPECT_EQ(testing::CachingLayout(p.fast, 2), testing::CachingLayout(p.slow, 2));
       ExpectSameBooks(p, {1, 2});
@@ -375,19 +375,19 @@ Counters RunRandomMachines(Semantics semantics) {
 TEST(Populate, RandomEventsWithFaultsKeepTheSameBooksOnBothPaths) {
   const Counters all = RunRandomMachines(Semantics::kV13);
   // The events reached every part of the populate path.
-  EXPECT_GT(all.pool_hits, 20u);
-  EXPECT_GT(all.order_fallbacks, 5u);
-  EXPECT_GT(all.pages_from_backup, 1000u);
-  EXPECT_GT(all.pages_from_retained, 10u);
-  EXPECT_GT(all.restore_restarts, 0u);
-  EXPECT_GT(all.caching_changes, 1000u);
+  EXPECT_GT(all.pool.hits, 20u);
+  EXPECT_GT(all.pool.order_fallbacks, 5u);
+  EXPECT_GT(all.restore.pages_from_backup, 1000u);
+  EXPECT_GT(all.restore.pages_from_retained, 10u);
+  EXPECT_GT(all.restore.restarts, 0u);
+  EXPECT_GT(all.pool.caching_changes, 1000u);
 }
 
 TEST(Populate, RandomEventsWithFaultsKeepTheSameBooksOnBothPathsUnderTheMergedCode) {
   const Counters all = RunRandomMachines(Semantics::kMerged);
-  EXPECT_GT(all.pool_hits, 20u);
-  EXPECT_GT(all.pages_from_backup, 1000u);
-  EXPECT_GT(all.caching_changes, 1000u);
+  EXPECT_GT(all.pool.hits, 20u);
+  EXPECT_GT(all.restore.pages_from_backup, 1000u);
+  EXPECT_GT(all.pool.caching_changes, 1000u);
 }
 
 // A resumed restore whose final caching change meets a stale slot: the
@@ -405,10 +405,10 @@ TEST(Populate, ACachingChangeThatCrashesOnAStaleSlotCountsThePagesBefore) {
   p.Apply(PopulateEvent{1, true});
   ExpectSameBooks(p, {1, 2});
   p.OnBoth([](TtmModel& m) { m.PokeSlotForTest(*m.FindTt(1), 10, m.FindTt(2)->pages.Get(0)); });
-  const uint64_t before = p.fast.counters().caching_changes;
+  const uint64_t before = p.fast.counters().pool.caching_changes;
   EXPECT_FALSE(p.Apply(PopulateEvent{1, true}).violations.empty());
-  EXPECT_EQ(p.fast.counters().caching_changes, before + 10);
-  EXPECT_EQ(p.fast.counters().caching_changes, p.slow.counters().caching_changes);
+  EXPECT_EQ(p.fast.counters().pool.caching_changes, before + 10);
+  EXPECT_EQ(p.fast.counters().pool.caching_changes, p.slow.counters().pool.caching_changes);
   EXPECT_EQ(testing::CachingLayout(p.fast, 1), testing::CachingLayout(p.slow, 1));
 }
 
@@ -551,7 +551,7 @@ TEST(Populate, ACachingChangeOverSeveralBlocksCountsEachPageAsTheReferenceDoes) 
   p.Apply(PopulateEvent{1, true});  // the next blocks' frames are not consecutive
   p.Apply(Allocate(2, 64 + 8 + 2 + 1, Caching::kWriteCombined));
   EXPECT_TRUE(p.Apply(PopulateEvent{2, true}).violations.empty());
-  EXPECT_EQ(p.fast.counters().caching_changes, 75u);
+  EXPECT_EQ(p.fast.counters().pool.caching_changes, 75u);
   EXPECT_EQ(CounterValues(p.fast.counters()), CounterValues(p.slow.counters()));
   EXPECT_EQ(testing::CachingLayout(p.fast, 2), testing::CachingLayout(p.slow, 2));
   ExpectSameBooks(p, {1, 2});
@@ -585,7 +585,7 @@ TEST(Populate, ARestoreOverBrokenSlotsAndAClaimedFrameKeepsTheSameBooks) {
   EXPECT_FALSE(p.Apply(PopulateEvent{1, true}).violations.empty());
   EXPECT_EQ(testing::CachingLayout(p.fast, 1), testing::CachingLayout(p.slow, 1));
   EXPECT_EQ(CounterValues(p.fast.counters()), CounterValues(p.slow.counters()));
-  EXPECT_GT(p.fast.counters().pages_from_backup, 250u);
+  EXPECT_GT(p.fast.counters().restore.pages_from_backup, 250u);
   ExpectSameBooks(p, {1, 2});
 }
 
@@ -666,7 +666,7 @@ TEST(Restore, ABackedUpTokenThatWasNotLastWrittenInTheMiddleOfABlockIsReportedAs
       m.StoreForTest().BackupPage(tt.backup, h - 1, *m.store().Peek(tt.backup, h) ^ 1, false);
     });
     EXPECT_FALSE(p.Apply(PopulateEvent{1, true}).violations.empty());
-    EXPECT_EQ(p.fast.counters().mismatches, 1u);
+    EXPECT_EQ(p.fast.counters().integrity.mismatches, 1u);
     ExpectSameRestore(p, 1);
   }
 }
@@ -680,10 +680,10 @@ TEST(Restore, ACopyFaultInTheMiddleOfABlockStopsAndResumesAsTheReferenceDoes) {
     ASSERT_NO_FATAL_FAILURE(WriteAndBackUp(p));
     p.Apply(testing::EintrAtCopy(after));
     p.Apply(PopulateEvent{1, true});
-    EXPECT_EQ(p.fast.counters().pages_from_backup, after);
+    EXPECT_EQ(p.fast.counters().restore.pages_from_backup, after);
     ExpectSameRestore(p, 1);
     EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).violations.empty());
-    EXPECT_EQ(p.fast.counters().pages_from_backup, 300u);
+    EXPECT_EQ(p.fast.counters().restore.pages_from_backup, 300u);
     ExpectSameRestore(p, 1);
   }
 }
@@ -703,10 +703,10 @@ TEST(Restore, ABlockStraddlingAChunkOfSlotsIsRestoredAsTheReferenceDoes) {
   p.Apply(testing::FailOrdersFrom(1, 10));
   p.Apply(testing::EintrAtCopy(3));
   p.Apply(PopulateEvent{1, true});
-  EXPECT_EQ(p.fast.counters().pages_from_backup, 3u);
+  EXPECT_EQ(p.fast.counters().restore.pages_from_backup, 3u);
   ExpectSameRestore(p, 1);
   EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).violations.empty());
-  EXPECT_EQ(p.fast.counters().pages_from_backup, 6000u);
+  EXPECT_EQ(p.fast.counters().restore.pages_from_backup, 6000u);
   ExpectSameRestore(p, 1);
   // Slots 4095 and 4096 hold consecutive frames: one block.
   const TtObject& tt = Tt(p.fast, 1);
@@ -832,7 +832,7 @@ TEST(Restore, ARestoreFromPoolsOfMixedCachingIsRestoredAsTheReferenceDoes) {
       for (uint64_t t = 10; t < id; ++t) p.Apply(FreeEvent{t});
       ASSERT_NO_FATAL_FAILURE(WriteAndBackUp(p, 300, caching, dma));
       EXPECT_TRUE(p.Apply(PopulateEvent{1, true}).violations.empty());
-      EXPECT_EQ(p.fast.counters().pages_from_backup, 300u);
+      EXPECT_EQ(p.fast.counters().restore.pages_from_backup, 300u);
       ExpectSameRestore(p, 1);
     }
   }
@@ -859,7 +859,7 @@ TEST(Populate, PooledPagesOfAnotherCachingAreTakenAndChangedAsTheReferenceDoes) 
     });
     if (!restore) p.Apply(Allocate(1, 300, Caching::kWriteCombined));
     p.Apply(PopulateEvent{1, true});
-    EXPECT_EQ(p.fast.counters().pool_hits, 4u);
+    EXPECT_EQ(p.fast.counters().pool.hits, 4u);
     ExpectSameRestore(p, 1);
   }
 }

@@ -117,7 +117,7 @@ TEST(KunitTtmPool, AllocOrderCachingMatchReusesThePooledPage) {
   TTM_APPLY_CLEAN(engine, Allocate(1, 1, kUC));
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_EQ(Own(engine, kUC, 0), 0u);
-  EXPECT_EQ(engine.counters().pool_hits, 1u);
+  EXPECT_EQ(engine.counters().pool.hits, 1u);
 }
 
 // 6.1.4 ttm_pool_alloc_caching_mismatch.
@@ -210,10 +210,10 @@ TEST(KunitTtmTt, PopulatingAPopulatedTtIsANoOp) {
   TTM_APPLY_CLEAN(engine, Allocate(1, 4));
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   const Slot first = Tt(engine, 1).pages.Get(0);
-  const uint64_t misses = engine.counters().pool_misses;
+  const uint64_t misses = engine.counters().pool.misses;
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_EQ(Tt(engine, 1).pages.Get(0), first);
-  EXPECT_EQ(engine.counters().pool_misses, misses);
+  EXPECT_EQ(engine.counters().pool.misses, misses);
   EXPECT_EQ(engine.Global().system_used_pages, 4u);
 }
 

@@ -531,7 +531,7 @@ class TtmModel {
   void Verify(const TtObject& tt, uint64_t slot, uint64_t token, ExpectedRuns& expected) {
     const Token want = expected.At(slot);
     if (want == kZeroToken) return;
-    ++counters_.pages_verified;
+    ++counters_.integrity.pages_verified;
     if (token != want) [[unlikely]] ReportMismatch(tt, slot);
   }
   void ReportMismatch(const TtObject& tt, uint64_t slot);

@@ -83,7 +83,7 @@ TEST_F(OpCheck, RestoringContentThatWasNotLastWrittenBreaksRestoredContent) {
   ASSERT_EQ(TTM_APPLY_CLEAN(engine_, (ShrinkEvent{1, false, false})), 5);
   m_.PageForTest(SlotPfn(1, 6)).token ^= 1;
   EXPECT_EQ(Found(PopulateEvent{1, true}), Names({Invariant::kRestoredContent}));
-  EXPECT_EQ(engine_.counters().mismatches, 1u);
+  EXPECT_EQ(engine_.counters().integrity.mismatches, 1u);
 }
 
 // 3.6.3: a pooled block that was not cleared gives a fresh tt old content.

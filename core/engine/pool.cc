@@ -90,9 +90,9 @@ void TtmModel::Crash(Invariant inv, const TtObject* tt, std::string what) {
 
 // Report bookkeeping, no kernel counterpart: high-water marks.
 void TtmModel::UpdatePeaks() {
-  counters_.peak_system_pages = std::max(counters_.peak_system_pages, allocator_.used_pages());
-  counters_.peak_pool_pages = std::max(counters_.peak_pool_pages, allocated_pages_);
-  counters_.peak_backup_pages = std::max(counters_.peak_backup_pages, store_.held_pages());
+  counters_.memory.peak_system_pages = std::max(counters_.memory.peak_system_pages, allocator_.used_pages());
+  counters_.memory.peak_pool_pages = std::max(counters_.memory.peak_pool_pages, allocated_pages_);
+  counters_.memory.peak_backup_pages = std::max(counters_.memory.peak_backup_pages, store_.held_pages());
 }
 
 namespace {
@@ -501,7 +501,7 @@ std::optional<Pfn> TtmModel::PoolAllocPage(uint32_t order, bool zero) {
     owner_count_[static_cast<int>(Owner::kSystem)] -= from_system;
     owner_count_[static_cast<int>(Owner::kKernel)] += from_system;
   }
-  ++counters_.pool_misses;
+  ++counters_.pool.misses;
   UpdatePeaks();
   return pfn;
 }
@@ -624,7 +624,7 @@ void TtmModel::SetPagesWb(Pfn p, uint64_t num_pages) {
   pages_.MutateRange(p, num_pages, [&](uint64_t, Page& pg) {
     if (pg.caching != PageCaching::kWB) {
       pg.caching = PageCaching::kWB;
-      ++counters_.caching_changes;
+      ++counters_.pool.caching_changes;
     }
   });
 }
@@ -881,7 +881,7 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
       Page& pg = *OwnedPageRef(tt, i, s, kWho).first;
       if (pg.caching != want) {
         pg.caching = want;
-        ++counters_.caching_changes;
+        ++counters_.pool.caching_changes;
       }
     });
     return 0;
@@ -903,7 +903,7 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
         for (uint64_t k = 0; k < len; ++k) frames[k].caching = want;
         done += len;
       }
-      counters_.caching_changes += b.n;
+      counters_.pool.caching_changes += b.n;
     }
     return 0;
   }
@@ -920,7 +920,7 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
     const Slot* slots = tt.pages.Find(i);
     const Slot head = slots != nullptr ? *slots : Slot();
     if (!head.is_page()) [[unlikely]] {
-      counters_.caching_changes += changes;
+      counters_.pool.caching_changes += changes;
       NotOwnedPage(tt, i, head, kWho);
     }
     const Pfn f = head.pfn();
@@ -954,7 +954,7 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
     for (; k < len && slots[k] == Slot::Page(f + static_cast<Pfn>(k)); ++k) {
       Page& pg = frames[k];
       if (!placed && (pg.owner != Owner::kTt || pg.owner_id != index || pg.aux != i + k)) [[unlikely]] {
-        counters_.caching_changes += changes;
+        counters_.pool.caching_changes += changes;
         NotOwnedPage(tt, i + k, slots[k], kWho);
       }
       changes += pg.caching != want;
@@ -962,7 +962,7 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
     }
     i += k;
   }
-  counters_.caching_changes += changes;
+  counters_.pool.caching_changes += changes;
   return 0;
 }
 
@@ -973,7 +973,7 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
   auto set_wb = [&](Page& pg) {  // set_pages_wb() of one page
     if (pg.caching != PageCaching::kWB) {
       pg.caching = PageCaching::kWB;
-      ++counters_.caching_changes;
+      ++counters_.pool.caching_changes;
     }
   };
   if (reference_) {
@@ -1006,12 +1006,12 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
     const uint64_t end = std::min(tt.num_pages, (i / kChunk + 1) * kChunk);
     const Slot* slot = tt.pages.Find(i);
     if (slot == nullptr) {  // NULL slots
-      counters_.caching_changes += changes;
+      counters_.pool.caching_changes += changes;
       NotOwnedPage(tt, i, Slot(), "set_pages_array_wb");
     }
     while (i < end) {
       if (!slot->is_page() || !OwnedBySlot(frames.At(slot->pfn()), tt, i)) [[unlikely]] {
-        counters_.caching_changes += changes;
+        counters_.pool.caching_changes += changes;
         NotOwnedPage(tt, i, *slot, "set_pages_array_wb");
       }
       Page* pg = &frames.At(slot->pfn());
@@ -1033,7 +1033,7 @@ void TtmModel::SetPagesArrayWb(TtObject& tt) {
       slot += len;
     }
   }
-  counters_.caching_changes += changes;
+  counters_.pool.caching_changes += changes;
 }
 
 // Models ttm_pool_split_for_swap(): split_page() of a multi-order block
@@ -1042,7 +1042,7 @@ void TtmModel::PoolSplitForSwap(Pfn p) {
   const uint32_t order = page(p).private_order;
   if (order == 0) return;
   pages_.MutateRange(p, uint64_t{1} << order, [](uint64_t, Page& pg) { ClearSplitMarks(pg); });
-  ++counters_.splits;
+  ++counters_.pool.splits;
 }
 
 // Models the oops of ttm_pool_free_range() (V13 and v6.15) reading slot i
@@ -1116,7 +1116,7 @@ uint64_t TtmModel::PoolShrink() {
   shrinker_cursor_ = (shrinker_cursor_ + 1) % types_.size();
   if (!PoolTypeRelease(pt)) return 0;
   const uint64_t n = uint64_t{1} << pt.order;
-  counters_.pool_shrunk_pages += n;
+  counters_.memory.pool_shrunk_pages += n;
   return n;
 }
 
@@ -1176,7 +1176,7 @@ bool TtmModel::PoolTypeReleaseClean(PoolType& pt) {
   PageRunSetter::Of(ClearFreedSystemPage).Apply(block, n, [&](uint64_t, const Page& p) {
     changes += p.caching != PageCaching::kWB;
   });
-  counters_.caching_changes += changes;  // 0 unless reset_wb
+  counters_.pool.caching_changes += changes;  // 0 unless reset_wb
   owner_count_[static_cast<int>(Owner::kPool)] -= n;
   owner_count_[static_cast<int>(Owner::kSystem)] += n;
   return true;

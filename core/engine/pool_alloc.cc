@@ -232,7 +232,7 @@ ClonePtr<RestoreState> TtmModel::NewRestoreState() {
 // Integrity, no kernel counterpart: Verify() found content copied back
 // into slot `slot` that was not last written there.
 void TtmModel::ReportMismatch(const TtObject& tt, uint64_t slot) {
-  ++counters_.mismatches;
+  ++counters_.integrity.mismatches;
   Report(Invariant::kRestoredContent, &tt,
          "slot " + std::to_string(slot) + " restored with content that was not last written there");
 }
@@ -478,8 +478,8 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx, std::optional
     if (n == 0) return 0;
     faults_.CallsUnarmed(FaultSite::kCopyPage, n, ctx.interruptible);
     backup.DropRun(h, n);
-    counters_.pages_from_backup += n;
-    counters_.pages_verified += verified;
+    counters_.restore.pages_from_backup += n;
+    counters_.integrity.pages_verified += verified;
     restore->restored_pages += n;
     ClearSlots(restore->old_pages.data() + i, n);
     return n;
@@ -509,7 +509,7 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx, std::optional
         Report(Invariant::kHandleUse, &tt,
                "copy of handle " + std::to_string(handle) + ", which is not live");
       dst.token = token.value_or(kZeroToken);
-      ++counters_.pages_from_backup;
+      ++counters_.restore.pages_from_backup;
       Verify(tt, slot, dst.token, expected);
       if ((reference_ || !token) &&
           !(reference_ ? store_.Drop(tt.backup, handle) : backup.Drop(handle))) [[unlikely]]
@@ -524,7 +524,7 @@ int TtmModel::PoolRestoreTt(TtObject& tt, const OperationCtx& ctx, std::optional
       const Pfn dst = OwnedPage(tt, slot, tt.pages.Get(slot), "copy_highpage");
       PoolSplitForSwap(p);
       P(dst).token = old.token;
-      ++counters_.pages_from_retained;
+      ++counters_.restore.pages_from_retained;
       Verify(tt, slot, old.token, expected);
       FreeToSystem(p, 0, &tt);
     }
@@ -732,8 +732,8 @@ class PoolAllocation {
     // PoolRestoreTt()'s: n copies, each taking its entry from the backup.
     m_.faults_.CallsUnarmed(FaultSite::kCopyPage, n, interruptible_);
     backup.DropRun(h, n);
-    m_.counters_.pages_from_backup += n;
-    if (want != nullptr) m_.counters_.pages_verified += n;
+    m_.counters_.restore.pages_from_backup += n;
+    if (want != nullptr) m_.counters_.integrity.pages_verified += n;
     c.remaining -= n;
     c.pages += n;
     return true;
@@ -813,7 +813,7 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
     pt = PoolSelectType(tt.caching, order);
     p = pt ? PoolTypeTake(*pt) : std::nullopt;
     if (p) {
-      ++counters_.pool_hits;
+      ++counters_.pool.hits;
       r = PoolApplyCaching(tt, caching, c.pages, tt.caching, caching >= placed_from, hand_over);
       if (r) goto error_free_page;
       caching = c.pages;
@@ -828,7 +828,7 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
         }
         if (c.remaining < (uint64_t{1} << order)) break;
         p = PoolTypeTake(*pt);
-        if (p) ++counters_.pool_hits;
+        if (p) ++counters_.pool.hits;
       } while (p);
     }
 
@@ -847,7 +847,7 @@ int TtmModel::PoolAlloc(TtObject& tt, const OperationCtx& ctx) {
     if (!p) {
       if (order) {
         --order;
-        ++counters_.order_fallbacks;
+        ++counters_.pool.order_fallbacks;
         continue;
       }
       r = kENOMEM;

@@ -115,7 +115,7 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
                "copy of handle " + std::to_string(handle) + ", which is not live");
       Page& to = reference_ ? P(dst) : frames.At(dst);
       to.token = token.value_or(kZeroToken);
-      ++counters_.pages_from_backup;
+      ++counters_.restore.pages_from_backup;
       Verify(tt, slot, to.token, expected);
       if ((reference_ || !token) &&
           !(reference_ ? store_.Drop(tt.backup, handle) : backup.Drop(handle))) [[unlikely]]
@@ -136,7 +136,7 @@ int TtmModel::PoolRestoreCommit(TtObject& tt, const OperationCtx& ctx, AllocStat
       PoolSplitForSwap(old);
       const uint64_t token = page(old).token;
       P(dst).token = token;
-      ++counters_.pages_from_retained;
+      ++counters_.restore.pages_from_retained;
       Verify(tt, slot, token, expected);
       FreeToSystem(old, 0, &tt);
     }
@@ -228,7 +228,7 @@ int TtmModel::PoolAllocInner(TtObject& tt, const OperationCtx& ctx, AllocState& 
     PoolType* pt = PoolSelectType(page_caching, order);
     if (pt && allow_pools) {
       p = PoolTypeTake(*pt);
-      if (p) ++counters_.pool_hits;
+      if (p) ++counters_.pool.hits;
     }
     if (!p) {
       page_caching = Caching::kCached;
@@ -238,7 +238,7 @@ int TtmModel::PoolAllocInner(TtObject& tt, const OperationCtx& ctx, AllocState& 
     if (!p) {
       if (order) {
         --order;
-        ++counters_.order_fallbacks;
+        ++counters_.pool.order_fallbacks;
         page_caching = tt.caching;
         allow_pools = true;
         continue;

@@ -55,8 +55,8 @@ TEST(PoolAlloc, FreedWcBlocksAreReusedWithoutConversionAndTrimmedToThePoolLimit)
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);
   EXPECT_EQ(SlotLayout(engine, 1), "P3 t t t t t t t");
   EXPECT_EQ(CachingLayout(engine, 1), "wwwwwwww");
-  EXPECT_EQ(engine.counters().pool_misses, 1u);
-  EXPECT_EQ(engine.counters().caching_changes, 8u);
+  EXPECT_EQ(engine.counters().pool.misses, 1u);
+  EXPECT_EQ(engine.counters().pool.caching_changes, 8u);
   TTM_APPLY_CLEAN(engine, (WriteEvent{1, std::nullopt, std::nullopt}));
   const Pfn block = SlotPfn(engine, 1, 0);
 
@@ -69,21 +69,21 @@ TEST(PoolAlloc, FreedWcBlocksAreReusedWithoutConversionAndTrimmedToThePoolLimit)
   TTM_APPLY_CLEAN(engine, Allocate(2, 8, kWC));
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{2, true}), 0);
   EXPECT_EQ(SlotPfn(engine, 2, 0), block);
-  EXPECT_EQ(engine.counters().pool_hits, 1u);
-  EXPECT_EQ(engine.counters().caching_changes, 8u);  // no conversion
+  EXPECT_EQ(engine.counters().pool.hits, 1u);
+  EXPECT_EQ(engine.counters().pool.caching_changes, 8u);  // no conversion
   EXPECT_EQ(m.allocated_pages(), 0u);
   EXPECT_EQ(CachingLayout(engine, 2), "wwwwwwww");
 
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), 0);  // from the system
-  EXPECT_EQ(engine.counters().pool_misses, 2u);
+  EXPECT_EQ(engine.counters().pool.misses, 2u);
   TTM_APPLY_CLEAN(engine, UnpopulateEvent{1});
   EXPECT_EQ(m.allocated_pages(), 8u);
-  EXPECT_EQ(engine.counters().pool_shrunk_pages, 0u);
+  EXPECT_EQ(engine.counters().memory.pool_shrunk_pages, 0u);
   TTM_APPLY_CLEAN(engine, UnpopulateEvent{2});  // 16 > 8: trim one block
   EXPECT_EQ(m.allocated_pages(), 8u);
   EXPECT_EQ(PoolEntries(engine, kWC, 3), 1u);
-  EXPECT_EQ(engine.counters().pool_shrunk_pages, 8u);
-  EXPECT_EQ(engine.counters().peak_pool_pages, 16u);
+  EXPECT_EQ(engine.counters().memory.pool_shrunk_pages, 8u);
+  EXPECT_EQ(engine.counters().memory.peak_pool_pages, 16u);
   EXPECT_EQ(engine.Global().system_used_pages, 8u);
 
   // WB on a non-NUMA, non-DMA pool: straight back to the system.
@@ -92,7 +92,7 @@ TEST(PoolAlloc, FreedWcBlocksAreReusedWithoutConversionAndTrimmedToThePoolLimit)
   TTM_APPLY_CLEAN(engine, UnpopulateEvent{3});
   EXPECT_EQ(m.allocated_pages(), 8u);
   EXPECT_EQ(engine.Global().system_used_pages, 8u);
-  EXPECT_EQ(engine.counters().pool_shrunk_pages, 8u);
+  EXPECT_EQ(engine.counters().memory.pool_shrunk_pages, 8u);
   ExpectTeardownClean(engine);
 }
 
@@ -143,7 +143,7 @@ TEST(PoolAlloc, TheTrimOfADmaPoolGivesBackItsWcPageBeforeItsCachedBlock) {
   EXPECT_EQ(engine.Global().system_used_pages, 2u);
   EXPECT_EQ(PoolEntries(engine, Caching::kCached, 1, /*per_pool=*/true), 1u);
   EXPECT_EQ(PoolEntries(engine, kWC, 0, /*per_pool=*/true), 0u);
-  EXPECT_EQ(engine.counters().pool_shrunk_pages, 1u);
+  EXPECT_EQ(engine.counters().memory.pool_shrunk_pages, 1u);
   ExpectTeardownClean(engine);
 }
 
@@ -184,8 +184,8 @@ TEST(PoolAlloc, OrderFallbackFillsTheTtWithSmallerBlocksAndPoolsThemByTheirOrder
     EXPECT_EQ(p.tail, i % 2 == 1) << "slot " << i;
   }
   EXPECT_EQ(CachingLayout(engine, 1), "wwwwwwwwwwww");
-  EXPECT_EQ(engine.counters().order_fallbacks, 2u);
-  EXPECT_EQ(engine.counters().pool_misses, 6u);
+  EXPECT_EQ(engine.counters().pool.order_fallbacks, 2u);
+  EXPECT_EQ(engine.counters().pool.misses, 6u);
   EXPECT_EQ(Invariants(engine.Check(CheckScope::kFull)), kNone);
 
   TTM_APPLY_CLEAN(engine, UnpopulateEvent{1});
@@ -210,7 +210,7 @@ TEST(PoolAlloc, AtEachSmallerOrderTheTtCachingPoolIsTriedFirst) {
   EXPECT_EQ(SlotLayout(engine, 1), "P2 t t t P0");
   EXPECT_EQ(SlotPfn(engine, 1, 4), pooled);
   EXPECT_EQ(PoolEntries(engine, kWC, 0), 0u);
-  EXPECT_EQ(engine.counters().pool_hits, 1u);
+  EXPECT_EQ(engine.counters().pool.hits, 1u);
   EXPECT_EQ(CachingLayout(engine, 1), "wwwww");
   ExpectTeardownClean(engine);
 }
@@ -237,14 +237,14 @@ TEST(PoolAlloc, NumaPoolKeepsWcPagesInItsOwnTypesAndStillAllowsBackup) {
   // takes the block a second WC tt left there meanwhile.
   TTM_APPLY_CLEAN(engine, Allocate(4, 8, kWC));
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{4, true}), 0);
-  EXPECT_EQ(engine.counters().pool_hits, 1u);
+  EXPECT_EQ(engine.counters().pool.hits, 1u);
   TTM_APPLY_CLEAN(engine, (WriteEvent{4, std::nullopt, std::nullopt}));
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, ShrinkEvent{4, false, false}), 8);
   EXPECT_EQ(SlotLayout(engine, 4), "H1 H2 H3 H4 H5 H6 H7 H8");
   PrePopulate(engine, 5, 8, kWC);
   EXPECT_EQ(PoolEntries(engine, kWC, 3, /*per_pool=*/true), 1u);
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{4, true}), 0);
-  EXPECT_EQ(engine.counters().pool_hits, 2u);
+  EXPECT_EQ(engine.counters().pool.hits, 2u);
   EXPECT_EQ(PoolEntries(engine, kWC, 3, /*per_pool=*/true), 0u);
   EXPECT_EQ(SlotLayout(engine, 4), "P3 t t t t t t t");
   EXPECT_EQ(CachingLayout(engine, 4), "wwwwwwww");
@@ -283,7 +283,7 @@ TEST(PoolAlloc, DmaMapFailureOfAPoolBlockFreesItToTheSystem) {
   TTM_APPLY_CLEAN(engine, Allocate(1, 4, kWC, /*dma=*/true));
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), kEFAULT);
   EXPECT_EQ(SlotLayout(engine, 1), "- - - -");
-  EXPECT_EQ(engine.counters().pool_hits, 1u);
+  EXPECT_EQ(engine.counters().pool.hits, 1u);
   EXPECT_EQ(PoolEntries(engine, kWC, 2), 0u);
   EXPECT_EQ(engine.Global().pool_pages, 0u);
   EXPECT_EQ(engine.Global().system_used_pages, 0u);
@@ -337,7 +337,7 @@ TEST(PoolAlloc, FailureAtOrderZeroUnmapsAndFreesEverythingPlacedAndReturnsEnomem
   TTM_APPLY_CLEAN(engine, Allocate(1, 12, kWC, /*dma=*/true));
   EXPECT_EQ(TTM_APPLY_CLEAN(engine, PopulateEvent{1, true}), kENOMEM);
   EXPECT_EQ(SlotLayout(engine, 1), "S S S S S S S S - - - -");
-  EXPECT_EQ(engine.counters().order_fallbacks, 2u);
+  EXPECT_EQ(engine.counters().pool.order_fallbacks, 2u);
   EXPECT_EQ(engine.Global().system_used_pages, 0u);
   EXPECT_EQ(engine.Global().pool_pages, 0u);
   EXPECT_EQ(engine.Inspect(1)->state, TtState::kUnpopulated);

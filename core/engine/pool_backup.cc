@@ -63,7 +63,7 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
         handle = store_.BackupPage(tt.backup, i, page(p).token, flags.writeback);
       if (!handle) {
         // A partially backed-up tt is allowed.
-        ++counters_.backup_failed_pages;
+        ++counters_.backup.failed_pages;
         ret = kENOMEM;
         break;
       }
@@ -106,7 +106,7 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
         if (faults_.Call(FaultSite::kBackupPage) == 0)
           handle = backup.BackupPage(i, pg.token, flags.writeback);
         if (!handle) {
-          ++counters_.backup_failed_pages;
+          ++counters_.backup.failed_pages;
           ret = kENOMEM;
           break;
         }
@@ -123,7 +123,7 @@ int64_t TtmModel::PoolBackupTt(TtObject& tt, const BackupFlags& flags) {
         if (shrunken == 1)
           UpdatePeaks();
         else
-          counters_.peak_backup_pages = std::max(counters_.peak_backup_pages, store_.held_pages());
+          counters_.memory.peak_backup_pages = std::max(counters_.memory.peak_backup_pages, store_.held_pages());
       }
     }
   }
@@ -193,7 +193,7 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
     bool block = false;  // the span is a block split on the way
     if (order != 0) {
       if (order < 32 && (uint64_t{1} << order) <= limit - n) {
-        ++counters_.splits;  // PoolSplitForSwap(), its clearing below
+        ++counters_.pool.splits;  // PoolSplitForSwap(), its clearing below
         span_end = n + (uint64_t{1} << order);
         block = true;
       } else {
@@ -245,10 +245,10 @@ uint64_t TtmModel::PoolBackupRun(TtObject& tt, uint64_t i, uint64_t max, Slot* s
   if (first_page) {
     // UpdatePeaks() after page i: the system held the n - 1 pages after
     // it still, the pool what it holds now.
-    counters_.peak_system_pages = std::max(counters_.peak_system_pages, allocator_.used_pages() + n - 1);
-    counters_.peak_pool_pages = std::max(counters_.peak_pool_pages, allocated_pages_);
+    counters_.memory.peak_system_pages = std::max(counters_.memory.peak_system_pages, allocator_.used_pages() + n - 1);
+    counters_.memory.peak_pool_pages = std::max(counters_.memory.peak_pool_pages, allocated_pages_);
   }
-  counters_.peak_backup_pages = std::max(counters_.peak_backup_pages, store_.held_pages());
+  counters_.memory.peak_backup_pages = std::max(counters_.memory.peak_backup_pages, store_.held_pages());
   return n;
 }
 

@@ -86,7 +86,7 @@ int64_t TtmModel::PoolBackup(TtObject& tt, const BackupFlags& flags) {
       }
       if (shandle < 0) {
         // A partially backed-up tt is allowed.
-        ++counters_.backup_failed_pages;
+        ++counters_.backup.failed_pages;
         ret = shandle;
         break;
       }
@@ -119,7 +119,7 @@ int64_t TtmModel::PoolBackup(TtObject& tt, const BackupFlags& flags) {
           shandle = handle ? static_cast<int64_t>(handle) : int64_t{kENOMEM};
         }
         if (shandle < 0) {
-          ++counters_.backup_failed_pages;
+          ++counters_.backup.failed_pages;
           ret = shandle;
           break;
         }

@@ -25,7 +25,7 @@ TEST(PoolBackupMerged, BackingUpOrPurgingABackedUpTtIsEinvalWhereV13SaysEbusy) {
     EXPECT_EQ(run.Shrink(1), want) << SemanticsName(s);
     EXPECT_EQ(run.Shrink(1, /*purge=*/true), want) << SemanticsName(s);
     EXPECT_EQ(run.Layout(1), "H1 H2 H3 H4 H5 H6 H7 H8");
-    EXPECT_EQ(run.engine().counters().backup_ebusy, s == Semantics::kV13 ? 2u : 0u);
+    EXPECT_EQ(run.engine().counters().backup.ebusy, s == Semantics::kV13 ? 2u : 0u);
     EXPECT_EQ(run.TakeInvariants(), kNone);
   }
 }
@@ -55,7 +55,7 @@ TEST(PoolBackupMerged, TheBackendsErrnoIsReturnedWhenNoPageWasBackedUp) {
       // V13's backend returns a zero handle on any failure: -ENOMEM.
       EXPECT_EQ(run.Shrink(1), s == Semantics::kV13 ? kENOMEM : error) << SemanticsName(s);
       EXPECT_TRUE(run.tt(1).populated());
-      EXPECT_EQ(run.engine().counters().backup_failed_pages, 1u);
+      EXPECT_EQ(run.engine().counters().backup.failed_pages, 1u);
     }
   }
 }

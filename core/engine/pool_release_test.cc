@@ -57,8 +57,8 @@ TEST(PoolRelease, AShrinkGivesBackWriteCombinedAndUncachedBlocksOfEveryOrderAsTh
   ExpectSameMachine(p);
   EXPECT_EQ(EngineTestPeer::View(p.fast).allocated_pages(), 0u);
   // Every page the pools held was reset to write-back on the way.
-  EXPECT_EQ(p.fast.counters().caching_changes, p.slow.counters().caching_changes);
-  EXPECT_GT(p.fast.counters().caching_changes, 4000u);
+  EXPECT_EQ(p.fast.counters().pool.caching_changes, p.slow.counters().pool.caching_changes);
+  EXPECT_GT(p.fast.counters().pool.caching_changes, 4000u);
 }
 
 TEST(PoolRelease, TeardownDrainsCachedPoolsOfACoherentDmaMachineAsTheReferenceDoes) {

@@ -292,15 +292,15 @@ TEST(ReferenceModel, TheEngineAgreesWithTheNaiveModelOnRandomBugFreeSequences) {
     testing::AddCounters(sum, c.Run(3000));
   }
   // Together, the sequences must have reached the interesting paths.
-  EXPECT_GT(sum.restore_completed, 0u);
-  EXPECT_GT(sum.restore_restarts, 0u);
-  EXPECT_GT(sum.backup_partial, 0u);
-  EXPECT_GT(sum.purged_pages, 0u);
-  EXPECT_GT(sum.pages_from_retained, 0u);
-  EXPECT_GT(sum.order_fallbacks, 0u);
-  EXPECT_GT(sum.pool_hits, 0u);
-  EXPECT_GT(sum.backup_ebusy, 0u);
-  EXPECT_GT(sum.pages_verified, 0u);
+  EXPECT_GT(sum.restore.completed, 0u);
+  EXPECT_GT(sum.restore.restarts, 0u);
+  EXPECT_GT(sum.backup.partial, 0u);
+  EXPECT_GT(sum.memory.purged_pages, 0u);
+  EXPECT_GT(sum.restore.pages_from_retained, 0u);
+  EXPECT_GT(sum.pool.order_fallbacks, 0u);
+  EXPECT_GT(sum.pool.hits, 0u);
+  EXPECT_GT(sum.backup.ebusy, 0u);
+  EXPECT_GT(sum.integrity.pages_verified, 0u);
 }
 
 }  // namespace

@@ -130,14 +130,14 @@ TEST(Restore, EintrOnTheSecondHandleOfTheThirdChunkStopsAtTwelveAllocatedPagesAn
   EXPECT_EQ(s.TakeViolations(), std::multiset<Invariant>{}) << s.Describe();
 
   EXPECT_EQ(s.Populate(1), 0);
-  EXPECT_EQ(s.engine().counters().restore_restarts, 1u);
+  EXPECT_EQ(s.engine().counters().restore.restarts, 1u);
   EXPECT_EQ(s.Layout(1), "P2 t t t P2 t t t P2 t t t P2 t t t");
   st = *s.engine().Inspect(1);
   EXPECT_EQ(st.state, TtState::kPopulated);
   EXPECT_TRUE(st.intact);
   EXPECT_FALSE(st.restore_pending);
-  EXPECT_EQ(s.engine().counters().pages_from_backup, 16u);
-  EXPECT_EQ(s.engine().counters().mismatches, 0u);
+  EXPECT_EQ(s.engine().counters().restore.pages_from_backup, 16u);
+  EXPECT_EQ(s.engine().counters().integrity.mismatches, 0u);
   EXPECT_EQ(s.engine().Global().backup_pages, 0u);
   s.Free(1);
   EXPECT_EQ(s.TakeViolations(), std::multiset<Invariant>{}) << s.Describe();
@@ -189,7 +189,7 @@ TEST(Restore, EintrInTheOnlyChunkFinishesTheChunkAppliesTheCachingAndFreesTheRes
   for (uint64_t i = 0; i < 4; ++i)
     EXPECT_EQ(s.model().page(s.tt(1).pages.Get(i).pfn()).caching, PageCaching::kWC);
   EXPECT_TRUE(s.engine().Inspect(1)->intact);
-  EXPECT_EQ(s.engine().counters().restore_restarts, 1u);
+  EXPECT_EQ(s.engine().counters().restore.restarts, 1u);
   s.Free(1);
   EXPECT_EQ(s.TakeViolations(), std::multiset<Invariant>{}) << s.Describe();
   EXPECT_TRUE(s.engine().Teardown().ok());
@@ -287,7 +287,7 @@ TEST(Restore, AllocationFailureAfterACompleteChunkMakesTheRetryStartAgainFromSlo
   EXPECT_EQ(r->alloced_pages, 8u);
   EXPECT_EQ(r->first_page, 0u);
   EXPECT_EQ(s.Layout(1), "P2 t t t H5 H6 H7 H8");
-  EXPECT_EQ(s.engine().counters().pages_from_retained, 4u);
+  EXPECT_EQ(s.engine().counters().restore.pages_from_retained, 4u);
   EXPECT_TRUE(s.engine().Inspect(1)->intact);
   // 3.7.2 at the restart; 3.2.4 since: alloced_pages covers four handles.
   EXPECT_EQ(s.TakeDistinctViolations(),
@@ -317,7 +317,7 @@ TEST(Restore, ARetryThatFailsBeforeChangingAnythingDoesNotBreakRestoreProgress) 
   s.Fail(FaultSite::kAllocPage, 0, 100000);
   EXPECT_EQ(s.Populate(1), kENOMEM);
   s.Fail(FaultSite::kAllocPage, 0, 0);
-  EXPECT_EQ(s.engine().counters().restore_restarts, 1u);
+  EXPECT_EQ(s.engine().counters().restore.restarts, 1u);
   EXPECT_EQ(s.Layout(1), layout);
   EXPECT_EQ(s.restore(1)->alloced_pages, 4u);
   EXPECT_EQ(s.restore(1)->restored_pages, 4u);
@@ -346,7 +346,7 @@ TEST(Restore, ARetryAfterTheRestartThatCompletesStillPreservesEveryToken) {
   EXPECT_EQ(PopulateWithOneBlock(s), kENOMEM);
   EXPECT_EQ(s.Populate(1), 0);
   EXPECT_TRUE(s.engine().Inspect(1)->intact);
-  EXPECT_EQ(s.engine().counters().mismatches, 0u);
+  EXPECT_EQ(s.engine().counters().integrity.mismatches, 0u);
   EXPECT_EQ(s.restore(1), nullptr);
   EXPECT_EQ(s.TakeDistinctViolations(), std::set<Invariant>{Invariant::kRestoreProgress}) << s.Describe();
   s.Free(1);
@@ -362,7 +362,7 @@ TEST(Restore, AThirdRestartPushesAllocedPagesPastTheEndAndTheReleaseWalkRunsOffT
   EXPECT_EQ(PopulateWithOneBlock(s), kENOMEM);
   ASSERT_NE(s.restore(1), nullptr);
   EXPECT_EQ(s.restore(1)->alloced_pages, 12u);
-  EXPECT_EQ(s.engine().counters().restore_restarts, 2u);
+  EXPECT_EQ(s.engine().counters().restore.restarts, 2u);
   EXPECT_EQ(s.TakeDistinctViolations(),
             (std::set<Invariant>{Invariant::kRestoreProgress, Invariant::kRestoreState}));
 
@@ -420,7 +420,7 @@ TEST(Restore, ARestartAfterAFailedFinalCachingTransitionRestoresEverythingTwice)
   EXPECT_EQ(s.TakeViolations(), std::multiset<Invariant>{}) << s.Describe();
 
   EXPECT_EQ(s.Populate(1), 0);
-  EXPECT_EQ(s.engine().counters().pages_from_retained, 8u);
+  EXPECT_EQ(s.engine().counters().restore.pages_from_retained, 8u);
   EXPECT_TRUE(s.engine().Inspect(1)->intact);
   EXPECT_EQ(s.TakeDistinctViolations(), std::set<Invariant>{Invariant::kRestoreProgress}) << s.Describe();
   s.Free(1);
@@ -511,9 +511,9 @@ TEST(Restore, AHandleZeroIsSkippedUncountedSoTheChunkStaysValidAndMasksTheRestar
 
   // Still valid: the retry resumes at slot 4 instead of restarting at 0.
   EXPECT_EQ(s.Populate(1), 0);
-  EXPECT_EQ(s.engine().counters().restore_restarts, 1u);
-  EXPECT_EQ(s.engine().counters().pages_from_retained, 0u);
-  EXPECT_EQ(s.engine().counters().pages_from_backup, 7u);
+  EXPECT_EQ(s.engine().counters().restore.restarts, 1u);
+  EXPECT_EQ(s.engine().counters().restore.pages_from_retained, 0u);
+  EXPECT_EQ(s.engine().counters().restore.pages_from_backup, 7u);
   EXPECT_FALSE(s.engine().Inspect(1)->intact);  // slot 1 was never restored
   // Only the corruption's own trace: the orphaned shmem page.
   EXPECT_EQ(s.TakeDistinctViolations(), std::set<Invariant>{Invariant::kHandleReferences}) << s.Describe();
@@ -539,7 +539,7 @@ TEST(Restore, AFreshRestoreStructIsValidSoTheCallAfterAFailedFirstAllocationResu
   EXPECT_EQ(s.TakeViolations(), std::multiset<Invariant>{}) << s.Describe();
 
   EXPECT_EQ(s.Populate(1), 0);
-  EXPECT_EQ(s.engine().counters().restore_restarts, 1u);
+  EXPECT_EQ(s.engine().counters().restore.restarts, 1u);
   EXPECT_TRUE(s.engine().Inspect(1)->intact);
   EXPECT_EQ(s.Layout(1), "P3 t t t t t t t");
   s.Free(1);
@@ -556,7 +556,7 @@ TEST(Restore, EintrNeverFiresNorCountsInANonInterruptiblePopulate) {
   s.Fail(FaultSite::kCopyPage, 2, 1, kEINTR);
   EXPECT_EQ(s.Populate(1, /*interruptible=*/false), 0);
   EXPECT_TRUE(s.engine().Inspect(1)->intact);
-  EXPECT_EQ(s.engine().counters().restore_restarts, 0u);
+  EXPECT_EQ(s.engine().counters().restore.restarts, 0u);
 
   // Still armed with its count untouched: the third copy of the next
   // interruptible restore is interrupted.
@@ -578,7 +578,7 @@ TEST(Restore, ACopyPageEnomemFiresEvenInANonInterruptiblePopulateAndIsResumedCor
   EXPECT_EQ(s.restore(1)->restored_pages, 1u);
   EXPECT_EQ(s.Populate(1, /*interruptible=*/false), 0);
   EXPECT_TRUE(s.engine().Inspect(1)->intact);
-  EXPECT_EQ(s.engine().counters().restore_restarts, 1u);
+  EXPECT_EQ(s.engine().counters().restore.restarts, 1u);
   s.Free(1);
   EXPECT_EQ(s.TakeViolations(), std::multiset<Invariant>{}) << s.Describe();
   EXPECT_TRUE(s.engine().Teardown().ok());
@@ -595,8 +595,8 @@ TEST(Restore, CopyPageFaultsCountOnlyHandlesNotRetainedPages) {
   // Two handles pass; there is no third handle to fail.
   s.Fail(FaultSite::kCopyPage, 2, 1, kEINTR);
   EXPECT_EQ(s.Populate(1), 0);
-  EXPECT_EQ(s.engine().counters().pages_from_backup, 2u);
-  EXPECT_EQ(s.engine().counters().pages_from_retained, 6u);
+  EXPECT_EQ(s.engine().counters().restore.pages_from_backup, 2u);
+  EXPECT_EQ(s.engine().counters().restore.pages_from_retained, 6u);
   EXPECT_TRUE(s.engine().Inspect(1)->intact);
   s.Free(1);
   EXPECT_EQ(s.TakeViolations(), std::multiset<Invariant>{}) << s.Describe();
@@ -619,7 +619,7 @@ TEST(Restore, ARestoreStructAllocationFailureChangesNothingAndTheRetryIsAFirstCa
   EXPECT_EQ(s.engine().Inspect(1)->state, TtState::kBackedUp);
 
   EXPECT_EQ(s.Populate(1), 0);
-  EXPECT_EQ(s.engine().counters().restore_restarts, 0u);
+  EXPECT_EQ(s.engine().counters().restore.restarts, 0u);
   EXPECT_TRUE(s.engine().Inspect(1)->intact);
   s.Free(1);
   EXPECT_EQ(s.TakeViolations(), std::multiset<Invariant>{}) << s.Describe();
@@ -641,9 +641,9 @@ TEST(Restore, RestoringAtOrderZeroSplitsTheRetainedBlocksAsItReachesThem) {
   EXPECT_EQ(s.Populate(1), 0);
   EXPECT_EQ(s.Layout(1), "P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0");
   EXPECT_TRUE(s.engine().Inspect(1)->intact);
-  EXPECT_EQ(s.engine().counters().pages_from_backup, 6u);
-  EXPECT_EQ(s.engine().counters().pages_from_retained, 18u);
-  EXPECT_EQ(s.engine().counters().mismatches, 0u);
+  EXPECT_EQ(s.engine().counters().restore.pages_from_backup, 6u);
+  EXPECT_EQ(s.engine().counters().restore.pages_from_retained, 18u);
+  EXPECT_EQ(s.engine().counters().integrity.mismatches, 0u);
   s.Free(1);
   EXPECT_EQ(s.TakeViolations(), std::multiset<Invariant>{}) << s.Describe();
   EXPECT_TRUE(s.engine().Teardown().ok());
@@ -690,8 +690,8 @@ RestoreSeen RestoreAfter(const std::function<void(TtmModel&, TtObject&)>& corrup
     seen.violations.push_back(std::string(InvariantName(v.invariant)) + ": " + v.what);
   for (const Violation& v : engine.Check(CheckScope::kFull))
     seen.violations.push_back(std::string(InvariantName(v.invariant)) + ": " + v.what);
-  seen.from_backup = engine.counters().pages_from_backup;
-  seen.verified = engine.counters().pages_verified;
+  seen.from_backup = engine.counters().restore.pages_from_backup;
+  seen.verified = engine.counters().integrity.pages_verified;
   seen.copy_calls = m.faults().calls(FaultSite::kCopyPage).all;
   seen.layout = testing::SlotLayout(engine, 1);
   return seen;

@@ -46,7 +46,7 @@ TEST(TtMerged, APurgedTtIsAllocatedAfreshNotRestored) {
   EXPECT_TRUE(run.tt(1).populated());
   EXPECT_FALSE(run.tt(1).backed_up());
   EXPECT_FALSE(run.tt(1).purgeable);
-  EXPECT_EQ(run.engine().counters().restore_started, 0u);
+  EXPECT_EQ(run.engine().counters().restore.started, 0u);
   EXPECT_TRUE(run.Status(1).intact);  // purged content is exempt
   EXPECT_EQ(run.TakeInvariants(), kNone);
 }
@@ -61,7 +61,7 @@ TEST(TtMerged, ABackupSetsBackedUpButNeverSwapped) {
   EXPECT_EQ(run.tt(1).page_flags & kTtFlagSwapped, 0u);
   EXPECT_EQ(run.Populate(1), 0);
   EXPECT_FALSE(run.tt(1).backed_up());
-  EXPECT_EQ(run.engine().counters().restore_completed, 1u);
+  EXPECT_EQ(run.engine().counters().restore.completed, 1u);
   EXPECT_EQ(run.TakeInvariants(), kNone);
 }
 

@@ -164,39 +164,11 @@ void Replayer::Expect(uint64_t line, const ExpectEvent& e) {
 }
 
 void FillCounters(const Counters& c, Report& r) {
-  r.memory = Report::Memory{
-      .backed_up_pages = c.backed_up_pages,
-      .purged_pages = c.purged_pages,
-      .pool_shrunk_pages = c.pool_shrunk_pages,
-      .peak_system_pages = c.peak_system_pages,
-      .peak_backup_pages = c.peak_backup_pages,
-      .peak_pool_pages = c.peak_pool_pages,
-      .writeback_pages = c.writeback_pages,
-  };
-  r.restore = Report::Restore{
-      .started = c.restore_started,
-      .completed = c.restore_completed,
-      .restarts = c.restore_restarts,
-      .failed = c.restore_failed,
-      .pages_from_backup = c.pages_from_backup,
-      .pages_from_retained = c.pages_from_retained,
-  };
-  r.backup = Report::Backup{
-      .partial = c.backup_partial,
-      .ebusy = c.backup_ebusy,
-      .failed_pages = c.backup_failed_pages,
-  };
-  r.pool = Report::Pool{
-      .hits = c.pool_hits,
-      .misses = c.pool_misses,
-      .order_fallbacks = c.order_fallbacks,
-      .splits = c.splits,
-      .caching_changes = c.caching_changes,
-  };
-  r.integrity = Report::Integrity{
-      .pages_verified = c.pages_verified,
-      .mismatches = c.mismatches,
-  };
+  r.memory = c.memory;
+  r.restore = c.restore;
+  r.backup = c.backup;
+  r.pool = c.pool;
+  r.integrity = c.integrity;
 }
 
 Report Replayer::Finish() {

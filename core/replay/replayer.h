@@ -44,9 +44,8 @@ struct ReplayOptions {
   EngineOptions engine;
 };
 
-// Copies the engine's counters into the report's sections, each into the
-// field of the same meaning (designated initialisers: a field cannot slip
-// into its neighbour's place).
+// Copies the engine's counters into the report's sections (the same
+// structs, core/counters.h).
 void FillCounters(const Counters& c, Report& report);
 
 class Replayer {

@@ -29,32 +29,25 @@ ExpectEvent ExpectRet(int64_t ret) {
 // Every engine counter reaches the report, each in its own field: every
 // counter gets a different value, and each value is found where it belongs.
 TEST(Replayer, EveryCounterLandsInItsOwnReportField) {
-  // A counter added to Counters must be added here and to FillCounters().
+  // A counter added to Counters (core/counters.h) must be added here.
   static_assert(sizeof(Counters) == 23 * sizeof(uint64_t));
   const Counters c{
-      .backed_up_pages = 1,
-      .purged_pages = 2,
-      .pool_shrunk_pages = 3,
-      .peak_system_pages = 4,
-      .peak_backup_pages = 5,
-      .peak_pool_pages = 6,
-      .writeback_pages = 7,
-      .restore_started = 8,
-      .restore_completed = 9,
-      .restore_restarts = 10,
-      .restore_failed = 11,
-      .pages_from_backup = 12,
-      .pages_from_retained = 13,
-      .backup_partial = 14,
-      .backup_ebusy = 15,
-      .backup_failed_pages = 16,
-      .pool_hits = 17,
-      .pool_misses = 18,
-      .order_fallbacks = 19,
-      .splits = 20,
-      .caching_changes = 21,
-      .pages_verified = 22,
-      .mismatches = 23,
+      .memory = {.backed_up_pages = 1,
+                 .purged_pages = 2,
+                 .pool_shrunk_pages = 3,
+                 .peak_system_pages = 4,
+                 .peak_backup_pages = 5,
+                 .peak_pool_pages = 6,
+                 .writeback_pages = 7},
+      .restore = {.started = 8,
+                  .completed = 9,
+                  .restarts = 10,
+                  .failed = 11,
+                  .pages_from_backup = 12,
+                  .pages_from_retained = 13},
+      .backup = {.partial = 14, .ebusy = 15, .failed_pages = 16},
+      .pool = {.hits = 17, .misses = 18, .order_fallbacks = 19, .splits = 20, .caching_changes = 21},
+      .integrity = {.pages_verified = 22, .mismatches = 23},
   };
   Report r;
   FillCounters(c, r);

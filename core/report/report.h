@@ -4,8 +4,9 @@
 //
 // Why plain structs and not the engine's own types: the report is a contract
 // that CI keeps and `diff` compares across builds, so its shape must not move
-// when the engine's internals do. The replayer copies the engine's counters
-// in; this library only renders and judges. It performs no I/O and reads no
+// when the engine's internals do. Its counters are core/counters.h, which the
+// engine keeps and the replayer copies in whole; this library only renders
+// and judges. It performs no I/O and reads no
 // clock: `run.wall_ms` is whatever the caller measured.
 //
 // Determinism: every container that is printed is either a vector (caller's
@@ -24,6 +25,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/counters.h"
 #include "core/event.h"
 
 namespace ttm {
@@ -78,39 +80,12 @@ struct Report {
     // Counts one return value; `ret` is 0 or a negative errno.
     void Count(std::string_view op, int64_t ret);
   };
-  struct Memory {
-    // freed_pages = backed_up_pages + purged_pages ("memory freed" by
-    // shrink); freed_bytes follows. Both are derived when rendered.
-    uint64_t backed_up_pages = 0;
-    uint64_t purged_pages = 0;
-    uint64_t pool_shrunk_pages = 0;
-    uint64_t peak_system_pages = 0;
-    uint64_t peak_backup_pages = 0;
-    uint64_t peak_pool_pages = 0;
-    uint64_t writeback_pages = 0;  // extension: backups written with writeback
-    uint64_t freed_pages() const { return backed_up_pages + purged_pages; }
-    uint64_t freed_bytes() const { return freed_pages() * kPageSize; }
-  };
-  struct Restore {
-    uint64_t started = 0;
-    uint64_t completed = 0;
-    uint64_t restarts = 0;
-    uint64_t failed = 0;
-    uint64_t pages_from_backup = 0;
-    uint64_t pages_from_retained = 0;
-  };
-  struct Backup {
-    uint64_t partial = 0;
-    uint64_t ebusy = 0;
-    uint64_t failed_pages = 0;
-  };
-  struct Pool {
-    uint64_t hits = 0;
-    uint64_t misses = 0;
-    uint64_t order_fallbacks = 0;
-    uint64_t splits = 0;
-    uint64_t caching_changes = 0;
-  };
+  // The counters (core/counters.h, their one definition), by the names
+  // of their report sections.
+  using Memory = MemoryCounters;
+  using Restore = RestoreCounters;
+  using Backup = BackupCounters;
+  using Pool = PoolCounters;
   // After teardown. Objects the trace left alive are reported but are not a
   // leak; ok() looks only at what never came back.
   struct Leaks {
@@ -120,11 +95,7 @@ struct Report {
     uint64_t restore_states = 0;
     bool ok() const { return pages == 0 && handles == 0 && restore_states == 0; }
   };
-  struct Integrity {
-    uint64_t pages_verified = 0;
-    uint64_t mismatches = 0;
-    bool ok() const { return mismatches == 0; }
-  };
+  using Integrity = IntegrityCounters;
   struct ViolationEntry {
     uint64_t line = 0;            // trace line of the event that found it
     std::optional<uint64_t> tt;   // null when no single object is concerned

@@ -56,9 +56,9 @@ std::string First(const Replayed& run) {
 TEST(WorkloadOnEngine, SteadyReusesPoolsAndNeverBacksUp) {
   for (uint64_t seed : {1, 2}) {
     const Replayed run = Replay("steady", seed, 4000);
-    EXPECT_GT(run.counters.pool_hits, 0u);
-    EXPECT_EQ(run.counters.backed_up_pages, 0u);
-    EXPECT_EQ(run.counters.purged_pages, 0u);
+    EXPECT_GT(run.counters.pool.hits, 0u);
+    EXPECT_EQ(run.counters.memory.backed_up_pages, 0u);
+    EXPECT_EQ(run.counters.memory.purged_pages, 0u);
     EXPECT_TRUE(run.violations.empty()) << First(run);
     EXPECT_TRUE(run.leaks.ok());
   }
@@ -67,11 +67,11 @@ TEST(WorkloadOnEngine, SteadyReusesPoolsAndNeverBacksUp) {
 TEST(WorkloadOnEngine, PressureBacksUpAndRestoresWithContentIntact) {
   for (uint64_t seed : {1, 2}) {
     const Replayed run = Replay("pressure", seed, 4000);
-    EXPECT_GT(run.counters.backed_up_pages, 0u);
-    EXPECT_GT(run.counters.restore_completed, 0u);
-    EXPECT_EQ(run.counters.restore_failed, 0u);
-    EXPECT_GT(run.counters.pages_verified, 0u);
-    EXPECT_EQ(run.counters.mismatches, 0u);
+    EXPECT_GT(run.counters.memory.backed_up_pages, 0u);
+    EXPECT_GT(run.counters.restore.completed, 0u);
+    EXPECT_EQ(run.counters.restore.failed, 0u);
+    EXPECT_GT(run.counters.integrity.pages_verified, 0u);
+    EXPECT_EQ(run.counters.integrity.mismatches, 0u);
     EXPECT_TRUE(run.violations.empty()) << First(run);
     EXPECT_TRUE(run.leaks.ok());
   }
@@ -80,28 +80,28 @@ TEST(WorkloadOnEngine, PressureBacksUpAndRestoresWithContentIntact) {
 TEST(WorkloadOnEngine, FaultsHaveRestoreRestartsPartialBackupsAndOrderFallbacks) {
   for (uint64_t seed : {1, 2}) {
     const Replayed run = Replay("faults", seed, 4000);
-    EXPECT_GT(run.counters.restore_restarts, 0u);
-    EXPECT_GT(run.counters.backup_partial, 0u);
-    EXPECT_GT(run.counters.order_fallbacks, 0u);
-    EXPECT_GT(run.counters.restore_failed, 0u);
-    EXPECT_EQ(run.counters.mismatches, 0u);
+    EXPECT_GT(run.counters.restore.restarts, 0u);
+    EXPECT_GT(run.counters.backup.partial, 0u);
+    EXPECT_GT(run.counters.pool.order_fallbacks, 0u);
+    EXPECT_GT(run.counters.restore.failed, 0u);
+    EXPECT_EQ(run.counters.integrity.mismatches, 0u);
   }
 }
 
 TEST(WorkloadOnEngine, SwapExhaustionHasPartialAndEbusyBackupsAndPurges) {
   for (uint64_t seed : {1, 2}) {
     const Replayed run = Replay("swap-exhaustion", seed, 4000);
-    EXPECT_GT(run.counters.backup_partial, 0u);
-    EXPECT_GT(run.counters.backup_ebusy, 0u);
-    EXPECT_GT(run.counters.purged_pages, 0u);
-    EXPECT_EQ(run.counters.mismatches, 0u);
+    EXPECT_GT(run.counters.backup.partial, 0u);
+    EXPECT_GT(run.counters.backup.ebusy, 0u);
+    EXPECT_GT(run.counters.memory.purged_pages, 0u);
+    EXPECT_EQ(run.counters.integrity.mismatches, 0u);
   }
 }
 
 TEST(WorkloadOnEngine, FragmentedFallsBackToLowerOrders) {
   for (uint64_t seed : {1, 2}) {
     const Replayed run = Replay("fragmented", seed, 4000);
-    EXPECT_GT(run.counters.order_fallbacks, 0u);
+    EXPECT_GT(run.counters.pool.order_fallbacks, 0u);
     EXPECT_TRUE(run.violations.empty()) << First(run);
     EXPECT_TRUE(run.leaks.ok());
   }
@@ -112,11 +112,11 @@ TEST(WorkloadOnEngine, XeKunitPurgesBacksUpAndRestoresEverythingIntact) {
     WorkloadOptions o;
     o.max_object_pages = 4096;  // 8 objects per round on 64 MiB
     const Replayed run = Replay("xe-kunit", seed, 600, o);
-    EXPECT_GT(run.counters.purged_pages, 0u);
-    EXPECT_GT(run.counters.backed_up_pages, 0u);
-    EXPECT_GT(run.counters.restore_completed, 0u);
-    EXPECT_GT(run.counters.restore_restarts, 0u);
-    EXPECT_EQ(run.counters.mismatches, 0u);
+    EXPECT_GT(run.counters.memory.purged_pages, 0u);
+    EXPECT_GT(run.counters.memory.backed_up_pages, 0u);
+    EXPECT_GT(run.counters.restore.completed, 0u);
+    EXPECT_GT(run.counters.restore.restarts, 0u);
+    EXPECT_EQ(run.counters.integrity.mismatches, 0u);
     EXPECT_GT(run.expects, 0u);
     EXPECT_EQ(run.failed_expects, 0u);
     EXPECT_TRUE(run.violations.empty()) << First(run);
