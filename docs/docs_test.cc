@@ -7,8 +7,10 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/counters.h"
 #include "core/engine/engine.h"
 #include "core/event.h"
 #include "core/trace/event_json.h"
@@ -38,6 +40,40 @@ TEST(InvariantCatalogue, ExplainsEveryInvariantTheCheckerCanReport) {
     const std::string name(InvariantName(static_cast<Invariant>(i)));
     EXPECT_NE(page.find(name), std::string::npos) << name << " is not in docs/invariants.md";
   }
+}
+
+// Whether some row of the table of `section`'s fields ("| `section.x`
+// ...") names `name` ("`section.name`", or "`name`" after the first).
+bool HasCounterRow(const std::string& page, const std::string& section, std::string_view name) {
+  const std::string row_start = "\n| `" + section + ".";
+  for (size_t at = page.find(row_start); at != std::string::npos; at = page.find(row_start, at + 1)) {
+    const std::string row = page.substr(at + 1, page.find('\n', at + 1) - at - 1);
+    const std::string cell = row.substr(0, row.find(" | ", 2));
+    if (cell.find("`" + section + "." + std::string(name) + "`") != std::string::npos ||
+        cell.find("`" + std::string(name) + "`") != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+template <typename Section, size_t N>
+void ExpectCounterRows(const std::string& page, const std::string& section,
+                       const CounterField<Section> (&fields)[N]) {
+  for (const CounterField<Section>& f : fields)
+    EXPECT_TRUE(HasCounterRow(page, section, f.name))
+        << section << "." << f.name << " has no row in docs/report-format.md";
+}
+
+TEST(ReportFormat, DocumentsEveryCounter) {
+  const std::string page = Read("docs/report-format.md");
+  ExpectCounterRows(page, "memory", kMemoryCounterFields);
+  ExpectCounterRows(page, "restore", kRestoreCounterFields);
+  ExpectCounterRows(page, "backup", kBackupCounterFields);
+  ExpectCounterRows(page, "pool", kPoolCounterFields);
+  ExpectCounterRows(page, "integrity", kIntegrityCounterFields);
+  // And the check can fail: a name no row has.
+  EXPECT_FALSE(HasCounterRow(page, "pool", "no_such_counter"));
+  EXPECT_FALSE(HasCounterRow(page, "backup", "hits"));
 }
 
 TEST(TraceFormat, DocumentsEveryOp) {

@@ -103,8 +103,8 @@ struct Outcome {
   std::vector<Violation> violations;
   // What Engine::Counts() of the event's id and Engine::Global() give
   // right after it, read once as the event ends (the timeline's line needs
-  // both after every event). `object` is absent when the event has no id
-  // or frees its object.
+  // both after every event). `object` is absent when the event has no id,
+  // frees its object or names an id that is not live (refused, EINVAL).
   std::optional<TtStatus> object;
   GlobalStatus global;
 };

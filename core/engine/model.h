@@ -449,8 +449,7 @@ class TtmModel {
   std::optional<Pfn> PoolAllocPage(uint32_t order, bool zero);
   void FreeToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
   void FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt);
-  uint64_t MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Owner owner,
-                         const PageRunSetter& leave);
+  uint64_t MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, const PageRunSetter& leave);
   void FreeSlotPageToSystem(TtObject& tt, Page& p, Pfn pfn);
   void ReportFreedPages(Pfn pfn, uint32_t order, bool head_tail, uint64_t mapped, uint64_t uncached,
                         const TtObject* tt);
@@ -720,8 +719,8 @@ inline void ClearFreedPage(Page& p) {
   p.private_order = 0;
 }
 
-// Models the struct page ResetFreedPage() leaves, its counts aside:
-// ClearFreedPage(), the system's page (SetOwnerOf(kSystem)'s fields).
+// Models the struct page __free_pages() leaves (ClearFreedPage()), plus
+// model bookkeeping: the owner is the system, owner_id and aux 0.
 inline void ClearFreedSystemPage(Page& p) {
   ClearFreedPage(p);
   p.owner = Owner::kSystem;

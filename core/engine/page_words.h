@@ -214,8 +214,10 @@ class PageRunSetter {
   };
   PageRunSetter(const Page& value, const Page& mask)
       : keep_(~BitsOf(mask)), set_(BitsOf(value) & BitsOf(mask)) {}
-  // The setter doing to a page what set(page) does, for a `set` that
-  // gives fields values of its own, whatever the page held: found by
+  // Model bookkeeping, no kernel counterpart: the setter doing to a page
+  // what set(page) does, for a `set` that gives fields constant values,
+  // whatever the page held (every caller's: a field set from the page's
+  // own would be taken as kept; page_words_test holds each caller's): found by
   // running it on a page of 0 bits and one of 1 bits (a bit that follows
   // the page is kept, any other set). Constant folded when `set` is.
   template <typename F>
@@ -230,10 +232,10 @@ class PageRunSetter {
   }
   // The page whose bits are w, set.
   PageBits Set(PageBits w) const { return (w & keep_) | set_; }
-  // Model bookkeeping, no kernel counterpart: the struct page stores of a
-  // whole block whose per-page checks already passed (ttm_pool_type_take()
-  // and ttm_pool_free_page() in PoolTypeReleaseClean(), __free_pages() of
-  // a kernel-held block in FreeBlockToSystem()), Set() on each page in turn.
+  // Model bookkeeping, no kernel counterpart: the struct page stores of
+  // pages whose per-page checks already passed (a whole block in
+  // PoolTypeReleaseClean() and FreeBlockToSystem(); the single-page steps
+  // of PoolBackupRun() and MoveHeldBlock()), Set() on each page in turn.
   template <typename F = Unseen>
   void Apply(Page* p, uint64_t n, F seen = {}) const {
 #pragma GCC unroll 4

@@ -545,7 +545,7 @@ void TtmModel::FreeBlockToSystem(Pfn pfn, uint32_t order, const TtObject* tt) {
     mask.caching = static_cast<PageCaching>(0xff);
     mask.tail = order == 0;
     const PageRunSetter to_system = PageRunSetter::Of(ClearFreedSystemPage);
-    const uint64_t moved = MoveHeldBlock(pfn, n, want, mask, Owner::kSystem, to_system);
+    const uint64_t moved = MoveHeldBlock(pfn, n, want, mask, to_system);
     if (moved == n) return;
     // The same for a block the kernel holds (a pool's block taken back by
     // ttm_pool_shrink(), ttm_pool_fini()): the counts move from the kernel.
@@ -662,7 +662,7 @@ void TtmModel::PoolTypeGive(PoolType& pt, Pfn p, const TtObject* tt) {
     pg.owner_id = static_cast<uint32_t>(type_index);
     pg.aux = 0;
   });
-  if (MoveHeldBlock(p, n, clean, mask, Owner::kPool, to_pool) != n) PoolTypeGiveSlow(pt, p, tt);
+  if (MoveHeldBlock(p, n, clean, mask, to_pool) != n) PoolTypeGiveSlow(pt, p, tt);
   pt.pages.push_back(p);
   listed_pages_ += n;
   allocated_pages_ += n;
@@ -699,7 +699,7 @@ void TtmModel::PoolTypeGiveSlow(PoolType& pt, Pfn p, const TtObject* tt) {
 }
 
 // Model bookkeeping, no kernel counterpart: SetOwnerOfBlock() of the
-// struct pages of frames [pfn, pfn + n) to `owner` (not a tt's), each page
+// struct pages of frames [pfn, pfn + n) to an owner not a tt, each page
 // set by `leave` (which gives it that owner, with owner_id and aux, and
 // any other fields the caller changes by the way), as far as they are held
 // as a block: in one chunk, owned by consecutive slots of one tt that hold
@@ -708,8 +708,7 @@ void TtmModel::PoolTypeGiveSlow(PoolType& pt, Pfn p, const TtObject* tt) {
 // for its tt, and as resident, the counts moved once. Returns how many
 // pages, from the first, were moved: n for a block held throughout, 0 on
 // the reference path.
-uint64_t TtmModel::MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Owner owner,
-                                 const PageRunSetter& leave) {
+uint64_t TtmModel::MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, const PageRunSetter& leave) {
   constexpr uint64_t kFrameMask = SparseArray<Page>::kChunkEntries - 1;
   constexpr uint64_t kSlotMask = SparseArray<Slot>::kChunkEntries - 1;
   if (reference_ || pfn >= pages_.size() || (pfn & kFrameMask) + n > kFrameMask + 1 || n > pages_.size() - pfn)
@@ -729,8 +728,11 @@ uint64_t TtmModel::MoveHeldBlock(Pfn pfn, uint64_t n, Page want, Page mask, Owne
   const uint64_t moved = PageRunMatcher(want, mask).TakeHeldRun(
       p, slots, pfn, aux, n, [&](uint64_t k, const PageBits* words) { leave.Apply4(p + k, words); },
       [&](uint64_t k) { leave.Apply(p + k, 1); });
+  // The owner the pages were given, for its count: read off the setter.
+  Page given;
+  StoreBits(given, leave.Set(BitsOf(ZeroPage())));
   owner_count_[static_cast<int>(Owner::kTt)] -= moved;
-  owner_count_[static_cast<int>(owner)] += moved;
+  owner_count_[static_cast<int>(given.owner)] += moved;
   t->owned_pages -= static_cast<uint32_t>(moved);
   t->resident_slots -= static_cast<uint32_t>(moved);
   return moved;
@@ -928,9 +930,10 @@ int TtmModel::PoolApplyCaching(TtObject& tt, uint64_t first, uint64_t last, Cach
     const uint64_t len = std::min({last - i, kSlotMask + 1 - (i & kSlotMask), kPageMask + 1 - (f & kPageMask)});
     uint64_t k = 0;
     // Placed slots holding the frames in order (the usual): their run is
-    // found four slots at a time, its pages changed without a test each,
-    // four at a time: four still write-back (the usual: fresh from the
-    // system) all change (want is not write-back), counted at once.
+    // found four slots at a time and its pages changed four at a time; four
+    // still write-back (the usual: fresh from the system) all change (want
+    // is never write-back here) and are counted by one test, others page
+    // by page.
     if (placed) {
       const uint64_t run = SlotsAscendingRun(slots, len, head);
       for (; k + 4 <= run; k += 4) {

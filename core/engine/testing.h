@@ -41,6 +41,8 @@ namespace ttm::testing {
 
 // 4096 pages (16 MiB), all in ZONE_DMA32, swap for all of it, MAX_ORDER 10,
 // pool limit 2048: big enough that nothing fails unless a test says so.
+// The other fields of `c` are kept; its system size too, unless it is
+// Config's default (a test wanting the default machine calls Resolve()).
 inline MachineConfig SmallMachine(Config c = {}) {
   if (c.system_pages == Config{}.system_pages) c.system_pages = 4096;
   return Resolve(c);

@@ -29,7 +29,8 @@ ExpectEvent ExpectRet(int64_t ret) {
 // Every engine counter reaches the report, each in its own field: every
 // counter gets a different value, and each value is found where it belongs.
 TEST(Replayer, EveryCounterLandsInItsOwnReportField) {
-  // A counter added to Counters (core/counters.h) must be added here.
+  // A counter added to Counters (core/counters.h) is given a value here too
+  // (the static_assert fails until it is).
   static_assert(sizeof(Counters) == 23 * sizeof(uint64_t));
   const Counters c{
       .memory = {.backed_up_pages = 1,

@@ -28,6 +28,15 @@ Json ResultCountsToJson(const ResultCounts& counts) {
   return out;
 }
 
+// A counter section: `first` (its derived fields), then each counter of
+// its table under the counter's name.
+template <typename Section, size_t N>
+Json CounterSection(const Section& section, const CounterField<Section> (&fields)[N],
+                    Json first = Json::object()) {
+  for (const CounterField<Section>& f : fields) first[std::string(f.name)] = section.*f.member;
+  return first;
+}
+
 Json ToJson(const Report& r) {
   Json j = Json::object();
   j["format"] = kReportFormatName;
@@ -56,33 +65,11 @@ Json ToJson(const Report& r) {
                   {"shrink", ResultCountsToJson(r.results.shrink)}};
 
   const Report::Memory& m = r.memory;
-  j["memory"] = {{"freed_pages", m.freed_pages()},
-                 {"freed_bytes", m.freed_bytes()},
-                 {"backed_up_pages", m.backed_up_pages},
-                 {"purged_pages", m.purged_pages},
-                 {"pool_shrunk_pages", m.pool_shrunk_pages},
-                 {"peak_system_pages", m.peak_system_pages},
-                 {"peak_backup_pages", m.peak_backup_pages},
-                 {"peak_pool_pages", m.peak_pool_pages},
-                 {"writeback_pages", m.writeback_pages}};
-
-  const Report::Restore& rs = r.restore;
-  j["restore"] = {{"started", rs.started},
-                  {"completed", rs.completed},
-                  {"restarts", rs.restarts},
-                  {"failed", rs.failed},
-                  {"pages_from_backup", rs.pages_from_backup},
-                  {"pages_from_retained", rs.pages_from_retained}};
-
-  j["backup"] = {{"partial", r.backup.partial},
-                 {"ebusy", r.backup.ebusy},
-                 {"failed_pages", r.backup.failed_pages}};
-
-  j["pool"] = {{"hits", r.pool.hits},
-               {"misses", r.pool.misses},
-               {"order_fallbacks", r.pool.order_fallbacks},
-               {"splits", r.pool.splits},
-               {"caching_changes", r.pool.caching_changes}};
+  j["memory"] = CounterSection(m, kMemoryCounterFields,
+                               {{"freed_pages", m.freed_pages()}, {"freed_bytes", m.freed_bytes()}});
+  j["restore"] = CounterSection(r.restore, kRestoreCounterFields);
+  j["backup"] = CounterSection(r.backup, kBackupCounterFields);
+  j["pool"] = CounterSection(r.pool, kPoolCounterFields);
 
   j["leaks"] = {{"ok", r.leaks.ok()},
                 {"live_tts", r.leaks.live_tts},
@@ -90,9 +77,7 @@ Json ToJson(const Report& r) {
                 {"handles", r.leaks.handles},
                 {"restore_states", r.leaks.restore_states}};
 
-  j["integrity"] = {{"ok", r.integrity.ok()},
-                    {"pages_verified", r.integrity.pages_verified},
-                    {"mismatches", r.integrity.mismatches}};
+  j["integrity"] = CounterSection(r.integrity, kIntegrityCounterFields, {{"ok", r.integrity.ok()}});
 
   Json by_invariant = Json::object();
   for (const auto& [name, n] : r.violations.by_invariant) by_invariant[name] = n;

@@ -2,12 +2,12 @@
 // docs/report-format.md (version 2: version 1 plus `options` and
 // `behaviour`).
 //
-// Why plain structs and not the engine's own types: the report is a contract
-// that CI keeps and `diff` compares across builds, so its shape must not move
-// when the engine's internals do. Its counters are core/counters.h, which the
-// engine keeps and the replayer copies in whole; this library only renders
-// and judges. It performs no I/O and reads no
-// clock: `run.wall_ms` is whatever the caller measured.
+// Plain structs, no engine types: the report is a contract that CI keeps and
+// `diff` compares across builds, so its shape must not move when the
+// engine's internals do. Its counters are the structs of core/counters.h,
+// which the engine keeps and the replayer copies in whole; this library
+// only renders and judges. It performs no I/O and reads no clock:
+// `run.wall_ms` is whatever the caller measured.
 //
 // Determinism: every container that is printed is either a vector (caller's
 // order, which is trace order) or a std::map with an explicit ordering, so

@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "core/json_text.h"
 #include "core/report/report.h"
@@ -33,6 +34,14 @@ struct Field {
   Kind kind;
   bool required = true;
 };
+
+// A counter section's fields: `first` (its derived fields), then each
+// counter of its table, a count.
+template <typename Section, size_t N>
+std::vector<Field> CounterFields(const CounterField<Section> (&fields)[N], std::vector<Field> first = {}) {
+  for (const CounterField<Section>& f : fields) first.push_back({f.name, Kind::kCount, f.required});
+  return first;
+}
 
 // Checks one report; the first error wins. Paths are dotted, with [i] for
 // list elements, as diff prints them.
@@ -92,6 +101,9 @@ class Checker {
 
   // The fields of an object; others are kept unchecked.
   void Fields(const Json& obj, const std::string& path, std::initializer_list<Field> fields) {
+    Fields(obj, path, std::vector<Field>(fields));
+  }
+  void Fields(const Json& obj, const std::string& path, const std::vector<Field>& fields) {
     for (const Field& f : fields) {
       if (!Ok()) return;
       auto it = obj.find(std::string(f.key));
@@ -146,33 +158,14 @@ void CheckSections(const Json& j, Checker& c) {
   }
   if (const Json* s = c.Object(j, "", "memory"))
     c.Fields(*s, "memory",
-             {{"freed_pages", Kind::kCount},
-              {"freed_bytes", Kind::kCount},
-              {"backed_up_pages", Kind::kCount},
-              {"purged_pages", Kind::kCount},
-              {"pool_shrunk_pages", Kind::kCount},
-              {"peak_system_pages", Kind::kCount},
-              {"peak_backup_pages", Kind::kCount},
-              {"peak_pool_pages", Kind::kCount},
-              {"writeback_pages", Kind::kCount, false}});
+             CounterFields(kMemoryCounterFields,
+                           {{"freed_pages", Kind::kCount}, {"freed_bytes", Kind::kCount}}));
   if (const Json* s = c.Object(j, "", "restore"))
-    c.Fields(*s, "restore",
-             {{"started", Kind::kCount},
-              {"completed", Kind::kCount},
-              {"restarts", Kind::kCount},
-              {"failed", Kind::kCount},
-              {"pages_from_backup", Kind::kCount},
-              {"pages_from_retained", Kind::kCount}});
+    c.Fields(*s, "restore", CounterFields(kRestoreCounterFields));
   if (const Json* s = c.Object(j, "", "backup"))
-    c.Fields(*s, "backup",
-             {{"partial", Kind::kCount}, {"ebusy", Kind::kCount}, {"failed_pages", Kind::kCount}});
+    c.Fields(*s, "backup", CounterFields(kBackupCounterFields));
   if (const Json* s = c.Object(j, "", "pool"))
-    c.Fields(*s, "pool",
-             {{"hits", Kind::kCount},
-              {"misses", Kind::kCount},
-              {"order_fallbacks", Kind::kCount},
-              {"splits", Kind::kCount},
-              {"caching_changes", Kind::kCount}});
+    c.Fields(*s, "pool", CounterFields(kPoolCounterFields));
   if (const Json* s = c.Object(j, "", "leaks"))
     c.Fields(*s, "leaks",
              {{"ok", Kind::kBool},
@@ -181,8 +174,7 @@ void CheckSections(const Json& j, Checker& c) {
               {"handles", Kind::kCount},
               {"restore_states", Kind::kCount}});
   if (const Json* s = c.Object(j, "", "integrity"))
-    c.Fields(*s, "integrity",
-             {{"ok", Kind::kBool}, {"pages_verified", Kind::kCount}, {"mismatches", Kind::kCount}});
+    c.Fields(*s, "integrity", CounterFields(kIntegrityCounterFields, {{"ok", Kind::kBool}}));
   if (const Json* s = c.Object(j, "", "violations")) {
     c.Fields(*s, "violations", {{"count", Kind::kCount}});
     if (const Json* by = c.Object(*s, "violations", "by_invariant"))
