@@ -45,11 +45,11 @@
 #include "core/engine/content_map.h"
 #include "core/engine/engine.h"
 #include "core/engine/fault_injector.h"
-#include "core/engine/id_table.h"
 #include "core/engine/page.h"
 #include "core/engine/page_allocator.h"
 #include "core/engine/sparse_array.h"
 #include "core/event.h"
+#include "core/id_map.h"
 
 namespace ttm {
 
@@ -314,7 +314,7 @@ class TtmModel {
   TtObject* FindTt(uint64_t id) const;
   // Model bookkeeping, no kernel counterpart: calls f(tt) for every live
   // tt, in increasing trace id order (the only user of the unordered
-  // IdTable::ForEach(), which it sorts).
+  // IdMap::ForEach(), which it sorts).
   template <typename F>
   void ForEachTt(F f) const {
     std::vector<std::pair<uint64_t, uint32_t>> live;
@@ -571,8 +571,8 @@ class TtmModel {
   uint64_t page_pool_size_ = 0;
 
   std::vector<ClonePtr<TtObject>> tts_;  // by index; null when free
-  // trace id -> index (id_table.h); ForEachTt() sorts when order matters.
-  IdTable ids_;
+  // trace id -> index (core/id_map.h); ForEachTt() sorts when order matters.
+  IdMap ids_;
   // Null entries of tts_, lowest reused first: a min-heap (std::greater),
   // one vector instead of a tree node per dead object.
   std::vector<uint32_t> free_indices_;

@@ -69,7 +69,7 @@ TtObject* TtmModel::tt(uint32_t index) const {
 // Model bookkeeping, no kernel counterpart: the live tt a trace id names.
 TtObject* TtmModel::FindTt(uint64_t id) const {
   const uint32_t index = ids_.Find(id);
-  return index == IdTable::kAbsent ? nullptr : tts_[index].get();
+  return index == IdMap::kAbsent ? nullptr : tts_[index].get();
 }
 
 // The checker's side channel, no kernel counterpart: records a violation

@@ -5,7 +5,6 @@
 namespace ttm::trace {
 namespace {
 
-constexpr size_t kMinTable = 16;
 // The window may grow past its live ids by this many slots plus 4 per id.
 constexpr uint64_t kWindowSlack = 64;
 
@@ -36,7 +35,7 @@ bool LiveIds::Insert(uint64_t id, uint32_t pages) {
   assert(pages > 0);
   if (Find(id) != 0) return false;
   if (TryWindowInsert(id, pages)) return true;
-  TableInsert(id, pages);
+  table_.Set(id, pages);
   return true;
 }
 
@@ -44,12 +43,8 @@ uint32_t LiveIds::Find(uint64_t id) const {
   // An id inside the window may still live in the table: it was added
   // before the window grew over it.
   if (InWindow(id) && window_[head_ + (id - base_)] != 0) return window_[head_ + (id - base_)];
-  if (table_live_ == 0) return 0;
-  const size_t mask = keys_.size() - 1;
-  for (size_t i = Home(id);; i = (i + 1) & mask) {
-    if (pages_[i] == 0) return 0;
-    if (keys_[i] == id) return pages_[i];
-  }
+  const uint32_t pages = table_.Find(id);
+  return pages == IdMap::kAbsent ? 0 : pages;
 }
 
 bool LiveIds::Erase(uint64_t id) {
@@ -59,27 +54,7 @@ bool LiveIds::Erase(uint64_t id) {
     TrimWindow();
     return true;
   }
-  if (table_live_ == 0) return false;
-  const size_t mask = keys_.size() - 1;
-  size_t i = Home(id);
-  while (pages_[i] != 0 && keys_[i] != id) i = (i + 1) & mask;
-  if (pages_[i] == 0) return false;
-  // Backward-shift deletion: move later entries of the run into the hole
-  // when their home allows, so that lookups need no tombstones.
-  for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
-    if (pages_[j] == 0) break;
-    const size_t home = Home(keys_[j]);
-    // Whether home lies cyclically in (i, j]: then the entry stays.
-    const bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-    if (stays) continue;
-    keys_[i] = keys_[j];
-    pages_[i] = pages_[j];
-    i = j;
-  }
-  pages_[i] = 0;
-  --table_live_;
-  if (keys_.size() > kMinTable && table_live_ * 4 < keys_.size()) Rehash(keys_.size() / 2);
-  return true;
+  return table_.Erase(id);
 }
 
 void LiveIds::TrimWindow() {
@@ -112,40 +87,11 @@ void LiveIds::WindowToTable() {
   head_ = 0;
   window_live_ = 0;
   for (size_t i = head; i < window.size(); ++i)
-    if (window[i] != 0) TableInsert(base + (i - head), window[i]);
-}
-
-size_t LiveIds::Home(uint64_t id) const {
-  // Fibonacci hashing: the top bits of the product spread consecutive ids.
-  return static_cast<size_t>((id * 0x9E3779B97F4A7C15ull) >> (64 - bits_));
-}
-
-void LiveIds::TableInsert(uint64_t id, uint32_t pages) {
-  if ((table_live_ + 1) * 4 > keys_.size() * 3)
-    Rehash(keys_.empty() ? kMinTable : keys_.size() * 2);
-  const size_t mask = keys_.size() - 1;
-  size_t i = Home(id);
-  while (pages_[i] != 0) i = (i + 1) & mask;
-  keys_[i] = id;
-  pages_[i] = pages;
-  ++table_live_;
-}
-
-void LiveIds::Rehash(size_t capacity) {
-  std::vector<uint64_t> keys(capacity);
-  std::vector<uint32_t> pages(capacity, 0);
-  keys.swap(keys_);
-  pages.swap(pages_);
-  bits_ = 0;
-  while ((size_t{1} << bits_) < capacity) ++bits_;
-  table_live_ = 0;
-  for (size_t i = 0; i < keys.size(); ++i)
-    if (pages[i] != 0) TableInsert(keys[i], pages[i]);
+    if (window[i] != 0) table_.Set(base + (i - head), window[i]);
 }
 
 size_t LiveIds::memory_bytes() const {
-  return window_.capacity() * sizeof(uint32_t) + keys_.capacity() * sizeof(uint64_t) +
-         pages_.capacity() * sizeof(uint32_t);
+  return window_.capacity() * sizeof(uint32_t) + table_.memory_bytes();
 }
 
 }  // namespace ttm::trace

@@ -9,9 +9,9 @@
 //    are mostly dense, and there an id costs 4 to 8 bytes. The window only
 //    grows while it stays at least a quarter full, and hands its ids over
 //    to the table when frees leave it less than an eighth full;
-//  - an open-addressing hash table (linear probing, 12 bytes a slot, grown
-//    when 3/4 full, halved when less than 1/4 full) for every id the
-//    window does not cover: 16 to 48 bytes an id (16 to 32 while growing).
+//  - the hash table of core/id_map.h (12 bytes a slot, between 1/4 and
+//    3/4 full, bounded probes whatever the ids) for every id the window
+//    does not cover: 16 to 48 bytes an id.
 // Memory follows the number of live ids, never the length of the trace or
 // the size of the ids. An id lives in one of the two; a window slot of 0
 // means "look in the table". Nothing here is iterated for output.
@@ -21,6 +21,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "core/id_map.h"
 
 namespace ttm::trace {
 
@@ -34,7 +36,7 @@ class LiveIds {
   // Removes `id`. Return: false when it was not live.
   bool Erase(uint64_t id);
 
-  size_t size() const { return window_live_ + table_live_; }
+  size_t size() const { return window_live_ + table_.size(); }
   // Bytes of heap memory held, for tests and benchmarks.
   size_t memory_bytes() const;
 
@@ -48,19 +50,12 @@ class LiveIds {
   void TrimWindow();
   void WindowToTable();
 
-  size_t Home(uint64_t id) const;
-  void TableInsert(uint64_t id, uint32_t pages);
-  void Rehash(size_t capacity);
-
   std::vector<uint32_t> window_;
   size_t head_ = 0;
   uint64_t base_ = 0;
   size_t window_live_ = 0;
 
-  std::vector<uint64_t> keys_;
-  std::vector<uint32_t> pages_;  // 0: empty slot
-  size_t table_live_ = 0;
-  int bits_ = 0;  // keys_.size() == 1 << bits_, or 0 slots
+  IdMap table_;  // id -> page count
 };
 
 }  // namespace ttm::trace
