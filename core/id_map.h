@@ -9,17 +9,19 @@
 // pointer (about 2% of a replay), at about 40 bytes an entry. Here a
 // lookup is a multiply, a shift and, nearly always, one slot of two flat
 // arrays (12 bytes a slot): open addressing with linear probing, a
-// power-of-two size kept between 1/4 and 3/4 full, and erasure by shifting
-// later entries back, so that lookups never slow down with age.
+// power-of-two size doubled before it is 3/4 full and halved (down to 16
+// slots) when an erasure leaves it less than 1/4 full, and erasure by
+// shifting later entries back, so that lookups never slow down with age.
+// An entry of the ordered map below costs about 64 bytes more.
 //
 // Hostile ids: the trace chooses its ids (any integer up to 2^63-1), so it
 // can choose thousands whose hashes are equal; plain linear probing then
 // costs a scan of all of them per lookup, and the cost grows with the
-// square of their number (40 000 such objects: 6.9 s to replay instead of
-// 0.28 s). So an entry lives at most kMaxProbe slots from its home, and
-// an id that finds no free slot that near goes to a small ordered map
-// instead: every lookup is bounded by kMaxProbe slots and a tree search,
-// whatever the ids. Of ids not chosen to collide, about one in 40 000
+// square of their number (40 000 such objects: 7.90 s to replay, 0.09 s
+// with the bound below). So an entry lives at most kMaxProbe slots from
+// its home, and an id that finds no free slot that near goes to a small
+// ordered map instead: every lookup is bounded by kMaxProbe slots and a
+// tree search, whatever the ids. Of ids not chosen to collide, about one in 40 000
 // reaches the map (id_map_test).
 //
 // Nothing here is iterated in its own order for output: ForEach() callers
@@ -27,6 +29,7 @@
 #ifndef TTM_CORE_ID_MAP_H_
 #define TTM_CORE_ID_MAP_H_
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -38,6 +41,9 @@ class IdMap {
  public:
   // The value Find() returns for an id that is not there; never stored.
   static constexpr uint32_t kAbsent = ~uint32_t{0};
+  // The hash: Fibonacci hashing keeps the top bits of id times 2^64 divided
+  // by the golden ratio, so that consecutive ids spread over the array.
+  static constexpr uint64_t kMultiplier = 0x9E3779B97F4A7C15ull;
   // How far from its home slot an entry may live in the array.
   static constexpr size_t kMaxProbe = 128;
 
@@ -51,6 +57,7 @@ class IdMap {
 
   // Sets the value of `id` (value != kAbsent), replacing any before.
   void Set(uint64_t id, uint32_t value) {
+    assert(value != kAbsent);
     if (const size_t i = SlotOf(id); i != kNowhere) {
       values_[i] = value;
       return;
@@ -108,9 +115,7 @@ class IdMap {
   // A std::map<uint64_t, uint32_t> node as glibc's malloc hands it out.
   static constexpr size_t kOverflowNodeBytes = 64;
 
-  // Fibonacci hashing: the top bits of id times 2^64 / golden ratio, so
-  // that consecutive ids spread over the array.
-  size_t Home(uint64_t id) const { return static_cast<size_t>((id * 0x9E3779B97F4A7C15ull) >> shift_); }
+  size_t Home(uint64_t id) const { return static_cast<size_t>((id * kMultiplier) >> shift_); }
   size_t Next(size_t i) const { return (i + 1) & (keys_.size() - 1); }
 
   // The array slot that holds `id`, or kNowhere.
@@ -123,8 +128,10 @@ class IdMap {
   }
 
   // Puts an id that is not there in the first free slot near its home, or
-  // in the ordered map when there is none or the array is 3/4 full (so that
-  // the array always keeps a free slot, where every probe run ends).
+  // in the ordered map when there is none. Set() grows the array before it
+  // is 3/4 full and a rebuild leaves it at most half full, so the array
+  // always keeps a free slot, where every probe run ends; the test of the
+  // load here keeps that true whoever calls.
   void Place(uint64_t id, uint32_t value) {
     size_t i = Home(id);
     const size_t probes = 4 * (in_array_ + 1) > 3 * keys_.size() ? 0 : kMaxProbe;

@@ -5,15 +5,17 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <utility>
 #include <vector>
 
+#include "core/id_map_testing.h"
 #include "core/prng.h"
 
 namespace ttm {
 namespace {
 
-constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ull;  // IdMap's hash multiplier
+using testing::IdsHashingAlike;
 
 // Every entry of the map, sorted, to compare with a std::map.
 std::vector<std::pair<uint64_t, uint32_t>> Entries(const IdMap& t) {
@@ -36,19 +38,8 @@ void ExpectSame(const IdMap& t, const std::map<uint64_t, uint32_t>& want, uint64
   for (const auto& [id, value] : want) ASSERT_EQ(t.Find(id), value) << id;
 }
 
-// `n` distinct ids of at most 2^63-1 (the trace format's largest) whose
-// hash is the same: id times the multiplier is a small number, so the top
-// bits the map keeps of it are zero for any array size. A trace could name
-// its objects so.
-std::vector<uint64_t> CollidingIds(size_t n) {
-  uint64_t inverse = kGolden;  // Newton's iteration for kGolden^-1 mod 2^64
-  for (int i = 0; i < 6; ++i) inverse *= 2 - kGolden * inverse;
-  EXPECT_EQ(kGolden * inverse, 1u);
-  std::vector<uint64_t> ids;
-  for (uint64_t j = 1; ids.size() < n; ++j)
-    if (const uint64_t id = j * inverse; id >> 63 == 0) ids.push_back(id);
-  return ids;
-}
+// Ids whose home is slot 0 of any array.
+std::vector<uint64_t> CollidingIds(size_t n) { return IdsHashingAlike(1, n); }
 
 TEST(IdMap, FindsNothingWhenEmpty) {
   IdMap t;
@@ -130,7 +121,7 @@ TEST(IdMap, AgreesWithAStdMapUnderRandomSetsAndErases) {
 TEST(IdMap, KeepsEveryEntryOfARunThatWrapsAround) {
   std::vector<uint64_t> ids;
   for (uint64_t id = 0; ids.size() < 11; ++id)
-    if ((id * kGolden) >> 60 == 15) ids.push_back(id);
+    if ((id * IdMap::kMultiplier) >> 60 == 15) ids.push_back(id);
   for (size_t erased : {size_t{0}, size_t{5}, size_t{10}}) {
     IdMap t;
     std::map<uint64_t, uint32_t> want;
@@ -197,8 +188,39 @@ TEST(IdMap, AgreesWithAStdMapWhenSomeIdsCollide) {
     }
     if (step % 101 == 0) ExpectSame(t, want, 2000);
   }
-  EXPECT_GT(t.overflowed() + colliding.size(), colliding.size());  // the map was used
+  EXPECT_GT(t.overflowed(), 0u);  // the map was used
   ExpectSame(t, want, 2000);
+}
+
+// Ids whose home is the last slot of any array, so that their run wraps
+// around the end, beside a few ordinary ids: the array grows to hold about
+// 128 of them and is halved and doubled (16 slots and up) while the rest
+// wait in the ordered map, and everything agrees with a std::map after
+// every step.
+TEST(IdMap, AgreesWithAStdMapWhenCollidingIdsWrapAroundTheArray) {
+  const std::vector<uint64_t> colliding = IdsHashingAlike(~uint64_t{0} - 2 * 400 - 1, 400);
+  ASSERT_EQ((colliding.front() * IdMap::kMultiplier) >> 60, 15u);
+  Prng prng(12);
+  IdMap t;
+  std::map<uint64_t, uint32_t> want;
+  size_t most_overflowed = 0;
+  std::set<size_t> array_bytes;
+  for (int step = 0; step < 20000; ++step) {
+    const uint64_t id = prng.Below(3) == 0 ? prng.Below(40) : colliding[prng.Below(colliding.size())];
+    // Phases of mostly sets and mostly erasures, down to an empty map.
+    if (prng.Below(100) < (step % 4000 < 2000 ? 30u : 80u)) {
+      ASSERT_EQ(t.Erase(id), want.erase(id) == 1) << step;
+    } else {
+      t.Set(id, static_cast<uint32_t>(step));
+      want[id] = static_cast<uint32_t>(step);
+    }
+    most_overflowed = std::max(most_overflowed, t.overflowed());
+    array_bytes.insert(t.memory_bytes() - 64 * t.overflowed());
+    ExpectSame(t, want, 40);
+  }
+  EXPECT_GT(most_overflowed, 100u);
+  EXPECT_TRUE(array_bytes.count(16 * 12)) << "never back to 16 slots";
+  EXPECT_GE(array_bytes.size(), 5u) << "the array was not resized";
 }
 
 // Ids that are not chosen to collide stay in the array: consecutive ids

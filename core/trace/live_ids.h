@@ -9,9 +9,9 @@
 //    are mostly dense, and there an id costs 4 to 8 bytes. The window only
 //    grows while it stays at least a quarter full, and hands its ids over
 //    to the table when frees leave it less than an eighth full;
-//  - the hash table of core/id_map.h (12 bytes a slot, between 1/4 and
-//    3/4 full, bounded probes whatever the ids) for every id the window
-//    does not cover: 16 to 48 bytes an id.
+//  - the hash table of core/id_map.h (12 bytes a slot, 1/4 to 3/4 full,
+//    bounded probes whatever the ids) for every id the window does not
+//    cover: 16 to 48 bytes an id, about 80 for ids chosen to hash alike.
 // Memory follows the number of live ids, never the length of the trace or
 // the size of the ids. An id lives in one of the two; a window slot of 0
 // means "look in the table". Nothing here is iterated for output.
@@ -28,7 +28,7 @@ namespace ttm::trace {
 
 class LiveIds {
  public:
-  // Adds `id` with `pages` (at least 1). Return: false when `id` is live
+  // Adds `id` with `pages` (1 .. 2^32-2). Return: false when `id` is live
   // already (nothing changes then).
   bool Insert(uint64_t id, uint32_t pages);
   // The page count of `id`, or 0 when it is not live.

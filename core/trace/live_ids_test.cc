@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "core/id_map_testing.h"
 #include "core/prng.h"
 
 namespace ttm::trace {
@@ -57,6 +58,32 @@ void CheckAgainstAMap(uint64_t id_space, uint64_t seed) {
     ASSERT_EQ(ids.size(), ref.size());
   }
   for (const auto& [id, pages] : ref) ASSERT_EQ(ids.Find(id), pages);
+}
+
+// Ids a trace chose to hash alike, among dense ids from a counter that
+// are then mostly freed, so that the window hands its survivors to a
+// table whose ordered map holds hundreds of the colliding ids.
+TEST(LiveIds, BehavesAsAMapWhenIdsAreChosenToHashAlike) {
+  const std::vector<uint64_t> colliding = ttm::testing::IdsHashingAlike(1, 2000);
+  LiveIds ids;
+  std::map<uint64_t, uint32_t> ref;
+  auto insert = [&](uint64_t id, uint32_t pages) { ASSERT_EQ(ids.Insert(id, pages), ref.emplace(id, pages).second); };
+  auto erase = [&](uint64_t id) { ASSERT_EQ(ids.Erase(id), ref.erase(id) == 1); };
+  for (uint64_t id = 0; id < 20000; ++id) insert(id, 7);  // the window
+  for (size_t i = 0; i < colliding.size(); ++i) insert(colliding[i], static_cast<uint32_t>(i + 1));
+  ASSERT_GT(ids.memory_bytes(), 1800 * 64u);  // the ordered map holds most colliding ids
+  for (uint64_t id = 0; id < 20000; ++id)
+    if (id % 50 != 0) erase(id);  // the window, 98% holes, moves to the table
+  for (size_t i = 0; i < colliding.size(); i += 3) erase(colliding[i]);
+  Prng prng(6);
+  for (int step = 0; step < 20000; ++step) {
+    const uint64_t id = prng.Below(2) ? colliding[prng.Below(colliding.size())] : prng.Below(20000);
+    if (prng.Below(2)) insert(id, static_cast<uint32_t>(prng.Below(1000) + 1));
+    else erase(id);
+  }
+  ASSERT_EQ(ids.size(), ref.size());
+  for (const auto& [id, pages] : ref) ASSERT_EQ(ids.Find(id), pages);
+  for (uint64_t id = 0; id < 20000; ++id) ASSERT_EQ(ids.Find(id), ref.count(id) ? ref[id] : 0u);
 }
 
 TEST(LiveIds, BehavesAsAMapForDenseIds) { CheckAgainstAMap(3000, 1); }
